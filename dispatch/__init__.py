@@ -1,0 +1,85 @@
+"""The Flask application: ``create_app`` wires configuration, extensions, ports and blueprints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from dispatch.config import INSTANCE_DIR, Config
+from dispatch.extensions import babel, csrf, db, migrate, socketio
+
+
+def create_app(config: Config | None = None, **overrides: Any) -> Flask:
+    """Build the app; ``overrides`` replace single settings (tests use them)."""
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), static_folder="../static", static_url_path="/static")
+    config = config or Config()
+    app.config.update(config.as_dict())
+    app.config.update(overrides)
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    _init_extensions(app)
+    _init_ports(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from dispatch import models  # noqa: F401  (registers the tables)
+    from dispatch.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    message_queue = app.config["REDIS_URL"]
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=message_queue,
+        channel=app.config["SOCKETIO_CHANNEL"],
+        cors_allowed_origins=[app.config["PUBLIC_URL"]],
+    )
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets the page readers and the job thread work while a write is in progress."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def _init_ports(app: Flask) -> None:
+    from dispatch.jobs.queues import InlineQueue, RqQueue
+
+    redis_url = app.config["REDIS_URL"]
+    jobs = RqQueue(redis_url, app.config["RQ_QUEUE"]) if redis_url else InlineQueue(app)
+    app.extensions["dispatch.jobs"] = jobs
+
+
+def _register_blueprints(app: Flask) -> None:
+    from dispatch import auth, sockets  # noqa: F401  (socket handlers register on import)
+    from dispatch.api import me, members, organizations, places, skills
+    from dispatch.api.errors import register_error_handlers
+    from dispatch.api.spec import spec
+    from dispatch.web import health, login, pages
+    from dispatch.web.helpers import register_template_helpers
+
+    app.before_request(auth.load_user)
+    register_template_helpers(app)
+    for module in (health, login, pages, organizations, places, members, skills, me):
+        app.register_blueprint(module.bp)
+    register_error_handlers(app)
+    spec.register(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from dispatch.cli import register_commands
+
+    register_commands(app)

@@ -1,0 +1,77 @@
+"""One place that turns errors into answers: JSON under /api, pages elsewhere, always in the user's language."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from dispatch.api.validation import JsonRequired, MalformedJson
+from dispatch.auth import LoginRequired
+from dispatch.domain.scope import Forbidden
+from dispatch.i18n import language
+from dispatch.messages import message
+from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz" or request.is_json
+
+
+def error_response(status: int, code: str, errors: list[FieldError] | None = None, **params):
+    lang = language()
+    body = {"code": code, "message": message(code, lang, **params), "errors": [_field(e, lang) for e in errors or []]}
+    if wants_json():
+        return jsonify(error=body), status
+    return render_template("error.html", status=status, error=body), status
+
+
+def _field(error: FieldError, lang: str) -> dict:
+    entry = {"field": error.field, "code": error.code, "message": message(error.code, lang, **error.params)}
+    if error.row is not None:
+        entry["row"] = error.row
+    return entry
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(InvalidInput)
+    def invalid_input(exc: InvalidInput):
+        status = 409 if isinstance(exc, Conflict) else 422
+        return error_response(status, exc.code, exc.errors)
+
+    @app.errorhandler(NotFound)
+    def not_found(_exc: NotFound):
+        return error_response(404, "not_found")
+
+    @app.errorhandler(Forbidden)
+    def forbidden(_exc: Forbidden):
+        return error_response(403, "forbidden")
+
+    @app.errorhandler(LoginRequired)
+    def login_required(exc: LoginRequired):
+        code = "session_expired" if exc.expired else "login_required"
+        if wants_json():
+            return error_response(401, code)
+        return redirect(url_for("login.login_form", next=request.full_path, expired=int(exc.expired)))
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(_exc: CSRFError):
+        return error_response(400, "csrf_failed")
+
+    @app.errorhandler(MalformedJson)
+    def malformed(exc: MalformedJson):
+        return error_response(400, "malformed_json", detail=exc.detail)
+
+    @app.errorhandler(JsonRequired)
+    def json_required(_exc: JsonRequired):
+        return error_response(415, "json_required")
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(_exc: RequestEntityTooLarge):
+        limit = f"{app.config['MAX_CONTENT_LENGTH'] // 1024} KB"
+        return error_response(413, "too_large", limit=limit)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.code or 400, "bad_request")
+        return error_response(exc.code or 400, code)

@@ -1,0 +1,58 @@
+"""/api/organizations/<id>/members and /api/members/<id>: volunteers of an organization."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint
+from spectree import Response
+
+from dispatch.api.presenters import member_out
+from dispatch.api.spec import spec
+from dispatch.api.validation import check_json_body
+from dispatch.auth import current_actor
+from dispatch.schemas.common import ErrorOut
+from dispatch.schemas.organizations import MemberIn, MemberOut, MemberPatch
+from dispatch.services import members as service
+
+bp = Blueprint("api_members", __name__, url_prefix="/api")
+bp.before_request(check_json_body)
+
+ERRORS = {"HTTP_401": ErrorOut, "HTTP_403": ErrorOut, "HTTP_404": ErrorOut, "HTTP_422": ErrorOut}
+TAGS = ["members"]
+
+
+def _today():
+    return datetime.now(UTC).date()
+
+
+@bp.get("/organizations/<int:organization_id>/members")
+@spec.validate(resp=Response(HTTP_200=list[MemberOut], **ERRORS), tags=TAGS)
+def list_members(organization_id: int):
+    """The members of an organization in your jurisdiction."""
+    actor = current_actor()
+    return [member_out(m, actor, _today()) for m in service.list_members(actor, organization_id)]
+
+
+@bp.post("/organizations/<int:organization_id>/members")
+@spec.validate(json=MemberIn, resp=Response(HTTP_201=MemberOut, HTTP_409=ErrorOut, **ERRORS), tags=TAGS)
+def add_member(organization_id: int, json: MemberIn):
+    """Add a member with skills and certificates."""
+    actor = current_actor()
+    return member_out(service.add_member(actor, organization_id, json), actor, _today()), 201
+
+
+@bp.get("/members/<int:member_id>")
+@spec.validate(resp=Response(HTTP_200=MemberOut, **ERRORS), tags=TAGS)
+def get_member(member_id: int):
+    """One member."""
+    actor = current_actor()
+    return member_out(service.get_member(actor, member_id), actor, _today())
+
+
+@bp.patch("/members/<int:member_id>")
+@spec.validate(json=MemberPatch, resp=Response(HTTP_200=MemberOut, HTTP_409=ErrorOut, **ERRORS), tags=TAGS)
+def update_member(member_id: int, json: MemberPatch):
+    """Change a member's name, phone, skills or certificates."""
+    actor = current_actor()
+    return member_out(service.update_member(actor, member_id, json), actor, _today())

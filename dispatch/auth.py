@@ -1,0 +1,78 @@
+"""Sessions: who is logged in, timeouts, and the decorators routes use.
+
+Flask's signed cookie carries only the user id and two timestamps; the user and their
+scope are read from the database on every request, so a suspended user is out at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import current_app, g, session
+
+from dispatch.domain.scope import Actor
+from dispatch.extensions import db
+from dispatch.models import User
+
+
+class LoginRequired(Exception):
+    """No valid session: never logged in, logged out, or timed out (``expired``)."""
+
+    def __init__(self, expired: bool = False) -> None:
+        super().__init__("login required")
+        self.expired = expired
+
+
+def log_in(user: User) -> None:
+    session.clear()
+    now = int(time.time())
+    session.update(user_id=user.id, login_at=now, seen_at=now, lang=user.language)
+    session.permanent = True
+
+
+def log_out() -> None:
+    session.clear()
+
+
+def load_user() -> None:
+    """Run before each request: set ``g.user`` and ``g.actor`` from a still-valid session."""
+    g.user, g.actor, g.session_expired = None, None, False
+    user_id = session.get("user_id")
+    if user_id is None:
+        return
+    if _timed_out():
+        session.clear()
+        g.session_expired = True
+        return
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        session.clear()
+        return
+    session["seen_at"] = int(time.time())
+    g.user, g.actor = user, user.actor()
+
+
+def _timed_out() -> bool:
+    now = time.time()
+    idle = current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
+    absolute = current_app.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds()
+    return now - session.get("seen_at", 0) > idle or now - session.get("login_at", 0) > absolute
+
+
+def current_actor() -> Actor:
+    """The logged-in actor, or LoginRequired."""
+    if g.get("actor") is None:
+        raise LoginRequired(expired=g.get("session_expired", False))
+    return g.actor
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        current_actor()
+        return view(*args, **kwargs)
+
+    return wrapper

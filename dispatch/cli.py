@@ -1,0 +1,191 @@
+"""``flask --app wsgi <command>``: setup, imports, exports, users, demo and synthetic data, the worker."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+
+from dispatch.domain.scope import Role
+from dispatch.messages import message
+from dispatch.services.errors import InvalidInput
+from dispatch.services.imports.csv_rows import count_rows, read_rows
+from dispatch.services.skills import seed_skills
+
+LANGUAGE_OPTION = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="language of messages")
+
+
+def fail(error: InvalidInput, lang: str) -> None:
+    """Print every problem (row, field, reason) and exit non-zero; the database is unchanged."""
+    click.echo(message(error.code, lang), err=True)
+    for e in error.errors:
+        where = f"{'第' if lang == 'zh' else 'line '}{e.row}{'行' if lang == 'zh' else ''} " if e.row else ""
+        click.echo(f"  {where}{e.field}: {message(e.code, lang, **e.params)}", err=True)
+    sys.exit(2)
+
+
+def _with_progress(path: Path, label: str, run):
+    total = count_rows(path) if path.suffix == ".csv" else None
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        return run(bar.update)
+
+
+@click.command("setup")
+@click.option("--demo/--no-demo", default=True, help="seed the demo district when the database is empty")
+@with_appcontext
+def setup_command(demo: bool) -> None:
+    """Create or migrate the database, seed skills and (by default) the demo district; print demo logins."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    seed_skills()
+    if demo:
+        _print_logins()
+
+
+def _print_logins() -> None:
+    from dispatch.demo.seed import DEMO_PASSWORD, seed_demo
+
+    logins = seed_demo()
+    click.echo(f"\n演示账号 Demo logins (password 密码: {DEMO_PASSWORD})")
+    for login in logins:
+        click.echo(f"  {login.username:<12} {login.role.value:<13} {login.scope}")
+    click.echo(f"\n打开 Open {current_app.config['PUBLIC_URL']}\n")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Seed the demo district (杭州市西湖区) if the database is empty, and print the demo logins."""
+    seed_skills()
+    _print_logins()
+
+
+@click.command("import-places")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@LANGUAGE_OPTION
+@with_appcontext
+def import_places_command(path: Path, lang: str) -> None:
+    """Import grid cells (and their county, subdistrict, community) from a GeoJSON FeatureCollection."""
+    from dispatch.services.imports.places import import_places
+
+    try:
+        report = _with_progress(path, "网格 cells", lambda tick: import_places(path.read_bytes(), tick))
+    except InvalidInput as error:
+        fail(error, lang)
+    click.echo(json.dumps(report.created, ensure_ascii=False))
+
+
+@click.command("import-organizations")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@LANGUAGE_OPTION
+@with_appcontext
+def import_organizations_command(path: Path, lang: str) -> None:
+    """Import organizations from CSV (UTF-8 or GB18030/GBK; Chinese or English headers)."""
+    from dispatch.schemas.rows import ORGANIZATION_COLUMNS, ORGANIZATION_REQUIRED
+    from dispatch.services.imports.organizations import import_organizations
+
+    try:
+        rows = read_rows(path, ORGANIZATION_COLUMNS, ORGANIZATION_REQUIRED)
+        report = _with_progress(path, "组织 organizations", lambda tick: import_organizations(rows, tick))
+    except InvalidInput as error:
+        fail(error, lang)
+    click.echo(json.dumps(report.created, ensure_ascii=False))
+
+
+@click.command("import-members")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@LANGUAGE_OPTION
+@with_appcontext
+def import_members_command(path: Path, lang: str) -> None:
+    """Import members from CSV; their organizations must already be imported."""
+    from dispatch.schemas.rows import MEMBER_COLUMNS, MEMBER_REQUIRED
+    from dispatch.services.imports.members import import_members
+
+    try:
+        rows = read_rows(path, MEMBER_COLUMNS, MEMBER_REQUIRED)
+        report = _with_progress(path, "成员 members", lambda tick: import_members(rows, tick))
+    except InvalidInput as error:
+        fail(error, lang)
+    click.echo(json.dumps(report.created, ensure_ascii=False))
+
+
+@click.command("export-registry")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def export_registry_command(directory: Path) -> None:
+    """Write organizations.csv, members.csv and cells.geojson, in the columns the importers read."""
+    from dispatch.services.exports import export_registry
+
+    click.echo(json.dumps(export_registry(directory)))
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", "display_name", default="")
+@click.option("--county", "county_id", type=int)
+@click.option("--subdistrict", "subdistrict_id", type=int)
+@click.option("--organization", "organization_id", type=int)
+@click.option("--cell", "cell_ids", type=int, multiple=True)
+@LANGUAGE_OPTION
+@with_appcontext
+def create_user_command(username: str, role: str, password: str, display_name: str, lang: str, **scope) -> None:
+    """Create a user with a role and its jurisdiction (county, subdistrict, organization or cells)."""
+    from dispatch.services.users import create_user
+
+    try:
+        user = create_user(
+            username, password, Role(role), display_name=display_name, cell_ids=list(scope.pop("cell_ids")), **scope
+        )
+    except InvalidInput as error:
+        fail(error, lang)
+    click.echo(f"created {user.username} ({user.role.value})")
+
+
+@click.command("generate-synthetic")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--seed", default=1, show_default=True)
+@click.option("--cells", default=100_000, show_default=True)
+@click.option("--organizations", default=100_000, show_default=True)
+@click.option("--members", default=1_000_000, show_default=True)
+def generate_synthetic_command(directory: Path, seed: int, cells: int, organizations: int, members: int) -> None:
+    """Write a deterministic province-scale dataset (cells.geojson, organizations.csv, members.csv) for benchmarks."""
+    from dispatch.services.synthetic import generate
+
+    counts = generate(
+        directory, seed, cells, organizations, members, progress=lambda step: click.echo(f"writing {step}…", err=True)
+    )
+    click.echo(json.dumps(counts))
+
+
+@click.command("worker")
+@with_appcontext
+def worker_command() -> None:
+    """Run an RQ worker for the queue in REDIS_URL (production); the app is loaded once, not per job."""
+    from redis import Redis
+    from rq import Worker
+
+    url = current_app.config["REDIS_URL"]
+    if not url:
+        raise click.UsageError("REDIS_URL is not set: the embedded default runs jobs in the web process")
+    Worker([current_app.config["RQ_QUEUE"]], connection=Redis.from_url(url)).work(with_scheduler=True)
+
+
+def register_commands(app: Flask) -> None:
+    for command in (
+        setup_command,
+        seed_demo_command,
+        import_places_command,
+        import_organizations_command,
+        import_members_command,
+        export_registry_command,
+        create_user_command,
+        generate_synthetic_command,
+        worker_command,
+    ):
+        app.cli.add_command(command)

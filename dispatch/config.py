@@ -1,0 +1,75 @@
+"""Configuration: one class reading the environment, with embedded defaults.
+
+Embedded default: SQLite in ``instance/``, in-process jobs, no Redis, outbox SMS.
+Production: set ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("DISPATCH_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+
+
+def database_url(raw: str | None) -> str:
+    """Normalize a database URL; PostgreSQL URLs use the psycopg 3 driver."""
+    if not raw:
+        return f"sqlite:///{INSTANCE_DIR / 'dispatch.sqlite3'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw.removeprefix(prefix)
+    return raw
+
+
+def secret_key() -> str:
+    """The environment's key, or one generated once and kept in the instance folder."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings read from the environment when the app is created."""
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = secret_key()
+        self.SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
+        self.REDIS_URL = os.environ.get("REDIS_URL") or None
+        self.RQ_QUEUE = os.environ.get("RQ_QUEUE", "dispatch")
+        self.SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "dispatch-socketio")
+        self.SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
+        self.PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+        self.SESSION_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE", self.PUBLIC_URL.startswith("https"))
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))
+        self.SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12")))
+        self.PERMANENT_SESSION_LIFETIME = self.SESSION_ABSOLUTE_TIMEOUT
+        self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(2 * 1024 * 1024)))
+        self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which has its own timeouts
+        self.BABEL_DEFAULT_LOCALE = "zh"
+        self.BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).parent / "translations")
+        self.LANGUAGES = ("zh", "en")
+        self.GEOCODER = os.environ.get("GEOCODER") or None
+        self.TESTING = False
+
+    @property
+    def embedded(self) -> bool:
+        return self.REDIS_URL is None
+
+    def as_dict(self) -> dict[str, object]:
+        return {key: getattr(self, key) for key in dir(self) if key.isupper()}

@@ -1,0 +1,50 @@
+"""Phone numbers: validation to E.164 and masking for display.
+
+Phone numbers are personal information: shown masked (138****1234) to anyone who does not need them.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+
+DEFAULT_REGION = "CN"
+_MOBILE_TYPES = {
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+}
+
+
+class InvalidPhone(ValueError):
+    """Not a valid (mobile) number; `reason` is ``unparseable``, ``invalid`` or ``not_mobile``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def to_e164(text: str, *, mobile: bool = True, region: str = DEFAULT_REGION) -> str:
+    """Parse a number as typed in China (``13812345678``, ``+86 138 1234 5678``) into E.164."""
+    try:
+        number = phonenumbers.parse(text.strip(), region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhone("unparseable") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone("invalid")
+    if mobile and phonenumbers.number_type(number) not in _MOBILE_TYPES:
+        raise InvalidPhone("not_mobile")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask(e164: str | None) -> str:
+    """Show a number as 138****1234 (national digits, middle four hidden)."""
+    if not e164:
+        return ""
+    digits = e164.removeprefix("+86") if e164.startswith("+86") else e164
+    if len(digits) < 8:
+        return "*" * len(digits)
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
+def national(e164: str) -> str:
+    """The number as a person in China dials it (13812345678)."""
+    return e164.removeprefix("+86")

@@ -1,0 +1,86 @@
+"""Who may see and change what: the jurisdiction rules, on plain values.
+
+Every query the services run is narrowed by an ``Actor``'s scope; these rules say which
+narrowing applies and which actions a role may take at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Role(str, Enum):
+    ADMIN = "admin"  # county civil affairs
+    DUTY_OFFICER = "duty_officer"  # a subdistrict
+    ORG_LEADER = "org_leader"  # an organization
+    GRID_WORKER = "grid_worker"  # their grid cells
+
+
+class Action(str, Enum):
+    READ = "read"
+    EDIT = "edit"
+    CREATE = "create"
+    SUSPEND = "suspend"
+
+
+class Resource(str, Enum):
+    ORGANIZATION = "organization"
+    MEMBER = "member"
+    CELL = "cell"
+    PLACE = "place"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The logged-in user as the services see it."""
+
+    user_id: int
+    role: Role
+    county_id: int | None = None
+    subdistrict_id: int | None = None
+    organization_id: int | None = None
+    cell_ids: frozenset[int] = field(default_factory=frozenset)
+
+
+class Forbidden(Exception):
+    """The actor's role may not take this action on this kind of record."""
+
+
+class OutOfScope(Exception):
+    """The record exists but lies outside the actor's jurisdiction (answered as not found)."""
+
+
+_ADMINISTRATORS = {Role.ADMIN, Role.DUTY_OFFICER}
+_EVERYONE = set(Role)
+
+ALLOWED: dict[tuple[Resource, Action], set[Role]] = {
+    (Resource.PLACE, Action.READ): _EVERYONE,
+    (Resource.CELL, Action.READ): _EVERYONE,
+    (Resource.CELL, Action.CREATE): _ADMINISTRATORS,
+    (Resource.CELL, Action.EDIT): _ADMINISTRATORS,
+    (Resource.ORGANIZATION, Action.READ): _EVERYONE,
+    (Resource.ORGANIZATION, Action.CREATE): _ADMINISTRATORS,
+    (Resource.ORGANIZATION, Action.EDIT): _ADMINISTRATORS,
+    (Resource.ORGANIZATION, Action.SUSPEND): _ADMINISTRATORS,
+    (Resource.MEMBER, Action.READ): _ADMINISTRATORS | {Role.ORG_LEADER},
+    (Resource.MEMBER, Action.CREATE): _ADMINISTRATORS | {Role.ORG_LEADER},
+    (Resource.MEMBER, Action.EDIT): _ADMINISTRATORS | {Role.ORG_LEADER},
+}
+
+
+def may(actor: Actor, action: Action, resource: Resource) -> bool:
+    return actor.role in ALLOWED.get((resource, action), set())
+
+
+def require(actor: Actor, action: Action, resource: Resource) -> None:
+    """Raise Forbidden unless the actor's role may take the action at all."""
+    if not may(actor, action, resource):
+        raise Forbidden(f"{actor.role.value} may not {action.value} {resource.value}")
+
+
+def sees_phone_numbers(actor: Actor, organization_id: int | None = None) -> bool:
+    """Who needs an organization's phone numbers unmasked: whoever dispatches it, and its leader."""
+    if actor.role in _ADMINISTRATORS:
+        return True
+    return actor.role is Role.ORG_LEADER and actor.organization_id == organization_id

@@ -1,0 +1,107 @@
+"""What users read when input is wrong: every error code in Chinese and English.
+
+Kept as one bilingual table (not scattered gettext calls) so a test can check that every code
+the services raise has both languages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # request level
+    "not_found": ("找不到该记录,或不在您的管辖范围内", "Not found, or outside your jurisdiction"),
+    "forbidden": ("您的角色无权进行此操作", "Your role may not do this"),
+    "login_required": ("请先登录", "Please log in first"),
+    "csrf_failed": ("页面已过期或缺少安全令牌,请刷新后重试", "The security token is missing or stale; reload and retry"),
+    "invalid_input": ("输入有误,未做任何修改", "The input has errors; nothing was changed"),
+    "conflict": ("与已有记录重复,未做任何修改", "This duplicates an existing record; nothing was changed"),
+    "malformed_json": ("请求体不是有效的 JSON:{detail}", "The request body is not valid JSON: {detail}"),
+    "json_required": (
+        "请求体须为 JSON(Content-Type: application/json)",
+        "The body must be JSON (Content-Type: application/json)",
+    ),
+    "too_large": ("上传内容超过大小上限 {limit}", "The upload is over the size limit of {limit}"),
+    "method_not_allowed": ("不支持该请求方法", "Method not allowed"),
+    "bad_request": ("请求有误", "Bad request"),
+    "login_failed": ("用户名或密码错误", "Wrong username or password"),
+    "session_expired": ("登录已超时,请重新登录", "Your session has timed out; please log in again"),
+    # field level (pydantic types and our own)
+    "missing": ("必填", "is required"),
+    "extra_forbidden": ("不认识的字段", "is not a known field"),
+    "string_too_short": ("不能为空或太短(至少 {min_length} 个字符)", "is empty or too short (at least {min_length})"),
+    "string_too_long": ("太长(最多 {max_length} 个字符)", "is too long (at most {max_length})"),
+    "string_type": ("应为文本", "must be text"),
+    "int_parsing": ("应为整数", "must be a whole number"),
+    "int_type": ("应为整数", "must be a whole number"),
+    "float_parsing": ("应为数字", "must be a number"),
+    "float_type": ("应为数字", "must be a number"),
+    "bool_parsing": ("应为是或否(true/false)", "must be true or false"),
+    "bool_type": ("应为是或否(true/false)", "must be true or false"),
+    "list_type": ("应为列表", "must be a list"),
+    "dict_type": ("应为对象", "must be an object"),
+    "model_type": ("应为对象", "must be an object"),
+    "date_from_datetime_parsing": ("应为日期(YYYY-MM-DD)", "must be a date (YYYY-MM-DD)"),
+    "date_parsing": ("应为日期(YYYY-MM-DD)", "must be a date (YYYY-MM-DD)"),
+    "date_type": ("应为日期(YYYY-MM-DD)", "must be a date (YYYY-MM-DD)"),
+    "enum": ("应为以下之一:{expected}", "must be one of: {expected}"),
+    "literal_error": ("应为以下之一:{expected}", "must be one of: {expected}"),
+    "greater_than": ("应大于 {gt}", "must be greater than {gt}"),
+    "greater_than_equal": ("应不小于 {ge}", "must be at least {ge}"),
+    "less_than_equal": ("应不大于 {le}", "must be at most {le}"),
+    "too_short": ("至少需要 {min_length} 项", "needs at least {min_length} item(s)"),
+    "too_long": ("最多 {max_length} 项", "takes at most {max_length} item(s)"),
+    "value_error": ("取值无效", "is not a valid value"),
+    "credit_code.length": ("统一社会信用代码应为 18 位", "the unified social credit code must be 18 characters"),
+    "credit_code.characters": (
+        "统一社会信用代码含有不允许的字符(不含 I、O、Z、S、V)",
+        "the credit code has characters it cannot contain (no I, O, Z, S, V)",
+    ),
+    "credit_code.division": (
+        "统一社会信用代码第 3–8 位应为行政区划数字",
+        "characters 3–8 of the credit code must be a division code",
+    ),
+    "credit_code.check_digit": ("统一社会信用代码校验位不正确", "the credit code's check character is wrong"),
+    "credit_code.required": ("登记类社会组织必须填写统一社会信用代码", "a registered organization needs its credit code"),
+    "phone.unparseable": ("电话号码无法识别", "the phone number cannot be read"),
+    "phone.invalid": ("电话号码无效", "the phone number is not valid"),
+    "phone.not_mobile": ("应为手机号码", "must be a mobile number"),
+    "skill.unknown": ("未知技能:{code}", "unknown skill: {code}"),
+    "skill.duplicate": ("技能重复:{code}", "skill listed twice: {code}"),
+    "skill.not_offered": ("组织不提供该技能:{code}", "the organization does not offer this skill: {code}"),
+    "community.unknown": ("找不到该社区,或不在您的管辖范围内", "no such community within your jurisdiction"),
+    "cell.unknown": ("找不到该网格,或不在您的管辖范围内:{code}", "no such grid cell within your jurisdiction: {code}"),
+    "organization.unknown": ("找不到该组织:{name}", "no such organization: {name}"),
+    "duplicate": ("重复:{value}", "duplicate: {value}"),
+    "duplicate_in_file": ("与第 {other_row} 行重复:{value}", "duplicates row {other_row}: {value}"),
+    "coordinates.incomplete": ("经纬度须同时填写", "longitude and latitude go together"),
+    "coordinates_out_of_range": ("经纬度超出范围", "the coordinates are out of range"),
+    "coordinates_swapped": ("经纬度似乎填反了(纬度在前?)", "longitude and latitude look swapped"),
+    "outside_china": ("坐标不在中国境内", "the point is not in China"),
+    "outside_county": ("坐标离本县(市、区)太远,请检查", "the point is far outside the county; check it"),
+    "malformed_geojson": ("GeoJSON 格式有误:{detail}", "the GeoJSON is malformed: {detail}"),
+    "not_geojson": ("不是 GeoJSON 要素或几何", "not a GeoJSON feature or geometry"),
+    "not_a_polygon": ("应为多边形(Polygon 或 MultiPolygon)", "must be a Polygon or MultiPolygon"),
+    "empty_geometry": ("几何为空", "the geometry is empty"),
+    "self_intersection_unrepairable": ("多边形自相交且无法修复", "the polygon intersects itself and cannot be repaired"),
+    "too_few_points": ("多边形的点太少", "the polygon has too few points"),
+    "invalid_coordinates": ("坐标无效", "the coordinates are not valid"),
+    "csv.header_missing": ("CSV 缺少列:{columns}", "the CSV lacks column(s): {columns}"),
+    "csv.encoding": ("无法识别文件编码(支持 UTF-8 与 GB18030/GBK)", "unknown encoding (UTF-8 and GB18030/GBK are read)"),
+    "csv.empty": ("文件没有数据行", "the file has no data rows"),
+    "certification.format": ("证书格式应为 技能:有效期至[:发证机构]", "a certificate reads skill:expires[:issuer]"),
+    "skills.format": ("技能格式应为 技能代码:人数,以分号分隔", "skills read code:capacity, separated by semicolons"),
+    "role.scope_missing": ("该角色需要指定管辖范围:{field}", "this role needs its jurisdiction: {field}"),
+    "username.taken": ("用户名已存在", "the username is taken"),
+    "password.weak": ("密码至少 10 位", "the password needs at least 10 characters"),
+}
+
+
+def message(code: str, language: str, **params: Any) -> str:
+    """The message for a code in ``zh`` or ``en``; unknown codes fall back to the code itself."""
+    zh, en = MESSAGES.get(code, (code, code))
+    template = en if language == "en" else zh
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):
+        return template

@@ -1,0 +1,106 @@
+"""Community social organizations (社区社会组织), their skills, cells and members."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Column, Date, Float, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dispatch.domain.registry import ManagingBody, OrgStatus, managing_body
+from dispatch.extensions import db
+from dispatch.models.places import Community, GridCell, enum_column
+from dispatch.models.skills import Skill
+from dispatch.models.types import UtcDateTime, utcnow
+
+organization_cells = Table(
+    "organization_cells",
+    db.metadata,
+    Column("organization_id", ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True),
+    Column("cell_id", ForeignKey("grid_cells.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+member_skills = Table(
+    "member_skills",
+    db.metadata,
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("skill_id", ForeignKey("skills.id"), primary_key=True),
+)
+
+
+class Organization(db.Model):
+    __tablename__ = "organizations"
+    __table_args__ = (UniqueConstraint("community_id", "name", name="uq_organizations_community_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    status: Mapped[OrgStatus] = mapped_column(enum_column(OrgStatus))
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    base_lon: Mapped[float | None] = mapped_column(Float)
+    base_lat: Mapped[float | None] = mapped_column(Float)
+    leader_name: Mapped[str] = mapped_column(String(50))
+    leader_phone: Mapped[str] = mapped_column(String(20), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+    community: Mapped[Community] = relationship()
+    skills: Mapped[list[OrganizationSkill]] = relationship(
+        back_populates="organization", cascade="all, delete-orphan", order_by="OrganizationSkill.skill_id"
+    )
+    cells: Mapped[list[GridCell]] = relationship(secondary=organization_cells, order_by=GridCell.id)
+    members: Mapped[list[Member]] = relationship(back_populates="organization", order_by="Member.id")
+
+    @property
+    def managing_body(self) -> ManagingBody:
+        return managing_body(self.status)
+
+
+class OrganizationSkill(db.Model):
+    """A skill an organization offers, with how many people it can send for it."""
+
+    __tablename__ = "organization_skills"
+
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id"), primary_key=True, index=True)
+    capacity: Mapped[int] = mapped_column(Integer)
+
+    organization: Mapped[Organization] = relationship(back_populates="skills")
+    skill: Mapped[Skill] = relationship()
+
+
+class Member(db.Model):
+    """A volunteer (志愿者) of an organization."""
+
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("organization_id", "phone", name="uq_members_organization_phone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    phone: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    organization: Mapped[Organization] = relationship(back_populates="members")
+    skills: Mapped[list[Skill]] = relationship(secondary=member_skills, order_by=Skill.id)
+    certifications: Mapped[list[Certification]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", order_by="Certification.expires_on"
+    )
+
+
+class Certification(db.Model):
+    __tablename__ = "certifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id"))
+    issuer: Mapped[str] = mapped_column(String(100), default="")
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    expires_on: Mapped[date] = mapped_column(Date)
+
+    member: Mapped[Member] = relationship(back_populates="certifications")
+    skill: Mapped[Skill] = relationship()
+
+    def valid_on(self, day: date) -> bool:
+        return day <= self.expires_on

@@ -1,0 +1,49 @@
+"""Users and the jurisdiction each one works in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dispatch.domain.scope import Actor, Role
+from dispatch.extensions import db
+from dispatch.models.places import GridCell, enum_column
+from dispatch.models.types import UtcDateTime, utcnow
+
+user_cells = Table(
+    "user_cells",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("cell_id", ForeignKey("grid_cells.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(50), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(50), default="")
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    county_id: Mapped[int | None] = mapped_column(ForeignKey("counties.id"))
+    subdistrict_id: Mapped[int | None] = mapped_column(ForeignKey("subdistricts.id"))
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(5), default="zh")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    cells: Mapped[list[GridCell]] = relationship(secondary=user_cells, order_by=GridCell.id)
+
+    def actor(self) -> Actor:
+        return Actor(
+            user_id=self.id,
+            role=self.role,
+            county_id=self.county_id,
+            subdistrict_id=self.subdistrict_id,
+            organization_id=self.organization_id,
+            cell_ids=frozenset(cell.id for cell in self.cells),
+        )

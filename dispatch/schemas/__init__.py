@@ -1,0 +1,1 @@
+"""Pydantic models: they validate API requests and CSV rows and generate the OpenAPI document."""

@@ -1,0 +1,112 @@
+"""Organizations and their members, as the API and the CSV import read and write them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from dispatch.domain.registry import ManagingBody, OrgStatus
+from dispatch.schemas.common import Code, CreditCode, Mobile, Name, PageQuery, PointIn, PointOut, Ref, Strict
+
+
+class SkillCapacityIn(Strict):
+    code: Code
+    capacity: int = Field(ge=1, le=10_000, description="people the organization can send for this skill")
+
+
+class OrganizationIn(Strict):
+    name: Name
+    status: OrgStatus
+    credit_code: CreditCode | None = Field(None, description="统一社会信用代码, required when registered")
+    community_id: int
+    cell_ids: list[int] = Field(default_factory=list, max_length=500, description="grid cells it serves")
+    base: PointIn | None = None
+    skills: list[SkillCapacityIn] = Field(min_length=1, max_length=40)
+    leader_name: Name
+    leader_phone: Mobile
+    active: bool = True
+
+
+class OrganizationPatch(Strict):
+    name: Name | None = None
+    status: OrgStatus | None = None
+    credit_code: CreditCode | None = None
+    community_id: int | None = None
+    cell_ids: list[int] | None = Field(None, max_length=500)
+    base: PointIn | None = None
+    skills: list[SkillCapacityIn] | None = Field(None, min_length=1, max_length=40)
+    leader_name: Name | None = None
+    leader_phone: Mobile | None = None
+
+
+class OrganizationQuery(PageQuery):
+    status: OrgStatus | None = None
+    skill: Code | None = None
+    community_id: int | None = None
+    subdistrict_id: int | None = None
+    active: bool | None = None
+    q: str | None = Field(None, max_length=50, description="part of the name")
+
+
+class SkillCapacityOut(BaseModel):
+    code: str
+    label: str
+    capacity: int
+
+
+class OrganizationOut(BaseModel):
+    id: int
+    name: str
+    status: OrgStatus
+    managing_body: ManagingBody
+    credit_code: str | None
+    community: Ref
+    subdistrict: Ref
+    cells: list[Ref]
+    base: PointOut | None
+    skills: list[SkillCapacityOut]
+    leader_name: str
+    leader_phone: str = Field(description="E.164, masked (138****1234) for viewers who do not need it")
+    active: bool
+    member_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class CertificationIn(Strict):
+    skill: Code
+    expires_on: date
+    issued_on: date | None = None
+    issuer: str = Field("", max_length=100)
+
+
+class MemberIn(Strict):
+    name: Name
+    phone: Mobile
+    skills: list[Code] = Field(default_factory=list, max_length=40)
+    certifications: list[CertificationIn] = Field(default_factory=list, max_length=40)
+
+
+class MemberPatch(Strict):
+    name: Name | None = None
+    phone: Mobile | None = None
+    skills: list[Code] | None = Field(None, max_length=40)
+    certifications: list[CertificationIn] | None = Field(None, max_length=40)
+
+
+class CertificationOut(BaseModel):
+    skill: str
+    issuer: str
+    issued_on: date | None
+    expires_on: date
+    valid: bool
+
+
+class MemberOut(BaseModel):
+    id: int
+    organization_id: int
+    name: str
+    phone: str
+    skills: list[str]
+    certifications: list[CertificationOut]

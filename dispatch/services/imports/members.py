@@ -1,0 +1,96 @@
+"""Import members (volunteers) from CSV rows; their organizations must already be in the registry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select
+
+from dispatch.extensions import db
+from dispatch.models import Certification, Community, Member, Organization
+from dispatch.models.organizations import member_skills
+from dispatch.schemas.rows import MemberRow
+from dispatch.services.errors import FieldError
+from dispatch.services.imports.batch import ChunkWriter, ImportReport, Progress, finish, ticking, validated
+from dispatch.services.imports.lookups import Lookups
+
+
+@dataclass
+class NewMember:
+    values: dict
+    skill_ids: list[int]
+    certificates: list[dict]
+
+
+class MemberImport:
+    def __init__(self) -> None:
+        self.skills = Lookups.load().skills
+        query = select(Community.code, Organization.name, Organization.id).join(Community)
+        self.organizations = {(code, name): org_id for code, name, org_id in db.session.execute(query)}
+        self.stored = set(db.session.execute(select(Member.organization_id, Member.phone)).tuples().all())
+        self.seen: dict[tuple[int, str], int] = {}
+        self.errors: list[FieldError] = []
+        self.created = {"members": 0, "certifications": 0}
+
+    def run(self, rows: Iterable[tuple[int, dict[str, str]]], progress: Progress | None = None) -> ImportReport:
+        writer = ChunkWriter(self._write, self.errors, progress)
+        for line, row in validated(ticking(rows, writer), MemberRow, self.errors):
+            if (new := self._resolve(line, row)) is not None:
+                writer.add(new)
+        writer.flush()
+        finish(self.errors)
+        return ImportReport(created=self.created)
+
+    def _resolve(self, line: int, row: MemberRow) -> NewMember | None:
+        problems: list[FieldError] = []
+        org_id = self.organizations.get((row.community_code, row.organization_name))
+        if org_id is None:
+            problems.append(FieldError("organization_name", "organization.unknown", {"name": row.organization_name}, line))
+        skill_ids = self._skill_ids(line, "skills", row.skills, problems)
+        certificates = self._certificates(line, row, problems)
+        if org_id is not None:
+            self._duplicate(line, (org_id, row.phone), problems)
+        self.errors.extend(problems)
+        if problems:
+            return None
+        return NewMember({"organization_id": org_id, "name": row.name, "phone": row.phone}, skill_ids, certificates)
+
+    def _skill_ids(self, line: int, field: str, codes: list[str], problems: list[FieldError]) -> list[int]:
+        unknown = [code for code in codes if code not in self.skills]
+        problems.extend(FieldError(field, "skill.unknown", {"code": code}, line) for code in unknown)
+        return list(dict.fromkeys(self.skills[code] for code in codes if code in self.skills))
+
+    def _certificates(self, line: int, row: MemberRow, problems: list[FieldError]) -> list[dict]:
+        ids = self._skill_ids(line, "certifications", [c["skill"] for c in row.certifications], problems)
+        if len(ids) != len(row.certifications):
+            return []
+        return [
+            {"skill_id": skill_id, "expires_on": c["expires_on"], "issuer": c["issuer"]}
+            for skill_id, c in zip(ids, row.certifications, strict=True)
+        ]
+
+    def _duplicate(self, line: int, key: tuple[int, str], problems: list[FieldError]) -> None:
+        if key in self.stored:
+            problems.append(FieldError("phone", "duplicate", {"value": key[1]}, line))
+        elif key in self.seen:
+            problems.append(FieldError("phone", "duplicate_in_file", {"value": key[1], "other_row": self.seen[key]}, line))
+        else:
+            self.seen[key] = line
+
+    def _write(self, chunk: list[NewMember]) -> None:
+        statement = insert(Member).returning(Member.id, sort_by_parameter_order=True)
+        ids = db.session.scalars(statement, [new.values for new in chunk]).all()
+        skills = [{"member_id": i, "skill_id": s} for i, new in zip(ids, chunk, strict=True) for s in new.skill_ids]
+        certificates = [{"member_id": i, **c} for i, new in zip(ids, chunk, strict=True) for c in new.certificates]
+        if skills:
+            db.session.execute(insert(member_skills), skills)
+        if certificates:
+            db.session.execute(insert(Certification), certificates)
+        self.created["members"] += len(ids)
+        self.created["certifications"] += len(certificates)
+
+
+def import_members(rows: Iterable[tuple[int, dict[str, str]]], progress: Progress | None = None) -> ImportReport:
+    """Import members all-or-nothing; raises ImportFailed listing every bad row."""
+    return MemberImport().run(rows, progress)

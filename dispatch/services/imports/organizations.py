@@ -1,0 +1,142 @@
+"""Import organizations from CSV rows (see ``dispatch.schemas.rows`` for the columns)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import insert
+
+from dispatch.extensions import db
+from dispatch.models import Organization, OrganizationSkill
+from dispatch.models.organizations import organization_cells
+from dispatch.schemas.common import PointIn
+from dispatch.schemas.rows import OrganizationRow
+from dispatch.services.errors import FieldError
+from dispatch.services.imports.batch import ChunkWriter, ImportReport, Progress, finish, ticking, validated
+from dispatch.services.imports.lookups import Lookups, existing_organization_keys
+from dispatch.services.places import within_margin
+from geo.coords import to_wgs84
+from geo.geojson import check_point
+
+
+@dataclass
+class NewOrganization:
+    values: dict
+    cell_ids: list[int]
+    skills: list[tuple[int, int]]
+
+
+class OrganizationImport:
+    """One run of an organization import; holds what it has seen so far to catch duplicates in the file."""
+
+    def __init__(self) -> None:
+        self.lookups = Lookups.load()
+        self.stored_names, self.stored_codes = existing_organization_keys()
+        self.names_seen: dict[tuple[int, str], int] = {}
+        self.codes_seen: dict[str, int] = {}
+        self.errors: list[FieldError] = []
+        self.created = 0
+
+    def run(self, rows: Iterable[tuple[int, dict[str, str]]], progress: Progress | None = None) -> ImportReport:
+        writer = ChunkWriter(self._write, self.errors, progress)
+        for line, row in validated(ticking(rows, writer), OrganizationRow, self.errors):
+            if (new := self._resolve(line, row)) is not None:
+                writer.add(new)
+        writer.flush()
+        finish(self.errors)
+        return ImportReport(created={"organizations": self.created})
+
+    def _resolve(self, line: int, row: OrganizationRow) -> NewOrganization | None:
+        problems: list[FieldError] = []
+        community = self.lookups.communities.get(row.community_code)
+        if community is None:
+            problems.append(FieldError("community_code", "community.unknown", {"value": row.community_code}, line))
+        cell_ids = self._cells(line, row, problems)
+        skills = self._skills(line, row, problems)
+        base = self._base(line, row, community, problems)
+        if row.status.value == "registered" and not row.credit_code:
+            problems.append(FieldError("credit_code", "credit_code.required", {}, line))
+        if community is not None:
+            self._duplicates(line, row, community[0], problems)
+        self.errors.extend(problems)
+        if problems:
+            return None
+        return NewOrganization(_values(row, community[0], base), cell_ids, skills)
+
+    def _cells(self, line: int, row: OrganizationRow, problems: list[FieldError]) -> list[int]:
+        missing = [code for code in row.cell_codes if code not in self.lookups.cells]
+        problems.extend(FieldError("cell_codes", "cell.unknown", {"code": code}, line) for code in missing)
+        return list(dict.fromkeys(self.lookups.cells[c] for c in row.cell_codes if c in self.lookups.cells))
+
+    def _skills(self, line: int, row: OrganizationRow, problems: list[FieldError]) -> list[tuple[int, int]]:
+        chosen: dict[int, int] = {}
+        for item in row.skills:
+            skill_id = self.lookups.skills.get(item.skill)
+            if skill_id is None:
+                problems.append(FieldError("skills", "skill.unknown", {"code": item.skill}, line))
+            elif skill_id in chosen:
+                problems.append(FieldError("skills", "skill.duplicate", {"code": item.skill}, line))
+            else:
+                chosen[skill_id] = item.capacity
+        return list(chosen.items())
+
+    def _base(self, line: int, row: OrganizationRow, community, problems: list[FieldError]) -> tuple[float, float] | None:
+        if row.base_lon is None or row.base_lat is None:
+            return None
+        point = PointIn(lon=row.base_lon, lat=row.base_lat, system=row.coord_system)
+        if code := check_point(point.lon, point.lat):
+            problems.append(FieldError("base_lon", code, {}, line))
+            return None
+        lon, lat = to_wgs84(point.lon, point.lat, point.system)
+        extent = self.lookups.extents.get(community[1]) if community else None
+        if extent and not within_margin(extent, lon, lat):
+            problems.append(FieldError("base_lon", "outside_county", {}, line))
+        return lon, lat
+
+    def _duplicates(self, line: int, row: OrganizationRow, community_id: int, problems: list[FieldError]) -> None:
+        key = (community_id, row.name)
+        _check_duplicate(key, row.name, "name", line, self.stored_names, self.names_seen, problems)
+        if row.credit_code:
+            _check_duplicate(row.credit_code, row.credit_code, "credit_code", line, self.stored_codes, self.codes_seen, problems)
+
+    def _write(self, chunk: list[NewOrganization]) -> None:
+        statement = insert(Organization).returning(Organization.id, sort_by_parameter_order=True)
+        ids = db.session.scalars(statement, [new.values for new in chunk]).all()
+        skills = [
+            {"organization_id": i, "skill_id": s, "capacity": c} for i, new in zip(ids, chunk, strict=True) for s, c in new.skills
+        ]
+        cells = [{"organization_id": i, "cell_id": c} for i, new in zip(ids, chunk, strict=True) for c in new.cell_ids]
+        db.session.execute(insert(OrganizationSkill), skills)
+        if cells:
+            db.session.execute(insert(organization_cells), cells)
+        self.created += len(ids)
+
+
+def _check_duplicate(key, value, field_name, line, stored, seen, problems) -> None:
+    if key in stored:
+        problems.append(FieldError(field_name, "duplicate", {"value": value}, line))
+    elif key in seen:
+        problems.append(FieldError(field_name, "duplicate_in_file", {"value": value, "other_row": seen[key]}, line))
+    else:
+        seen[key] = line
+
+
+def _values(row: OrganizationRow, community_id: int, base: tuple[float, float] | None) -> dict:
+    lon, lat = base or (None, None)
+    return {
+        "name": row.name,
+        "status": row.status,
+        "credit_code": row.credit_code,
+        "community_id": community_id,
+        "base_lon": lon,
+        "base_lat": lat,
+        "leader_name": row.leader_name,
+        "leader_phone": row.leader_phone,
+        "active": row.active,
+    }
+
+
+def import_organizations(rows: Iterable[tuple[int, dict[str, str]]], progress: Progress | None = None) -> ImportReport:
+    """Import organizations all-or-nothing; raises ImportFailed listing every bad row."""
+    return OrganizationImport().run(rows, progress)

@@ -1,0 +1,88 @@
+"""Pages: the organization list and detail, and the grid-cell list, all within the user's jurisdiction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from pydantic import ValidationError
+
+from dispatch.api.validation import field_errors
+from dispatch.auth import current_actor, login_required
+from dispatch.domain.phone import mask
+from dispatch.domain.scope import Action, Resource, may, sees_phone_numbers
+from dispatch.schemas.organizations import OrganizationQuery
+from dispatch.schemas.places import CellQuery
+from dispatch.services import cells, members, places
+from dispatch.services import organizations as org_service
+from dispatch.services.errors import InvalidInput
+from dispatch.services.skills import list_skills
+
+bp = Blueprint("pages", __name__)
+
+
+def _query(model, args):
+    """Parse filters from the query string; blank fields mean 'any'."""
+    data = {key: value for key, value in args.items() if value != ""}
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(field_errors(exc)) from exc
+
+
+@bp.get("/")
+def home():
+    return redirect(url_for("pages.organizations"))
+
+
+@bp.get("/organizations")
+@login_required
+def organizations():
+    actor = current_actor()
+    query = _query(OrganizationQuery, request.args)
+    items, total = org_service.list_organizations(actor, query)
+    return render_template(
+        "organizations.html",
+        items=items,
+        total=total,
+        query=query,
+        pages=max(1, -(-total // query.per_page)),
+        skills=list_skills(),
+        subdistricts=places.list_subdistricts(actor),
+        counts=org_service.member_counts([o.id for o in items]),
+        phone=lambda org: org.leader_phone if sees_phone_numbers(actor, org.id) else mask(org.leader_phone),
+    )
+
+
+@bp.get("/organizations/<int:organization_id>")
+@login_required
+def organization(organization_id: int):
+    actor = current_actor()
+    org = org_service.get_organization(actor, organization_id)
+    shows_members = may(actor, Action.READ, Resource.MEMBER)
+    sees = sees_phone_numbers(actor, org.id)
+    return render_template(
+        "organization.html",
+        org=org,
+        members=members.list_members(actor, org.id) if shows_members else [],
+        shows_members=shows_members,
+        today=datetime.now(UTC).date(),
+        phone=lambda number: number if sees else mask(number),
+    )
+
+
+@bp.get("/cells")
+@login_required
+def cell_list():
+    actor = current_actor()
+    query = _query(CellQuery, request.args)
+    items, total = cells.list_cells(actor, query)
+    sees = g.user.role.value in {"admin", "duty_officer"}
+    return render_template(
+        "cells.html",
+        items=items,
+        total=total,
+        query=query,
+        pages=max(1, -(-total // query.per_page)),
+        phone=lambda cell: cell.worker_phone if sees or cell.id in actor.cell_ids else mask(cell.worker_phone),
+    )
