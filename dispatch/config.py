@@ -64,6 +64,7 @@ class Config:
         self.BABEL_DEFAULT_LOCALE = "zh"
         self.BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).parent / "translations")
         self.LANGUAGES = ("zh", "en")
+        self.PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
         self.GEOCODER = os.environ.get("GEOCODER") or None
         self.TESTING = False
 

@@ -1,0 +1,120 @@
+"""Integration fixtures: every test here runs twice, on the embedded column (SQLite, inline jobs) and on the
+production column (a real PostgreSQL and Redis, RQ). The schema comes from the Alembic migrations."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from dispatch import create_app
+from dispatch.extensions import db
+from dispatch.services.skills import seed_skills
+from tests import services
+from tests.factories import World, build_world
+
+FAST_HASH = "pbkdf2:sha256:1000"  # scrypt costs ~85 ms a user; the tests create hundreds
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request, tmp_path_factory):
+    if request.param == "sqlite":
+        yield {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path_factory.mktemp('db')}/test.sqlite3", "REDIS_URL": None}
+        return
+    services.ensure_postgres()
+    services.ensure_redis()
+    url = services.create_database()
+    yield {"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": services.redis_url()}
+    services.drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def session_app(backend):
+    app = create_app(TESTING=True, PASSWORD_HASH_METHOD=FAST_HASH, SERVER_NAME=None, **backend)
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(session_app):
+    """The app with an empty database (skills seeded), inside an app context."""
+    with session_app.app_context():
+        _empty_database()
+        seed_skills()
+        yield session_app
+        db.session.remove()
+
+
+def _empty_database() -> None:
+    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(text(f"DELETE FROM {table}"))
+    db.session.commit()
+
+
+@pytest.fixture
+def world(app) -> World:
+    return build_world()
+
+
+class Browser:
+    """A test client logged in through the real login form, sending the CSRF token on writes."""
+
+    def __init__(self, app, language: str = "zh") -> None:
+        self.app = app
+        self.client = app.test_client()
+        self.headers = {"Accept-Language": language}
+        self._token: str | None = None
+
+    def open(self, url: str, **kwargs):
+        """One request in an app context of its own, as in production: the test's own context (and its
+        ``g`` and database session) would otherwise be shared with the request."""
+        with self.app.app_context():
+            response = self.client.open(url, **kwargs)
+        db.session.expire_all()
+        return response
+
+    def login(self, username: str, password: str):
+        page = self.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+        form = {"csrf_token": token, "username": username, "password": password}
+        return self.open("/login", method="POST", data=form, headers=self.headers)
+
+    def token(self) -> str:
+        if self._token is None:
+            self._token = self.get("/api/csrf").get_json()["csrf_token"]
+        return self._token
+
+    def get(self, url: str, **kwargs):
+        return self.open(url, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs)
+
+    def send(self, method: str, url: str, body=None, **kwargs):
+        headers = {**self.headers, "X-CSRFToken": self.token(), **kwargs.pop("headers", {})}
+        return self.open(url, method=method, json=body, headers=headers, **kwargs)
+
+    def post(self, url: str, body=None, **kwargs):
+        return self.send("POST", url, body, **kwargs)
+
+    def patch(self, url: str, body=None, **kwargs):
+        return self.send("PATCH", url, body, **kwargs)
+
+
+@pytest.fixture
+def browser(app):
+    """Make a Browser; ``browser(user)`` logs that user in."""
+
+    def make(user=None, language: str = "zh") -> Browser:
+        b = Browser(app, language)
+        if user is not None:
+            assert b.login(user.username, World.PASSWORD).status_code == 302
+        return b
+
+    return make
