@@ -1,0 +1,150 @@
+"""Benchmark of geo/ on the synthetic 100,000-cell province.
+
+Run ``python tests/bench/bench_geo.py``; prints one JSON line per figure:
+{"bench": "geo", "metric": ..., "value": ..., "unit": ..., "target": ...}.
+Takes about half a minute on two cores. Importing this module runs nothing.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+# Run as a plain script from anywhere: make the repository root importable.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from geopy.distance import geodesic
+from shapely.geometry import box
+
+from geo.cells import GridIndex
+from geo.coords import gcj02_to_wgs84
+from geo.distance import nearest_k
+from geo.synthetic import ZHEJIANG_BBOX, organization_points, province_grid
+
+N_CELLS = 100_000
+N_ORGANIZATIONS = 100_000
+NAIVE_SAMPLE = 10_000
+AREA_KM2 = 20.0
+SEED = 2024
+
+
+def emit(metric: str, value: float, unit: str, target: float | None) -> None:
+    """Print one figure as a JSON line."""
+    print(json.dumps({"bench": "geo", "metric": metric, "value": value, "unit": unit, "target": target}))
+
+
+def rss_mb() -> float:
+    """Resident set size of this process in MB (Linux /proc; GEOS memory is invisible to tracemalloc)."""
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def timings(call: Callable[[int], object], repeats: int) -> np.ndarray:
+    """Seconds taken by ``call(i)`` for i in range(repeats)."""
+    out = np.empty(repeats)
+    for i in range(repeats):
+        started = time.perf_counter()
+        call(i)
+        out[i] = time.perf_counter() - started
+    return out
+
+
+def random_points(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    west, south, east, north = ZHEJIANG_BBOX
+    return rng.uniform(west, east, n), rng.uniform(south, north, n)
+
+
+def bench_index() -> tuple[GridIndex, object]:
+    started = time.perf_counter()
+    grid = province_grid(seed=SEED, n=N_CELLS)
+    emit("synthetic_100k_cells_columnar_generate_s", round(time.perf_counter() - started, 3), "s", None)
+    gc.collect()
+    before = rss_mb()
+    started = time.perf_counter()
+    cells = list(grid.cells())
+    emit("synthetic_100k_cells_to_polygons_s", round(time.perf_counter() - started, 3), "s", None)
+    started = time.perf_counter()
+    index = GridIndex(cells)
+    emit("index_build_s", round(time.perf_counter() - started, 3), "s", 1.0)
+    del cells
+    gc.collect()
+    # Everything the index keeps alive: 100,000 polygons, Cell objects and the tree.
+    emit("index_with_cells_memory_rss_delta_mb", round(rss_mb() - before, 1), "MB", 200.0)
+    return index, grid
+
+
+def bench_point_to_cell(index: GridIndex, rng: np.random.Generator) -> None:
+    lons, lats = random_points(rng, 20_000)
+    for i in range(1000):  # warm up caches
+        index.cell_at(lons[i], lats[i])
+    seconds = timings(lambda i: index.cell_at(lons[i], lats[i]), lons.size) * 1e6
+    emit("cell_at_p50_us", round(float(np.percentile(seconds, 50)), 1), "us", None)
+    emit("cell_at_p99_us", round(float(np.percentile(seconds, 99)), 1), "us", 50.0)
+    batch_lons, batch_lats = random_points(rng, 500_000)
+    started = time.perf_counter()
+    index.cells_at(batch_lons, batch_lats)
+    rate = batch_lons.size / (time.perf_counter() - started)
+    emit("cells_at_batch_points_per_s", round(rate), "points/s", 200_000)
+
+
+def area_polygon(lon: float, lat: float) -> object:
+    half_side_m = (AREA_KM2 * 1e6) ** 0.5 / 2
+    dlat = half_side_m / 110_900.0
+    dlon = half_side_m / (111_320.0 * np.cos(np.radians(lat)))
+    return box(lon - dlon, lat - dlat, lon + dlon, lat + dlat)
+
+
+def bench_area(index: GridIndex, rng: np.random.Generator) -> None:
+    lons, lats = random_points(rng, 500)
+    lons, lats = np.clip(lons, 118.1, 122.8), np.clip(lats, 27.1, 31.1)
+    areas = [area_polygon(lon, lat) for lon, lat in zip(lons, lats, strict=True)]
+    counts = [len(index.cells_touching(area)) for area in areas[:50]]
+    seconds = timings(lambda i: index.cells_touching(areas[i]), len(areas)) * 1e3
+    emit("cells_touching_20km2_p50_ms", round(float(np.percentile(seconds, 50)), 3), "ms", None)
+    emit("cells_touching_20km2_p99_ms", round(float(np.percentile(seconds, 99)), 3), "ms", 20.0)
+    emit("cells_touching_20km2_mean_cells", round(float(np.mean(counts)), 1), "cells", None)
+    outside = timings(lambda i: index.nearest(123.2, 27.5 + i * 0.01, k=3), 200) * 1e3
+    emit("nearest_3_cells_offshore_p50_ms", round(float(np.percentile(outside, 50)), 3), "ms", None)
+
+
+def bench_distances(grid: object, rng: np.random.Generator) -> None:
+    org_lons, org_lats = organization_points(seed=SEED, n=N_ORGANIZATIONS, grid=grid)
+    lons, lats = random_points(rng, 300)
+    seconds = timings(lambda i: nearest_k(lons[i], lats[i], org_lons, org_lats, 50), lons.size) * 1e3
+    p50 = float(np.percentile(seconds, 50))
+    emit("distances_100k_orgs_top50_p50_ms", round(p50, 3), "ms", None)
+    emit("distances_100k_orgs_top50_p99_ms", round(float(np.percentile(seconds, 99)), 3), "ms", 10.0)
+    started = time.perf_counter()
+    origin = (lats[0], lons[0])
+    metres = [geodesic(origin, (lat, lon)).m for lon, lat in zip(org_lons[:NAIVE_SAMPLE], org_lats[:NAIVE_SAMPLE], strict=True)]
+    sorted(range(len(metres)), key=metres.__getitem__)[:50]
+    naive_ms = (time.perf_counter() - started) * 1e3 * N_ORGANIZATIONS / NAIVE_SAMPLE
+    emit("naive_geopy_geodesic_loop_100k_ms_extrapolated_from_10k", round(naive_ms, 1), "ms", None)
+    emit("naive_over_vectorized_p50_ratio", round(naive_ms / p50, 1), "x", None)
+
+
+def bench_coords() -> None:
+    seconds = timings(lambda i: gcj02_to_wgs84(120.0 + i * 1e-4, 30.0), 5_000) * 1e6
+    emit("gcj02_to_wgs84_p50_us", round(float(np.percentile(seconds, 50)), 1), "us", None)
+
+
+def main() -> None:
+    """Run every figure, slowest-to-build first."""
+    rng = np.random.default_rng(SEED)
+    index, grid = bench_index()
+    bench_point_to_cell(index, rng)
+    bench_area(index, rng)
+    bench_distances(grid, rng)
+    bench_coords()
+
+
+if __name__ == "__main__":
+    main()
