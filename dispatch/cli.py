@@ -13,7 +13,7 @@ from flask_migrate import upgrade
 
 from dispatch.domain.scope import Role
 from dispatch.messages import message
-from dispatch.services.errors import InvalidInput
+from dispatch.services.errors import FieldError, InvalidInput
 from dispatch.services.imports.csv_rows import count_rows, read_rows
 from dispatch.services.skills import seed_skills
 
@@ -29,10 +29,17 @@ def fail(error: InvalidInput, lang: str) -> None:
     sys.exit(2)
 
 
-def _with_progress(path: Path, label: str, run):
-    total = count_rows(path) if path.suffix == ".csv" else None
+def _with_progress(total: int, label: str, run):
     with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
         return run(bar.update)
+
+
+def load_geojson(path: Path):
+    """The parsed file, or InvalidInput saying why it is not JSON."""
+    try:
+        return json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput([FieldError("file", "malformed_geojson", {"detail": str(exc)})]) from exc
 
 
 @click.command("setup")
@@ -73,7 +80,9 @@ def import_places_command(path: Path, lang: str) -> None:
     from dispatch.services.imports.places import import_places
 
     try:
-        report = _with_progress(path, "网格 cells", lambda tick: import_places(path.read_bytes(), tick))
+        data = load_geojson(path)
+        total = len(data.get("features", [])) if isinstance(data, dict) else 1
+        report = _with_progress(total, "网格 cells", lambda tick: import_places(data, tick))
     except InvalidInput as error:
         fail(error, lang)
     click.echo(json.dumps(report.created, ensure_ascii=False))
@@ -90,7 +99,7 @@ def import_organizations_command(path: Path, lang: str) -> None:
 
     try:
         rows = read_rows(path, ORGANIZATION_COLUMNS, ORGANIZATION_REQUIRED)
-        report = _with_progress(path, "组织 organizations", lambda tick: import_organizations(rows, tick))
+        report = _with_progress(count_rows(path), "组织 organizations", lambda tick: import_organizations(rows, tick))
     except InvalidInput as error:
         fail(error, lang)
     click.echo(json.dumps(report.created, ensure_ascii=False))
@@ -107,7 +116,7 @@ def import_members_command(path: Path, lang: str) -> None:
 
     try:
         rows = read_rows(path, MEMBER_COLUMNS, MEMBER_REQUIRED)
-        report = _with_progress(path, "成员 members", lambda tick: import_members(rows, tick))
+        report = _with_progress(count_rows(path), "成员 members", lambda tick: import_members(rows, tick))
     except InvalidInput as error:
         fail(error, lang)
     click.echo(json.dumps(report.created, ensure_ascii=False))

@@ -15,6 +15,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "login_required": ("请先登录", "Please log in first"),
     "csrf_failed": ("页面已过期或缺少安全令牌,请刷新后重试", "The security token is missing or stale; reload and retry"),
     "invalid_input": ("输入有误,未做任何修改", "The input has errors; nothing was changed"),
+    "import_failed": ("导入失败,未写入任何数据。问题如下:", "Import failed; nothing was written. The problems:"),
     "conflict": ("与已有记录重复,未做任何修改", "This duplicates an existing record; nothing was changed"),
     "malformed_json": ("请求体不是有效的 JSON:{detail}", "The request body is not valid JSON: {detail}"),
     "json_required": (
@@ -97,7 +98,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def message(code: str, language: str, **params: Any) -> str:
+def message(code: str, language: str, /, **params: Any) -> str:
     """The message for a code in ``zh`` or ``en``; unknown codes fall back to the code itself."""
     zh, en = MESSAGES.get(code, (code, code))
     template = en if language == "en" else zh

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from dispatch.domain.credit_code import ALPHABET, make_credit_code
 from dispatch.domain.skills import SKILL_SEEDS
+from geo.cells import GridIndex
 from geo.synthetic import SyntheticGrid, organization_points, province_grid
 
 SKILL_CODES = [s.code for s in SKILL_SEEDS]
@@ -75,7 +76,8 @@ def _feature(grid: SyntheticGrid, i: int, ring) -> dict:
 
 def _write_organizations(path: Path, grid: SyntheticGrid, count: int, rng: random.Random) -> list[tuple[str, str, list[str]]]:
     """Returns (community code, name, skills) of every organization, for the members file."""
-    lons, lats = organization_points(grid, count, seed=rng.randrange(1 << 30))
+    lons, lats = organization_points(seed=rng.randrange(1 << 30), n=count, grid=grid)
+    home_cells = GridIndex(grid.cells()).cells_at(lons, lats)  # each organization belongs where its base is
     written = []
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
@@ -94,8 +96,7 @@ def _write_organizations(path: Path, grid: SyntheticGrid, count: int, rng: rando
             ]
         )
         for n in range(count):
-            cell = rng.randrange(len(grid))
-            codes = _codes(grid, cell)
+            codes = _codes(grid, int(home_cells[n]) - 1)  # cell ids are dense and 1-based
             skills = rng.sample(SKILL_CODES, rng.randint(1, 4))
             status = rng.choices(("registered", "filed", "guided"), (3, 5, 2))[0]
             credit = _credit_code(n) if status == "registered" else ""

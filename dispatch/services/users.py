@@ -42,7 +42,11 @@ def create_user(
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise Conflict([FieldError("username", "username.taken")])
     user = User(
-        username=username, password_hash=generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"]), role=role, display_name=display_name, phone=phone
+        username=username,
+        password_hash=generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"]),
+        role=role,
+        display_name=display_name,
+        phone=phone,
     )
     _set_scope(user, county_id, subdistrict_id, organization_id, cell_ids or [])
     db.session.add(user)

@@ -35,11 +35,7 @@ def assert_no_overlap(shapes: list[Polygon]) -> None:
 
 
 def all_phones(d: DemoDistrict) -> list[str]:
-    return (
-        [c.grid_worker_mobile for c in d.cells]
-        + [o.leader_mobile for o in d.organizations]
-        + [m.mobile for m in d.members]
-    )
+    return [c.grid_worker_mobile for c in d.cells] + [o.leader_mobile for o in d.organizations] + [m.mobile for m in d.members]
 
 
 def test_same_seed_builds_the_same_district_and_another_seed_does_not():
@@ -144,9 +140,7 @@ def test_organizations_serve_existing_cells_from_a_base_at_home():
     for org in d.organizations:
         assert 1 <= len(org.served_cell_codes) <= 7
         assert set(org.served_cell_codes) <= cells
-        assert any(
-            code.startswith(org.community_code) for code in org.served_cell_codes
-        )
+        assert any(code.startswith(org.community_code) for code in org.served_cell_codes)
         assert homes[org.community_code].contains(org.base_lon, org.base_lat)
         assert date(2005, 1, 1) <= org.founded_on <= date(2024, 12, 31)
 
@@ -188,9 +182,7 @@ def test_certificates_are_mostly_current_with_some_expired_and_some_expiring():
     assert len(certs) > 200
     assert 0 < len(expired) < len(certs) / 4
     assert 0 < len(expiring) < len(certs) / 4
-    assert all(
-        c.issued_on < c.expires_on and c.issued_on <= REFERENCE_DATE for c in certs
-    )
+    assert all(c.issued_on < c.expires_on and c.issued_on <= REFERENCE_DATE for c in certs)
     assert all(c.issuer for c in certs)
 
 
