@@ -40,7 +40,6 @@ def _init_extensions(app: Flask) -> None:
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=message_queue,
         channel=app.config["SOCKETIO_CHANNEL"],
-        cors_allowed_origins=[app.config["PUBLIC_URL"]],
     )
 
 
@@ -65,18 +64,16 @@ def _init_ports(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from dispatch import auth, sockets  # noqa: F401  (socket handlers register on import)
-    from dispatch.api import me, members, organizations, places, skills
+    from dispatch.api import me, members, openapi, organizations, places, skills
     from dispatch.api.errors import register_error_handlers
-    from dispatch.api.spec import spec
     from dispatch.web import health, login, pages
     from dispatch.web.helpers import register_template_helpers
 
     app.before_request(auth.load_user)
     register_template_helpers(app)
-    for module in (health, login, pages, organizations, places, members, skills, me):
+    for module in (health, login, pages, organizations, places, members, skills, me, openapi):
         app.register_blueprint(module.bp)
     register_error_handlers(app)
-    spec.register(app)
 
 
 def _register_cli(app: Flask) -> None:

@@ -27,9 +27,13 @@ class LoginRequired(Exception):
 
 
 def log_in(user: User) -> None:
+    """Start a fresh session (a new CSRF secret too), keeping only the language the visitor switched to."""
+    language = session.get("lang")
     session.clear()
     now = int(time.time())
-    session.update(user_id=user.id, login_at=now, seen_at=now, lang=user.language)
+    session.update(user_id=user.id, login_at=now, seen_at=now)
+    if language:
+        session["lang"] = language
     session.permanent = True
 
 

@@ -10,9 +10,10 @@ spec = SpecTree(
     "flask",
     title="社区应急动员与志愿派单 Community emergency dispatch API",
     version="1.0.0",
-    path="api",
-    filename="openapi.json",
-    page_templates={},  # no doc pages: they would load scripts from the internet
+    # spectree leaves every route under its own prefix out of the document, so it must not be /api;
+    # the document itself is served by dispatch.api.openapi at /api/openapi.json.
+    path="apidoc",
+    mode="strict",  # only the routes it validates: pages are not part of the API
     before=raise_on_invalid,
     annotations=True,
 )

@@ -1,0 +1,89 @@
+"""A live server, started the way ``make run`` starts it, on a free port of 127.0.0.1, in either column."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests import services
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, url: str, env: dict[str, str]) -> None:
+        self.url, self.env = url, env
+
+    def login(self, username: str, password: str) -> requests.Session:
+        """A requests session logged in through the login form."""
+        http = requests.Session()
+        page = http.get(f"{self.url}/login", timeout=10).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        response = http.post(
+            f"{self.url}/login",
+            data={"csrf_token": token, "username": username, "password": password},
+            timeout=10,
+            allow_redirects=False,
+        )
+        assert response.status_code == 302, response.text
+        return http
+
+
+def _flask(env: dict[str, str], *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300
+    )
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:]}")
+        try:
+            if requests.get(f"{url}/healthz", timeout=1).status_code in {200, 503}:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise RuntimeError("server did not come up")
+
+
+@pytest.fixture(scope="module", params=["embedded", "production"])
+def live_server(request, tmp_path_factory):
+    env = {
+        **os.environ,
+        "DISPATCH_INSTANCE_DIR": str(tmp_path_factory.mktemp("instance")),
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    }
+    database = None
+    if request.param == "production":
+        services.ensure_postgres()
+        services.ensure_redis()
+        database = services.create_database()
+        env.update(DATABASE_URL=database, REDIS_URL=services.redis_url())
+    _flask(env, "setup")
+    port = free_port()
+    env.update(HOST="127.0.0.1", PORT=str(port))
+    process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _wait_until_up(f"http://127.0.0.1:{port}", process)
+        yield LiveServer(f"http://127.0.0.1:{port}", env)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if database:
+            services.drop_database(database)

@@ -1,0 +1,64 @@
+"""Socket.IO: only logged-in users connect, and the server alone decides which rooms they are in."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from dispatch.extensions import socketio
+from dispatch.sockets import rooms_for
+
+
+def connect(app, browser_client):
+    if app.config["REDIS_URL"]:
+        pytest.skip("Flask-SocketIO's test client cannot run with a message queue; tests/e2e/test_live_sockets.py covers it")
+    with app.app_context():
+        return socketio.test_client(app, flask_test_client=browser_client.client)
+
+
+def received(client, seconds: float = 3.0) -> list[dict]:
+    """Events arrive through Redis in the production column, so give them a moment."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if events := client.get_received():
+            return events
+        time.sleep(0.05)
+    return []
+
+
+def test_anonymous_connections_are_refused(app, browser):
+    assert not connect(app, browser()).is_connected()
+
+
+@pytest.mark.parametrize(
+    ("user", "expected"),
+    [
+        ("admin", lambda w: {f"user:{w.admin.id}", f"county:{w.county_a.id}"}),
+        ("duty", lambda w: {f"user:{w.duty.id}", f"subdistrict:{w.sub_a1.id}"}),
+        ("leader", lambda w: {f"user:{w.leader.id}", f"organization:{w.org_a1.id}"}),
+        ("grid", lambda w: {f"user:{w.grid.id}", f"cell:{w.cell_a1.id}"}),
+    ],
+)
+def test_each_role_joins_the_rooms_of_its_scope(world, user, expected):
+    assert set(rooms_for(getattr(world, user).actor())) == expected(world)
+
+
+def test_a_connection_hears_its_own_room_and_not_others(app, world, browser):
+    client = connect(app, browser(world.duty))
+    assert client.is_connected()
+    with app.app_context():
+        socketio.emit("need.changed", {"id": 1}, to=f"subdistrict:{world.sub_a2.id}")
+        socketio.emit("need.changed", {"id": 2}, to=f"subdistrict:{world.sub_a1.id}")
+    events = received(client)
+    assert [e["args"][0]["id"] for e in events] == [2]
+    client.disconnect()
+
+
+def test_a_client_cannot_join_a_room_by_asking(app, world, browser):
+    client = connect(app, browser(world.leader))
+    client.emit("join", {"room": f"organization:{world.org_a2.id}"})
+    with app.app_context():
+        socketio.emit("offer", {"id": 9}, to=f"organization:{world.org_a2.id}")
+    assert received(client, seconds=0.5) == []
+    client.disconnect()
