@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from dispatch.domain.phone import mask
-from dispatch.domain.scope import Actor, Role, sees_phone_numbers
+from dispatch.domain.scope import Actor, sees_phone_numbers, sees_worker_phone
 from dispatch.models import Certification, Community, GridCell, Member, Organization, Subdistrict
 from dispatch.schemas.common import PointOut, Ref
 from dispatch.schemas.organizations import CertificationOut, MemberOut, OrganizationOut, SkillCapacityOut
@@ -63,7 +63,6 @@ def certification_out(cert: Certification, today: date) -> CertificationOut:
 
 
 def cell_out(cell: GridCell, actor: Actor, language: str, repairs: list[str] | None = None) -> CellOut:
-    sees = actor.role in {Role.ADMIN, Role.DUTY_OFFICER} or cell.id in actor.cell_ids
     return CellOut(
         id=cell.id,
         code=cell.code,
@@ -71,7 +70,7 @@ def cell_out(cell: GridCell, actor: Actor, language: str, repairs: list[str] | N
         community=Ref(id=cell.community.id, code=cell.community.code, name=place_name(cell.community, language)),
         geometry=geometry_of(cell),
         worker_name=cell.worker_name,
-        worker_phone=cell.worker_phone if sees else mask(cell.worker_phone) or None,
+        worker_phone=cell.worker_phone if sees_worker_phone(actor, cell.id) else mask(cell.worker_phone) or None,
         repairs=repairs or [],
     )
 

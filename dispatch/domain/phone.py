@@ -48,3 +48,13 @@ def mask(e164: str | None) -> str:
 def national(e164: str) -> str:
     """The number as a person in China dials it (13812345678)."""
     return e164.removeprefix("+86")
+
+
+def readable(e164: str | None) -> str:
+    """A mainland mobile as people read it aloud (138 1234 5678); other numbers as stored."""
+    if not e164:
+        return ""
+    digits = national(e164)
+    if e164.startswith("+861") and len(digits) == 11:
+        return f"{digits[:3]} {digits[3:7]} {digits[7:]}"
+    return e164

@@ -84,3 +84,8 @@ def sees_phone_numbers(actor: Actor, organization_id: int | None = None) -> bool
     if actor.role in _ADMINISTRATORS:
         return True
     return actor.role is Role.ORG_LEADER and actor.organization_id == organization_id
+
+
+def sees_worker_phone(actor: Actor, cell_id: int) -> bool:
+    """A grid worker's number: for whoever dispatches, and for the worker's own cells."""
+    return actor.role in _ADMINISTRATORS or cell_id in actor.cell_ids

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from pydantic import ValidationError
 
 from dispatch.api.validation import field_errors
 from dispatch.auth import current_actor, login_required
-from dispatch.domain.phone import mask
-from dispatch.domain.scope import Action, Resource, may, sees_phone_numbers
+from dispatch.domain.phone import mask, readable
+from dispatch.domain.scope import Action, Resource, may, sees_phone_numbers, sees_worker_phone
 from dispatch.schemas.organizations import OrganizationQuery
 from dispatch.schemas.places import CellQuery
 from dispatch.services import cells, members, places
@@ -50,7 +50,7 @@ def organizations():
         skills=list_skills(),
         subdistricts=places.list_subdistricts(actor),
         counts=org_service.member_counts([o.id for o in items]),
-        phone=lambda org: org.leader_phone if sees_phone_numbers(actor, org.id) else mask(org.leader_phone),
+        phone=lambda org: readable(org.leader_phone) if sees_phone_numbers(actor, org.id) else mask(org.leader_phone),
     )
 
 
@@ -67,7 +67,7 @@ def organization(organization_id: int):
         members=members.list_members(actor, org.id) if shows_members else [],
         shows_members=shows_members,
         today=datetime.now(UTC).date(),
-        phone=lambda number: number if sees else mask(number),
+        phone=lambda number: readable(number) if sees else mask(number),
     )
 
 
@@ -77,12 +77,11 @@ def cell_list():
     actor = current_actor()
     query = _query(CellQuery, request.args)
     items, total = cells.list_cells(actor, query)
-    sees = g.user.role.value in {"admin", "duty_officer"}
     return render_template(
         "cells.html",
         items=items,
         total=total,
         query=query,
         pages=max(1, -(-total // query.per_page)),
-        phone=lambda cell: cell.worker_phone if sees or cell.id in actor.cell_ids else mask(cell.worker_phone),
+        phone=lambda cell: readable(cell.worker_phone) if sees_worker_phone(actor, cell.id) else mask(cell.worker_phone),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dispatch.domain.phone import InvalidPhone, mask, to_e164
+from dispatch.domain.phone import InvalidPhone, mask, readable, to_e164
 
 
 @pytest.mark.parametrize("typed", ["13812345678", "138 1234 5678", "+86 138-1234-5678", "+8613812345678"])
@@ -26,3 +26,8 @@ def test_a_landline_is_accepted_where_a_mobile_is_not_required():
 def test_masking_hides_the_middle_four_digits():
     assert mask("+8613812345678") == "138****5678"
     assert mask(None) == "" and mask("+861") == "*"
+
+
+def test_numbers_read_in_groups_of_three_four_four():
+    assert readable("+8613812345678") == "138 1234 5678"
+    assert readable("+8657187654321") == "+8657187654321" and readable(None) == ""
