@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -20,11 +21,14 @@ from dispatch.services.skills import seed_skills
 LANGUAGE_OPTION = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="language of messages")
 
 
-def fail(error: InvalidInput, lang: str) -> None:
-    """Print every problem (row, field, reason) and exit non-zero; the database is unchanged."""
+def fail(error: InvalidInput, lang: str, unit: str = "line") -> None:
+    """Print every problem (where, field, reason) and exit 2; the database is unchanged.
+
+    ``unit`` says what a row number counts: CSV lines, or GeoJSON features, which have no line of their own.
+    """
     click.echo(message(error.code, lang), err=True)
     for e in error.errors:
-        where = f"{'第' if lang == 'zh' else 'line '}{e.row}{'行' if lang == 'zh' else ''} " if e.row else ""
+        where = f"{message(f'where.{unit}', lang, row=e.row)} " if e.row else ""
         click.echo(f"  {where}{e.field}: {message(e.code, lang, **e.params)}", err=True)
     sys.exit(2)
 
@@ -40,6 +44,12 @@ def load_geojson(path: Path):
         return json.loads(path.read_bytes())
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput([FieldError("file", "malformed_geojson", {"detail": str(exc)})]) from exc
+
+
+def feature_count(data: Any) -> int:
+    """Features in a parsed document, for the progress bar; the importer itself says what is wrong with it."""
+    features = data.get("features") if isinstance(data, dict) else None
+    return len(features) if isinstance(features, list) else 1
 
 
 @click.command("setup")
@@ -81,10 +91,9 @@ def import_places_command(path: Path, lang: str) -> None:
 
     try:
         data = load_geojson(path)
-        total = len(data.get("features", [])) if isinstance(data, dict) else 1
-        report = _with_progress(total, "网格 cells", lambda tick: import_places(data, tick))
+        report = _with_progress(feature_count(data), "网格 cells", lambda tick: import_places(data, tick))
     except InvalidInput as error:
-        fail(error, lang)
+        fail(error, lang, unit="feature")
     click.echo(json.dumps(report.created, ensure_ascii=False))
 
 

@@ -261,6 +261,10 @@ def _build(polygons: list[list[list[tuple[float, float]]]]) -> tuple[Polygon | M
     geometry = parts[0] if len(parts) == 1 else MultiPolygon(parts)
     if not geometry.is_valid:
         return _made_valid(geometry), [Repair.MADE_VALID.value]
+    if geometry.area < MIN_AREA_DEG2:  # valid but a sliver: nearly collinear points enclose no usable area
+        raise _RejectedError(
+            ErrorCode.EMPTY_GEOMETRY, f"the polygon encloses no usable area ({geometry.area:.1e} square degrees)"
+        )
     oriented = shapely.orient_polygons(geometry)
     repairs = [] if oriented.equals_exact(geometry, 0.0) else [Repair.REORIENTED.value]
     return oriented, repairs

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from dispatch.domain.registry import OrgStatus
@@ -27,12 +27,18 @@ MEMBER_COLUMNS = {
 }  # fmt: skip
 MEMBER_REQUIRED = {"community_code", "organization_name", "name", "phone"}
 
+# People's names are stored in 50 characters, organizations' in 100.
+PersonName = Annotated[str, Field(min_length=1, max_length=50)]
+ISSUER_LENGTH = 100
+
 STATUS_WORDS = {"登记": "registered", "备案": "filed", "指导": "guided", "群众活动团体": "guided"}
 YES_NO = {"是": True, "否": False, "在册": True, "暂停": False, "y": True, "n": False}
 
 
-def _blank_to_none(data: Any) -> Any:
-    return {k: (None if v == "" else v) for k, v in data.items()} if isinstance(data, dict) else data
+def _drop_blanks(data: Any) -> Any:
+    """A blank cell is a value not given: a required column then reads "is required" (not "must be text"),
+    an optional one takes its default."""
+    return {k: v for k, v in data.items() if v != "" and v is not None} if isinstance(data, dict) else data
 
 
 class SkillCapacityRow(Strict):
@@ -46,20 +52,25 @@ class OrganizationRow(Strict):
     credit_code: CreditCode | None = None
     community_code: Code
     cell_codes: list[Code] = []
-    base_lon: float | None = Field(None, ge=-180, le=180)
-    base_lat: float | None = Field(None, ge=-90, le=90)
+    # No range here: the importer's check_point tells swapped coordinates from out-of-range ones.
+    base_lon: float | None = None
+    base_lat: float | None = Field(None, validate_default=True)
     coord_system: CoordSystem = CoordSystem.WGS84
     skills: list[SkillCapacityRow] = Field(min_length=1)
-    leader_name: Name
+    leader_name: PersonName
     leader_phone: Mobile
     active: bool = True
 
-    _none = model_validator(mode="before")(_blank_to_none)
+    _blanks = model_validator(mode="before")(_drop_blanks)
 
     @field_validator("status", mode="before")
     @classmethod
     def _status(cls, value: Any) -> Any:
-        return STATUS_WORDS.get(value, value) if isinstance(value, str) else value
+        # Our own code, so the message lists the Chinese words people type, not just the enum values.
+        value = STATUS_WORDS.get(value, value) if isinstance(value, str) else value
+        if value not in {s.value for s in OrgStatus}:
+            raise PydanticCustomError("status.unknown", "status must be 登记, 备案 or 指导")
+        return value
 
     @field_validator("active", mode="before")
     @classmethod
@@ -76,11 +87,13 @@ class OrganizationRow(Strict):
     def _skills(cls, value: Any) -> Any:
         return parse_skill_capacities(value) if isinstance(value, str) else value
 
-    @model_validator(mode="after")
-    def _both_coordinates(self) -> OrganizationRow:
-        if (self.base_lon is None) != (self.base_lat is None):
+    @field_validator("base_lat")
+    @classmethod
+    def _both_coordinates(cls, lat: float | None, info: ValidationInfo) -> float | None:
+        # A field validator (not a model one) so the error names a column; skipped when the longitude is itself bad.
+        if "base_lon" in info.data and (info.data["base_lon"] is None) != (lat is None):
             raise PydanticCustomError("coordinates.incomplete", "longitude and latitude go together")
-        return self
+        return lat
 
 
 def parse_skill_capacities(text: str) -> list[dict[str, Any]]:
@@ -97,12 +110,12 @@ def parse_skill_capacities(text: str) -> list[dict[str, Any]]:
 class MemberRow(Strict):
     community_code: Code
     organization_name: Name
-    name: Name
+    name: PersonName
     phone: Mobile
     skills: list[str] = []
     certifications: list[dict[str, Any]] = []
 
-    _none = model_validator(mode="before")(_blank_to_none)
+    _blanks = model_validator(mode="before")(_drop_blanks)
 
     @field_validator("skills", mode="before")
     @classmethod
@@ -128,7 +141,8 @@ def parse_certifications(text: str | None) -> list[dict[str, Any]]:
             expires = date.fromisoformat(fields[1].strip())
         except ValueError as exc:
             raise PydanticCustomError("date_parsing", "not a date") from exc
-        certificates.append(
-            {"skill": fields[0].strip(), "expires_on": expires, "issuer": fields[2].strip() if len(fields) > 2 else ""}
-        )
+        issuer = fields[2].strip() if len(fields) > 2 else ""
+        if len(issuer) > ISSUER_LENGTH:
+            raise PydanticCustomError("string_too_long", "the issuer is too long", {"max_length": ISSUER_LENGTH})
+        certificates.append({"skill": fields[0].strip(), "expires_on": expires, "issuer": issuer})
     return certificates

@@ -8,7 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
-from dispatch.models import GridCell, Organization, Subdistrict, User
+from dispatch.models import County, GridCell, Organization, Subdistrict, User
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, invalid
 
 MIN_PASSWORD_LENGTH = 10
@@ -56,7 +56,7 @@ def create_user(
 
 def _set_scope(user: User, county_id, subdistrict_id, organization_id, cell_ids: list[int]) -> None:
     if user.role is Role.ADMIN:
-        user.county_id = _required(county_id, "county")
+        user.county_id = _get(County, _required(county_id, "county"), "county").id
     elif user.role is Role.DUTY_OFFICER:
         subdistrict = _get(Subdistrict, _required(subdistrict_id, "subdistrict"), "subdistrict")
         user.subdistrict_id, user.county_id = subdistrict.id, subdistrict.county_id
@@ -65,7 +65,10 @@ def _set_scope(user: User, county_id, subdistrict_id, organization_id, cell_ids:
         user.organization_id = organization.id
         user.county_id = organization.community.subdistrict.county_id
     else:
-        user.cells = list(db.session.scalars(select(GridCell).where(GridCell.id.in_(_required(cell_ids, "cells")))))
+        wanted = set(_required(cell_ids, "cells"))
+        user.cells = list(db.session.scalars(select(GridCell).where(GridCell.id.in_(wanted))))
+        if missing := wanted - {cell.id for cell in user.cells}:
+            raise InvalidInput([FieldError("cells", "scope.unknown", {"field": "cells", "value": sorted(missing)})])
 
 
 def _required(value, field: str):
@@ -77,5 +80,5 @@ def _required(value, field: str):
 def _get(model, record_id: int, field: str):
     record = db.session.get(model, record_id)
     if record is None:
-        raise InvalidInput([FieldError(field, "role.scope_missing", {"field": field})])
+        raise InvalidInput([FieldError(field, "scope.unknown", {"field": field, "value": record_id})])
     return record

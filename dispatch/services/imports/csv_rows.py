@@ -23,15 +23,45 @@ def decode(raw: bytes) -> str:
 
 
 def read_rows(path: Path, aliases: dict[str, str], required: set[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield (line number, row keyed by canonical column name); the header is line 1."""
+    """Yield (line number, row keyed by canonical column name); the header is line 1.
+
+    ``aliases`` maps every accepted header (Chinese, or the canonical English name itself) to its column.
+    Columns with a blank header (Excel's trailing commas) are ignored.
+    """
     reader = csv.reader(io.StringIO(decode(path.read_bytes()), newline=""))
     header = [aliases.get(name.strip().lower(), name.strip().lower()) for name in next(reader, [])]
-    missing = sorted(required - set(header))
-    if missing:
-        raise InvalidInput([FieldError("header", "csv.header_missing", {"columns": ", ".join(missing)}, 1)])
+    check_header(header, aliases, required)
     for values in reader:
         if any(value.strip() for value in values):
-            yield reader.line_num, {name: value.strip() for name, value in zip(header, values, strict=False)}
+            yield reader.line_num, _row(header, values)
+
+
+def _row(header: list[str], values: list[str]) -> dict[str, str]:
+    row = {name: value.strip() for name, value in zip(header, values, strict=False) if name}
+    # A value past the last column (often a comma typed inside a name) must not vanish: the row model refuses it.
+    overflow = enumerate(values[len(header) :], start=len(header) + 1)
+    row.update({f"column {number}": value.strip() for number, value in overflow if value.strip()})
+    return row
+
+
+def check_header(header: list[str], aliases: dict[str, str], required: set[str]) -> None:
+    """Refuse a header once, at line 1, rather than every row for it: missing, unknown or repeated columns."""
+    known = set(aliases.values()) | required
+    named = [name for name in header if name]
+    problems = {
+        "csv.header_missing": [_label(name, aliases) for name in sorted(required - set(named))],
+        "csv.header_unknown": [name for name in named if name not in known],
+        "csv.header_duplicate": sorted({_label(name, aliases) for name in named if named.count(name) > 1}),
+    }
+    errors = [FieldError("header", code, {"columns": ", ".join(columns)}, 1) for code, columns in problems.items() if columns]
+    if errors:
+        raise InvalidInput(errors)
+
+
+def _label(column: str, aliases: dict[str, str]) -> str:
+    """A column as people with Chinese headers know it: ``负责人手机(leader_phone)``."""
+    chinese = next((alias for alias, name in aliases.items() if name == column), None)
+    return f"{chinese}({column})" if chinese else column
 
 
 def count_rows(path: Path) -> int:

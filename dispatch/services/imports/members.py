@@ -62,12 +62,13 @@ class MemberImport:
         return list(dict.fromkeys(self.skills[code] for code in codes if code in self.skills))
 
     def _certificates(self, line: int, row: MemberRow, problems: list[FieldError]) -> list[dict]:
-        ids = self._skill_ids(line, "certifications", [c["skill"] for c in row.certifications], problems)
-        if len(ids) != len(row.certifications):
-            return []
+        # Not through _skill_ids, which merges repeats: a renewed certificate is a second row, not a duplicate.
+        unknown = [c["skill"] for c in row.certifications if c["skill"] not in self.skills]
+        problems.extend(FieldError("certifications", "skill.unknown", {"code": code}, line) for code in unknown)
         return [
-            {"skill_id": skill_id, "expires_on": c["expires_on"], "issuer": c["issuer"]}
-            for skill_id, c in zip(ids, row.certifications, strict=True)
+            {"skill_id": self.skills[c["skill"]], "expires_on": c["expires_on"], "issuer": c["issuer"]}
+            for c in row.certifications
+            if c["skill"] in self.skills
         ]
 
     def _duplicate(self, line: int, key: tuple[int, str], problems: list[FieldError]) -> None:

@@ -10,7 +10,6 @@ from sqlalchemy import insert
 from dispatch.extensions import db
 from dispatch.models import Organization, OrganizationSkill
 from dispatch.models.organizations import organization_cells
-from dispatch.schemas.common import PointIn
 from dispatch.schemas.rows import OrganizationRow
 from dispatch.services.errors import FieldError
 from dispatch.services.imports.batch import ChunkWriter, ImportReport, Progress, finish, ticking, validated
@@ -84,11 +83,10 @@ class OrganizationImport:
     def _base(self, line: int, row: OrganizationRow, community, problems: list[FieldError]) -> tuple[float, float] | None:
         if row.base_lon is None or row.base_lat is None:
             return None
-        point = PointIn(lon=row.base_lon, lat=row.base_lat, system=row.coord_system)
-        if code := check_point(point.lon, point.lat):
+        if code := check_point(row.base_lon, row.base_lat):
             problems.append(FieldError("base_lon", code, {}, line))
             return None
-        lon, lat = to_wgs84(point.lon, point.lat, point.system)
+        lon, lat = to_wgs84(row.base_lon, row.base_lat, row.coord_system)
         extent = self.lookups.extents.get(community[1]) if community else None
         if extent and not within_margin(extent, lon, lat):
             problems.append(FieldError("base_lon", "outside_county", {}, line))

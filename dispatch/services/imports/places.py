@@ -10,7 +10,7 @@ is updated (re-importing a corrected file is the normal way to fix a polygon).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 from sqlalchemy import insert, select
@@ -24,19 +24,24 @@ from dispatch.services.errors import FieldError
 from dispatch.services.imports.batch import ChunkWriter, ImportReport, Progress, finish
 from geo.geojson import check_polygons, to_geojson
 
+# Codes no longer than their columns, so PostgreSQL never has to refuse one halfway through an import.
+PlaceCode = Annotated[Code, Field(max_length=12)]
+CommunityCode = Annotated[Code, Field(max_length=20)]
+CellCode = Annotated[Code, Field(max_length=32)]
+
 
 class CellProperties(Strict):
-    county_code: Code
+    county_code: PlaceCode
     county_name: Name
-    county_name_en: str = ""
-    subdistrict_code: Code
+    county_name_en: str = Field("", max_length=100)
+    subdistrict_code: PlaceCode
     subdistrict_name: Name
-    subdistrict_name_en: str = ""
+    subdistrict_name_en: str = Field("", max_length=100)
     subdistrict_kind: SubdistrictKind = SubdistrictKind.STREET
-    community_code: Code
+    community_code: CommunityCode
     community_name: Name
-    community_name_en: str = ""
-    code: Code
+    community_name_en: str = Field("", max_length=100)
+    code: CellCode
     name: Name
     worker_name: str = Field("", max_length=50)
     worker_phone: Mobile | None = None
@@ -77,7 +82,7 @@ class PlaceImport:
             return None
         if props.code in self.seen:
             self.errors.append(
-                FieldError("code", "duplicate_in_file", {"value": props.code, "other_row": self.seen[props.code]}, row)
+                FieldError("code", "duplicate_feature", {"value": props.code, "other_row": self.seen[props.code]}, row)
             )
             return None
         self.seen[props.code] = row

@@ -156,3 +156,9 @@ def test_repairs_counter_clockwise_hole():
     [checked] = check_polygons(polygon(SQUARE, list(reversed(HOLE)))).features
     assert checked.repairs == ["reoriented"]
     assert not checked.geometry.interiors[0].is_ccw
+
+
+def test_a_valid_but_nearly_collinear_ring_is_refused_as_empty():
+    sliver = {"type": "Polygon", "coordinates": [[[120.1, 30.2], [120.11, 30.21], [120.12, 30.22], [120.1, 30.2]]]}
+    check = check_polygons(sliver)
+    assert check.features == [] and [e.code for e in check.errors] == ["empty_geometry"]
