@@ -64,14 +64,14 @@ def _init_ports(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from dispatch import auth, sockets  # noqa: F401  (socket handlers register on import)
-    from dispatch.api import me, members, openapi, organizations, places, skills
+    from dispatch.api import imports, me, members, openapi, organizations, places, skills
     from dispatch.api.errors import register_error_handlers
-    from dispatch.web import health, login, pages
+    from dispatch.web import health, login, pages, uploads
     from dispatch.web.helpers import register_template_helpers
 
     app.before_request(auth.load_user)
     register_template_helpers(app)
-    for module in (health, login, pages, organizations, places, members, skills, me, openapi):
+    for module in (health, login, pages, uploads, organizations, places, members, skills, me, openapi, imports):
         app.register_blueprint(module.bp)
     register_error_handlers(app)
 

@@ -5,6 +5,7 @@ The table must name every route the app has; a new endpoint without a row fails 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -43,6 +44,16 @@ def new_organization(community) -> dict:
     }  # fmt: skip
 
 
+def organizations_csv(community) -> dict:
+    text = f"名称,类型,社区代码,技能,负责人,负责人手机\n上传应急队,备案,{community.code},rescue:5,钱队长,13900003333\n"
+    return {"kind": "organizations", "file": (io.BytesIO(text.encode("gb18030")), "orgs.csv")}
+
+
+def members_csv(org) -> dict:
+    text = f"社区代码,组织名称,姓名,手机,技能\n{org.community.code},{org.name},上传队员,13700004444,rescue\n"
+    return {"kind": "members", "file": (io.BytesIO(text.encode("utf-8-sig")), "members.csv")}
+
+
 def new_cell(community) -> dict:
     return {"code": "NEW-CELL", "name": "新网格", "community_id": community.id, "geometry": square(120.13, 30.28)}
 
@@ -57,6 +68,7 @@ class Case:
     refused: int  # the answer for another's record: 404 by id, 422 when the body names it
     url: Callable[[object], str]
     body: Callable[[object], dict] | None = None
+    upload: bool = False  # send the body as multipart/form-data
 
     def __str__(self) -> str:
         return f"{self.method} {self.rule}"
@@ -76,6 +88,9 @@ CASES = [
     Case("PATCH", "/api/cells/<int:cell_id>", "cell", ADMINISTRATORS, 200, 404, lambda c: f"/api/cells/{c.id}", lambda c: {"name": "改名网格"}),
     Case("POST", "/api/cells", "community", ADMINISTRATORS, 201, 422, lambda c: "/api/cells", new_cell),
     Case("GET", "/organizations/<int:organization_id>", "organization", EVERYONE, 200, 404, lambda o: f"/organizations/{o.id}"),
+    Case("POST", "/api/imports/organizations", "community", ADMINISTRATORS, 200, 422, lambda c: "/api/imports/organizations", organizations_csv, upload=True),
+    Case("POST", "/api/imports/members", "organization", ADMINISTRATORS | {LEADER}, 200, 422, lambda o: "/api/imports/members", members_csv, upload=True),
+    Case("POST", "/imports", "community", ADMINISTRATORS, 200, 422, lambda c: "/imports", organizations_csv, upload=True),
 ]  # fmt: skip
 
 
@@ -103,7 +118,7 @@ LIST_CASES = [
 ]
 
 # Routes with no jurisdiction: the same answer for every logged-in user, 401 or a login redirect for anyone else.
-UNSCOPED = {("GET", "/api/skills"), ("GET", "/api/me"), ("GET", "/api/csrf")}
+UNSCOPED = {("GET", "/api/skills"), ("GET", "/api/me"), ("GET", "/api/csrf"), ("GET", "/imports")}
 PUBLIC = {
     ("GET", "/healthz"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("GET", "/lang/<code>"),
     ("GET", "/api/openapi.json"), ("GET", "/static/<path:filename>"), ("GET", "/"),
@@ -137,7 +152,12 @@ def test_record_endpoint_answers_by_role_and_scope(case: Case, role: Role, which
     url, body = case.url(record), case.body(record) if case.body else None
     client = browser(getattr(world, USERS[role]))
     before = snapshot()
-    response = client.get(url) if case.method == "GET" else client.send(case.method, url, body)
+    if case.method == "GET":
+        response = client.get(url)
+    elif case.upload:
+        response = client.send(case.method, url, None, data=body, content_type="multipart/form-data")
+    else:
+        response = client.send(case.method, url, body)
     if role not in case.allowed:
         assert response.status_code == 403
     elif which == "own":
@@ -159,20 +179,30 @@ def test_lists_show_only_records_in_scope(case: ListCase, role: Role, world, bro
 
 @pytest.mark.parametrize("case", CASES + LIST_CASES, ids=str)
 def test_anonymous_callers_are_turned_away(case, world, app):
-    url = case.url(world.org_a1 if case.kind != "member" else world.org_a1.members[0]) if isinstance(case, Case) else case.rule
-    if isinstance(case, Case) and case.kind in {"cell", "community"}:
-        url = case.url(getattr(world, f"{case.kind}_a1"))
-    method = getattr(case, "method", "GET")
+    before = snapshot()
+    method, upload = getattr(case, "method", "GET"), getattr(case, "upload", False)
+    record = target(world, case.kind, DUTY, "own")  # a record that exists; no one is logged in to reach it
+    url = case.url(record) if isinstance(case, Case) else case.rule
+    body = case.body(record) if getattr(case, "body", None) else None
     with app.app_context():
-        response = app.test_client().open(url, method=method, json=getattr(case, "body", None) and case.body(world.community_a1))
-    if url.startswith("/api/"):
-        assert response.status_code in {400, 401}  # writes without a session fail CSRF first; reads say log in
+        client = app.test_client()
+        response = (
+            client.open(url, method=method, data=body, content_type="multipart/form-data")
+            if upload
+            else client.open(url, method=method, json=body)
+        )
+    if method != "GET":
+        assert response.status_code == 400  # a write without a session has no CSRF token either
+    elif url.startswith("/api/"):
+        assert response.status_code == 401
     else:
         assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert snapshot() == before
 
 
 @pytest.mark.parametrize("route", sorted(UNSCOPED))
 def test_unscoped_endpoints_need_a_login(route, world, browser):
-    assert browser().get(route[1]).status_code == 401
+    anonymous = browser().get(route[1])
+    assert anonymous.status_code == 401 if route[1].startswith("/api/") else "/login" in anonymous.headers["Location"]
     for role in (ADMIN, DUTY, LEADER, GRID):
         assert browser(getattr(world, USERS[role])).get(route[1]).status_code == 200

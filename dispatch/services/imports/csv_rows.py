@@ -23,12 +23,17 @@ def decode(raw: bytes) -> str:
 
 
 def read_rows(path: Path, aliases: dict[str, str], required: set[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows of a CSV file; see ``rows_from_bytes``."""
+    return rows_from_bytes(path.read_bytes(), aliases, required)
+
+
+def rows_from_bytes(raw: bytes, aliases: dict[str, str], required: set[str]) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (line number, row keyed by canonical column name); the header is line 1.
 
     ``aliases`` maps every accepted header (Chinese, or the canonical English name itself) to its column.
     Columns with a blank header (Excel's trailing commas) are ignored.
     """
-    reader = csv.reader(io.StringIO(decode(path.read_bytes()), newline=""))
+    reader = csv.reader(io.StringIO(decode(raw), newline=""))
     header = [aliases.get(name.strip().lower(), name.strip().lower()) for name in next(reader, [])]
     check_header(header, aliases, required)
     for values in reader:

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from dispatch.domain.scope import Actor
 from dispatch.extensions import db
 from dispatch.models import Community, GridCell, Organization, Skill, Subdistrict
 from dispatch.services.places import county_extent
+from dispatch.services.scoping import cell_clause, community_clause
 
 
 @dataclass
@@ -19,17 +21,17 @@ class Lookups:
     extents: dict[int, tuple[float, float, float, float] | None]
 
     @classmethod
-    def load(cls) -> Lookups:
-        communities = {
-            code: (community_id, county_id)
-            for code, community_id, county_id in db.session.execute(
-                select(Community.code, Community.id, Subdistrict.county_id).join(Subdistrict)
-            )
-        }
+    def load(cls, actor: Actor | None = None) -> Lookups:
+        """Everything, for the operator's CLI; only the actor's communities and cells for an upload."""
+        query = select(Community.code, Community.id, Subdistrict.county_id).join(Subdistrict)
+        cells_query = select(GridCell.code, GridCell.id)
+        if actor is not None:
+            query, cells_query = query.where(community_clause(actor)), cells_query.where(cell_clause(actor))
+        communities = {code: (community_id, county_id) for code, community_id, county_id in db.session.execute(query)}
         skills: dict[str, int] = {}
         for skill in db.session.scalars(select(Skill)):
             skills[skill.code] = skills[skill.label_zh] = skill.id
-        cells = dict(db.session.execute(select(GridCell.code, GridCell.id)).tuples().all())
+        cells = dict(db.session.execute(cells_query).tuples().all())
         counties = {county_id for _, county_id in communities.values()}
         return cls(communities, cells, skills, {county_id: county_extent(county_id) for county_id in counties})
 

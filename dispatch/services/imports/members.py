@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert, select
 
+from dispatch.domain.scope import Action, Actor, Resource, require
 from dispatch.extensions import db
 from dispatch.models import Certification, Community, Member, Organization
 from dispatch.models.organizations import member_skills
@@ -14,6 +15,7 @@ from dispatch.schemas.rows import MemberRow
 from dispatch.services.errors import FieldError
 from dispatch.services.imports.batch import ChunkWriter, ImportReport, Progress, finish, ticking, validated
 from dispatch.services.imports.lookups import Lookups
+from dispatch.services.scoping import organization_clause
 
 
 @dataclass
@@ -24,9 +26,11 @@ class NewMember:
 
 
 class MemberImport:
-    def __init__(self) -> None:
-        self.skills = Lookups.load().skills
+    def __init__(self, actor: Actor | None = None) -> None:
+        self.skills = Lookups.load(actor).skills
         query = select(Community.code, Organization.name, Organization.id).join(Community)
+        if actor is not None:  # an upload may only add members to organizations the actor keeps
+            query = query.where(organization_clause(actor))
         self.organizations = {(code, name): org_id for code, name, org_id in db.session.execute(query)}
         self.stored = set(db.session.execute(select(Member.organization_id, Member.phone)).tuples().all())
         self.seen: dict[tuple[int, str], int] = {}
@@ -92,6 +96,10 @@ class MemberImport:
         self.created["certifications"] += len(certificates)
 
 
-def import_members(rows: Iterable[tuple[int, dict[str, str]]], progress: Progress | None = None) -> ImportReport:
+def import_members(
+    rows: Iterable[tuple[int, dict[str, str]]], progress: Progress | None = None, actor: Actor | None = None
+) -> ImportReport:
     """Import members all-or-nothing; raises ImportFailed listing every bad row."""
-    return MemberImport().run(rows, progress)
+    if actor is not None:
+        require(actor, Action.CREATE, Resource.MEMBER)
+    return MemberImport(actor).run(rows, progress)

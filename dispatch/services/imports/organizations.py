@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert
 
+from dispatch.domain.scope import Action, Actor, Resource, require
 from dispatch.extensions import db
 from dispatch.models import Organization, OrganizationSkill
 from dispatch.models.organizations import organization_cells
@@ -29,8 +30,8 @@ class NewOrganization:
 class OrganizationImport:
     """One run of an organization import; holds what it has seen so far to catch duplicates in the file."""
 
-    def __init__(self) -> None:
-        self.lookups = Lookups.load()
+    def __init__(self, actor: Actor | None = None) -> None:
+        self.lookups = Lookups.load(actor)
         self.stored_names, self.stored_codes = existing_organization_keys()
         self.names_seen: dict[tuple[int, str], int] = {}
         self.codes_seen: dict[str, int] = {}
@@ -135,6 +136,10 @@ def _values(row: OrganizationRow, community_id: int, base: tuple[float, float] |
     }
 
 
-def import_organizations(rows: Iterable[tuple[int, dict[str, str]]], progress: Progress | None = None) -> ImportReport:
+def import_organizations(
+    rows: Iterable[tuple[int, dict[str, str]]], progress: Progress | None = None, actor: Actor | None = None
+) -> ImportReport:
     """Import organizations all-or-nothing; raises ImportFailed listing every bad row."""
-    return OrganizationImport().run(rows, progress)
+    if actor is not None:
+        require(actor, Action.CREATE, Resource.ORGANIZATION)
+    return OrganizationImport(actor).run(rows, progress)

@@ -1,0 +1,44 @@
+"""/api/imports/<kind>: upload a CSV of organizations or members (all or nothing, within your jurisdiction)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from pydantic import BaseModel
+from spectree import Response
+from spectree.model_adapter.pydantic_adapter import BaseFile
+
+from dispatch.api.spec import spec
+from dispatch.auth import current_actor
+from dispatch.schemas.common import ErrorOut
+from dispatch.services.imports.uploads import import_upload
+
+bp = Blueprint("api_imports", __name__, url_prefix="/api/imports")
+
+ERRORS = {"HTTP_401": ErrorOut, "HTTP_403": ErrorOut, "HTTP_413": ErrorOut, "HTTP_422": ErrorOut}
+
+
+class Upload(BaseModel):
+    file: BaseFile
+
+
+class ImportOut(BaseModel):
+    created: dict[str, int]
+
+
+def _run(kind: str, form: Upload) -> ImportOut:
+    report = import_upload(current_actor(), kind, form.file.read())
+    return ImportOut(created=report.created)
+
+
+@bp.post("/organizations")
+@spec.validate(form=Upload, resp=Response(HTTP_200=ImportOut, **ERRORS), tags=["imports"])
+def import_organizations(form: Upload):
+    """A CSV of organizations (UTF-8 or GB18030/GBK, Chinese or English headers); every bad row is listed."""
+    return _run("organizations", form)
+
+
+@bp.post("/members")
+@spec.validate(form=Upload, resp=Response(HTTP_200=ImportOut, **ERRORS), tags=["imports"])
+def import_members(form: Upload):
+    """A CSV of members of organizations you keep (a leader: their own); every bad row is listed."""
+    return _run("members", form)
