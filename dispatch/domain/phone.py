@@ -28,10 +28,16 @@ def to_e164(text: str, *, mobile: bool = True, region: str = DEFAULT_REGION) -> 
         number = phonenumbers.parse(text.strip(), region)
     except phonenumbers.NumberParseException as exc:
         raise InvalidPhone("unparseable") from exc
+    if mobile and phonenumbers.number_type(number) in _MOBILE_TYPES:
+        return _e164(number)  # a mobile number type implies a valid number: one check, not two
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhone("invalid")
-    if mobile and phonenumbers.number_type(number) not in _MOBILE_TYPES:
+    if mobile:
         raise InvalidPhone("not_mobile")
+    return _e164(number)
+
+
+def _e164(number: phonenumbers.PhoneNumber) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from dispatch.services.errors import FieldError, InvalidInput
@@ -22,18 +23,40 @@ def decode(raw: bytes) -> str:
     raise InvalidInput([FieldError("file", "csv.encoding")])
 
 
+def file_encoding(path: Path) -> str:
+    """The first encoding that reads the whole file, checked a chunk at a time so a large file is never held twice."""
+    for encoding in ENCODINGS:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as handle:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    raise InvalidInput([FieldError("file", "csv.encoding")])
+
+
 def read_rows(path: Path, aliases: dict[str, str], required: set[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    """The rows of a CSV file; see ``rows_from_bytes``."""
-    return rows_from_bytes(path.read_bytes(), aliases, required)
+    """The rows of a CSV file, streamed from disk; see ``parse_rows``."""
+    encoding = file_encoding(path)
+    with path.open(encoding=encoding, newline="") as handle:
+        yield from parse_rows(handle, aliases, required)
 
 
 def rows_from_bytes(raw: bytes, aliases: dict[str, str], required: set[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows of an uploaded CSV held in memory; see ``parse_rows``."""
+    return parse_rows(io.StringIO(decode(raw), newline=""), aliases, required)
+
+
+def parse_rows(text: Iterable[str], aliases: dict[str, str], required: set[str]) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (line number, row keyed by canonical column name); the header is line 1.
 
     ``aliases`` maps every accepted header (Chinese, or the canonical English name itself) to its column.
     Columns with a blank header (Excel's trailing commas) are ignored.
     """
-    reader = csv.reader(io.StringIO(decode(raw), newline=""))
+    reader = csv.reader(text)
     header = [aliases.get(name.strip().lower(), name.strip().lower()) for name in next(reader, [])]
     check_header(header, aliases, required)
     for values in reader:

@@ -84,7 +84,7 @@ class MemberImport:
             self.seen[key] = line
 
     def _write(self, chunk: list[NewMember]) -> None:
-        statement = insert(Member).returning(Member.id, sort_by_parameter_order=True)
+        statement = insert(Member).returning(Member.id, sort_by_parameter_order=True).execution_options(render_nulls=True)
         ids = db.session.scalars(statement, [new.values for new in chunk]).all()
         skills = [{"member_id": i, "skill_id": s} for i, new in zip(ids, chunk, strict=True) for s in new.skill_ids]
         certificates = [{"member_id": i, **c} for i, new in zip(ids, chunk, strict=True) for c in new.certificates]
