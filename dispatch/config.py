@@ -6,6 +6,7 @@ Production: set ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL``.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from datetime import timedelta
@@ -65,7 +66,11 @@ class Config:
         self.BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).parent / "translations")
         self.LANGUAGES = ("zh", "en")
         self.PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
+        # Optional online geocoder: a geopy service name, its options as JSON, and the coordinate system it answers in.
         self.GEOCODER = os.environ.get("GEOCODER") or None
+        self.GEOCODER_OPTIONS = json.loads(os.environ.get("GEOCODER_OPTIONS") or "{}")
+        self.GEOCODER_SYSTEM = os.environ.get("GEOCODER_SYSTEM", "wgs84")
+        self.GEOCODER_TIMEOUT_S = float(os.environ.get("GEOCODER_TIMEOUT_S", "3"))
         self.TESTING = False
 
     @property

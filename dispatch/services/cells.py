@@ -11,6 +11,7 @@ from dispatch.extensions import db
 from dispatch.models import Community, GridCell
 from dispatch.schemas.places import CellIn, CellPatch, CellQuery
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
+from dispatch.services.geography import cells_changed
 from dispatch.services.scoping import cell_clause, community_clause
 from geo.geojson import check_polygons, to_geojson
 
@@ -54,6 +55,7 @@ def create_cell(actor: Actor, data: CellIn) -> tuple[GridCell, list[str]]:
     set_geometry(cell, geometry)
     db.session.add(cell)
     db.session.commit()
+    cells_changed()
     return cell, repairs
 
 
@@ -70,6 +72,7 @@ def update_cell(actor: Actor, cell_id: int, patch: CellPatch) -> tuple[GridCell,
     for field, value in changes.items():
         setattr(cell, field, value)
     db.session.commit()
+    cells_changed()
     return cell, repairs
 
 

@@ -45,6 +45,7 @@ def app(session_app):
     """The app with an empty database (skills seeded), inside an app context."""
     with session_app.app_context():
         _empty_database()
+        session_app.extensions["dispatch.places"].invalidate()  # the cells it indexed were just deleted
         seed_skills()
         yield session_app
         db.session.remove()

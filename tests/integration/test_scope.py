@@ -117,6 +117,28 @@ LIST_CASES = [
     ListCase("/cells", "cell", lambda r, c: c.name in r.get_data(as_text=True)),
 ]
 
+# Routes that find records by where they are: the point inside a cell, or the cell's name.
+GEO_RULES = {("GET", "/api/geo/cell"), ("GET", "/api/geo/geocode")}
+
+
+def middle_of(cell) -> tuple[float, float]:
+    return (cell.min_lon + cell.max_lon) / 2, (cell.min_lat + cell.max_lat) / 2
+
+
+@pytest.mark.parametrize("which", ["own", "other"])
+@pytest.mark.parametrize("role", [ADMIN, DUTY, LEADER, GRID], ids=lambda r: r.value)
+def test_a_point_or_a_name_finds_only_cells_in_scope(role: Role, which: str, world, browser):
+    cell = target(world, "cell", role, which)
+    client = browser(getattr(world, USERS[role]))
+    lon, lat = middle_of(cell)
+    found = client.get(f"/api/geo/cell?lon={lon}&lat={lat}").get_json()["cell"]
+    named = client.get(f"/api/geo/geocode?q={cell.name}").get_json()
+    if which == "own":
+        assert found["id"] == cell.id and named["located"]["cell"]["id"] == cell.id
+    else:
+        assert found is None and named["found"] is False and cell.name not in named["suggestions"]
+
+
 # Routes with no jurisdiction: the same answer for every logged-in user, 401 or a login redirect for anyone else.
 UNSCOPED = {("GET", "/api/skills"), ("GET", "/api/me"), ("GET", "/api/csrf"), ("GET", "/imports")}
 PUBLIC = {
@@ -139,7 +161,7 @@ def snapshot() -> tuple:
 
 def test_every_route_is_in_the_table(app):
     routes = {(method, rule.rule) for rule in app.url_map.iter_rules() for method in rule.methods - {"HEAD", "OPTIONS"}}
-    covered = {(c.method, c.rule) for c in CASES} | {("GET", c.rule) for c in LIST_CASES} | UNSCOPED | PUBLIC
+    covered = {(c.method, c.rule) for c in CASES} | {("GET", c.rule) for c in LIST_CASES} | GEO_RULES | UNSCOPED | PUBLIC
     assert routes - covered == set(), "add these routes to the scope table"
     assert covered - routes == set(), "the table names routes the app does not have"
 

@@ -21,6 +21,7 @@ from dispatch.models import Community, County, GridCell, Subdistrict
 from dispatch.schemas.common import Code, Mobile, Name, Strict
 from dispatch.services.cells import set_geometry
 from dispatch.services.errors import FieldError
+from dispatch.services.geography import cells_changed
 from dispatch.services.imports.batch import ChunkWriter, ImportReport, Progress, finish
 from geo.geojson import check_polygons, to_geojson
 
@@ -174,4 +175,6 @@ def _cell_values(item: dict, community_id: int) -> dict:
 
 def import_places(data: Any, progress: Progress | None = None) -> ImportReport:
     """Import cells (and the places above them) all-or-nothing; raises ImportFailed listing every bad feature."""
-    return PlaceImport().run(data, progress)
+    report = PlaceImport().run(data, progress)
+    cells_changed()
+    return report

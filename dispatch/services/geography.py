@@ -1,0 +1,110 @@
+"""The grid-cell index and the gazetteer of our own place names, kept per process and refreshed when cells change.
+
+The database is the record: each process compares a cheap fingerprint of the cells table (row count and latest
+change) at most every ``CHECK_SECONDS`` and rebuilds off to the side when it moved, so readers keep using the old
+index until the new one is swapped in. The process that changed a cell calls ``cells_changed()`` and sees the
+change at once; other web processes and workers see it within ``CHECK_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from flask import current_app
+from sqlalchemy import func, select
+
+from dispatch.extensions import db
+from dispatch.models import Community, GridCell, Subdistrict
+from geo.cells import Cell, GridIndex, IndexHolder
+from geo.gazetteer import Gazetteer, Place
+
+CHECK_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Places:
+    """One consistent snapshot: the cell index and the gazetteer built from the same rows."""
+
+    fingerprint: tuple
+    cells: GridIndex
+    gazetteer: Gazetteer
+
+
+class PlaceCache:
+    def __init__(self) -> None:
+        self._holder: IndexHolder | None = None
+        self._places: Places | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    def current(self) -> Places:
+        """The snapshot to use for this request, rebuilt first if the cells changed."""
+        if self._places is None or time.monotonic() - self._checked_at > CHECK_SECONDS:
+            self._refresh()
+        return self._places  # type: ignore[return-value]
+
+    def invalidate(self) -> None:
+        self._checked_at = 0.0
+
+    def _refresh(self) -> None:
+        with self._lock:
+            fingerprint = _fingerprint()
+            if self._places is None or fingerprint != self._places.fingerprint:
+                self._places = _build(fingerprint)
+            self._checked_at = time.monotonic()
+
+
+def _fingerprint() -> tuple:
+    return tuple(db.session.execute(select(func.count(GridCell.id), func.max(GridCell.updated_at))).one())
+
+
+def _build(fingerprint: tuple) -> Places:
+    rows = db.session.execute(
+        select(
+            GridCell.id,
+            GridCell.code,
+            GridCell.name,
+            GridCell.geometry,
+            Community.id,
+            Community.name_zh,
+            Subdistrict.id,
+            Subdistrict.name_zh,
+            Subdistrict.county_id,
+        )
+        .join(Community, GridCell.community_id == Community.id)
+        .join(Subdistrict)
+    ).all()
+    geometries = shapely.from_geojson(np.array([row[3] for row in rows], dtype=object)) if rows else []
+    cells = [
+        Cell(id=r[0], geometry=g, community_id=r[4], subdistrict_id=r[6], county_id=r[8], code=r[1])
+        for r, g in zip(rows, geometries, strict=True)
+    ]
+    return Places(fingerprint, GridIndex(cells), Gazetteer(_place_names(rows, geometries)))
+
+
+def _place_names(rows, geometries) -> list[Place]:
+    """Cells by name, and communities and subdistricts at the middle of their cells."""
+    places, groups = [], defaultdict(list)
+    for row, geometry in zip(rows, geometries, strict=True):
+        point = geometry.representative_point()
+        places.append(Place(row[2], point.x, point.y, "cell", row[0]))
+        groups[("community", row[4], row[5])].append(point)
+        groups[("subdistrict", row[6], row[7])].append(point)
+    for (kind, ref_id, name), points in groups.items():
+        places.append(Place(name, float(np.mean([p.x for p in points])), float(np.mean([p.y for p in points])), kind, ref_id))
+    return places
+
+
+def places() -> Places:
+    """This process's snapshot of cells and place names."""
+    return current_app.extensions["dispatch.places"].current()
+
+
+def cells_changed() -> None:
+    """Call after writing cells, so this process rebuilds on its next read."""
+    current_app.extensions["dispatch.places"].invalidate()
