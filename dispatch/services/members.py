@@ -40,7 +40,8 @@ def add_member(actor: Actor, organization_id: int, data: MemberIn) -> Member:
     require(actor, Action.CREATE, Resource.MEMBER)
     organization = get_organization(actor, organization_id)
     member = Member(organization=organization)
-    _apply(member, data.model_dump())
+    with db.session.no_autoflush:  # the checks query the database; a half-built member must not be flushed
+        _apply(member, data.model_dump())
     db.session.add(member)
     db.session.commit()
     return member

@@ -66,7 +66,7 @@ def member_counts(organization_ids: list[int]) -> dict[int, int]:
         .where(Member.organization_id.in_(organization_ids))
         .group_by(Member.organization_id)
     )
-    return dict(db.session.execute(query).tuples().all())
+    return dict(db.session.execute(query).all())
 
 
 def create_organization(actor: Actor, data: OrganizationIn) -> Organization:

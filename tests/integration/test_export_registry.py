@@ -96,7 +96,7 @@ def test_an_exported_registry_imports_back_unchanged(app, tmp_path):
 def test_exported_cells_import_back_as_updates_of_the_same_cells(app, tmp_path):
     assert run_cli(app, "seed-demo").exit_code == 0
     before = row_counts()
-    geometries = dict(db.session.execute(select(GridCell.code, GridCell.geometry)).tuples().all())
+    geometries = dict(db.session.execute(select(GridCell.code, GridCell.geometry)).all())
 
     run_cli(app, "export-registry", tmp_path)
     result = run_cli(app, "import-places", tmp_path / "cells.geojson")

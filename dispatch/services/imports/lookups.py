@@ -31,13 +31,13 @@ class Lookups:
         skills: dict[str, int] = {}
         for skill in db.session.scalars(select(Skill)):
             skills[skill.code] = skills[skill.label_zh] = skill.id
-        cells = dict(db.session.execute(cells_query).tuples().all())
+        cells = dict(db.session.execute(cells_query).all())
         counties = {county_id for _, county_id in communities.values()}
         return cls(communities, cells, skills, {county_id: county_extent(county_id) for county_id in counties})
 
 
 def existing_organization_keys() -> tuple[set[tuple[int, str]], set[str]]:
     """(community id, name) pairs and credit codes already stored."""
-    names = set(db.session.execute(select(Organization.community_id, Organization.name)).tuples().all())
+    names = {tuple(row) for row in db.session.execute(select(Organization.community_id, Organization.name))}
     codes = set(db.session.scalars(select(Organization.credit_code).where(Organization.credit_code.is_not(None))))
     return names, codes

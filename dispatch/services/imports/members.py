@@ -32,7 +32,7 @@ class MemberImport:
         if actor is not None:  # an upload may only add members to organizations the actor keeps
             query = query.where(organization_clause(actor))
         self.organizations = {(code, name): org_id for code, name, org_id in db.session.execute(query)}
-        self.stored = set(db.session.execute(select(Member.organization_id, Member.phone)).tuples().all())
+        self.stored = {tuple(row) for row in db.session.execute(select(Member.organization_id, Member.phone))}
         self.seen: dict[tuple[int, str], int] = {}
         self.errors: list[FieldError] = []
         self.created = {"members": 0, "certifications": 0}

@@ -54,7 +54,7 @@ class PlaceImport:
         self.counties = {c.code: c for c in db.session.scalars(select(County))}
         self.subdistricts = {s.code: s for s in db.session.scalars(select(Subdistrict))}
         self.communities = {c.code: c for c in db.session.scalars(select(Community))}
-        self.stored_cells = dict(db.session.execute(select(GridCell.code, GridCell.id)).tuples().all())
+        self.stored_cells = dict(db.session.execute(select(GridCell.code, GridCell.id)).all())
         self.seen: dict[str, int] = {}
         self.created = {"counties": 0, "subdistricts": 0, "communities": 0, "cells": 0, "cells_updated": 0, "repaired": 0}
 
