@@ -57,11 +57,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _init_ports(app: Flask) -> None:
     from dispatch.jobs.queues import InlineQueue, RqQueue
     from dispatch.services.geography import PlaceCache
+    from notifications.publisher import SocketIOPublisher
 
     redis_url = app.config["REDIS_URL"]
     jobs = RqQueue(redis_url, app.config["RQ_QUEUE"]) if redis_url else InlineQueue(app)
     app.extensions["dispatch.jobs"] = jobs
     app.extensions["dispatch.places"] = PlaceCache()
+    app.extensions["dispatch.publisher"] = SocketIOPublisher(socketio)
     app.extensions["dispatch.online_geocoder"] = _online_geocoder(app)
 
 
@@ -79,14 +81,44 @@ def _online_geocoder(app: Flask):
 
 def _register_blueprints(app: Flask) -> None:
     from dispatch import auth, sockets  # noqa: F401  (socket handlers register on import)
-    from dispatch.api import geo, imports, me, members, openapi, organizations, places, skills
+    from dispatch.api import (
+        assignments,
+        events,
+        geo,
+        imports,
+        incidents,
+        me,
+        members,
+        needs,
+        openapi,
+        organizations,
+        places,
+        skills,
+    )
     from dispatch.api.errors import register_error_handlers
     from dispatch.web import health, login, pages, uploads
     from dispatch.web.helpers import register_template_helpers
 
     app.before_request(auth.load_user)
     register_template_helpers(app)
-    for module in (health, login, pages, uploads, organizations, places, members, skills, me, openapi, imports, geo):
+    for module in (
+        health,
+        login,
+        pages,
+        uploads,
+        organizations,
+        places,
+        members,
+        skills,
+        me,
+        openapi,
+        imports,
+        geo,
+        incidents,
+        needs,
+        assignments,
+        events,
+    ):
         app.register_blueprint(module.bp)
     register_error_handlers(app)
 

@@ -191,6 +191,9 @@ def worker_command() -> None:
     url = current_app.config["REDIS_URL"]
     if not url:
         raise click.UsageError("REDIS_URL is not set: the embedded default runs jobs in the web process")
+    from dispatch.jobs.sweeper import schedule_next
+
+    schedule_next(delay_s=0)  # catch up on deadlines missed while no worker ran
     Worker([current_app.config["RQ_QUEUE"]], connection=Redis.from_url(url)).work(with_scheduler=True)
 
 

@@ -32,6 +32,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "where.feature": ("第 {row} 个要素", "feature {row}"),
     # field level (pydantic types and our own)
     "missing": ("必填", "is required"),
+    "null_not_allowed": ("不能为空(null):{fields}", "cannot be null: {fields}"),
     "extra_forbidden": ("不认识的字段", "is not a known field"),
     "string_too_short": ("不能为空或太短(至少 {min_length} 个字符)", "is empty or too short (at least {min_length})"),
     "string_too_long": ("太长(最多 {max_length} 个字符)", "is too long (at most {max_length})"),
@@ -104,6 +105,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "skills.format": ("技能格式应为 技能代码:人数,以分号分隔", "skills read code:capacity, separated by semicolons"),
     "role.scope_missing": ("该角色需要指定管辖范围:{field}", "this role needs its jurisdiction: {field}"),
     "scope.unknown": ("找不到该管辖范围:{field} {value}", "no such {field}: {value}"),
+    "incident.transition": ("突发事件不能从“{from}”改为“{to}”", "an incident cannot go from {from} to {to}"),
+    "incident.not_active": (
+        "突发事件已不在应急处置阶段({status}),不能再发布需求",
+        "the incident is no longer active ({status}); no new needs",
+    ),
+    "window.order": ("结束时间须晚于开始时间", "the window must end after it starts"),
+    "location.outside_jurisdiction": (
+        "地点不在本次事件可调度的网格内",
+        "the place is not in a grid cell this incident may dispatch to",
+    ),
+    "location.missing": ("请给出地点:坐标或地址", "give a place: a point or an address"),
+    "address.not_found": ("找不到该地址。相近的地名:{suggestions}", "address not found. Close names: {suggestions}"),
+    "head_count.too_many": (
+        "接受 {asked} 人超过了尚缺的 {still_needed} 人",
+        "{asked} people is more than the {still_needed} still needed",
+    ),
+    "offer.not_open": ("该派单已不能接受或拒绝(当前:{state})", "this offer can no longer be answered (it is {state})"),
+    "need.not_open": ("该需求已不再派单(当前:{status})", "this need takes no more offers (it is {status})"),
+    "offer.already_made": ("已向该组织派过此单", "this need was already offered to that organization"),
+    "organization.not_candidate": (
+        "该组织不符合条件(不在辖区、已暂停、缺少技能或无空余人手)",
+        "that organization is not a candidate (outside the area, suspended, lacking the skill or with no one free)",
+    ),
+    "assignment.transition": ("当前状态“{state}”下不能“{action}”", "cannot {action} an assignment that is {state}"),
+    "assignment.changed": ("该派单刚被他人改动,请刷新", "someone changed this assignment just now; reload"),
+    "cell.overlaps": ("与已有网格 {code} 重叠", "overlaps the existing grid cell {code}"),
     "username.taken": ("用户名已存在", "the username is taken"),
     "password.weak": ("密码至少 10 位", "the password needs at least 10 characters"),
 }

@@ -87,11 +87,20 @@ class GridIndex:
 
     def cell_at(self, lon: float, lat: float) -> Cell | None:
         """The cell containing a WGS-84 point, by the module's tie-break; None if none does."""
+        hits = self._hits(lon, lat)
+        return self._cells[int(hits.min())] if hits.size else None
+
+    def cells_containing(self, lon: float, lat: float) -> list[Cell]:
+        """Every cell containing a WGS-84 point, smallest id first: more than one only on a shared edge or
+        where cells overlap. A caller that may see only some cells applies the tie-break to those."""
+        return [self._cells[int(i)] for i in np.sort(self._hits(lon, lat))]
+
+    def _hits(self, lon: float, lat: float) -> np.ndarray:
         point = shapely.Point(lon, lat)
         hits = self._tree.query(point, predicate="intersects")
         if not hits.size:
             hits = self._tree.query(point, predicate="dwithin", distance=EDGE_TOLERANCE_DEG)
-        return self._cells[int(hits.min())] if hits.size else None
+        return hits
 
     def cells_at(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
         """Vectorized ``cell_at`` over WGS-84 degree arrays: int64 cell ids, -1 for none."""

@@ -22,6 +22,7 @@ class Action(str, Enum):
     EDIT = "edit"
     CREATE = "create"
     SUSPEND = "suspend"
+    ANSWER = "answer"  # accept or decline an offer, report progress
 
 
 class Resource(str, Enum):
@@ -29,6 +30,9 @@ class Resource(str, Enum):
     MEMBER = "member"
     CELL = "cell"
     PLACE = "place"
+    INCIDENT = "incident"
+    NEED = "need"
+    ASSIGNMENT = "assignment"
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,16 @@ ALLOWED: dict[tuple[Resource, Action], set[Role]] = {
     (Resource.MEMBER, Action.READ): _ADMINISTRATORS | {Role.ORG_LEADER},
     (Resource.MEMBER, Action.CREATE): _ADMINISTRATORS | {Role.ORG_LEADER},
     (Resource.MEMBER, Action.EDIT): _ADMINISTRATORS | {Role.ORG_LEADER},
+    (Resource.INCIDENT, Action.READ): _EVERYONE,
+    (Resource.INCIDENT, Action.CREATE): _ADMINISTRATORS,
+    (Resource.INCIDENT, Action.EDIT): _ADMINISTRATORS,
+    (Resource.NEED, Action.READ): _EVERYONE,
+    (Resource.NEED, Action.CREATE): _ADMINISTRATORS,
+    (Resource.NEED, Action.EDIT): _ADMINISTRATORS,
+    (Resource.ASSIGNMENT, Action.READ): _EVERYONE,
+    # Leaders answer their own offers; an officer may record an answer given by phone.
+    (Resource.ASSIGNMENT, Action.ANSWER): _ADMINISTRATORS | {Role.ORG_LEADER},
+    (Resource.ASSIGNMENT, Action.EDIT): _ADMINISTRATORS,
 }
 
 

@@ -1,18 +1,26 @@
 """The database models; importing this package registers every table with the metadata."""
 
+from dispatch.models.incidents import Assignment, Event, EventCounter, IdempotencyKey, Incident, Need, OutboxMessage
 from dispatch.models.organizations import Certification, Member, Organization, OrganizationSkill
 from dispatch.models.places import Community, County, GridCell, Subdistrict
 from dispatch.models.skills import Skill
 from dispatch.models.users import User
 
 __all__ = [
+    "Assignment",
     "Certification",
     "Community",
     "County",
+    "Event",
+    "EventCounter",
     "GridCell",
+    "IdempotencyKey",
+    "Incident",
     "Member",
+    "Need",
     "Organization",
     "OrganizationSkill",
+    "OutboxMessage",
     "Skill",
     "Subdistrict",
     "User",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, ClassVar, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from dispatch.domain.credit_code import InvalidCreditCode, normalize_credit_code
@@ -30,13 +30,28 @@ def _mobile(value: str) -> str:
 CreditCode = Annotated[str, AfterValidator(_credit_code)]
 Mobile = Annotated[str, Field(max_length=30), AfterValidator(_mobile)]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
+PersonName = Annotated[str, Field(min_length=1, max_length=50)]  # the length of the name columns of people
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-.]+$")]
+CellCode = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_\-.]+$")]
 
 
 class Strict(BaseModel):
     """Input models refuse unknown fields and trim text."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Patch(Strict):
+    """A partial update: a field left out stays as it is; ``null`` is refused for fields that cannot be empty."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> Patch:
+        nulls = [name for name in self.model_fields_set if getattr(self, name) is None and name not in self.nullable]
+        if nulls:
+            raise PydanticCustomError("null_not_allowed", "{fields} cannot be null", {"fields": ", ".join(sorted(nulls))})
+        return self
 
 
 class PointIn(Strict):

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from dispatch.domain.registry import ManagingBody, OrgStatus
-from dispatch.schemas.common import Code, CreditCode, Mobile, Name, PageQuery, PointIn, PointOut, Ref, Strict
+from dispatch.schemas.common import Code, CreditCode, Mobile, Name, PageQuery, Patch, PersonName, PointIn, PointOut, Ref, Strict
 
 
 class SkillCapacityIn(Strict):
@@ -23,12 +23,14 @@ class OrganizationIn(Strict):
     cell_ids: list[int] = Field(default_factory=list, max_length=500, description="grid cells it serves")
     base: PointIn | None = None
     skills: list[SkillCapacityIn] = Field(min_length=1, max_length=40)
-    leader_name: Name
+    leader_name: PersonName
     leader_phone: Mobile
     active: bool = True
 
 
-class OrganizationPatch(Strict):
+class OrganizationPatch(Patch):
+    nullable = frozenset({"credit_code"})
+
     name: Name | None = None
     status: OrgStatus | None = None
     credit_code: CreditCode | None = None
@@ -36,7 +38,7 @@ class OrganizationPatch(Strict):
     cell_ids: list[int] | None = Field(None, max_length=500)
     base: PointIn | None = None
     skills: list[SkillCapacityIn] | None = Field(None, min_length=1, max_length=40)
-    leader_name: Name | None = None
+    leader_name: PersonName | None = None
     leader_phone: Mobile | None = None
 
 
@@ -82,14 +84,14 @@ class CertificationIn(Strict):
 
 
 class MemberIn(Strict):
-    name: Name
+    name: PersonName
     phone: Mobile
     skills: list[Code] = Field(default_factory=list, max_length=40)
     certifications: list[CertificationIn] = Field(default_factory=list, max_length=40)
 
 
-class MemberPatch(Strict):
-    name: Name | None = None
+class MemberPatch(Patch):
+    name: PersonName | None = None
     phone: Mobile | None = None
     skills: list[Code] | None = Field(None, max_length=40)
     certifications: list[CertificationIn] | None = Field(None, max_length=40)

@@ -7,11 +7,11 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from dispatch.domain.registry import SubdistrictKind
-from dispatch.schemas.common import Code, Mobile, Name, PageQuery, Ref, Strict
+from dispatch.schemas.common import CellCode, Mobile, Name, PageQuery, Patch, Ref, Strict
 
 
 class CellIn(Strict):
-    code: Code
+    code: CellCode
     name: Name
     community_id: int
     geometry: dict[str, Any] = Field(description="GeoJSON Polygon or MultiPolygon in WGS-84")
@@ -19,7 +19,9 @@ class CellIn(Strict):
     worker_phone: Mobile | None = None
 
 
-class CellPatch(Strict):
+class CellPatch(Patch):
+    nullable = frozenset({"worker_phone"})
+
     name: Name | None = None
     geometry: dict[str, Any] | None = None
     worker_name: str | None = Field(None, max_length=50)

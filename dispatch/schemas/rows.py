@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from dispatch.domain.registry import OrgStatus
-from dispatch.schemas.common import Code, CreditCode, Mobile, Name, Strict
+from dispatch.schemas.common import Code, CreditCode, Mobile, Name, PersonName, Strict
 from dispatch.services.imports.csv_rows import split_list
 from geo.coords import CoordSystem
 
@@ -28,7 +28,6 @@ MEMBER_COLUMNS = {
 MEMBER_REQUIRED = {"community_code", "organization_name", "name", "phone"}
 
 # People's names are stored in 50 characters, organizations' in 100.
-PersonName = Annotated[str, Field(min_length=1, max_length=50)]
 ISSUER_LENGTH = 100
 
 STATUS_WORDS = {"登记": "registered", "备案": "filed", "指导": "guided", "群众活动团体": "guided"}

@@ -11,9 +11,12 @@ from dispatch.extensions import db
 from dispatch.models import Community, GridCell
 from dispatch.schemas.places import CellIn, CellPatch, CellQuery
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
-from dispatch.services.geography import cells_changed
+from dispatch.services.geography import cells_changed, places
+from dispatch.services.places import county_extent, within_margin
 from dispatch.services.scoping import cell_clause, community_clause
 from geo.geojson import check_polygons, to_geojson
+
+OVERLAP_TOLERATED = 0.01
 
 
 def list_cells(actor: Actor, query: CellQuery) -> tuple[list[GridCell], int]:
@@ -45,6 +48,8 @@ def create_cell(actor: Actor, data: CellIn) -> tuple[GridCell, list[str]]:
     geometry, repairs, errors = checked_geometry(data.geometry)
     if community is None:
         errors.insert(0, FieldError("community_id", "community.unknown", {"value": data.community_id}))
+    elif geometry is not None:
+        errors.extend(placement_errors(geometry, community.subdistrict.county_id))
     if errors:
         raise InvalidInput(errors)
     if db.session.scalar(select(GridCell.id).where(GridCell.code == data.code)):
@@ -66,6 +71,8 @@ def update_cell(actor: Actor, cell_id: int, patch: CellPatch) -> tuple[GridCell,
     repairs: list[str] = []
     if "geometry" in changes:
         geometry, repairs, errors = checked_geometry(changes.pop("geometry"))
+        if not errors:
+            errors = placement_errors(geometry, cell.community.subdistrict.county_id, cell.id)
         if errors:
             raise InvalidInput(errors)
         set_geometry(cell, geometry)
@@ -86,6 +93,29 @@ def checked_geometry(raw: object, field: str = "geometry", row: int | None = Non
         return None, [], errors
     feature = check.features[0]
     return feature.geometry, list(feature.repairs), []
+
+
+def placement_errors(geometry, county_id: int, cell_id: int | None = None) -> list[FieldError]:
+    """A cell must lie in its county and must not cover other cells (slivers under 1% of its area are tolerated,
+    since boundaries digitized by different people never meet exactly)."""
+    extent = county_extent(county_id)
+    if extent and not all(within_margin(extent, x, y) for x, y in _corners(geometry.bounds)):
+        return [FieldError("geometry", "outside_county")]
+    overlapped = [
+        c
+        for c in places().cells.cells_touching(geometry)
+        if c.id != cell_id and _overlap(geometry, c.geometry) > OVERLAP_TOLERATED
+    ]
+    return [FieldError("geometry", "cell.overlaps", {"code": c.code or c.id}) for c in overlapped[:5]]
+
+
+def _corners(bounds: tuple[float, float, float, float]) -> list[tuple[float, float]]:
+    min_lon, min_lat, max_lon, max_lat = bounds
+    return [(min_lon, min_lat), (max_lon, max_lat)]
+
+
+def _overlap(geometry, other) -> float:
+    return geometry.intersection(other).area / geometry.area if geometry.area else 0.0
 
 
 def set_geometry(cell: GridCell, geometry) -> None:

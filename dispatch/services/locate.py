@@ -15,11 +15,10 @@ from dispatch.services.errors import FieldError, InvalidInput
 from dispatch.services.geography import places
 from dispatch.services.scoping import cell_clause, community_clause, subdistrict_clause
 from geo.coords import to_wgs84
-from geo.distance import geodesic_m
 from geo.geocoder import Geocoder
 from geo.geojson import check_point
 
-NEAREST_CONSIDERED = 12  # look past cells outside the jurisdiction to find a few inside it
+NEAREST_WIDENING = (12, 48, 192)  # look past cells outside the jurisdiction to find a few inside it
 
 
 @dataclass(frozen=True)
@@ -48,13 +47,23 @@ def locate(actor: Actor, point: PointIn) -> Located:
         raise InvalidInput([FieldError("lon", code)])
     lon, lat = to_wgs84(point.lon, point.lat, point.system)
     index = places().cells
-    inside = index.cell_at(lon, lat)
-    if inside is not None and (cell := _scoped(actor, [inside.id]).get(inside.id)):
-        return Located(lon, lat, cell)
-    candidates = index.nearest(lon, lat, k=NEAREST_CONSIDERED)
-    scoped = _scoped(actor, [c.id for c, _ in candidates])
-    nearest = [(scoped[c.id], metres) for c, metres in candidates if c.id in scoped][:3]
-    return Located(lon, lat, None, nearest)
+    inside = [cell.id for cell in index.cells_containing(lon, lat)]
+    scoped = _scoped(actor, inside)
+    # The tie-break (smallest id) among the cells this caller may see, so a neighbour's cell never hides one's own.
+    if found := next((scoped[cell_id] for cell_id in inside if cell_id in scoped), None):
+        return Located(lon, lat, found)
+    return Located(lon, lat, None, _nearest_in_scope(actor, index, lon, lat))
+
+
+def _nearest_in_scope(actor: Actor, index, lon: float, lat: float, wanted: int = 3) -> list[tuple[GridCell, float]]:
+    """The nearest cells the caller may see, looking further out while a neighbour's small cells fill the view."""
+    for k in NEAREST_WIDENING:
+        candidates = index.nearest(lon, lat, k=k)
+        scoped = _scoped(actor, [c.id for c, _ in candidates])
+        nearest = [(scoped[c.id], metres) for c, metres in candidates if c.id in scoped][:wanted]
+        if len(nearest) >= wanted or len(candidates) < k:
+            return nearest
+    return nearest
 
 
 def geocode(actor: Actor, address: str) -> Geocoded:
@@ -85,8 +94,3 @@ def _place_in_scope(actor: Actor, place) -> bool:
     }
     model, scope = clause.get(place.kind, (None, None))
     return model is not None and db.session.scalar(select(model.id).where(model.id == place.ref_id, scope(actor))) is not None
-
-
-def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """The exact ellipsoidal distance, for showing to a person."""
-    return geodesic_m(a[0], a[1], b[0], b[1])

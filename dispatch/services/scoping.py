@@ -5,10 +5,11 @@ Every read in the services goes through one of these, so no query can forget the
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, select
+from sqlalchemy import ColumnElement, Select, false, select
 
 from dispatch.domain.scope import Actor, Role
-from dispatch.models import Community, GridCell, Organization, Subdistrict
+from dispatch.models import Assignment, Community, Event, GridCell, Incident, Need, Organization, Subdistrict
+from dispatch.models.incidents import incident_cells
 from dispatch.models.organizations import organization_cells
 
 
@@ -52,3 +53,53 @@ def subdistrict_clause(actor: Actor) -> ColumnElement[bool]:
     if actor.role is Role.DUTY_OFFICER:
         return Subdistrict.id == actor.subdistrict_id
     return Subdistrict.id.in_(select(Community.subdistrict_id).where(community_clause(actor)))
+
+
+def _subdistricts_of_county(county_id: int | None):
+    return select(Subdistrict.id).where(Subdistrict.county_id == county_id)
+
+
+def incident_clause(actor: Actor) -> ColumnElement[bool]:
+    """Incidents the actor may see: the lead subdistrict's (the whole county's once escalated), a leader's
+    incidents with offers to their organization, a grid worker's incidents touching their cells."""
+    if actor.role is Role.ADMIN:
+        return Incident.subdistrict_id.in_(_subdistricts_of_county(actor.county_id))
+    if actor.role is Role.DUTY_OFFICER:
+        escalated_here = Incident.escalated_at.is_not(None) & Incident.subdistrict_id.in_(
+            _subdistricts_of_county(actor.county_id)
+        )
+        return (Incident.subdistrict_id == actor.subdistrict_id) | escalated_here
+    if actor.role is Role.ORG_LEADER:
+        offered = select(Need.incident_id).join(Assignment).where(Assignment.organization_id == actor.organization_id)
+        return Incident.id.in_(offered)
+    touching = select(incident_cells.c.incident_id).where(incident_cells.c.cell_id.in_(actor.cell_ids))
+    return Incident.id.in_(touching) | Incident.id.in_(select(Need.incident_id).where(Need.cell_id.in_(actor.cell_ids)))
+
+
+def need_clause(actor: Actor) -> ColumnElement[bool]:
+    if actor.role is Role.ORG_LEADER:
+        return Need.id.in_(select(Assignment.need_id).where(Assignment.organization_id == actor.organization_id))
+    if actor.role is Role.GRID_WORKER:
+        return Need.cell_id.in_(actor.cell_ids) if actor.cell_ids else false()
+    return Need.incident_id.in_(select(Incident.id).where(incident_clause(actor)))
+
+
+def assignment_clause(actor: Actor) -> ColumnElement[bool]:
+    if actor.role is Role.ORG_LEADER:
+        return Assignment.organization_id == actor.organization_id
+    return Assignment.need_id.in_(select(Need.id).where(need_clause(actor)))
+
+
+def event_clause(actor: Actor) -> ColumnElement[bool]:
+    if actor.role is Role.ORG_LEADER:
+        return Event.organization_id == actor.organization_id
+    if actor.role is Role.GRID_WORKER:
+        return Event.need_id.in_(select(Need.id).where(need_clause(actor)))
+    return Event.incident_id.in_(select(Incident.id).where(incident_clause(actor)))
+
+
+def candidate_communities(incident) -> Select:
+    """Where organizations may be mobilized from: the lead subdistrict, or its whole county once escalated."""
+    if incident.escalated_at is not None:
+        return select(Community.id).join(Subdistrict).where(Subdistrict.county_id == incident.subdistrict.county_id)
+    return select(Community.id).where(Community.subdistrict_id == incident.subdistrict_id)

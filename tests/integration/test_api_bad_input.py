@@ -182,3 +182,31 @@ def test_writes_without_the_csrf_token_are_refused(world, duty):
     response = duty.open("/api/organizations", method="POST", json=organization(world), headers=duty.headers)
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "csrf_failed"
     assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        ("/api/organizations/{org}", {"name": None}),
+        ("/api/organizations/{org}", {"status": None}),
+        ("/api/organizations/{org}", {"leader_phone": None}),
+        ("/api/members/{member}", {"name": None}),
+        ("/api/cells/{cell}", {"name": None}),
+    ],
+)
+def test_null_for_a_field_that_cannot_be_empty_is_refused(world, duty, url, body):
+    before = snapshot()
+    target = url.format(org=world.org_a1.id, member=world.org_a1.members[0].id, cell=world.cell_a1.id)
+    response = duty.patch(target, body)
+    assert response.status_code == 422 and response.get_json()["error"]["errors"][0]["code"] == "null_not_allowed"
+    assert snapshot() == before
+
+
+def test_a_filed_organization_may_drop_its_credit_code(world, duty):
+    response = duty.patch(f"/api/organizations/{world.org_a1.id}", {"credit_code": None})
+    assert response.status_code == 200 and response.get_json()["credit_code"] is None
+
+
+def test_a_name_longer_than_its_column_is_refused_on_every_database(world, duty):
+    response = duty.post("/api/organizations", organization(world, leader_name="周" * 51))
+    assert response.status_code == 422 and errors_of(response) == {"leader_name": "string_too_long"}

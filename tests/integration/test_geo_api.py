@@ -61,3 +61,20 @@ def test_an_address_is_found_by_community_name_and_an_unknown_place_is_not(world
 def test_an_empty_address_is_refused(world, browser):
     response = browser(world.duty).get("/api/geo/geocode?q=")
     assert response.status_code == 422 and response.get_json()["error"]["errors"][0]["field"] == "q"
+
+
+def test_a_cell_may_not_be_drawn_over_another_cell_or_outside_the_county(world, browser):
+    duty = browser(world.duty)
+    over_own = duty.patch(f"/api/cells/{world.cell_a1.id}", {"geometry": square(120.11, 30.27)})
+    assert over_own.status_code == 422 and over_own.get_json()["error"]["errors"][0]["code"] == "cell.overlaps"
+    far = duty.patch(f"/api/cells/{world.cell_a1.id}", {"geometry": square(116.4, 39.9)})
+    assert far.status_code == 422 and far.get_json()["error"]["errors"][0]["code"] == "outside_county"
+
+
+def test_overlapping_cells_never_hide_a_callers_own_cell(world, browser):
+    # Imported data may overlap (the import takes what the GIS gives): a neighbour's smaller id must not win for you.
+    own = make_cell(world.community_a2, 120.30, 30.40, code="A-OVER")  # the same square as county B's cell_b1
+    db.session.commit()
+    geography.cells_changed()
+    answer = browser(world.admin).get("/api/geo/cell?lon=120.305&lat=30.405").get_json()
+    assert world.cell_b1.id < own.id and answer["cell"]["id"] == own.id

@@ -18,7 +18,7 @@ from sqlalchemy import insert, select
 from dispatch.domain.registry import SubdistrictKind
 from dispatch.extensions import db
 from dispatch.models import Community, County, GridCell, Subdistrict
-from dispatch.schemas.common import Code, Mobile, Name, Strict
+from dispatch.schemas.common import CellCode, Code, Mobile, Name, Strict
 from dispatch.services.cells import set_geometry
 from dispatch.services.errors import FieldError
 from dispatch.services.geography import cells_changed
@@ -28,7 +28,6 @@ from geo.geojson import check_polygons, to_geojson
 # Codes no longer than their columns, so PostgreSQL never has to refuse one halfway through an import.
 PlaceCode = Annotated[Code, Field(max_length=12)]
 CommunityCode = Annotated[Code, Field(max_length=20)]
-CellCode = Annotated[Code, Field(max_length=32)]
 
 
 class CellProperties(Strict):

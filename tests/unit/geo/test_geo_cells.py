@@ -212,3 +212,12 @@ def test_batch_and_single_lookups_agree(lon, lat):
     single = SYNTH_INDEX.cell_at(lon, lat)
     assert (single.id if single else -1) == brute_force_cell(lon, lat)
     assert SYNTH_INDEX.cells_at(np.array([lon]), np.array([lat]))[0] == brute_force_cell(lon, lat)
+
+
+def test_cells_containing_lists_every_cell_on_a_shared_edge_smallest_id_first():
+    left = Cell(id=7, geometry=shapely.box(0.0, 0.0, 1.0, 1.0))
+    right = Cell(id=3, geometry=shapely.box(1.0, 0.0, 2.0, 1.0))
+    index = GridIndex([left, right])
+    assert [c.id for c in index.cells_containing(1.0, 0.5)] == [3, 7]
+    assert index.cell_at(1.0, 0.5).id == 3
+    assert [c.id for c in index.cells_containing(0.5, 0.5)] == [7] and index.cells_containing(5.0, 5.0) == []

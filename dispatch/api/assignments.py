@@ -1,0 +1,91 @@
+"""/api/assignments: offers and accepted work; leaders answer and report, officers cancel."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from spectree import Response
+from sqlalchemy import func, select
+
+from dispatch.api.dispatch_presenters import assignment_out
+from dispatch.api.spec import spec
+from dispatch.api.validation import check_json_body
+from dispatch.auth import current_actor
+from dispatch.domain.assignments import AssignmentAction
+from dispatch.extensions import db
+from dispatch.i18n import language
+from dispatch.models import Assignment
+from dispatch.schemas.common import ErrorOut, Page
+from dispatch.schemas.dispatching import AcceptIn, AssignmentOut, AssignmentQuery, ProgressIn, ReasonIn
+from dispatch.services import answers
+from dispatch.services.scoping import assignment_clause
+
+bp = Blueprint("api_assignments", __name__, url_prefix="/api/assignments")
+bp.before_request(check_json_body)
+
+ERRORS = {"HTTP_401": ErrorOut, "HTTP_403": ErrorOut, "HTTP_404": ErrorOut, "HTTP_409": ErrorOut, "HTTP_422": ErrorOut}
+TAGS = ["assignments"]
+
+
+def _out(assignment: Assignment) -> AssignmentOut:
+    return assignment_out(assignment, language())
+
+
+@bp.get("")
+@spec.validate(query=AssignmentQuery, resp=Response(HTTP_200=Page[AssignmentOut], **ERRORS), tags=TAGS)
+def list_assignments(query: AssignmentQuery):
+    """Offers and work in your jurisdiction (a leader: their organization's), newest first."""
+    where = [assignment_clause(current_actor())]
+    if query.state is not None:
+        where.append(Assignment.state == query.state)
+    total = db.session.scalar(select(func.count(Assignment.id)).where(*where)) or 0
+    rows = db.session.scalars(
+        select(Assignment)
+        .where(*where)
+        .order_by(Assignment.id.desc())
+        .limit(query.per_page)
+        .offset((query.page - 1) * query.per_page)
+    )
+    return Page[AssignmentOut](items=[_out(a) for a in rows], page=query.page, per_page=query.per_page, total=total)
+
+
+@bp.get("/<int:assignment_id>")
+@spec.validate(resp=Response(HTTP_200=AssignmentOut, **ERRORS), tags=TAGS)
+def get_assignment(assignment_id: int):
+    """One offer or piece of work."""
+    return _out(answers.get_assignment(current_actor(), assignment_id))
+
+
+@bp.post("/<int:assignment_id>/accept")
+@spec.validate(json=AcceptIn, resp=Response(HTTP_200=AssignmentOut, **ERRORS), tags=TAGS)
+def accept(assignment_id: int, json: AcceptIn):
+    """Accept with how many people will come (never more than the need still lacks)."""
+    return _out(answers.accept(current_actor(), assignment_id, json.head_count))
+
+
+@bp.post("/<int:assignment_id>/decline")
+@spec.validate(json=ReasonIn, resp=Response(HTTP_200=AssignmentOut, **ERRORS), tags=TAGS)
+def decline(assignment_id: int, json: ReasonIn):
+    """Decline with a reason; the need passes to the next organization."""
+    return _out(answers.decline(current_actor(), assignment_id, json.reason))
+
+
+def _progress(action: AssignmentAction):
+    def view(assignment_id: int, json: ProgressIn):
+        return _out(answers.progress(current_actor(), assignment_id, action, json.note, json.people))
+
+    view.__name__ = action.value
+    view.__doc__ = f"Report: {action.value}."
+    return view
+
+
+for _action in (AssignmentAction.DEPART, AssignmentAction.ARRIVE, AssignmentAction.COMPLETE, AssignmentAction.ABORT):
+    bp.post(f"/<int:assignment_id>/{_action.value}")(
+        spec.validate(json=ProgressIn, resp=Response(HTTP_200=AssignmentOut, **ERRORS), tags=TAGS)(_progress(_action))
+    )
+
+
+@bp.post("/<int:assignment_id>/cancel")
+@spec.validate(json=ReasonIn, resp=Response(HTTP_200=AssignmentOut, **ERRORS), tags=TAGS)
+def cancel(assignment_id: int, json: ReasonIn):
+    """The officer takes an open offer back, or calls accepted work off."""
+    return _out(answers.cancel(current_actor(), assignment_id, json.reason))

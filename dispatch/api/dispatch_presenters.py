@@ -1,0 +1,58 @@
+"""Incidents, needs, offers and events as the API shows them, in the caller's language."""
+
+from __future__ import annotations
+
+from dispatch.api.presenters import place_name
+from dispatch.models import Assignment, Event, Incident, Need
+from dispatch.schemas.common import PointOut, Ref
+from dispatch.schemas.dispatching import AssignmentOut, CandidateOut, EventOut, IncidentOut, NeedOut
+
+
+def incident_out(incident: Incident, language: str) -> IncidentOut:
+    sub = incident.subdistrict
+    return IncidentOut(
+        id=incident.id, title=incident.title, category=incident.category, level=incident.level,
+        subdistrict=Ref(id=sub.id, code=sub.code, name=place_name(sub, language)), status=incident.status,
+        drill=incident.drill, escalated=incident.escalated, affected_cells=[Ref(id=c.id, code=c.code, name=c.name) for c in incident.cells],
+        needs=[need.id for need in incident.needs], created_at=incident.created_at, closed_at=incident.closed_at,
+    )  # fmt: skip
+
+
+def assignment_out(assignment: Assignment, language: str) -> AssignmentOut:
+    org = assignment.organization
+    return AssignmentOut(
+        id=assignment.id, need_id=assignment.need_id, incident_id=assignment.need.incident_id,
+        organization=Ref(id=org.id, name=org.name), state=assignment.state, head_count=assignment.head_count,
+        short_code=assignment.short_code, rank=assignment.rank, reason=assignment.reason_en if language == "en" else assignment.reason_zh,
+        offered_at=assignment.offered_at, deadline=assignment.deadline, answered_at=assignment.answered_at,
+        note=assignment.note, drill=assignment.need.incident.drill,
+    )  # fmt: skip
+
+
+def need_out(need: Need, language: str) -> NeedOut:
+    cell = need.cell
+    return NeedOut(
+        id=need.id, incident_id=need.incident_id, skills=[s.code for s in need.skills], head_count=need.head_count,
+        accepted=need.accepted, still_needed=need.still_needed, priority=need.priority,
+        location=PointOut(lon=need.lon, lat=need.lat), address=need.address,
+        cell=Ref(id=cell.id, code=cell.code, name=cell.name) if cell else None, window_start=need.window_start,
+        window_end=need.window_end, description=need.description, policy=need.policy, broadcast_k=need.broadcast_k,
+        offer_timeout_s=need.offer_timeout_s, status=need.status,
+        assignments=[assignment_out(a, language) for a in need.assignments], created_at=need.created_at,
+    )  # fmt: skip
+
+
+def candidate_out(candidate, names: dict[int, str], offered: dict, language: str) -> CandidateOut:
+    return CandidateOut(
+        organization=Ref(id=candidate.org_id, name=names.get(candidate.org_id, "")), score=round(candidate.score, 4),
+        parts={k: round(v, 4) for k, v in candidate.parts.items()}, distance_m=round(candidate.distance_m, 1),
+        free=candidate.free, reason=candidate.reason_en if language == "en" else candidate.reason_zh,
+        offered=offered.get(candidate.org_id),
+    )  # fmt: skip
+
+
+def event_out(event: Event) -> EventOut:
+    return EventOut(
+        id=event.id, kind=event.kind, at=event.at, incident_id=event.incident_id, need_id=event.need_id,
+        assignment_id=event.assignment_id, organization_id=event.organization_id, drill=event.drill, data=event.data or {},
+    )  # fmt: skip

@@ -1,0 +1,101 @@
+"""/api/incidents: open, read, escalate and move incidents on; their needs and timeline."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from pydantic import BaseModel, ConfigDict, Field
+from spectree import Response
+
+from dispatch.api.dispatch_presenters import event_out, incident_out, need_out
+from dispatch.api.spec import spec
+from dispatch.api.validation import check_json_body
+from dispatch.auth import current_actor
+from dispatch.i18n import language
+from dispatch.models import Event
+from dispatch.schemas.common import ErrorOut, Page
+from dispatch.schemas.dispatching import (
+    EventOut,
+    EventQuery,
+    IncidentIn,
+    IncidentOut,
+    IncidentQuery,
+    IncidentStatusIn,
+    NeedIn,
+    NeedOut,
+)
+from dispatch.services import incidents, needs
+from dispatch.services.events import events_after
+from dispatch.services.scoping import event_clause
+
+bp = Blueprint("api_incidents", __name__, url_prefix="/api/incidents")
+bp.before_request(check_json_body)
+
+ERRORS = {"HTTP_401": ErrorOut, "HTTP_403": ErrorOut, "HTTP_404": ErrorOut, "HTTP_409": ErrorOut, "HTTP_422": ErrorOut}
+TAGS = ["incidents"]
+
+
+class NeedHeaders(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    idempotency_key: str | None = Field(
+        None, alias="Idempotency-Key", max_length=100, description="the same key posts one need, however often it is sent"
+    )
+
+
+class Timeline(BaseModel):
+    items: list[EventOut]
+
+
+@bp.get("")
+@spec.validate(query=IncidentQuery, resp=Response(HTTP_200=Page[IncidentOut], **ERRORS), tags=TAGS)
+def list_incidents(query: IncidentQuery):
+    """Incidents in your jurisdiction, newest first."""
+    items, total = incidents.list_incidents(current_actor(), query)
+    return Page[IncidentOut](
+        items=[incident_out(i, language()) for i in items], page=query.page, per_page=query.per_page, total=total
+    )
+
+
+@bp.post("")
+@spec.validate(json=IncidentIn, resp=Response(HTTP_201=IncidentOut, **ERRORS), tags=TAGS)
+def open_incident(json: IncidentIn):
+    """Open an incident (a drill with ``drill: true``); an area marks its affected grid cells."""
+    return incident_out(incidents.open_incident(current_actor(), json), language()), 201
+
+
+@bp.get("/<int:incident_id>")
+@spec.validate(resp=Response(HTTP_200=IncidentOut, **ERRORS), tags=TAGS)
+def get_incident(incident_id: int):
+    """One incident."""
+    return incident_out(incidents.get_incident(current_actor(), incident_id), language())
+
+
+@bp.post("/<int:incident_id>/escalate")
+@spec.validate(resp=Response(HTTP_200=IncidentOut, **ERRORS), tags=TAGS)
+def escalate(incident_id: int):
+    """Escalate to the county: the whole county's organizations and duty officers may take part."""
+    return incident_out(incidents.escalate(current_actor(), incident_id), language())
+
+
+@bp.post("/<int:incident_id>/status")
+@spec.validate(json=IncidentStatusIn, resp=Response(HTTP_200=IncidentOut, **ERRORS), tags=TAGS)
+def set_status(incident_id: int, json: IncidentStatusIn):
+    """Move the incident to recovery, then close it."""
+    return incident_out(incidents.set_status(current_actor(), incident_id, json.status), language())
+
+
+@bp.post("/<int:incident_id>/needs")
+@spec.validate(json=NeedIn, headers=NeedHeaders, resp=Response(HTTP_200=NeedOut, HTTP_201=NeedOut, **ERRORS), tags=TAGS)
+def post_need(incident_id: int, json: NeedIn, headers: NeedHeaders):
+    """Post a need; its first offers go out at once. 201 when made, 200 when the Idempotency-Key was seen before."""
+    need, created = needs.post_need(current_actor(), incident_id, json, headers.idempotency_key)
+    return need_out(need, language()), 201 if created else 200
+
+
+@bp.get("/<int:incident_id>/timeline")
+@spec.validate(query=EventQuery, resp=Response(HTTP_200=Timeline, **ERRORS), tags=TAGS)
+def timeline(incident_id: int, query: EventQuery):
+    """The incident's events in order: who was offered what, who answered, and when."""
+    actor = current_actor()
+    incident = incidents.get_incident(actor, incident_id)
+    found = events_after((Event.incident_id == incident.id) & event_clause(actor), query.after, query.limit)
+    return Timeline(items=[event_out(e) for e in found])

@@ -1,0 +1,67 @@
+"""The deadline sweeper: expires overdue offers and passes their needs on.
+
+Deadlines live in the database, so the sweeper needs no memory: after any restart its first pass catches up.
+Embedded: a thread of the web process. Production: a job on the RQ scheduler that schedules its own next run;
+each run has an id of its time slot, so starting it twice (two web processes, a restart) never doubles it, and
+expiry itself is guarded, so an offer is never expired or passed on twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import timedelta
+
+from flask import Flask, current_app
+
+log = logging.getLogger(__name__)
+INTERVAL_S = 5
+
+
+def sweep_once() -> int:
+    from dispatch.services.answers import sweep_overdue
+
+    expired = sweep_overdue()
+    if expired:
+        log.info("expired %d overdue offer(s)", expired)
+    return expired
+
+
+def sweep_and_reschedule() -> int:
+    """RQ job: one pass, then the next run ``INTERVAL_S`` later."""
+    try:
+        return sweep_once()
+    finally:
+        schedule_next()
+
+
+def schedule_next(delay_s: int = INTERVAL_S) -> None:
+    from redis import Redis
+    from rq import Queue
+
+    queue = Queue(current_app.config["RQ_QUEUE"], connection=Redis.from_url(current_app.config["REDIS_URL"]))
+    slot = int(time.time() + delay_s) // INTERVAL_S
+    queue.enqueue_in(timedelta(seconds=delay_s), "dispatch.jobs.sweeper.sweep_and_reschedule", job_id=f"sweeper-{slot}")
+
+
+class SweeperThread(threading.Thread):
+    """Embedded mode: sweep every ``INTERVAL_S`` seconds inside an app context until stopped."""
+
+    def __init__(self, app: Flask, interval_s: float = INTERVAL_S) -> None:
+        super().__init__(name="deadline-sweeper", daemon=True)
+        self._app, self._interval_s, self._stop = app, interval_s, threading.Event()
+
+    def run(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            self._pass()
+
+    def _pass(self) -> None:
+        with self._app.app_context():
+            try:
+                sweep_once()
+            except Exception:  # a bad pass must not end the sweeper: the next one retries from the database
+                log.exception("sweeper pass failed")
+
+    def stop(self) -> None:
+        self._stop.set()

@@ -1,0 +1,193 @@
+"""What happens to an offer: accepted with a head count, declined, expired, then en route, on site, completed,
+or aborted by the leader / cancelled by the officer.
+
+Every transition is one transaction whose UPDATE is guarded on the current state (and, for accepting, on the
+need's remaining head count), so a concurrent accept, decline and expiry cannot both win, and the accepted total
+never passes the head count: on PostgreSQL the row lock makes the second UPDATE re-check the first one's result;
+on SQLite writers are serialized.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+
+from dispatch.domain.assignments import ACTIVE_STATES, AssignmentAction, AssignmentState, InvalidTransition, next_state
+from dispatch.domain.incidents import DispatchPolicy, NeedStatus
+from dispatch.domain.scope import Action, Actor, Resource, require
+from dispatch.extensions import db
+from dispatch.models import Assignment, Need
+from dispatch.services import events, offers
+from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
+from dispatch.services.needs import withdraw_open_offers
+from dispatch.services.scoping import assignment_clause
+
+LEADER_ACTIONS = {AssignmentAction.DEPART, AssignmentAction.ARRIVE, AssignmentAction.COMPLETE, AssignmentAction.ABORT}
+
+
+def get_assignment(actor: Actor, assignment_id: int) -> Assignment:
+    require(actor, Action.READ, Resource.ASSIGNMENT)
+    assignment = db.session.scalar(select(Assignment).where(Assignment.id == assignment_id, assignment_clause(actor)))
+    if assignment is None:
+        raise NotFound()
+    return assignment
+
+
+def accept(actor: Actor, assignment_id: int, head_count: int) -> Assignment:
+    """Accept an offer for ``head_count`` people, never more than the need still lacks."""
+    require(actor, Action.ANSWER, Resource.ASSIGNMENT)
+    assignment = get_assignment(actor, assignment_id)
+    need_id, now = assignment.need_id, datetime.now(UTC)
+    db.session.commit()  # end the read; the guarded writes below start the transaction that decides
+    if not _add_to_need(need_id, head_count):
+        events.rollback()
+        raise _too_many(need_id, head_count)
+    if not _guarded(
+        assignment_id,
+        AssignmentState.OFFERED,
+        AssignmentState.ACCEPTED,
+        head_count=head_count,
+        answered_at=now,
+        extra=(Assignment.deadline > now,),
+    ):
+        events.rollback()
+        raise _not_open(assignment_id)
+    assignment = db.session.get(Assignment, assignment_id)
+    db.session.refresh(assignment.need)
+    events.record("offer.accepted", assignment=assignment, actor_id=actor.user_id, head_count=head_count)
+    _after_accept(assignment.need, actor.user_id)
+    events.commit()
+    return assignment
+
+
+def _add_to_need(need_id: int, people: int) -> bool:
+    statement = update(Need).where(Need.id == need_id, Need.status == NeedStatus.OPEN, Need.accepted + people <= Need.head_count)
+    return (
+        db.session.execute(
+            statement.values(accepted=Need.accepted + people).execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
+
+
+def _guarded(assignment_id: int, current: AssignmentState, wanted: AssignmentState, *, extra: tuple = (), **values) -> bool:
+    """Move one assignment from ``current`` to ``wanted``; False when someone else moved it first."""
+    statement = update(Assignment).where(Assignment.id == assignment_id, Assignment.state == current, *extra)
+    result = db.session.execute(
+        statement.values(state=wanted, updated_at=datetime.now(UTC), **values).execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _after_accept(need: Need, actor_id: int) -> None:
+    if need.accepted >= need.head_count:
+        need.status = NeedStatus.FILLED
+        events.record("need.filled", need=need, actor_id=actor_id)
+        withdraw_open_offers(need, actor_id)
+    elif need.policy is DispatchPolicy.SEQUENTIAL:
+        offers.offer_more(need, actor_id)
+
+
+def _too_many(need_id: int, asked: int) -> InvalidInput:
+    need = db.session.get(Need, need_id)
+    if need.status is not NeedStatus.OPEN:
+        return Conflict([FieldError("need", "need.not_open", {"status": need.status.value})])
+    return InvalidInput([FieldError("head_count", "head_count.too_many", {"asked": asked, "still_needed": need.still_needed})])
+
+
+def _not_open(assignment_id: int) -> Conflict:
+    assignment = db.session.get(Assignment, assignment_id)
+    state = assignment.state
+    if state is AssignmentState.OFFERED:  # still marked offered, but past its deadline: the sweeper has not got to it yet
+        state = AssignmentState.EXPIRED
+    return Conflict([FieldError("state", "offer.not_open", {"state": state.value})])
+
+
+def decline(actor: Actor, assignment_id: int, reason: str) -> Assignment:
+    """Decline an offer with a reason; the need passes to the next candidate."""
+    require(actor, Action.ANSWER, Resource.ASSIGNMENT)
+    get_assignment(actor, assignment_id)  # in scope, or NotFound
+    db.session.commit()
+    if not _guarded(assignment_id, AssignmentState.OFFERED, AssignmentState.DECLINED, answered_at=datetime.now(UTC), note=reason):
+        events.rollback()
+        raise _not_open(assignment_id)
+    return _closed_without_filling(assignment_id, "offer.declined", actor.user_id, reason=reason)
+
+
+def expire_offer(assignment_id: int) -> bool:
+    """Expire one overdue offer and pass the need on; False when it was answered or expired already (safe to repeat)."""
+    now = datetime.now(UTC)
+    if not _guarded(assignment_id, AssignmentState.OFFERED, AssignmentState.EXPIRED, extra=(Assignment.deadline <= now,)):
+        events.rollback()
+        return False
+    _closed_without_filling(assignment_id, "offer.expired", None)
+    return True
+
+
+def sweep_overdue() -> int:
+    """Expire every offer past its deadline (after any restart too: deadlines live in the database)."""
+    overdue = db.session.scalars(
+        select(Assignment.id)
+        .where(Assignment.state == AssignmentState.OFFERED, Assignment.deadline <= datetime.now(UTC))
+        .order_by(Assignment.deadline)
+    ).all()
+    db.session.commit()
+    return sum(expire_offer(assignment_id) for assignment_id in overdue)
+
+
+def _closed_without_filling(assignment_id: int, kind: str, actor_id: int | None, **data) -> Assignment:
+    assignment = db.session.get(Assignment, assignment_id)
+    db.session.refresh(assignment)
+    events.record(kind, assignment=assignment, actor_id=actor_id, **data)
+    offers.offer_more(assignment.need, actor_id)
+    events.commit()
+    return assignment
+
+
+def progress(actor: Actor, assignment_id: int, action: AssignmentAction, note: str = "", people: int | None = None) -> Assignment:
+    """The leader reports en route, on site, completed, or gives accepted work up (abort)."""
+    require(actor, Action.ANSWER, Resource.ASSIGNMENT)
+    if action not in LEADER_ACTIONS:
+        raise InvalidInput([FieldError("action", "value_error")])
+    return _move(actor, get_assignment(actor, assignment_id), action, note, people)
+
+
+def cancel(actor: Actor, assignment_id: int, reason: str = "") -> Assignment:
+    """The officer takes an offer back (withdraw) or calls accepted work off (cancel)."""
+    require(actor, Action.EDIT, Resource.ASSIGNMENT)
+    assignment = get_assignment(actor, assignment_id)
+    action = AssignmentAction.WITHDRAW if assignment.state is AssignmentState.OFFERED else AssignmentAction.CANCEL
+    return _move(actor, assignment, action, reason, None)
+
+
+def _move(actor: Actor, assignment: Assignment, action: AssignmentAction, note: str, people: int | None) -> Assignment:
+    current = assignment.state
+    try:
+        wanted = next_state(current, action)
+    except InvalidTransition as exc:
+        raise Conflict([FieldError("state", "assignment.transition", {"state": current.value, "action": action.value})]) from exc
+    assignment_id, need_id, head_count = assignment.id, assignment.need_id, assignment.head_count
+    db.session.commit()
+    if not _guarded(assignment_id, current, wanted, note=note[:200]):
+        events.rollback()
+        raise Conflict([FieldError("state", "assignment.changed", {})])
+    if current in ACTIVE_STATES and wanted not in ACTIVE_STATES and wanted is not AssignmentState.COMPLETED:
+        _give_back(need_id, head_count)
+    assignment = db.session.get(Assignment, assignment_id)
+    db.session.refresh(assignment)
+    events.record(f"assignment.{wanted.value}", assignment=assignment, actor_id=actor.user_id, note=note, people=people)
+    if wanted in (AssignmentState.ABORTED, AssignmentState.CANCELLED, AssignmentState.WITHDRAWN):
+        offers.offer_more(assignment.need, actor.user_id)
+    events.commit()
+    return assignment
+
+
+def _give_back(need_id: int, people: int) -> None:
+    """Aborted or cancelled work: its people no longer count, and a filled need needs people again."""
+    statement = update(Need).where(Need.id == need_id).values(accepted=Need.accepted - people)
+    db.session.execute(statement.execution_options(synchronize_session=False))
+    need = db.session.get(Need, need_id)
+    db.session.refresh(need)
+    if need.status is NeedStatus.FILLED:
+        need.status = NeedStatus.OPEN

@@ -1,0 +1,119 @@
+"""Incidents (突发事件): open one (its area marks the affected grid cells), escalate it, move it to recovery, close it."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from dispatch.domain.incidents import IncidentStatus, InvalidIncidentTransition, NeedStatus, next_incident_status
+from dispatch.domain.scope import Action, Actor, Resource, Role, require
+from dispatch.extensions import db
+from dispatch.models import GridCell, Incident, Subdistrict
+from dispatch.schemas.dispatching import IncidentIn, IncidentQuery
+from dispatch.services import events
+from dispatch.services.cells import checked_geometry
+from dispatch.services.errors import FieldError, InvalidInput, NotFound
+from dispatch.services.geography import places
+from dispatch.services.scoping import incident_clause, subdistrict_clause
+from geo.geojson import to_geojson
+
+
+def list_incidents(actor: Actor, query: IncidentQuery) -> tuple[list[Incident], int]:
+    require(actor, Action.READ, Resource.INCIDENT)
+    where = [incident_clause(actor)]
+    if query.status is not None:
+        where.append(Incident.status == query.status)
+    if query.drill is not None:
+        where.append(Incident.drill == query.drill)
+    total = db.session.scalar(select(func.count(Incident.id)).where(*where)) or 0
+    page = (
+        select(Incident)
+        .where(*where)
+        .order_by(Incident.id.desc())
+        .limit(query.per_page)
+        .offset((query.page - 1) * query.per_page)
+    )
+    return list(db.session.scalars(page)), total
+
+
+def get_incident(actor: Actor, incident_id: int) -> Incident:
+    require(actor, Action.READ, Resource.INCIDENT)
+    incident = db.session.scalar(select(Incident).where(Incident.id == incident_id, incident_clause(actor)))
+    if incident is None:
+        raise NotFound()
+    return incident
+
+
+def open_incident(actor: Actor, data: IncidentIn) -> Incident:
+    """Open an incident led by the officer's subdistrict (an admin names one of the county's)."""
+    require(actor, Action.CREATE, Resource.INCIDENT)
+    subdistrict = _lead_subdistrict(actor, data.subdistrict_id)
+    incident = Incident(
+        title=data.title,
+        category=data.category,
+        level=data.level,
+        subdistrict=subdistrict,
+        drill=data.drill,
+        created_by=actor.user_id,
+    )
+    if data.area is not None:
+        geometry, _repairs, errors = checked_geometry(data.area, field="area")
+        if errors:
+            raise InvalidInput(errors)
+        incident.area = json.dumps(to_geojson(geometry), separators=(",", ":"))
+        incident.cells = _affected_cells(geometry, subdistrict.county_id)
+    db.session.add(incident)
+    db.session.flush()
+    events.record("incident.opened", incident=incident, actor_id=actor.user_id, title=data.title, level=data.level.value)
+    events.commit()
+    return incident
+
+
+def _lead_subdistrict(actor: Actor, subdistrict_id: int | None) -> Subdistrict:
+    if actor.role is Role.DUTY_OFFICER and subdistrict_id in (None, actor.subdistrict_id):
+        subdistrict_id = actor.subdistrict_id
+    found = db.session.scalar(select(Subdistrict).where(Subdistrict.id == subdistrict_id, subdistrict_clause(actor)))
+    if found is None:
+        raise InvalidInput([FieldError("subdistrict_id", "scope.unknown", {"field": "subdistrict_id", "value": subdistrict_id})])
+    return found
+
+
+def _affected_cells(geometry, county_id: int) -> list[GridCell]:
+    """The county's cells the area touches (the index covers every county; an area may cross a border)."""
+    touched = [cell.id for cell in places().cells.cells_touching(geometry) if cell.county_id == county_id]
+    return list(db.session.scalars(select(GridCell).where(GridCell.id.in_(touched)).order_by(GridCell.id))) if touched else []
+
+
+def escalate(actor: Actor, incident_id: int) -> Incident:
+    """Escalate to the county: organizations and duty officers of the whole county may now take part."""
+    require(actor, Action.EDIT, Resource.INCIDENT)
+    incident = get_incident(actor, incident_id)
+    if incident.escalated_at is None and incident.status is IncidentStatus.ACTIVE:
+        incident.escalated_at = datetime.now(UTC)
+        events.record("incident.escalated", incident=incident, actor_id=actor.user_id)
+    events.commit()
+    return incident
+
+
+def set_status(actor: Actor, incident_id: int, wanted: IncidentStatus) -> Incident:
+    """Move an incident to recovery, then close it; closing withdraws the offers still open."""
+    require(actor, Action.EDIT, Resource.INCIDENT)
+    incident = get_incident(actor, incident_id)
+    try:
+        incident.status = next_incident_status(incident.status, wanted)
+    except InvalidIncidentTransition as exc:
+        raise InvalidInput(
+            [FieldError("status", "incident.transition", {"from": exc.status.value, "to": exc.wanted.value})]
+        ) from exc
+    if wanted is IncidentStatus.CLOSED:
+        from dispatch.services.needs import close_need_records
+
+        incident.closed_at = datetime.now(UTC)
+        for need in incident.needs:
+            if need.status in (NeedStatus.OPEN, NeedStatus.UNFILLED, NeedStatus.FILLED):
+                close_need_records(need, actor, NeedStatus.CLOSED)
+    events.record(f"incident.{wanted.value}", incident=incident, actor_id=actor.user_id)
+    events.commit()
+    return incident

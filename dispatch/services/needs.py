@@ -1,0 +1,202 @@
+"""Needs (需求信息): post one (idempotently), see its candidates, cancel or close it, offer it to a chosen organization."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from dispatch.domain.assignments import AssignmentState
+from dispatch.domain.incidents import IncidentStatus, NeedStatus, window_is_valid
+from dispatch.domain.scope import Action, Actor, Resource, require
+from dispatch.extensions import db
+from dispatch.models import Assignment, GridCell, IdempotencyKey, Incident, Need, Skill
+from dispatch.schemas.common import PointIn
+from dispatch.schemas.dispatching import NeedIn
+from dispatch.services import events, offers
+from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
+from dispatch.services.geography import places
+from dispatch.services.incidents import get_incident
+from dispatch.services.locate import geocode
+from dispatch.services.scoping import need_clause
+from geo.coords import to_wgs84
+from geo.geojson import check_point
+
+
+def get_need(actor: Actor, need_id: int) -> Need:
+    require(actor, Action.READ, Resource.NEED)
+    need = db.session.scalar(select(Need).where(Need.id == need_id, need_clause(actor)))
+    if need is None:
+        raise NotFound()
+    return need
+
+
+def post_need(actor: Actor, incident_id: int, data: NeedIn, idempotency_key: str | None = None) -> tuple[Need, bool]:
+    """Post a need and make its first offers in one transaction. Returns (need, created): a repeated
+    ``Idempotency-Key`` from the same user returns the need it first made, and makes nothing."""
+    require(actor, Action.CREATE, Resource.NEED)
+    incident = get_incident(actor, incident_id)
+    if (earlier := _earlier(actor, idempotency_key)) is not None:
+        return earlier, False
+    need = _new_need(actor, incident, data)
+    try:
+        _remember(actor, idempotency_key, need)
+    except IntegrityError:  # the same key raced in from a double click; the first one wins
+        events.rollback()
+        return _earlier(actor, idempotency_key), False
+    events.record(
+        "need.posted", need=need, actor_id=actor.user_id, head_count=need.head_count, skills=[s.code for s in need.skills]
+    )
+    offers.offer_more(need, actor.user_id)
+    events.commit()
+    return need, True
+
+
+def _earlier(actor: Actor, key: str | None) -> Need | None:
+    if not key:
+        return None
+    query = (
+        select(Need)
+        .join(IdempotencyKey, IdempotencyKey.need_id == Need.id)
+        .where(IdempotencyKey.user_id == actor.user_id, IdempotencyKey.key == key)
+    )
+    return db.session.scalar(query)
+
+
+def _remember(actor: Actor, key: str | None, need: Need) -> None:
+    if key:
+        db.session.add(IdempotencyKey(user_id=actor.user_id, key=key, need_id=need.id))
+        db.session.flush()
+
+
+def _new_need(actor: Actor, incident: Incident, data: NeedIn) -> Need:
+    errors: list[FieldError] = []
+    if incident.status is not IncidentStatus.ACTIVE:
+        errors.append(FieldError("incident", "incident.not_active", {"status": incident.status.value}))
+    skills = _skills(data.skills, errors)
+    if not window_is_valid(data.window_start, data.window_end):
+        errors.append(FieldError("window_end", "window.order"))
+    point, cell = _place(actor, incident, data, errors)
+    if errors:
+        raise InvalidInput(errors)
+    need = Need(
+        incident=incident, description=data.description, head_count=data.head_count, priority=data.priority,
+        lon=point[0], lat=point[1], address=data.address or "", cell=cell, window_start=data.window_start,
+        window_end=data.window_end, policy=data.policy, broadcast_k=data.broadcast_k,
+        offer_timeout_s=data.offer_timeout_s, created_by=actor.user_id, skills=skills,
+    )  # fmt: skip
+    db.session.add(need)
+    db.session.flush()
+    return need
+
+
+def _skills(codes: list[str], errors: list[FieldError]) -> list[Skill]:
+    found = {s.code: s for s in db.session.scalars(select(Skill).where(Skill.code.in_(codes)))}
+    errors.extend(FieldError("skills", "skill.unknown", {"code": code}) for code in codes if code not in found)
+    return [found[code] for code in dict.fromkeys(codes) if code in found]
+
+
+def _place(
+    actor: Actor, incident: Incident, data: NeedIn, errors: list[FieldError]
+) -> tuple[tuple[float, float], GridCell | None]:
+    """The need's point in WGS-84 and its cell, which must lie where the incident may mobilize."""
+    point = _point(actor, data, errors)
+    if point is None:
+        return (0.0, 0.0), None
+    found = places().cells.cell_at(*point)
+    allowed = found is not None and (
+        found.subdistrict_id == incident.subdistrict_id
+        or (incident.escalated and found.county_id == incident.subdistrict.county_id)
+    )
+    if not allowed:
+        errors.append(FieldError("location", "location.outside_jurisdiction"))
+        return point, None
+    return point, db.session.get(GridCell, found.id)
+
+
+def _point(actor: Actor, data: NeedIn, errors: list[FieldError]) -> tuple[float, float] | None:
+    if data.location is not None:
+        return _checked_point(data.location, errors)
+    if data.address:
+        result = geocode(actor, data.address)
+        if result.found:
+            return result.located.lon, result.located.lat
+        errors.append(FieldError("address", "address.not_found", {"suggestions": "、".join(result.suggestions[:5])}))
+        return None
+    errors.append(FieldError("location", "location.missing"))
+    return None
+
+
+def _checked_point(point: PointIn, errors: list[FieldError]) -> tuple[float, float] | None:
+    if code := check_point(point.lon, point.lat):
+        errors.append(FieldError("location", code))
+        return None
+    return to_wgs84(point.lon, point.lat, point.system)
+
+
+def dispatchable_need(actor: Actor, need_id: int) -> Need:
+    """A need the actor may act on as a dispatcher (scoped like reading, with the right to edit)."""
+    require(actor, Action.EDIT, Resource.NEED)
+    return get_need(actor, need_id)
+
+
+def cancel_need(actor: Actor, need_id: int) -> Need:
+    """Call the need off: open offers are withdrawn and accepted work is cancelled."""
+    need = dispatchable_need(actor, need_id)
+    _require_status(need, (NeedStatus.OPEN, NeedStatus.UNFILLED, NeedStatus.FILLED))
+    close_need_records(need, actor, NeedStatus.CANCELLED)
+    events.commit()
+    return need
+
+
+def close_need(actor: Actor, need_id: int) -> Need:
+    """No more offers for this need; work already accepted carries on to completion."""
+    need = dispatchable_need(actor, need_id)
+    _require_status(need, (NeedStatus.OPEN, NeedStatus.UNFILLED, NeedStatus.FILLED))
+    close_need_records(need, actor, NeedStatus.CLOSED)
+    events.commit()
+    return need
+
+
+def close_need_records(need: Need, actor: Actor, status: NeedStatus) -> None:
+    withdraw_open_offers(need, actor.user_id)
+    if status is NeedStatus.CANCELLED:
+        for assignment in need.assignments:
+            if assignment.state in (AssignmentState.ACCEPTED, AssignmentState.EN_ROUTE, AssignmentState.ON_SITE):
+                assignment.state = AssignmentState.CANCELLED
+                events.record("assignment.cancelled", assignment=assignment, actor_id=actor.user_id)
+        need.accepted = 0
+    need.status = status
+    events.record(f"need.{status.value}", need=need, actor_id=actor.user_id)
+
+
+def withdraw_open_offers(need: Need, actor_id: int | None) -> None:
+    """Withdraw every offer of the need still open (guarded on the state, so an accept racing it loses cleanly)."""
+    open_ids = [a.id for a in need.assignments if a.state is AssignmentState.OFFERED]
+    if not open_ids:
+        return
+    statement = update(Assignment).where(Assignment.id.in_(open_ids), Assignment.state == AssignmentState.OFFERED)
+    db.session.execute(statement.values(state=AssignmentState.WITHDRAWN).execution_options(synchronize_session=False))
+    for assignment in need.assignments:
+        db.session.refresh(assignment)
+        if assignment.id in open_ids and assignment.state is AssignmentState.WITHDRAWN:
+            events.record("offer.withdrawn", assignment=assignment, actor_id=actor_id)
+
+
+def offer_to(actor: Actor, need_id: int, organization_id: int) -> Assignment:
+    """Offer the need to an organization the officer chose from the candidates."""
+    need = dispatchable_need(actor, need_id)
+    _require_status(need, (NeedStatus.OPEN, NeedStatus.UNFILLED))
+    if any(a.organization_id == organization_id for a in need.assignments):
+        raise Conflict([FieldError("organization_id", "offer.already_made", {"value": organization_id})])
+    chosen = next((c for c in offers.ranked(need, k=10_000) if c.org_id == organization_id), None)
+    if chosen is None:
+        raise InvalidInput([FieldError("organization_id", "organization.not_candidate", {"value": organization_id})])
+    need.status = NeedStatus.OPEN
+    assignment = offers.make_offer(need, chosen, rank=len(need.assignments) + 1, actor_id=actor.user_id)
+    events.commit()
+    return assignment
+
+
+def _require_status(need: Need, allowed: tuple[NeedStatus, ...]) -> None:
+    if need.status not in allowed:
+        raise Conflict([FieldError("status", "need.not_open", {"status": need.status.value})])

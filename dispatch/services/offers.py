@@ -1,0 +1,105 @@
+"""Offering a need's work: rank the candidates, offer it to the next ones, and say so when no one is left.
+
+Broadcast keeps up to K offers out at once; sequential keeps one. Called after a need is posted and whenever an
+offer closes without filling the need (declined, expired, aborted, cancelled). Runs inside the caller's
+transaction; the caller commits.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from dispatch.domain.assignments import AssignmentState
+from dispatch.domain.incidents import DispatchPolicy, NeedStatus
+from dispatch.domain.matching import RankedCandidate, rank_candidates
+from dispatch.extensions import db
+from dispatch.models import Assignment, Need, Organization, OutboxMessage
+from dispatch.services import events
+from dispatch.services.candidates import candidate_table, need_spec
+
+CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY3479"  # no 0/O, 1/I/L, 2/Z, 5/S, 6/G, 8/B: easy to read aloud and type on a keypad
+CODE_LENGTH = 4
+
+
+def ranked(need: Need, k: int = 50) -> list[RankedCandidate]:
+    """The best candidates for the need now, best first, each with its score parts and reasons."""
+    now = datetime.now(UTC)
+    return rank_candidates(need_spec(need), candidate_table(need, now.date()), k=k)
+
+
+def offer_more(need: Need, actor_id: int | None = None) -> list[Assignment]:
+    """Top up the need's open offers to what its policy allows; mark it unfilled when no candidate is left."""
+    if need.status is not NeedStatus.OPEN or need.still_needed <= 0:
+        return []
+    wanted = (need.broadcast_k if need.policy is DispatchPolicy.BROADCAST else 1) - _open_offers(need)
+    if wanted <= 0:
+        return []
+    already = {a.organization_id for a in need.assignments}
+    fresh = [c for c in ranked(need, k=wanted + len(already)) if c.org_id not in already][:wanted]
+    made = [make_offer(need, candidate, rank, actor_id) for rank, candidate in enumerate(fresh, start=len(already) + 1)]
+    if not made and _open_offers(need) == 0:
+        _unfilled(need, actor_id)
+    return made
+
+
+def make_offer(need: Need, candidate: RankedCandidate, rank: int, actor_id: int | None = None) -> Assignment:
+    now = datetime.now(UTC)
+    assignment = Assignment(
+        need=need, organization_id=candidate.org_id, state=AssignmentState.OFFERED, short_code=_short_code(),
+        rank=rank, score=candidate.score, reason_zh=candidate.reason_zh[:200], reason_en=candidate.reason_en[:200],
+        offered_at=now, deadline=now + timedelta(seconds=need.offer_timeout_s),
+    )  # fmt: skip
+    db.session.add(assignment)
+    db.session.flush()
+    event = events.record(
+        "offer.made", assignment=assignment, actor_id=actor_id, code=assignment.short_code, rank=rank, reason=candidate.reason_zh
+    )
+    _notify(assignment, event.id)
+    return assignment
+
+
+def _notify(assignment: Assignment, event_id: int) -> None:
+    """The offer's push and SMS, recorded in the outbox in the same transaction; the channels send from there."""
+    organization = db.session.get(Organization, assignment.organization_id)
+    need = assignment.need
+    params = {
+        "code": assignment.short_code, "skills": [s.code for s in need.skills], "head_count": need.still_needed,
+        "address": need.address, "deadline": assignment.deadline.isoformat(), "drill": need.incident.drill,
+    }  # fmt: skip
+    for channel, recipient in (("push", f"organization:{organization.id}"), ("sms", organization.leader_phone)):
+        db.session.add(
+            OutboxMessage(
+                channel=channel,
+                organization_id=organization.id,
+                assignment_id=assignment.id,
+                event_id=event_id,
+                recipient=recipient,
+                template="offer",
+                params=params,
+            )
+        )
+
+
+def _open_offers(need: Need) -> int:
+    return sum(1 for a in need.assignments if a.state is AssignmentState.OFFERED)
+
+
+def _unfilled(need: Need, actor_id: int | None) -> None:
+    """No one left to ask: tell the duty officer, with what they can do next."""
+    need.status = NeedStatus.UNFILLED
+    options = ["widen_radius", "escalate_to_county"] if need.incident.escalated_at is None else ["widen_radius"]
+    events.record("need.unfilled", need=need, actor_id=actor_id, still_needed=need.still_needed, options=options)
+
+
+def _short_code() -> str:
+    """A code no open offer is using, so a leader answering by SMS cannot answer the wrong offer."""
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        taken = db.session.scalar(
+            select(Assignment.id).where(Assignment.short_code == code, Assignment.state == AssignmentState.OFFERED)
+        )
+        if taken is None:
+            return code
