@@ -5,20 +5,24 @@ from __future__ import annotations
 import itertools
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
 from dispatch.domain.credit_code import make_credit_code
+from dispatch.domain.incidents import IncidentCategory, IncidentLevel
 from dispatch.domain.registry import OrgStatus, SubdistrictKind
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
 from dispatch.models import (
+    Assignment,
     Certification,
     Community,
     County,
     GridCell,
+    Incident,
     Member,
+    Need,
     Organization,
     OrganizationSkill,
     Skill,
@@ -184,3 +188,35 @@ def build_world() -> World:
         leader=make_user(Role.ORG_LEADER, organization_id=org_a1.id),
         grid=make_user(Role.GRID_WORKER, cell_ids=[cell_a1.id]),
     )  # fmt: skip
+
+
+def make_incident(subdistrict: Subdistrict, **fields) -> Incident:
+    values = {"title": f"测试事件{_next()}", "category": IncidentCategory.NATURAL_DISASTER, "level": IncidentLevel.III}
+    incident = Incident(subdistrict=subdistrict, **{**values, **fields})
+    db.session.add(incident)
+    db.session.flush()
+    return incident
+
+
+def make_need(incident: Incident, cell: GridCell, skills: tuple[str, ...] = ("logistics",), **fields) -> Need:
+    lon, lat = (cell.min_lon + cell.max_lon) / 2, (cell.min_lat + cell.max_lat) / 2
+    need = Need(incident=incident, cell=cell, lon=lon, lat=lat, **{"head_count": 5, **fields})
+    need.skills = [skill(code) for code in skills]
+    db.session.add(need)
+    db.session.flush()
+    return need
+
+
+def make_offer(need: Need, organization: Organization, **fields) -> Assignment:
+    now = datetime.now(UTC)
+    values = {
+        "short_code": f"T{_next() % 1000:03d}",
+        "rank": 1,
+        "score": 0.5,
+        "offered_at": now,
+        "deadline": now + timedelta(minutes=10),
+    }
+    assignment = Assignment(need=need, organization=organization, **{**values, **fields})
+    db.session.add(assignment)
+    db.session.flush()
+    return assignment

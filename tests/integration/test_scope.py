@@ -10,12 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
-from dispatch.models import GridCell, Member, Organization
-from tests.factories import World, square
+from dispatch.models import Assignment, Event, GridCell, Incident, Member, Need, Organization
+from dispatch.services import events
+from tests.factories import World, make_incident, make_need, make_offer, square
 
 ADMIN, DUTY, LEADER, GRID = Role.ADMIN, Role.DUTY_OFFICER, Role.ORG_LEADER, Role.GRID_WORKER
 EVERYONE = {ADMIN, DUTY, LEADER, GRID}
@@ -27,8 +28,39 @@ TARGETS = {
     "cell": {ADMIN: ("cell_a2", "cell_b1"), DUTY: ("cell_a1", "cell_a2"), LEADER: ("cell_a1", "cell_a1b"), GRID: ("cell_a1", "cell_a1b")},
     "community": {ADMIN: ("community_a2", "community_b1"), DUTY: ("community_a1", "community_a2"), LEADER: ("community_a1", "community_a2"), GRID: ("community_a1", "community_a2")},
     "subdistrict": {ADMIN: ("sub_a2", "sub_b1"), DUTY: ("sub_a1", "sub_a2"), LEADER: ("sub_a1", "sub_a2"), GRID: ("sub_a1", "sub_a2")},
+    # From the dispatch world: a leader's own incident is one with an offer to their organization; a grid worker's, one with a need in their cell.
+    "incident": {ADMIN: ("incident_a2", "incident_b1"), DUTY: ("incident_a1", "incident_a2"), LEADER: ("incident_a1", "incident_a2"), GRID: ("incident_a1", "incident_a2")},
+    "need": {ADMIN: ("need_a2", "need_b1"), DUTY: ("need_a1", "need_a2"), LEADER: ("need_a1", "need_a2"), GRID: ("need_a1", "need_a2")},
+    "assignment": {ADMIN: ("offer_a2", "offer_b1"), DUTY: ("offer_a1", "offer_a2"), LEADER: ("offer_a1", "offer_a1b"), GRID: ("offer_a1", "offer_a2")},
 }  # fmt: skip
+DISPATCH_KINDS = {"incident", "need", "assignment"}
+ANSWERERS = ADMINISTRATORS | {LEADER}
 USERS = {ADMIN: "admin", DUTY: "duty", LEADER: "leader", GRID: "grid"}
+
+
+@pytest.fixture
+def dispatch_world(world):
+    """An incident in each of A1, A2 and B1, with a need in its first cell and offers to that subdistrict's organizations."""
+    places = (
+        ("a1", world.sub_a1, world.cell_a1, {"a1": world.org_a1, "a1b": world.org_a1b}),
+        ("a2", world.sub_a2, world.cell_a2, {"a2": world.org_a2}),
+        ("b1", world.sub_b1, world.cell_b1, {"b1": world.org_b1}),
+    )
+    for name, subdistrict, cell, organizations in places:
+        incident = make_incident(subdistrict)
+        need = make_need(incident, cell)
+        setattr(world, f"incident_{name}", incident)
+        setattr(world, f"need_{name}", need)
+        for org_name, organization in organizations.items():
+            offer = make_offer(need, organization)
+            setattr(world, f"offer_{org_name}", offer)
+            events.record("offer.made", assignment=offer)
+    events.commit()
+    return world
+
+
+def world_for(case, request):
+    return request.getfixturevalue("dispatch_world" if case.kind in DISPATCH_KINDS else "world")
 
 
 def target(world: World, kind: str, role: Role, which: str):
@@ -52,6 +84,15 @@ def organizations_csv(community) -> dict:
 def members_csv(org) -> dict:
     text = f"社区代码,组织名称,姓名,手机,技能\n{org.community.code},{org.name},上传队员,13700004444,rescue\n"
     return {"kind": "members", "file": (io.BytesIO(text.encode("utf-8-sig")), "members.csv")}
+
+
+def new_incident(subdistrict) -> dict:
+    return {"title": "化工厂火情", "category": "accident", "level": "IV", "subdistrict_id": subdistrict.id}
+
+
+def new_need(incident) -> dict:
+    lon, lat = middle_of(incident.needs[0].cell)
+    return {"skills": ["logistics"], "head_count": 2, "location": {"lon": lon, "lat": lat}}
 
 
 def new_cell(community) -> dict:
@@ -91,6 +132,27 @@ CASES = [
     Case("POST", "/api/imports/organizations", "community", ADMINISTRATORS, 200, 422, lambda c: "/api/imports/organizations", organizations_csv, upload=True),
     Case("POST", "/api/imports/members", "organization", ADMINISTRATORS | {LEADER}, 200, 422, lambda o: "/api/imports/members", members_csv, upload=True),
     Case("POST", "/imports", "community", ADMINISTRATORS, 200, 422, lambda c: "/imports", organizations_csv, upload=True),
+    Case("POST", "/api/incidents", "subdistrict", ADMINISTRATORS, 201, 422, lambda s: "/api/incidents", new_incident),
+    Case("GET", "/api/incidents/<int:incident_id>", "incident", EVERYONE, 200, 404, lambda i: f"/api/incidents/{i.id}"),
+    Case("POST", "/api/incidents/<int:incident_id>/escalate", "incident", ADMINISTRATORS, 200, 404, lambda i: f"/api/incidents/{i.id}/escalate"),
+    Case("POST", "/api/incidents/<int:incident_id>/status", "incident", ADMINISTRATORS, 200, 404, lambda i: f"/api/incidents/{i.id}/status", lambda i: {"status": "recovery"}),
+    Case("POST", "/api/incidents/<int:incident_id>/needs", "incident", ADMINISTRATORS, 201, 404, lambda i: f"/api/incidents/{i.id}/needs", new_need),
+    Case("GET", "/api/incidents/<int:incident_id>/timeline", "incident", EVERYONE, 200, 404, lambda i: f"/api/incidents/{i.id}/timeline"),
+    Case("GET", "/api/needs/<int:need_id>", "need", EVERYONE, 200, 404, lambda n: f"/api/needs/{n.id}"),
+    Case("GET", "/api/needs/<int:need_id>/candidates", "need", ADMINISTRATORS, 200, 404, lambda n: f"/api/needs/{n.id}/candidates"),
+    # A chosen organization that is no candidate: reached but refused (422) in scope, not found (404) outside it.
+    Case("POST", "/api/needs/<int:need_id>/offers", "need", ADMINISTRATORS, 422, 404, lambda n: f"/api/needs/{n.id}/offers", lambda n: {"organization_id": 999_999}),
+    Case("POST", "/api/needs/<int:need_id>/cancel", "need", ADMINISTRATORS, 200, 404, lambda n: f"/api/needs/{n.id}/cancel"),
+    Case("POST", "/api/needs/<int:need_id>/close", "need", ADMINISTRATORS, 200, 404, lambda n: f"/api/needs/{n.id}/close"),
+    Case("GET", "/api/assignments/<int:assignment_id>", "assignment", EVERYONE, 200, 404, lambda a: f"/api/assignments/{a.id}"),
+    Case("POST", "/api/assignments/<int:assignment_id>/accept", "assignment", ANSWERERS, 200, 404, lambda a: f"/api/assignments/{a.id}/accept", lambda a: {"head_count": 1}),
+    Case("POST", "/api/assignments/<int:assignment_id>/decline", "assignment", ANSWERERS, 200, 404, lambda a: f"/api/assignments/{a.id}/decline", lambda a: {"reason": "人手不足"}),
+    Case("POST", "/api/assignments/<int:assignment_id>/cancel", "assignment", ADMINISTRATORS, 200, 404, lambda a: f"/api/assignments/{a.id}/cancel", lambda a: {"reason": ""}),
+    # Progress on an offer not yet accepted: reached but refused (409) in scope.
+    *[
+        Case("POST", f"/api/assignments/<int:assignment_id>/{step}", "assignment", ANSWERERS, 409, 404, lambda a, step=step: f"/api/assignments/{a.id}/{step}", lambda a: {"note": ""})
+        for step in ("depart", "arrive", "complete", "abort")
+    ],
 ]  # fmt: skip
 
 
@@ -115,6 +177,9 @@ LIST_CASES = [
     ListCase("/api/subdistricts", "subdistrict", lambda r, s: s.id in _ids(r)),
     ListCase("/organizations", "organization", lambda r, o: o.name in r.get_data(as_text=True)),
     ListCase("/cells", "cell", lambda r, c: c.name in r.get_data(as_text=True)),
+    ListCase("/api/incidents", "incident", lambda r, i: i.id in _ids(r)),
+    ListCase("/api/assignments", "assignment", lambda r, a: a.id in _ids(r)),
+    ListCase("/api/events", "assignment", lambda r, a: a.id in {e["assignment_id"] for e in r.get_json()["items"]}),
 ]
 
 # Routes that find records by where they are: the point inside a cell, or the cell's name.
@@ -156,7 +221,10 @@ def snapshot() -> tuple:
     )
     cells = tuple(db.session.execute(select(GridCell.id, GridCell.name).order_by(GridCell.id)))
     members = tuple(db.session.execute(select(Member.id, Member.name).order_by(Member.id)))
-    return orgs, cells, members
+    incidents = tuple(db.session.execute(select(Incident.id, Incident.status, Incident.escalated_at).order_by(Incident.id)))
+    needs = tuple(db.session.execute(select(Need.id, Need.status, Need.accepted).order_by(Need.id)))
+    offers = tuple(db.session.execute(select(Assignment.id, Assignment.state, Assignment.head_count).order_by(Assignment.id)))
+    return orgs, cells, members, incidents, needs, offers, db.session.scalar(select(func.count(Event.id)))
 
 
 def test_every_route_is_in_the_table(app):
@@ -169,7 +237,8 @@ def test_every_route_is_in_the_table(app):
 @pytest.mark.parametrize("which", ["own", "other"])
 @pytest.mark.parametrize("role", [ADMIN, DUTY, LEADER, GRID], ids=lambda r: r.value)
 @pytest.mark.parametrize("case", CASES, ids=str)
-def test_record_endpoint_answers_by_role_and_scope(case: Case, role: Role, which: str, world, browser):
+def test_record_endpoint_answers_by_role_and_scope(case: Case, role: Role, which: str, request, browser):
+    world = world_for(case, request)
     record = target(world, case.kind, role, which)
     url, body = case.url(record), case.body(record) if case.body else None
     client = browser(getattr(world, USERS[role]))
@@ -192,7 +261,8 @@ def test_record_endpoint_answers_by_role_and_scope(case: Case, role: Role, which
 
 @pytest.mark.parametrize("role", [ADMIN, DUTY, LEADER, GRID], ids=lambda r: r.value)
 @pytest.mark.parametrize("case", LIST_CASES, ids=str)
-def test_lists_show_only_records_in_scope(case: ListCase, role: Role, world, browser):
+def test_lists_show_only_records_in_scope(case: ListCase, role: Role, request, browser):
+    world = world_for(case, request)
     response = browser(getattr(world, USERS[role])).get(case.rule)
     assert response.status_code == 200
     assert case.shows(response, target(world, case.kind, role, "own"))
@@ -200,7 +270,8 @@ def test_lists_show_only_records_in_scope(case: ListCase, role: Role, world, bro
 
 
 @pytest.mark.parametrize("case", CASES + LIST_CASES, ids=str)
-def test_anonymous_callers_are_turned_away(case, world, app):
+def test_anonymous_callers_are_turned_away(case, request, app):
+    world = world_for(case, request)
     before = snapshot()
     method, upload = getattr(case, "method", "GET"), getattr(case, "upload", False)
     record = target(world, case.kind, DUTY, "own")  # a record that exists; no one is logged in to reach it
