@@ -39,9 +39,9 @@ $(CATALOG).mo: $(CATALOG).po $(STAMP)
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed"; exit 1; }
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
-		echo "python3 -m venv failed; installing the venv module with apt-get"; \
-		apt-get install -y python3-venv && $(PYTHON) -m venv $(VENV); }
+	@test -x $(BIN)/pip || $(PYTHON) -m venv $(VENV) || { \
+		echo "python3 -m venv failed (no ensurepip); installing the venv module with apt-get"; \
+		rm -rf $(VENV); apt-get update -q && apt-get install -y python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	@touch $@

@@ -53,12 +53,14 @@ def feature_count(data: Any) -> int:
 
 
 @click.command("setup")
-@click.option("--demo/--no-demo", default=True, help="seed the demo district when the database is empty")
+@click.option("--demo/--no-demo", default=None, help="seed the demo district when the database is empty (default: only in the embedded mode)")
 @with_appcontext
-def setup_command(demo: bool) -> None:
-    """Create or migrate the database, seed skills and (by default) the demo district; print demo logins."""
+def setup_command(demo: bool | None) -> None:
+    """Create or migrate the database, seed skills and (embedded, by default) the demo district; print demo logins."""
     upgrade(directory=current_app.extensions["migrate"].directory)
     seed_skills()
+    if demo is None:
+        demo = current_app.config["REDIS_URL"] is None and current_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
     if demo:
         _print_logins()
 

@@ -26,10 +26,24 @@ def database_url(raw: str | None) -> str:
     return raw
 
 
+class ConfigError(RuntimeError):
+    """A setting the app cannot run without, said plainly at start-up."""
+
+
+def production() -> bool:
+    """Production is the PostgreSQL + Redis column; the embedded default sets neither."""
+    return bool(os.environ.get("DATABASE_URL") or os.environ.get("REDIS_URL"))
+
+
 def secret_key() -> str:
-    """The environment's key, or one generated once and kept in the instance folder."""
+    """The environment's key; in the embedded default, one generated once and kept in the instance folder.
+
+    Production must set it: every web process behind the load balancer has to sign sessions with the same key.
+    """
     if key := os.environ.get("SECRET_KEY"):
         return key
+    if production():
+        raise ConfigError("SECRET_KEY must be set in production (DATABASE_URL or REDIS_URL is set)")
     path = INSTANCE_DIR / "secret_key"
     if not path.exists():
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
@@ -54,7 +68,8 @@ class Config:
         self.SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "dispatch-socketio")
         self.SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
         self.PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
-        self.SESSION_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE", self.PUBLIC_URL.startswith("https"))
+        # Secure cookies in production (behind TLS); the embedded default serves plain http on 127.0.0.1.
+        self.SESSION_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE", production() or self.PUBLIC_URL.startswith("https"))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))

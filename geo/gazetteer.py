@@ -41,7 +41,9 @@ _MIN_STRIPPED_LENGTH = 2
 _IN_TEXT_SCORE = 90.0
 _INSIDE_NAME_SCORE = 85.0
 # More specific kinds win ties: a landmark beats the community of the same name.
-_KIND_RANK = {"landmark": 0, "grid_cell": 1, "community": 2, "subdistrict": 3, "county": 4}
+# Place kinds, most specific first: a tie between names goes to the more specific place.
+KINDS = ("landmark", "grid_cell", "community", "subdistrict", "county")
+_KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
 
 
 @dataclass(frozen=True)

@@ -73,5 +73,6 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.code or 400, "bad_request")
-        return error_response(exc.code or 400, code)
+        status = exc.code or 400
+        code = {404: "not_found", 405: "method_not_allowed"}.get(status, "internal_error" if status >= 500 else "bad_request")
+        return error_response(status, code)

@@ -10,6 +10,7 @@ from dispatch.api.presenters import place_name
 from dispatch.api.spec import spec
 from dispatch.auth import current_actor
 from dispatch.i18n import language
+from dispatch.messages import message
 from dispatch.schemas.common import ErrorOut, PointIn, PointOut, Ref, Strict
 from dispatch.services.locate import Located, geocode, locate
 
@@ -37,6 +38,7 @@ class AddressQuery(Strict):
 
 class GeocodedOut(BaseModel):
     found: bool
+    message: str | None = Field(None, description="why nothing was found, in your language")
     name: str | None
     source: str | None = Field(description="online or gazetteer")
     located: LocatedOut | None
@@ -72,6 +74,5 @@ def geocode_address(query: AddressQuery):
     """An address or place name to a point and its cell; when nothing matches, the closest names."""
     result = geocode(current_actor(), query.q)
     located = located_out(result.located) if result.located else None
-    return GeocodedOut(
-        found=result.found, name=result.name, source=result.source, located=located, suggestions=result.suggestions
-    )
+    why = None if result.found else message("address.not_found", language(), suggestions="、".join(result.suggestions) or "—")
+    return GeocodedOut(found=result.found, message=why, name=result.name, source=result.source, located=located, suggestions=result.suggestions)

@@ -116,6 +116,6 @@ class RqQueue:
         try:
             workers = Worker.count(queue=self._queue)
             detail = {"queue": self._queue.name, "waiting": self._queue.count, "workers": workers}
-            return QueueHealth("rq", True, detail)
+            return QueueHealth("rq", workers > 0, detail)  # queued jobs with no worker to run them are not healthy
         except RedisError as exc:
-            return QueueHealth("rq", False, {"error": str(exc)})
+            return QueueHealth("rq", False, {"error": type(exc).__name__})

@@ -48,9 +48,30 @@ def _write_csv(path: Path, header: list[str], rows: Iterator[list]) -> int:
         writer = csv.writer(handle)
         writer.writerow(header)
         for row in rows:
-            writer.writerow(row)
+            writer.writerow([inert(value) for value in row])
             count += 1
     return count
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: object) -> object:
+    """Text Excel would run as a formula (a name typed as ``=HYPERLINK(...)``) gets a leading apostrophe.
+
+    Numbers are left alone, so coordinates such as ``-0.5`` stay numbers.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _is_number(value):
+        return "'" + value
+    return value
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _batched(model, query) -> Iterator:

@@ -1,8 +1,8 @@
 """The grid-cell index and the gazetteer of our own place names, kept per process and refreshed when cells change.
 
 The database is the record: each process compares a cheap fingerprint of the cells table (row count and latest
-change) at most every ``CHECK_SECONDS`` and rebuilds off to the side when it moved, so readers keep using the old
-index until the new one is swapped in. The process that changed a cell calls ``cells_changed()`` and sees the
+change) at most every ``CHECK_SECONDS`` and rebuilds off to the side when it moved; other requests keep using
+the old snapshot until the new one is swapped in. The process that changed a cell calls ``cells_changed()`` and sees the
 change at once; other web processes and workers see it within ``CHECK_SECONDS``.
 """
 
@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from dispatch.extensions import db
 from dispatch.models import Community, GridCell, Subdistrict
-from geo.cells import Cell, GridIndex, IndexHolder
+from geo.cells import Cell, GridIndex
 from geo.gazetteer import Gazetteer, Place
 
 CHECK_SECONDS = 2.0
@@ -37,26 +37,33 @@ class Places:
 
 class PlaceCache:
     def __init__(self) -> None:
-        self._holder: IndexHolder | None = None
         self._places: Places | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
 
     def current(self) -> Places:
-        """The snapshot to use for this request, rebuilt first if the cells changed."""
+        """The snapshot to use for this request, rebuilt first if the cells changed.
+
+        One request does the check (and any rebuild); others arriving meanwhile use the snapshot they have,
+        unless there is none yet, in which case they wait for the first one.
+        """
         if self._places is None or time.monotonic() - self._checked_at > CHECK_SECONDS:
-            self._refresh()
+            self._refresh(wait=self._places is None)
         return self._places  # type: ignore[return-value]
 
     def invalidate(self) -> None:
         self._checked_at = 0.0
 
-    def _refresh(self) -> None:
-        with self._lock:
+    def _refresh(self, wait: bool) -> None:
+        if not self._lock.acquire(blocking=wait):
+            return
+        try:
             fingerprint = _fingerprint()
             if self._places is None or fingerprint != self._places.fingerprint:
-                self._places = _build(fingerprint)
+                self._places = _build(fingerprint)  # built off to the side, then swapped in by one assignment
             self._checked_at = time.monotonic()
+        finally:
+            self._lock.release()
 
 
 def _fingerprint() -> tuple:
@@ -92,7 +99,7 @@ def _place_names(rows, geometries) -> list[Place]:
     places, groups = [], defaultdict(list)
     for row, geometry in zip(rows, geometries, strict=True):
         point = geometry.representative_point()
-        places.append(Place(row[2], point.x, point.y, "cell", row[0]))
+        places.append(Place(row[2], point.x, point.y, "grid_cell", row[0]))
         groups[("community", row[4], row[5])].append(point)
         groups[("subdistrict", row[6], row[7])].append(point)
     for (kind, ref_id, name), points in groups.items():

@@ -88,7 +88,7 @@ def _scoped(actor: Actor, cell_ids: list[int]) -> dict[int, GridCell]:
 
 def _place_in_scope(actor: Actor, place) -> bool:
     clause = {
-        "cell": (GridCell, cell_clause),
+        "grid_cell": (GridCell, cell_clause),
         "community": (Community, community_clause),
         "subdistrict": (Subdistrict, subdistrict_clause),
     }

@@ -229,7 +229,7 @@ def run(sizes: dict[str, int], budget_s: float, keep: bool) -> int:
 
     sqlite_env = base_env(instance)
     pg_url, pg_note = postgres_database()
-    pg_env = {**base_env(workdir / "instance-pg"), "DATABASE_URL": pg_url} if pg_url else None
+    pg_env = {**base_env(workdir / "instance-pg"), "DATABASE_URL": pg_url, "SECRET_KEY": "bench-secret"} if pg_url else None
     try:
         counts = [f"--{kind}={n}" for kind, n in sizes.items()]
         command = flask("generate-synthetic", str(data), f"--seed={SEED}", *counts)

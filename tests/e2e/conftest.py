@@ -49,11 +49,11 @@ def _flask(env: dict[str, str], *args: str) -> None:
     )
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:]}")
+            raise RuntimeError(f"server exited: {log.read_text(errors='replace')[-2000:]}")
         try:
             if requests.get(f"{url}/healthz", timeout=1).status_code in {200, 503}:
                 return
@@ -74,16 +74,26 @@ def live_server(request, tmp_path_factory):
         services.ensure_postgres()
         services.ensure_redis()
         database = services.create_database()
-        env.update(DATABASE_URL=database, REDIS_URL=services.redis_url())
-    _flask(env, "setup")
+        env.update(DATABASE_URL=database, REDIS_URL=services.redis_url(), SECRET_KEY="e2e-secret", SESSION_COOKIE_SECURE="0")
+    _flask(env, "setup", "--demo")
     port = free_port()
     env.update(HOST="127.0.0.1", PORT=str(port))
-    process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    logs = tmp_path_factory.mktemp("logs")
+    processes = [_start([sys.executable, "wsgi.py"], env, logs / "web.log")]
+    if request.param == "production":  # production has a worker: it runs jobs and the deadline sweeper
+        processes.append(_start([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], env, logs / "worker.log"))
     try:
-        _wait_until_up(f"http://127.0.0.1:{port}", process)
+        _wait_until_up(f"http://127.0.0.1:{port}", processes[0], logs / "web.log")
         yield LiveServer(f"http://127.0.0.1:{port}", env)
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
         if database:
             services.drop_database(database)
+
+
+def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    """Output goes to a file: a pipe nobody reads would fill and stall the server."""
+    with log.open("wb") as handle:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)

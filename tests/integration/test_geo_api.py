@@ -55,7 +55,7 @@ def test_an_address_is_found_by_community_name_and_an_unknown_place_is_not(world
     found = client.get(f"/api/geo/geocode?q={world.community_a1.name_zh}").get_json()
     assert found["found"] and found["source"] == "gazetteer" and found["located"]["community"]["id"] == world.community_a1.id
     missing = client.get("/api/geo/geocode?q=不存在的地方").get_json()
-    assert missing["found"] is False and missing["located"] is None
+    assert missing["found"] is False and missing["located"] is None and missing["message"].startswith("找不到该地址")
 
 
 def test_an_empty_address_is_refused(world, browser):

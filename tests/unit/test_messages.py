@@ -51,3 +51,10 @@ def test_every_page_string_has_a_chinese_translation():
     used = {msg[2] for msg in extract_from_dir(str(ROOT), method_map, keywords=keywords)}
     untranslated = {msgid for msgid in used if not (catalog.get(msgid) and catalog.get(msgid).string)}
     assert untranslated == set()
+
+
+def test_exported_text_that_excel_would_run_as_a_formula_is_made_inert():
+    from dispatch.services.exports import inert
+
+    assert inert("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert inert("@SUM(A1)") == "'@SUM(A1)" and inert("-0.5") == "-0.5" and inert("翠苑应急队") == "翠苑应急队"

@@ -1,0 +1,34 @@
+"""Configuration: embedded defaults on a laptop, and production refusing to start without what it needs."""
+
+from __future__ import annotations
+
+import pytest
+
+from dispatch.config import Config, ConfigError, database_url
+
+
+def test_the_embedded_default_needs_nothing_set(monkeypatch, tmp_path):
+    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "SESSION_COOKIE_SECURE"):
+        monkeypatch.delenv(name, raising=False)
+    config = Config()
+    assert config.SQLALCHEMY_DATABASE_URI.startswith("sqlite:///") and config.embedded
+    assert config.SESSION_COOKIE_SECURE is False and len(config.SECRET_KEY) == 64
+
+
+def test_production_refuses_to_start_without_a_shared_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/dispatch")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        Config()
+
+
+def test_production_cookies_are_secure_by_default(monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
+    assert Config().SESSION_COOKIE_SECURE is True
+
+
+def test_postgres_urls_use_the_psycopg3_driver():
+    assert database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
