@@ -5,14 +5,16 @@ from __future__ import annotations
 from flask import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
+from sqlalchemy import select
 
 from dispatch.api.dispatch_presenters import event_out, incident_out, need_out
 from dispatch.api.spec import spec
 from dispatch.api.validation import check_json_body
 from dispatch.auth import current_actor
+from dispatch.extensions import db
 from dispatch.i18n import language
-from dispatch.models import Event
-from dispatch.schemas.common import ErrorOut, Page
+from dispatch.models import Event, Organization
+from dispatch.schemas.common import ErrorOut, Page, Ref
 from dispatch.schemas.dispatching import (
     EventOut,
     EventQuery,
@@ -25,6 +27,7 @@ from dispatch.schemas.dispatching import (
 )
 from dispatch.services import incidents, needs
 from dispatch.services.events import events_after
+from dispatch.services.planning import plan_incident
 from dispatch.services.scoping import event_clause
 
 bp = Blueprint("api_incidents", __name__, url_prefix="/api/incidents")
@@ -43,6 +46,21 @@ class NeedHeaders(BaseModel):
 
 class Timeline(BaseModel):
     items: list[EventOut]
+
+
+class Proposal(BaseModel):
+    need_id: int
+    organization: Ref
+    people: int
+    distance_m: float
+
+
+class PlanOut(BaseModel):
+    proposals: list[Proposal] = Field(description="who should take which need, to cover the most priority-weighted people")
+    coverage: float = Field(description="priority-weighted people the plan covers")
+    greedy_coverage: float = Field(description="the same for needs filled one by one, nearest first")
+    demand: float = Field(description="priority-weighted people the open needs still lack")
+    left_out: list[int] = Field(description="needs asking for several skills at once, not planned")
 
 
 @bp.get("")
@@ -89,6 +107,34 @@ def post_need(incident_id: int, json: NeedIn, headers: NeedHeaders):
     """Post a need; its first offers go out at once. 201 when made, 200 when the Idempotency-Key was seen before."""
     need, created = needs.post_need(current_actor(), incident_id, json, headers.idempotency_key)
     return need_out(need, language()), 201 if created else 200
+
+
+@bp.get("/<int:incident_id>/plan")
+@spec.validate(resp=Response(HTTP_200=PlanOut, **ERRORS), tags=TAGS)
+def plan(incident_id: int):
+    """Advice for many needs at once: the allocation of free organizations that covers the most, beside greedy's."""
+    result = plan_incident(current_actor(), incident_id)
+    names = dict(
+        db.session.execute(
+            select(Organization.id, Organization.name).where(Organization.id.in_({p.org_id for p in result.proposals}))
+        ).all()
+    )
+    proposals = [
+        Proposal(
+            need_id=p.need_id,
+            organization=Ref(id=p.org_id, name=names.get(p.org_id, "")),
+            people=p.people,
+            distance_m=round(p.distance_m, 1),
+        )
+        for p in result.proposals
+    ]
+    return PlanOut(
+        proposals=proposals,
+        coverage=result.coverage,
+        greedy_coverage=result.greedy_coverage,
+        demand=result.demand,
+        left_out=result.left_out,
+    )
 
 
 @bp.get("/<int:incident_id>/timeline")

@@ -138,6 +138,7 @@ CASES = [
     Case("POST", "/api/incidents/<int:incident_id>/status", "incident", ADMINISTRATORS, 200, 404, lambda i: f"/api/incidents/{i.id}/status", lambda i: {"status": "recovery"}),
     Case("POST", "/api/incidents/<int:incident_id>/needs", "incident", ADMINISTRATORS, 201, 404, lambda i: f"/api/incidents/{i.id}/needs", new_need),
     Case("GET", "/api/incidents/<int:incident_id>/timeline", "incident", EVERYONE, 200, 404, lambda i: f"/api/incidents/{i.id}/timeline"),
+    Case("GET", "/api/incidents/<int:incident_id>/plan", "incident", ADMINISTRATORS, 200, 404, lambda i: f"/api/incidents/{i.id}/plan"),
     Case("GET", "/api/needs/<int:need_id>", "need", EVERYONE, 200, 404, lambda n: f"/api/needs/{n.id}"),
     Case("GET", "/api/needs/<int:need_id>/candidates", "need", ADMINISTRATORS, 200, 404, lambda n: f"/api/needs/{n.id}/candidates"),
     # A chosen organization that is no candidate: reached but refused (422) in scope, not found (404) outside it.
