@@ -46,14 +46,16 @@ def schedule_next(delay_s: int = INTERVAL_S) -> None:
 
 
 class SweeperThread(threading.Thread):
-    """Embedded mode: sweep every ``INTERVAL_S`` seconds inside an app context until stopped."""
+    """Embedded mode: sweep at once (catching up after a restart), then every ``INTERVAL_S`` seconds until stopped."""
 
     def __init__(self, app: Flask, interval_s: float = INTERVAL_S) -> None:
         super().__init__(name="deadline-sweeper", daemon=True)
-        self._app, self._interval_s, self._stop = app, interval_s, threading.Event()
+        self._app, self._interval_s = app, interval_s
+        self._stopping = threading.Event()  # not `_stop`: that name is threading.Thread's own, which join() calls
 
     def run(self) -> None:
-        while not self._stop.wait(self._interval_s):
+        self._pass()
+        while not self._stopping.wait(self._interval_s):
             self._pass()
 
     def _pass(self) -> None:
@@ -64,4 +66,4 @@ class SweeperThread(threading.Thread):
                 log.exception("sweeper pass failed")
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping.set()

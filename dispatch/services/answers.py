@@ -4,7 +4,8 @@ or aborted by the leader / cancelled by the officer.
 Every transition is one transaction whose UPDATE is guarded on the current state (and, for accepting, on the
 need's remaining head count), so a concurrent accept, decline and expiry cannot both win, and the accepted total
 never passes the head count: on PostgreSQL the row lock makes the second UPDATE re-check the first one's result;
-on SQLite writers are serialized.
+on SQLite writers are serialized. Each transaction starts by writing the need's row (accepting adds to it, every
+other transition claims it), so transitions of one need queue in one order and cannot deadlock.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 
 from dispatch.domain.assignments import ACTIVE_STATES, AssignmentAction, AssignmentState, InvalidTransition, next_state
-from dispatch.domain.incidents import DispatchPolicy, NeedStatus
+from dispatch.domain.incidents import NeedStatus
 from dispatch.domain.scope import Action, Actor, Resource, require
 from dispatch.extensions import db
 from dispatch.models import Assignment, Need
 from dispatch.services import events, offers
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
-from dispatch.services.needs import withdraw_open_offers
+from dispatch.services.needs import claim_need, withdraw_open_offers
 from dispatch.services.scoping import assignment_clause
 
 LEADER_ACTIONS = {AssignmentAction.DEPART, AssignmentAction.ARRIVE, AssignmentAction.COMPLETE, AssignmentAction.ABORT}
@@ -42,7 +43,7 @@ def accept(actor: Actor, assignment_id: int, head_count: int) -> Assignment:
     db.session.commit()  # end the read; the guarded writes below start the transaction that decides
     if not _add_to_need(need_id, head_count):
         events.rollback()
-        raise _too_many(need_id, head_count)
+        raise _not_open_offer(assignment_id) or _too_many(need_id, head_count)
     if not _guarded(
         assignment_id,
         AssignmentState.OFFERED,
@@ -85,7 +86,7 @@ def _after_accept(need: Need, actor_id: int) -> None:
         need.status = NeedStatus.FILLED
         events.record("need.filled", need=need, actor_id=actor_id)
         withdraw_open_offers(need, actor_id)
-    elif need.policy is DispatchPolicy.SEQUENTIAL:
+    else:  # an accepted offer is no longer out: top up to what the policy keeps out (K, or one)
         offers.offer_more(need, actor_id)
 
 
@@ -104,11 +105,20 @@ def _not_open(assignment_id: int) -> Conflict:
     return Conflict([FieldError("state", "offer.not_open", {"state": state.value})])
 
 
+def _not_open_offer(assignment_id: int) -> Conflict | None:
+    """The refusal to give when the offer itself can no longer be answered (it says more than the need's state)."""
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment.state is AssignmentState.OFFERED and assignment.deadline > datetime.now(UTC):
+        return None
+    return _not_open(assignment_id)
+
+
 def decline(actor: Actor, assignment_id: int, reason: str) -> Assignment:
     """Decline an offer with a reason; the need passes to the next candidate."""
     require(actor, Action.ANSWER, Resource.ASSIGNMENT)
-    get_assignment(actor, assignment_id)  # in scope, or NotFound
+    need_id = get_assignment(actor, assignment_id).need_id  # in scope, or NotFound
     db.session.commit()
+    claim_need(need_id)
     if not _guarded(assignment_id, AssignmentState.OFFERED, AssignmentState.DECLINED, answered_at=datetime.now(UTC), note=reason):
         events.rollback()
         raise _not_open(assignment_id)
@@ -117,6 +127,9 @@ def decline(actor: Actor, assignment_id: int, reason: str) -> Assignment:
 
 def expire_offer(assignment_id: int) -> bool:
     """Expire one overdue offer and pass the need on; False when it was answered or expired already (safe to repeat)."""
+    need_id = db.session.scalar(select(Assignment.need_id).where(Assignment.id == assignment_id))
+    db.session.commit()
+    claim_need(need_id)
     now = datetime.now(UTC)
     if not _guarded(assignment_id, AssignmentState.OFFERED, AssignmentState.EXPIRED, extra=(Assignment.deadline <= now,)):
         events.rollback()
@@ -169,6 +182,7 @@ def _move(actor: Actor, assignment: Assignment, action: AssignmentAction, note: 
         raise Conflict([FieldError("state", "assignment.transition", {"state": current.value, "action": action.value})]) from exc
     assignment_id, need_id, head_count = assignment.id, assignment.need_id, assignment.head_count
     db.session.commit()
+    claim_need(need_id)
     if not _guarded(assignment_id, current, wanted, note=note[:200]):
         events.rollback()
         raise Conflict([FieldError("state", "assignment.changed", {})])

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from dispatch.domain.incidents import IncidentStatus, InvalidIncidentTransition, NeedStatus, next_incident_status
 from dispatch.domain.scope import Action, Actor, Resource, Role, require
 from dispatch.extensions import db
-from dispatch.models import GridCell, Incident, Subdistrict
+from dispatch.models import GridCell, Incident, Need, Subdistrict
 from dispatch.schemas.dispatching import IncidentIn, IncidentQuery
 from dispatch.services import events
 from dispatch.services.cells import checked_geometry
@@ -87,23 +87,59 @@ def _affected_cells(geometry, county_id: int) -> list[GridCell]:
 
 
 def escalate(actor: Actor, incident_id: int) -> Incident:
-    """Escalate to the county: organizations and duty officers of the whole county may now take part."""
+    """Escalate to the county: organizations and duty officers of the whole county may now take part.
+
+    Needs still lacking people are offered on at once to the county's candidates, unfilled ones included (the
+    escalation is what their alert proposed). Escalating twice, even at once, escalates once."""
     require(actor, Action.EDIT, Resource.INCIDENT)
     incident = get_incident(actor, incident_id)
-    if incident.escalated_at is None and incident.status is IncidentStatus.ACTIVE:
-        incident.escalated_at = datetime.now(UTC)
+    db.session.commit()  # end the read; claiming the needs starts the transaction that decides
+    claimed = _claim_needs(incident_id, (NeedStatus.OPEN, NeedStatus.UNFILLED))
+    won = db.session.execute(
+        update(Incident)
+        .where(Incident.id == incident_id, Incident.escalated_at.is_(None), Incident.status == IncidentStatus.ACTIVE)
+        .values(escalated_at=datetime.now(UTC))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    incident = db.session.get(Incident, incident_id, populate_existing=True)
+    if won:
         events.record("incident.escalated", incident=incident, actor_id=actor.user_id)
+        for need in claimed:
+            _offer_wider(need, actor.user_id)
     events.commit()
     return incident
+
+
+def _claim_needs(incident_id: int, statuses: tuple[NeedStatus, ...]) -> list[Need]:
+    """Claim the incident's needs in these statuses, in id order (the order every claimer of several needs uses)."""
+    from dispatch.services.needs import claim_need
+
+    ids = db.session.scalars(
+        select(Need.id).where(Need.incident_id == incident_id, Need.status.in_(statuses)).order_by(Need.id)
+    ).all()
+    return [claim_need(need_id) for need_id in ids]
+
+
+def _offer_wider(need: Need, actor_id: int) -> None:
+    from dispatch.services.offers import offer_more
+
+    if need.status is NeedStatus.UNFILLED:
+        need.status = NeedStatus.OPEN
+    offer_more(need, actor_id)
 
 
 def set_status(actor: Actor, incident_id: int, wanted: IncidentStatus) -> Incident:
     """Move an incident to recovery, then close it; closing withdraws the offers still open."""
     require(actor, Action.EDIT, Resource.INCIDENT)
-    incident = get_incident(actor, incident_id)
+    get_incident(actor, incident_id)
+    db.session.commit()  # end the read; claiming the needs starts the transaction that decides
+    if wanted is IncidentStatus.CLOSED:
+        _claim_needs(incident_id, (NeedStatus.OPEN, NeedStatus.UNFILLED, NeedStatus.FILLED))
+    incident = db.session.get(Incident, incident_id, populate_existing=True)
     try:
         incident.status = next_incident_status(incident.status, wanted)
     except InvalidIncidentTransition as exc:
+        events.rollback()
         raise InvalidInput(
             [FieldError("status", "incident.transition", {"from": exc.status.value, "to": exc.wanted.value})]
         ) from exc

@@ -139,10 +139,36 @@ def dispatchable_need(actor: Actor, need_id: int) -> Need:
     return get_need(actor, need_id)
 
 
+def claim_need(need_id: int) -> Need:
+    """Begin a deciding transaction by writing the need's row, and return the need as it now stands.
+
+    Every change to a need or its offers claims the need first, so concurrent changes queue on that one row in one
+    order: on PostgreSQL no two of them can deadlock (need, then assignments, then the event counter), and on
+    SQLite the transaction holds the write lock from its first statement, so what it reads next cannot be outdated
+    by another writer. Call it with no transaction open (commit the reads before): the need and its offers are then
+    loaded fresh.
+    """
+    claim = update(Need).where(Need.id == need_id).values(accepted=Need.accepted)
+    db.session.execute(claim.execution_options(synchronize_session=False))
+    return db.session.get(Need, need_id, populate_existing=True)
+
+
+def _claimed(actor: Actor, need_id: int, allowed: tuple[NeedStatus, ...]) -> Need:
+    """The need, in scope for a dispatcher, claimed, and in one of the ``allowed`` statuses (or a Conflict)."""
+    dispatchable_need(actor, need_id)
+    db.session.commit()  # end the read; the claim starts the transaction that decides
+    need = claim_need(need_id)
+    try:
+        _require_status(need, allowed)
+    except Conflict:
+        events.rollback()
+        raise
+    return need
+
+
 def cancel_need(actor: Actor, need_id: int) -> Need:
     """Call the need off: open offers are withdrawn and accepted work is cancelled."""
-    need = dispatchable_need(actor, need_id)
-    _require_status(need, (NeedStatus.OPEN, NeedStatus.UNFILLED, NeedStatus.FILLED))
+    need = _claimed(actor, need_id, (NeedStatus.OPEN, NeedStatus.UNFILLED, NeedStatus.FILLED))
     close_need_records(need, actor, NeedStatus.CANCELLED)
     events.commit()
     return need
@@ -150,8 +176,7 @@ def cancel_need(actor: Actor, need_id: int) -> Need:
 
 def close_need(actor: Actor, need_id: int) -> Need:
     """No more offers for this need; work already accepted carries on to completion."""
-    need = dispatchable_need(actor, need_id)
-    _require_status(need, (NeedStatus.OPEN, NeedStatus.UNFILLED, NeedStatus.FILLED))
+    need = _claimed(actor, need_id, (NeedStatus.OPEN, NeedStatus.UNFILLED, NeedStatus.FILLED))
     close_need_records(need, actor, NeedStatus.CLOSED)
     events.commit()
     return need
@@ -184,12 +209,13 @@ def withdraw_open_offers(need: Need, actor_id: int | None) -> None:
 
 def offer_to(actor: Actor, need_id: int, organization_id: int) -> Assignment:
     """Offer the need to an organization the officer chose from the candidates."""
-    need = dispatchable_need(actor, need_id)
-    _require_status(need, (NeedStatus.OPEN, NeedStatus.UNFILLED))
+    need = _claimed(actor, need_id, (NeedStatus.OPEN, NeedStatus.UNFILLED))
     if any(a.organization_id == organization_id for a in need.assignments):
+        events.rollback()
         raise Conflict([FieldError("organization_id", "offer.already_made", {"value": organization_id})])
     chosen = next((c for c in offers.ranked(need, k=10_000) if c.org_id == organization_id), None)
     if chosen is None:
+        events.rollback()
         raise InvalidInput([FieldError("organization_id", "organization.not_candidate", {"value": organization_id})])
     need.status = NeedStatus.OPEN
     assignment = offers.make_offer(need, chosen, rank=len(need.assignments) + 1, actor_id=actor.user_id)
