@@ -99,21 +99,26 @@ def import_places_command(path: Path, lang: str) -> None:
     click.echo(json.dumps(report.created, ensure_ascii=False))
 
 
+def _import_csv(path: Path, lang: str, kind: str, label: str) -> None:
+    """Run one of the CSV importers with a progress bar; every bad row is printed and nothing is written."""
+    from dispatch.services.imports.uploads import KINDS
+
+    columns, required, run = KINDS[kind]
+    try:
+        rows = read_rows(path, columns, required)
+        report = _with_progress(count_rows(path), label, lambda tick: run(rows, tick))
+    except InvalidInput as error:
+        fail(error, lang)
+    click.echo(json.dumps(report.created, ensure_ascii=False))
+
+
 @click.command("import-organizations")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @LANGUAGE_OPTION
 @with_appcontext
 def import_organizations_command(path: Path, lang: str) -> None:
     """Import organizations from CSV (UTF-8 or GB18030/GBK; Chinese or English headers)."""
-    from dispatch.schemas.rows import ORGANIZATION_COLUMNS, ORGANIZATION_REQUIRED
-    from dispatch.services.imports.organizations import import_organizations
-
-    try:
-        rows = read_rows(path, ORGANIZATION_COLUMNS, ORGANIZATION_REQUIRED)
-        report = _with_progress(count_rows(path), "组织 organizations", lambda tick: import_organizations(rows, tick))
-    except InvalidInput as error:
-        fail(error, lang)
-    click.echo(json.dumps(report.created, ensure_ascii=False))
+    _import_csv(path, lang, "organizations", "组织 organizations")
 
 
 @click.command("import-members")
@@ -122,15 +127,7 @@ def import_organizations_command(path: Path, lang: str) -> None:
 @with_appcontext
 def import_members_command(path: Path, lang: str) -> None:
     """Import members from CSV; their organizations must already be imported."""
-    from dispatch.schemas.rows import MEMBER_COLUMNS, MEMBER_REQUIRED
-    from dispatch.services.imports.members import import_members
-
-    try:
-        rows = read_rows(path, MEMBER_COLUMNS, MEMBER_REQUIRED)
-        report = _with_progress(count_rows(path), "成员 members", lambda tick: import_members(rows, tick))
-    except InvalidInput as error:
-        fail(error, lang)
-    click.echo(json.dumps(report.created, ensure_ascii=False))
+    _import_csv(path, lang, "members", "成员 members")
 
 
 @click.command("export-registry")

@@ -30,6 +30,10 @@ def _query(model, args):
         raise InvalidInput(field_errors(exc)) from exc
 
 
+def page_count(total: int, per_page: int) -> int:
+    return max(1, -(-total // per_page))
+
+
 @bp.get("/")
 def home():
     return redirect(url_for("pages.organizations"))
@@ -46,7 +50,7 @@ def organizations():
         items=items,
         total=total,
         query=query,
-        pages=max(1, -(-total // query.per_page)),
+        pages=page_count(total, query.per_page),
         skills=list_skills(),
         subdistricts=places.list_subdistricts(actor),
         counts=org_service.member_counts([o.id for o in items]),
@@ -82,6 +86,6 @@ def cell_list():
         items=items,
         total=total,
         query=query,
-        pages=max(1, -(-total // query.per_page)),
+        pages=page_count(total, query.per_page),
         phone=lambda cell: readable(cell.worker_phone) if sees_worker_phone(actor, cell.id) else mask(cell.worker_phone),
     )

@@ -1,4 +1,4 @@
-"""CSV uploads from the pages and the API: the same importers, narrowed to the uploader's jurisdiction."""
+"""The CSV importers by kind, and uploads from the pages and the API narrowed to the uploader's jurisdiction."""
 
 from __future__ import annotations
 
