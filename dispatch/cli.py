@@ -53,7 +53,11 @@ def feature_count(data: Any) -> int:
 
 
 @click.command("setup")
-@click.option("--demo/--no-demo", default=None, help="seed the demo district when the database is empty (default: only in the embedded mode)")
+@click.option(
+    "--demo/--no-demo",
+    default=None,
+    help="seed the demo district when the database is empty (default: only in the embedded mode)",
+)
 @with_appcontext
 def setup_command(demo: bool | None) -> None:
     """Create or migrate the database, seed skills and (embedded, by default) the demo district; print demo logins."""

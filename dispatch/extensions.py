@@ -17,7 +17,9 @@ class Base(DeclarativeBase):
     pass
 
 
-db = SQLAlchemy(model_class=Base)
+# A session lives for one request or job; keeping loaded values after commit saves reloading every object just to
+# build the answer. Code that changed rows behind the ORM's back (guarded UPDATEs) refreshes what it reads.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 socketio = SocketIO()
 babel = Babel()

@@ -75,4 +75,6 @@ def geocode_address(query: AddressQuery):
     result = geocode(current_actor(), query.q)
     located = located_out(result.located) if result.located else None
     why = None if result.found else message("address.not_found", language(), suggestions="、".join(result.suggestions) or "—")
-    return GeocodedOut(found=result.found, message=why, name=result.name, source=result.source, located=located, suggestions=result.suggestions)
+    return GeocodedOut(
+        found=result.found, message=why, name=result.name, source=result.source, located=located, suggestions=result.suggestions
+    )

@@ -55,6 +55,7 @@ def accept(actor: Actor, assignment_id: int, head_count: int) -> Assignment:
         events.rollback()
         raise _not_open(assignment_id)
     assignment = db.session.get(Assignment, assignment_id)
+    db.session.refresh(assignment)  # the guarded UPDATE changed it behind the ORM's back
     db.session.refresh(assignment.need)
     events.record("offer.accepted", assignment=assignment, actor_id=actor.user_id, head_count=head_count)
     _after_accept(assignment.need, actor.user_id)

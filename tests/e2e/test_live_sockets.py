@@ -15,7 +15,9 @@ from dispatch.demo.seed import DEMO_PASSWORD
 
 def test_health_names_the_column(live_server):
     deadline = time.monotonic() + 20  # the production worker registers with Redis a moment after it starts
-    while (body := requests.get(f"{live_server.url}/healthz", timeout=5).json())["status"] != "ok" and time.monotonic() < deadline:
+    while (body := requests.get(f"{live_server.url}/healthz", timeout=5).json())[
+        "status"
+    ] != "ok" and time.monotonic() < deadline:
         time.sleep(0.2)
     assert body["status"] == "ok"
     expected = "redis" if "REDIS_URL" in live_server.env else "embedded"

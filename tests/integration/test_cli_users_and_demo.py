@@ -159,7 +159,11 @@ def test_setup_without_the_demo_leaves_an_empty_database_empty_and_with_it_seeds
     assert bare.exit_code == 0, bare.stderr
     assert row_counts()["counties"] == 0
 
-    seeded = run_cli(app, "setup")
+    by_default = run_cli(app, "setup")
+    production = bool(app.config["REDIS_URL"])
+    assert by_default.exit_code == 0 and (row_counts()["counties"] == 0) == production  # the demo seeds itself only when embedded
+
+    seeded = run_cli(app, "setup", "--demo")
 
     assert seeded.exit_code == 0, seeded.stderr
     assert "demo-admin" in seeded.stdout and row_counts()["grid_cells"] > 0

@@ -19,7 +19,11 @@ def test_a_queue_with_no_worker_is_reported_degraded(app):
     if not app.config["REDIS_URL"]:
         pytest.skip("the embedded column runs jobs in-process")
     response = app.test_client().get("/healthz")
-    assert response.status_code == 503 and response.get_json()["jobs"] == {**response.get_json()["jobs"], "ok": False, "workers": 0}
+    assert response.status_code == 503 and response.get_json()["jobs"] == {
+        **response.get_json()["jobs"],
+        "ok": False,
+        "workers": 0,
+    }
 
 
 def test_a_registered_worker_makes_the_queue_healthy(app):

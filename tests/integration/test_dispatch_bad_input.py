@@ -1,0 +1,151 @@
+"""Bad dispatch input gets a clear 4xx naming what was wrong, in Chinese by default and in English on request,
+and changes nothing: no need, offer or event appears, and no head count moves."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from dispatch.domain.scope import Role
+from dispatch.messages import MESSAGES
+from dispatch.services.answers import sweep_overdue
+from tests.factories import make_user
+from tests.integration.dispatch_helpers import (
+    add_organizations,
+    error_code,
+    leader_of,
+    make_overdue,
+    need_body,
+    open_incident,
+    post_need,
+    posted_need,
+    snapshot,
+)
+
+FAR_AWAY = {"lon": 121.50, "lat": 31.00}  # in China, in no grid cell of the world
+
+BAD_NEEDS = {
+    "unknown skill": ({"skills": ["juggling"]}, "skill.unknown"),
+    "head count 0": ({"head_count": 0}, "greater_than_equal"),
+    "head count 10000": ({"head_count": 10_000}, "less_than_equal"),
+    "a point outside every cell": ({"location": FAR_AWAY}, "location.outside_jurisdiction"),
+    "a window ending before it starts": (
+        {"window_start": "2026-07-01T10:00:00+08:00", "window_end": "2026-07-01T09:00:00+08:00"},
+        "window.order",
+    ),
+}
+
+
+def _refused(response, status: int, code: str, language: str) -> dict:
+    assert response.status_code == status, response.get_json()
+    assert error_code(response) == code
+    error = response.get_json()["error"]
+    message = error["errors"][0]["message"] if error["errors"] else error["message"]
+    template = MESSAGES[code][1 if language == "en" else 0]
+    longest_text = max(re.split(r"\{[^}]*\}", template), key=len)
+    assert longest_text in message, (message, language)
+    return error
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize("case", sorted(BAD_NEEDS))
+def test_a_bad_need_is_refused_with_what_is_wrong_and_nothing_is_posted(world, browser, case, language):
+    duty = browser(world.duty, language)
+    incident = open_incident(duty)
+    fields, code = BAD_NEEDS[case]
+    before = snapshot()
+    _refused(post_need(duty, incident["id"], need_body(world.cell_a1, **fields)), 422, code, language)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_place_in_another_subdistricts_cell_is_outside_an_incident_not_escalated(world, browser, language):
+    duty = browser(world.duty, language)
+    incident = open_incident(duty)
+    before = snapshot()
+    _refused(post_need(duty, incident["id"], need_body(world.cell_a2)), 422, "location.outside_jurisdiction", language)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_an_address_not_found_is_refused_with_close_names(world, browser, language):
+    duty = browser(world.duty, language)
+    incident = open_incident(duty)
+    body = {**need_body(world.cell_a1), "location": None, "address": "侧式" + world.cell_a1.name[2:]}  # two typos
+    before = snapshot()
+    error = _refused(post_need(duty, incident["id"], body), 422, "address.not_found", language)
+    assert world.cell_a1.name in error["errors"][0]["message"]  # the close names are suggested
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_accepting_more_people_than_the_need_lacks_is_refused(world, browser, language):
+    need = posted_need(browser(world.duty), world.cell_a1, head_count=3)
+    before = snapshot()
+    leader = browser(world.leader, language)
+    _refused(leader.post(f"/api/assignments/{need['assignments'][0]['id']}/accept", {"head_count": 4}), 422, "head_count.too_many", language)  # fmt: skip
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_an_expired_or_withdrawn_offer_cannot_be_accepted(world, browser, language):
+    extra = add_organizations(world.community_a1, 1)[0]
+    need = posted_need(browser(world.duty), world.cell_a1, head_count=2)
+    mine, theirs, late = (a["id"] for a in need["assignments"])
+    make_overdue(mine)
+    sweep_overdue()
+    before = snapshot()
+    expired = browser(world.leader, language).post(f"/api/assignments/{mine}/accept", {"head_count": 1})
+    _refused(expired, 409, "offer.not_open", language)
+    assert "expired" in expired.get_json()["error"]["errors"][0]["message"]
+    assert snapshot() == before
+
+    assert browser(leader_of(world.org_a1b)).post(f"/api/assignments/{theirs}/accept", {"head_count": 2}).status_code == 200
+    before = snapshot()
+    withdrawn = browser(leader_of(extra), language).post(f"/api/assignments/{late}/accept", {"head_count": 1})
+    _refused(withdrawn, 409, "offer.not_open", language)
+    assert "withdrawn" in withdrawn.get_json()["error"]["errors"][0]["message"]
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_duty_officer_cannot_act_on_another_subdistricts_needs_or_incidents(world, browser, language):
+    duty = browser(world.duty)
+    need = posted_need(duty, world.cell_a1)
+    neighbour = browser(make_user(Role.DUTY_OFFICER, subdistrict_id=world.sub_a2.id), language)
+    before = snapshot()
+    attempts = [
+        neighbour.get(f"/api/needs/{need['id']}"),
+        neighbour.post(f"/api/needs/{need['id']}/cancel"),
+        neighbour.post(f"/api/needs/{need['id']}/close"),
+        neighbour.post(f"/api/needs/{need['id']}/offers", {"organization_id": world.org_a2.id}),
+        neighbour.post(f"/api/assignments/{need['assignments'][0]['id']}/cancel", {"reason": ""}),
+        neighbour.post(f"/api/incidents/{need['incident_id']}/needs", need_body(world.cell_a2)),
+        neighbour.post(f"/api/incidents/{need['incident_id']}/escalate"),
+    ]
+    for response in attempts:
+        _refused(response, 404, "not_found", language)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize("who", ["grid", "leader"])
+def test_a_grid_worker_or_a_leader_cannot_post_a_need(world, browser, who, language):
+    incident = open_incident(browser(world.duty))
+    before = snapshot()
+    response = post_need(browser(getattr(world, who), language), incident["id"], need_body(world.cell_a1))
+    _refused(response, 403, "forbidden", language)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_an_incident_cannot_go_back(world, browser, language):
+    duty = browser(world.duty, language)
+    incident = open_incident(duty)
+    assert duty.post(f"/api/incidents/{incident['id']}/status", {"status": "recovery"}).status_code == 200
+    before = snapshot()
+    back = duty.post(f"/api/incidents/{incident['id']}/status", {"status": "active"})
+    _refused(back, 422, "incident.transition", language)
+    assert duty.get(f"/api/incidents/{incident['id']}").get_json()["status"] == "recovery"
+    assert snapshot() == before
