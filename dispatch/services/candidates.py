@@ -48,8 +48,8 @@ def candidate_table(need: Need, today: date) -> CandidateTable:
         )
     ).all()
     ids = [row[0] for row in rows]
-    free = _free(ids, need, today)
     stats = _history(ids)
+    free = _free(ids, need, today, load={org_id: stats[org_id][0] for org_id in ids})
     return CandidateTable(
         org_ids=np.array(ids, dtype=np.int64),
         lons=np.array([row[1] for row in rows], dtype=float),
@@ -63,7 +63,7 @@ def candidate_table(need: Need, today: date) -> CandidateTable:
     )
 
 
-def _free(ids: list[int], need: Need, today: date) -> dict[int, int]:
+def _free(ids: list[int], need: Need, today: date, load: dict[int, int]) -> dict[int, int]:
     """People each organization could send now for all of the need's skills."""
     per_skill: dict[int, dict[int, int]] = defaultdict(dict)
     capacities = select(OrganizationSkill.organization_id, OrganizationSkill.skill_id, OrganizationSkill.capacity)
@@ -75,7 +75,6 @@ def _free(ids: list[int], need: Need, today: date) -> dict[int, int]:
         certified = _certified(ids, skill.id, today)
         for org_id in ids:
             per_skill[org_id][skill.id] = min(per_skill[org_id].get(skill.id, 0), certified.get(org_id, 0))
-    load = _load(ids)
     return {org_id: max(0, min(per_skill[org_id].values(), default=0) - load.get(org_id, 0)) for org_id in ids}
 
 
@@ -87,15 +86,6 @@ def _certified(ids: list[int], skill_id: int, today: date) -> dict[int, int]:
         .group_by(Member.organization_id)
     )
     return dict(db.session.execute(query).all())
-
-
-def _load(ids: list[int]) -> dict[int, int]:
-    query = (
-        select(Assignment.organization_id, func.sum(Assignment.head_count))
-        .where(Assignment.organization_id.in_(ids), Assignment.state.in_(ACTIVE_STATES))
-        .group_by(Assignment.organization_id)
-    )
-    return {org_id: int(total or 0) for org_id, total in db.session.execute(query)}
 
 
 def _history(ids: list[int]) -> dict[int, tuple[int, int, int, int]]:

@@ -116,8 +116,8 @@ def _write_pending(session: Session) -> None:
 def _publish_committed(session: Session) -> None:
     published = session.info.pop("dispatch.published", [])
     publisher = current_app.extensions.get("dispatch.publisher") if published and has_app_context() else None
-    for item in published if publisher is not None else ():
-        publisher.publish(item)
+    if publisher is not None:
+        publisher.publish(published)
 
 
 @sa_event.listens_for(Session, "after_rollback")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import random
@@ -306,10 +307,11 @@ class Outcome:
 class Poster:
     """Posts needs from a pool of threads, each with its own copy of the logged-in session."""
 
-    url: str
+    urls: list[str]  # one per web process; posts go round-robin, as a load balancer would spread sessions
     cookies: dict[str, str]
     headers: dict[str, str]
     local: threading.local = field(default_factory=threading.local)
+    turn: itertools.count = field(default_factory=itertools.count)
 
     def session(self):
         import requests
@@ -327,7 +329,7 @@ class Poster:
         outcome.started = time.perf_counter()
         try:
             response = http.post(
-                f"{self.url}/api/incidents/{incident_id}/needs",
+                f"{self.urls[next(self.turn) % len(self.urls)]}/api/incidents/{incident_id}/needs",
                 json=body,
                 headers={"Idempotency-Key": uuid.uuid4().hex},
                 timeout=REQUEST_TIMEOUT_S,
@@ -435,7 +437,7 @@ def report(rate: float, outcomes: list[Outcome], span_s: float, cpu: dict[str, f
 # --- the run --------------------------------------------------------------------------------------------
 
 
-def run(seconds: float, rates: list[float], budget_s: float, keep: bool) -> int:
+def run(seconds: float, rates: list[float], budget_s: float, keep: bool, web: int = 2) -> int:
     import requests
 
     budget = Budget(budget_s)
@@ -478,12 +480,23 @@ def run(seconds: float, rates: list[float], budget_s: float, keep: bool) -> int:
         emit("setup_s", round(time.perf_counter() - t, 1), "s")
         password = demo_password(setup_log)
 
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        server_log, worker_log = workdir / "server.log", workdir / "worker.log"
-        server = processes.start("server", [PYTHON, "wsgi.py"], {**env, "HOST": "127.0.0.1", "PORT": str(port)}, server_log)
+        # Production runs N single-worker web processes behind a sticky load balancer; the bench spreads posts over them.
+        urls, servers, server_logs = [], [], []
+        for number in range(web):
+            port = free_port()
+            urls.append(f"http://127.0.0.1:{port}")
+            server_logs.append(workdir / f"server-{number}.log")
+            servers.append(
+                processes.start(
+                    f"server-{number}", [PYTHON, "wsgi.py"], {**env, "HOST": "127.0.0.1", "PORT": str(port)}, server_logs[-1]
+                )
+            )
+        server, server_log, url = servers[0], server_logs[0], urls[0]
+        worker_log = workdir / "worker.log"
         worker = processes.start("worker", flask("worker"), env, worker_log)
-        wait_until_up(url, server, server_log, 30)
+        for other_url, other, other_log in zip(urls, servers, server_logs, strict=True):
+            wait_until_up(other_url, other, other_log, 30)
+        emit("web_processes", web, "processes")
         wait_for_worker(redis_url, env["RQ_QUEUE"], worker, worker_log, 30)
         health = requests.get(f"{url}/healthz", timeout=5).json()
         log(f"up on {url}; healthz: {json.dumps(health, ensure_ascii=False)}")
@@ -494,7 +507,7 @@ def run(seconds: float, rates: list[float], budget_s: float, keep: bool) -> int:
         emit("cells_in_scope", len(polygons), "cells")
         emit("skills_used", len(skills), "skills", note=",".join(skills))
         rng = random.Random(SEED)
-        poster = Poster(url, http.cookies.get_dict(), {"X-CSRFToken": http.headers["X-CSRFToken"]})
+        poster = Poster(urls, http.cookies.get_dict(), {"X-CSRFToken": http.headers["X-CSRFToken"]})
 
         with ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="post") as pool:
             warm_incident = open_incident(http, url, "压测预热 warm-up")
@@ -514,14 +527,14 @@ def run(seconds: float, rates: list[float], budget_s: float, keep: bool) -> int:
                 bodies = need_bodies(interior_points(polygons, count, rng), skills, rng)
                 incident_id = open_incident(http, url, f"压测 {rate:g}/s")
                 log(f"{count} posts at {rate:g}/s…")
-                before = cpu_seconds(server.pid), cpu_seconds(worker.pid), machine_busy()
+                before = sum(cpu_seconds(p.pid) for p in servers), cpu_seconds(worker.pid), machine_busy()
                 drain = max(5.0, min(seconds + 30, budget.left() - seconds - 15))
                 outcomes, span = run_open_loop(poster, incident_id, bodies, rate, pool, drain)
-                after = cpu_seconds(server.pid), cpu_seconds(worker.pid), machine_busy()
+                after = sum(cpu_seconds(p.pid) for p in servers), cpu_seconds(worker.pid), machine_busy()
                 busy = (after[2][0] - before[2][0]) / max(1, after[2][1] - before[2][1])
                 cpu = {"server": after[0] - before[0], "worker": after[1] - before[1], "machine": busy}
                 ok = report(rate, outcomes, span, cpu) and ok
-        if server.poll() is not None or worker.poll() is not None:
+        if any(p.poll() is not None for p in servers) or worker.poll() is not None:
             log(f"a process died during the run:\nserver:\n{tail(server_log)}\nworker:\n{tail(worker_log)}")
             ok = False
     except Exception as exc:
@@ -554,11 +567,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rates", default="10,50", help="posts per second, comma-separated, run in this order")
     parser.add_argument("--budget", type=float, default=170.0, help="seconds for the whole run")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory with the server and worker logs")
+    parser.add_argument(
+        "--web", type=int, default=2, help="single-worker web processes, as production runs behind a load balancer"
+    )
     options = parser.parse_args(argv)
     rates = [float(r) for r in options.rates.split(",") if r.strip()]
     if not rates or any(r <= 0 for r in rates) or options.seconds <= 0:
         parser.error("--rates and --seconds must be positive")
-    return run(options.seconds, rates, options.budget, options.keep)
+    return run(options.seconds, rates, options.budget, options.keep, options.web)
 
 
 if __name__ == "__main__":

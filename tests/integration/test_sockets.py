@@ -62,3 +62,20 @@ def test_a_client_cannot_join_a_room_by_asking(app, world, browser):
         socketio.emit("offer", {"id": 9}, to=f"organization:{world.org_a2.id}")
     assert received(client, seconds=0.5) == []
     client.disconnect()
+
+
+def test_a_posted_need_nudges_the_officers_room_and_the_offered_leaders_once_each(app, world, browser):
+    from tests.integration.dispatch_helpers import need_body, open_incident, post_need
+
+    duty, leader = browser(world.duty), browser(world.leader)
+    officer_socket, leader_socket = connect(app, duty), connect(app, leader)
+    incident = open_incident(duty)
+    officer_socket.get_received()
+    need = post_need(duty, incident["id"], need_body(world.cell_a1)).get_json()
+    officer_heard = [e for e in received(officer_socket) if e["name"] == "events"]
+    assert len(officer_heard) == 1  # one message for the whole transaction
+    kinds = [nudge["kind"] for nudge in officer_heard[0]["args"][0]]
+    assert kinds == ["need.posted", "offer.made", "offer.made"]
+    leader_nudges = [n for e in received(leader_socket) if e["name"] == "events" for n in e["args"][0]]
+    mine = next(a["id"] for a in need["assignments"] if a["organization"]["id"] == world.org_a1.id)
+    assert [(n["kind"], n["assignment_id"]) for n in leader_nudges] == [("offer.made", mine)]
