@@ -491,7 +491,7 @@ def run(seconds: float, rates: list[float], budget_s: float, keep: bool, web: in
                     f"server-{number}", [PYTHON, "wsgi.py"], {**env, "HOST": "127.0.0.1", "PORT": str(port)}, server_logs[-1]
                 )
             )
-        server, server_log, url = servers[0], server_logs[0], urls[0]
+        server_log, url = server_logs[0], urls[0]
         worker_log = workdir / "worker.log"
         worker = processes.start("worker", flask("worker"), env, worker_log)
         for other_url, other, other_log in zip(urls, servers, server_logs, strict=True):
