@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from flask import Blueprint
 from spectree import Response
-from sqlalchemy import func, select
 
 from dispatch.api.dispatch_presenters import assignment_out
 from dispatch.api.spec import spec
 from dispatch.api.validation import check_json_body
 from dispatch.auth import current_actor
 from dispatch.domain.assignments import AssignmentAction
-from dispatch.extensions import db
 from dispatch.i18n import language
 from dispatch.models import Assignment
 from dispatch.schemas.common import ErrorOut, Page
 from dispatch.schemas.dispatching import AcceptIn, AssignmentOut, AssignmentQuery, ProgressIn, ReasonIn
 from dispatch.services import answers
-from dispatch.services.scoping import assignment_clause
 
 bp = Blueprint("api_assignments", __name__, url_prefix="/api/assignments")
 bp.before_request(check_json_body)
@@ -34,17 +31,7 @@ def _out(assignment: Assignment) -> AssignmentOut:
 @spec.validate(query=AssignmentQuery, resp=Response(HTTP_200=Page[AssignmentOut], **ERRORS), tags=TAGS)
 def list_assignments(query: AssignmentQuery):
     """Offers and work in your jurisdiction (a leader: their organization's), newest first."""
-    where = [assignment_clause(current_actor())]
-    if query.state is not None:
-        where.append(Assignment.state == query.state)
-    total = db.session.scalar(select(func.count(Assignment.id)).where(*where)) or 0
-    rows = db.session.scalars(
-        select(Assignment)
-        .where(*where)
-        .order_by(Assignment.id.desc())
-        .limit(query.per_page)
-        .offset((query.page - 1) * query.per_page)
-    )
+    rows, total = answers.list_assignments(current_actor(), query)
     return Page[AssignmentOut](items=[_out(a) for a in rows], page=query.page, per_page=query.per_page, total=total)
 
 

@@ -19,9 +19,11 @@ from dispatch.domain.incidents import NeedStatus
 from dispatch.domain.scope import Action, Actor, Resource, require
 from dispatch.extensions import db
 from dispatch.models import Assignment, Need
+from dispatch.schemas.dispatching import AssignmentQuery
 from dispatch.services import events, offers
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
 from dispatch.services.needs import claim_need, withdraw_open_offers
+from dispatch.services.paging import page_of
 from dispatch.services.scoping import assignment_clause
 
 LEADER_ACTIONS = {AssignmentAction.DEPART, AssignmentAction.ARRIVE, AssignmentAction.COMPLETE, AssignmentAction.ABORT}
@@ -33,6 +35,15 @@ def get_assignment(actor: Actor, assignment_id: int) -> Assignment:
     if assignment is None:
         raise NotFound()
     return assignment
+
+
+def list_assignments(actor: Actor, query: AssignmentQuery) -> tuple[list[Assignment], int]:
+    """Offers and work the actor may see (a leader: their organization's), newest first, one page."""
+    require(actor, Action.READ, Resource.ASSIGNMENT)
+    where = [assignment_clause(actor)]
+    if query.state is not None:
+        where.append(Assignment.state == query.state)
+    return page_of(Assignment, where, Assignment.id.desc(), query)
 
 
 def accept(actor: Actor, assignment_id: int, head_count: int) -> Assignment:

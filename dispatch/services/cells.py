@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from dispatch.domain.scope import Action, Actor, Resource, require
 from dispatch.extensions import db
@@ -12,6 +12,7 @@ from dispatch.models import Community, GridCell
 from dispatch.schemas.places import CellIn, CellPatch, CellQuery
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
 from dispatch.services.geography import cells_changed, places
+from dispatch.services.paging import page_of
 from dispatch.services.places import county_extent, within_margin
 from dispatch.services.scoping import cell_clause, community_clause
 from geo.geojson import check_polygons, to_geojson
@@ -28,9 +29,7 @@ def list_cells(actor: Actor, query: CellQuery) -> tuple[list[GridCell], int]:
         where.append(GridCell.community.has(Community.subdistrict_id == query.subdistrict_id))
     if query.q:
         where.append(GridCell.name.contains(query.q, autoescape=True) | GridCell.code.contains(query.q, autoescape=True))
-    total = db.session.scalar(select(func.count(GridCell.id)).where(*where)) or 0
-    page = select(GridCell).where(*where).order_by(GridCell.code).limit(query.per_page).offset((query.page - 1) * query.per_page)
-    return list(db.session.scalars(page)), total
+    return page_of(GridCell, where, GridCell.code, query)
 
 
 def get_cell(actor: Actor, cell_id: int) -> GridCell:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from dispatch.domain.incidents import IncidentStatus, InvalidIncidentTransition, NeedStatus, next_incident_status
 from dispatch.domain.scope import Action, Actor, Resource, Role, require
@@ -16,6 +16,7 @@ from dispatch.services import events
 from dispatch.services.cells import checked_geometry
 from dispatch.services.errors import FieldError, InvalidInput, NotFound
 from dispatch.services.geography import places
+from dispatch.services.paging import page_of
 from dispatch.services.scoping import incident_clause, subdistrict_clause
 from geo.geojson import to_geojson
 
@@ -27,15 +28,7 @@ def list_incidents(actor: Actor, query: IncidentQuery) -> tuple[list[Incident], 
         where.append(Incident.status == query.status)
     if query.drill is not None:
         where.append(Incident.drill == query.drill)
-    total = db.session.scalar(select(func.count(Incident.id)).where(*where)) or 0
-    page = (
-        select(Incident)
-        .where(*where)
-        .order_by(Incident.id.desc())
-        .limit(query.per_page)
-        .offset((query.page - 1) * query.per_page)
-    )
-    return list(db.session.scalars(page)), total
+    return page_of(Incident, where, Incident.id.desc(), query)
 
 
 def get_incident(actor: Actor, incident_id: int) -> Incident:

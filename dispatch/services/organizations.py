@@ -12,6 +12,7 @@ from dispatch.models import Community, GridCell, Organization, OrganizationSkill
 from dispatch.schemas.organizations import OrganizationIn, OrganizationPatch, OrganizationQuery, SkillCapacityIn
 from dispatch.services import places
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
+from dispatch.services.paging import page_of
 from dispatch.services.scoping import cell_clause, community_clause, organization_clause
 from dispatch.services.skills import skills_by_code
 
@@ -20,16 +21,8 @@ def list_organizations(actor: Actor, query: OrganizationQuery) -> tuple[list[Org
     """One page of the organizations the actor may see, filtered, and the total that match."""
     require(actor, Action.READ, Resource.ORGANIZATION)
     where = [organization_clause(actor), *_filters(query)]
-    total = db.session.scalar(select(func.count(Organization.id)).where(*where))
-    page = (
-        select(Organization)
-        .where(*where)
-        .options(selectinload(Organization.skills).selectinload(OrganizationSkill.skill), selectinload(Organization.cells))
-        .order_by(Organization.id)
-        .limit(query.per_page)
-        .offset((query.page - 1) * query.per_page)
-    )
-    return list(db.session.scalars(page)), total or 0
+    options = (selectinload(Organization.skills).selectinload(OrganizationSkill.skill), selectinload(Organization.cells))
+    return page_of(Organization, where, Organization.id, query, options)
 
 
 def _filters(query: OrganizationQuery) -> list:
