@@ -71,7 +71,10 @@ def test_many_leaders_pressing_accept_at_once_never_fill_a_need_past_its_head_co
 
 
 def test_rounds_of_simultaneous_accepts_through_the_service_keep_the_count_exact(app, world, browser):
-    organizations = [world.org_a1, world.org_a1b, *add_organizations(world.community_a1, 4)]
+    organizations = [world.org_a1, world.org_a1b, *add_organizations(world.community_a1, 4, capacity=40)]
+    for organization in (world.org_a1, world.org_a1b):  # won accepts keep people out: room for every round
+        next(s for s in organization.skills if s.skill.code == "logistics").capacity = 40
+    db.session.commit()
     actors = {org.id: (world.leader if org is world.org_a1 else leader_of(org)).actor() for org in organizations}
     duty = browser(world.duty)
     incident = open_incident(duty)
@@ -104,6 +107,9 @@ def test_an_accept_racing_the_deadline_either_wins_or_the_offer_expires_never_bo
     duty = browser(world.duty)
     incident = open_incident(duty)
     actors = {world.org_a1.id: world.leader.actor(), world.org_a1b.id: leader_of(world.org_a1b).actor()}
+    for organization in (world.org_a1, world.org_a1b):  # every won round keeps 2 people out: room for all eight
+        next(s for s in organization.skills if s.skill.code == "logistics").capacity = 40
+    db.session.commit()
     outcomes = set()
     for _ in range(8):
         need = post_need(duty, incident["id"], need_body(world.cell_a1, broadcast_k=1)).get_json()
