@@ -200,8 +200,8 @@ def make_incident(subdistrict: Subdistrict, **fields) -> Incident:
 
 def make_need(incident: Incident, cell: GridCell, skills: tuple[str, ...] = ("logistics",), **fields) -> Need:
     lon, lat = (cell.min_lon + cell.max_lon) / 2, (cell.min_lat + cell.max_lat) / 2
-    need = Need(incident=incident, cell=cell, lon=lon, lat=lat, **{"head_count": 5, **fields})
-    need.skills = [skill(code) for code in skills]
+    wanted = [skill(code) for code in skills]
+    need = Need(incident=incident, cell=cell, lon=lon, lat=lat, skills=wanted, **{"head_count": 5, **fields})
     db.session.add(need)
     db.session.flush()
     return need
