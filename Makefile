@@ -27,7 +27,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 setup: $(STAMP) translations
-	$(BIN)/flask --app wsgi setup
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/flask --app wsgi setup
 
 worker: $(STAMP) translations ## production: an RQ worker (needs REDIS_URL)
 	$(BIN)/flask --app wsgi worker

@@ -67,7 +67,8 @@ class Config:
         self.RQ_QUEUE = os.environ.get("RQ_QUEUE", "dispatch")
         self.SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "dispatch-socketio")
         self.SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
-        self.PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+        local = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
+        self.PUBLIC_URL = os.environ.get("PUBLIC_URL", local)
         # Secure cookies in production (behind TLS); the embedded default serves plain http on 127.0.0.1.
         self.SESSION_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE", production() or self.PUBLIC_URL.startswith("https"))
         self.SESSION_COOKIE_HTTPONLY = True

@@ -32,3 +32,10 @@ def test_production_cookies_are_secure_by_default(monkeypatch):
 def test_postgres_urls_use_the_psycopg3_driver():
     assert database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     assert database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+
+
+def test_the_public_url_follows_the_port_the_app_is_served_on(monkeypatch):
+    for name in ("DATABASE_URL", "REDIS_URL", "PUBLIC_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PORT", "5099")
+    assert Config().PUBLIC_URL == "http://127.0.0.1:5099"
