@@ -82,7 +82,7 @@ def _new_need(actor: Actor, incident: Incident, data: NeedIn) -> Need:
         incident=incident, description=data.description, head_count=data.head_count, priority=data.priority,
         lon=point[0], lat=point[1], address=data.address or "", cell=cell, window_start=data.window_start,
         window_end=data.window_end, policy=data.policy, broadcast_k=data.broadcast_k,
-        offer_timeout_s=data.offer_timeout_s, created_by=actor.user_id, skills=skills,
+        offer_timeout_s=data.offer_timeout_s, created_by=actor.user_id, skills=skills, assignments=[],  # new: none to load
     )  # fmt: skip
     db.session.add(need)
     db.session.flush()

@@ -69,6 +69,7 @@ def make_offers(need: Need, candidates: list[RankedCandidate], first_rank: int, 
         o.id: o for o in db.session.scalars(select(Organization).where(Organization.id.in_([c.org_id for c in candidates])))
     }
     for assignment, candidate in zip(made, candidates, strict=True):
+        assignment.organization = organizations[assignment.organization_id]  # held by the offer, so no reload later
         event = events.record(
             "offer.made",
             assignment=assignment,
