@@ -45,5 +45,6 @@ class User(db.Model):
             county_id=self.county_id,
             subdistrict_id=self.subdistrict_id,
             organization_id=self.organization_id,
-            cell_ids=frozenset(cell.id for cell in self.cells),
+            # Only a grid worker's scope is their cells; loading them for everyone would cost a query per request.
+            cell_ids=frozenset(cell.id for cell in self.cells) if self.role is Role.GRID_WORKER else frozenset(),
         )

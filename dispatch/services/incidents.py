@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from dispatch.domain.incidents import IncidentStatus, InvalidIncidentTransition, NeedStatus, next_incident_status
 from dispatch.domain.scope import Action, Actor, Resource, Role, require
@@ -33,7 +34,8 @@ def list_incidents(actor: Actor, query: IncidentQuery) -> tuple[list[Incident], 
 
 def get_incident(actor: Actor, incident_id: int) -> Incident:
     require(actor, Action.READ, Resource.INCIDENT)
-    incident = db.session.scalar(select(Incident).where(Incident.id == incident_id, incident_clause(actor)))
+    query = select(Incident).where(Incident.id == incident_id, incident_clause(actor)).options(joinedload(Incident.subdistrict))
+    incident = db.session.scalar(query)
     if incident is None:
         raise NotFound()
     return incident
