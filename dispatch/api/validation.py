@@ -8,7 +8,7 @@ from typing import Any
 from flask import request
 from pydantic import ValidationError
 
-from dispatch.services.errors import FieldError, InvalidInput
+from dispatch.services.errors import InvalidInput, field_errors
 
 
 class MalformedJson(Exception):
@@ -19,21 +19,6 @@ class MalformedJson(Exception):
 
 class JsonRequired(Exception):
     pass
-
-
-def field_errors(error: ValidationError, row: int | None = None) -> list[FieldError]:
-    """Pydantic's errors as FieldErrors: the field path, the error type as code, its context as params."""
-    return [
-        FieldError(".".join(str(part) for part in item["loc"]) or "body", item["type"], _params(item), row)
-        for item in error.errors(include_url=False)
-    ]
-
-
-def _params(item: Any) -> dict[str, Any]:
-    params = {key: str(value) for key, value in (item.get("ctx") or {}).items()}
-    if "input" in item and isinstance(item["input"], (str, int, float)):
-        params.setdefault("value", item["input"])
-    return params
 
 
 def raise_on_invalid(req: Any, resp: Any, req_validation_error: Any, instance: Any, *args: Any) -> None:

@@ -9,7 +9,6 @@ from pydantic_core import PydanticCustomError
 
 from dispatch.domain.registry import OrgStatus
 from dispatch.schemas.common import Code, CreditCode, Mobile, Name, PersonName, Strict
-from dispatch.services.imports.csv_rows import split_list
 from geo.coords import CoordSystem
 
 ORGANIZATION_COLUMNS = {
@@ -145,3 +144,12 @@ def parse_certifications(text: str | None) -> list[dict[str, Any]]:
             raise PydanticCustomError("string_too_long", "the issuer is too long", {"max_length": ISSUER_LENGTH})
         certificates.append({"skill": fields[0].strip(), "expires_on": expires, "issuer": issuer})
     return certificates
+
+
+def split_list(text: str | None) -> list[str]:
+    """Split ``a;b``, ``a；b``, ``a、b`` or ``a|b`` into trimmed parts."""
+    if not text:
+        return []
+    for separator in ("；", "、", "|"):
+        text = text.replace(separator, ";")
+    return [part.strip() for part in text.split(";") if part.strip()]

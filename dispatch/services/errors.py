@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 
 @dataclass(frozen=True)
 class FieldError:
@@ -44,3 +46,18 @@ class Conflict(InvalidInput):
 
 def invalid(field_name: str, code: str, **params: Any) -> InvalidInput:
     return InvalidInput([FieldError(field_name, code, params)])
+
+
+def field_errors(error: ValidationError, row: int | None = None) -> list[FieldError]:
+    """Pydantic's errors as FieldErrors: the field path, the error type as code, its context as params."""
+    return [
+        FieldError(".".join(str(part) for part in item["loc"]) or "body", item["type"], _params(item), row)
+        for item in error.errors(include_url=False)
+    ]
+
+
+def _params(item: Any) -> dict[str, Any]:
+    params = {key: str(value) for key, value in (item.get("ctx") or {}).items()}
+    if "input" in item and isinstance(item["input"], (str, int, float)):
+        params.setdefault("value", item["input"])
+    return params

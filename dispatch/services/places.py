@@ -8,7 +8,7 @@ from dispatch.domain.scope import Actor
 from dispatch.extensions import db
 from dispatch.models import Community, County, GridCell, Subdistrict
 from dispatch.schemas.common import PointIn
-from dispatch.services.errors import FieldError, NotFound
+from dispatch.services.errors import FieldError
 from dispatch.services.scoping import community_clause, subdistrict_clause
 from geo.coords import to_wgs84
 from geo.geojson import check_point
@@ -26,13 +26,6 @@ def list_communities(actor: Actor, subdistrict_id: int | None = None) -> list[Co
     if subdistrict_id is not None:
         query = query.where(Community.subdistrict_id == subdistrict_id)
     return list(db.session.scalars(query))
-
-
-def community_in_scope(actor: Actor, community_id: int) -> Community:
-    community = db.session.scalar(select(Community).where(Community.id == community_id, community_clause(actor)))
-    if community is None:
-        raise NotFound()
-    return community
 
 
 def county_extent(county_id: int) -> tuple[float, float, float, float] | None:
@@ -64,10 +57,3 @@ def within_margin(extent: tuple[float, float, float, float], lon: float, lat: fl
     min_lon, min_lat, max_lon, max_lat = extent
     margin = COUNTY_MARGIN_DEG
     return min_lon - margin <= lon <= max_lon + margin and min_lat - margin <= lat <= max_lat + margin
-
-
-def get_county(county_id: int) -> County:
-    county = db.session.get(County, county_id)
-    if county is None:
-        raise NotFound()
-    return county

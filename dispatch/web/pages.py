@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from flask import Blueprint, redirect, render_template, request, url_for
 from pydantic import ValidationError
 
-from dispatch.api.validation import field_errors
 from dispatch.auth import current_actor, login_required
 from dispatch.domain.phone import mask, readable
 from dispatch.domain.scope import Action, Resource, may, sees_phone_numbers, sees_worker_phone
@@ -15,7 +14,7 @@ from dispatch.schemas.organizations import OrganizationQuery
 from dispatch.schemas.places import CellQuery
 from dispatch.services import cells, members, places
 from dispatch.services import organizations as org_service
-from dispatch.services.errors import InvalidInput
+from dispatch.services.errors import InvalidInput, field_errors
 from dispatch.services.skills import list_skills
 
 bp = Blueprint("pages", __name__)

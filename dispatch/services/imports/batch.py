@@ -8,9 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from dispatch.api.validation import field_errors
 from dispatch.extensions import db
-from dispatch.services.errors import FieldError, InvalidInput
+from dispatch.services.errors import FieldError, InvalidInput, field_errors
 
 CHUNK = 5_000
 Progress = Callable[[int], None]

@@ -96,12 +96,3 @@ def count_rows(path: Path) -> int:
     """Data lines in the file, for a progress bar (counts newlines; quoted newlines make it an estimate)."""
     with path.open("rb") as handle:
         return max(0, sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) - 1)
-
-
-def split_list(text: str | None) -> list[str]:
-    """Split ``a;b``, ``a；b``, ``a、b`` or ``a|b`` into trimmed parts."""
-    if not text:
-        return []
-    for separator in ("；", "、", "|"):
-        text = text.replace(separator, ";")
-    return [part.strip() for part in text.split(";") if part.strip()]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from sqlalchemy import insert, select
 
 from dispatch.domain.registry import SubdistrictKind
@@ -20,7 +20,7 @@ from dispatch.extensions import db
 from dispatch.models import Community, County, GridCell, Subdistrict
 from dispatch.schemas.common import CellCode, Code, Mobile, Name, Strict
 from dispatch.services.cells import set_geometry
-from dispatch.services.errors import FieldError
+from dispatch.services.errors import FieldError, field_errors
 from dispatch.services.geography import cells_changed
 from dispatch.services.imports.batch import ChunkWriter, ImportReport, Progress, finish
 from geo.geojson import check_polygons, to_geojson
@@ -70,10 +70,6 @@ class PlaceImport:
         return ImportReport(created=self.created)
 
     def _resolve(self, feature) -> dict | None:
-        from pydantic import ValidationError
-
-        from dispatch.api.validation import field_errors
-
         row = _row(feature.index)
         try:
             props = CellProperties.model_validate(feature.properties or {})
