@@ -66,6 +66,21 @@ class ChunkWriter:
         self._buffer = []
 
 
+class UniqueKeys:
+    """A key a file must not repeat, nor share with what is stored: the first line with it wins, later ones are named."""
+
+    def __init__(self, field: str, stored: set) -> None:
+        self.field, self.stored, self.seen = field, stored, {}
+
+    def problem(self, key: Any, value: Any, line: int) -> FieldError | None:
+        if key in self.stored:
+            return FieldError(self.field, "duplicate", {"value": value}, line)
+        if key in self.seen:
+            return FieldError(self.field, "duplicate_in_file", {"value": value, "other_row": self.seen[key]}, line)
+        self.seen[key] = line
+        return None
+
+
 def ticking(rows: Iterable[Any], writer: ChunkWriter) -> Iterator[Any]:
     """Pass rows through, advancing the progress bar for every row read, good or bad."""
     for item in rows:

@@ -13,7 +13,7 @@ from dispatch.models import Certification, Community, Member, Organization
 from dispatch.models.organizations import member_skills
 from dispatch.schemas.rows import MemberRow
 from dispatch.services.errors import FieldError
-from dispatch.services.imports.batch import ChunkWriter, ImportReport, Progress, finish, ticking, validated
+from dispatch.services.imports.batch import ChunkWriter, ImportReport, Progress, UniqueKeys, finish, ticking, validated
 from dispatch.services.imports.lookups import Lookups
 from dispatch.services.scoping import organization_clause
 
@@ -32,8 +32,8 @@ class MemberImport:
         if actor is not None:  # an upload may only add members to organizations the actor keeps
             query = query.where(organization_clause(actor))
         self.organizations = {(code, name): org_id for code, name, org_id in db.session.execute(query)}
-        self.stored = {tuple(row) for row in db.session.execute(select(Member.organization_id, Member.phone))}
-        self.seen: dict[tuple[int, str], int] = {}
+        stored = {tuple(row) for row in db.session.execute(select(Member.organization_id, Member.phone))}
+        self.phones = UniqueKeys("phone", stored)  # a phone once per organization
         self.errors: list[FieldError] = []
         self.created = {"members": 0, "certifications": 0}
 
@@ -53,8 +53,8 @@ class MemberImport:
             problems.append(FieldError("organization_name", "organization.unknown", {"name": row.organization_name}, line))
         skill_ids = self._skill_ids(line, "skills", row.skills, problems)
         certificates = self._certificates(line, row, problems)
-        if org_id is not None:
-            self._duplicate(line, (org_id, row.phone), problems)
+        if org_id is not None and (problem := self.phones.problem((org_id, row.phone), row.phone, line)):
+            problems.append(problem)
         self.errors.extend(problems)
         if problems:
             return None
@@ -74,14 +74,6 @@ class MemberImport:
             for c in row.certifications
             if c["skill"] in self.skills
         ]
-
-    def _duplicate(self, line: int, key: tuple[int, str], problems: list[FieldError]) -> None:
-        if key in self.stored:
-            problems.append(FieldError("phone", "duplicate", {"value": key[1]}, line))
-        elif key in self.seen:
-            problems.append(FieldError("phone", "duplicate_in_file", {"value": key[1], "other_row": self.seen[key]}, line))
-        else:
-            self.seen[key] = line
 
     def _write(self, chunk: list[NewMember]) -> None:
         statement = insert(Member).returning(Member.id, sort_by_parameter_order=True).execution_options(render_nulls=True)

@@ -13,7 +13,7 @@ from dispatch.models import Organization, OrganizationSkill
 from dispatch.models.organizations import organization_cells
 from dispatch.schemas.rows import OrganizationRow
 from dispatch.services.errors import FieldError
-from dispatch.services.imports.batch import ChunkWriter, ImportReport, Progress, finish, ticking, validated
+from dispatch.services.imports.batch import ChunkWriter, ImportReport, Progress, UniqueKeys, finish, ticking, validated
 from dispatch.services.imports.lookups import Lookups, existing_organization_keys
 from dispatch.services.places import within_margin
 from geo.coords import to_wgs84
@@ -32,9 +32,8 @@ class OrganizationImport:
 
     def __init__(self, actor: Actor | None = None) -> None:
         self.lookups = Lookups.load(actor)
-        self.stored_names, self.stored_codes = existing_organization_keys()
-        self.names_seen: dict[tuple[int, str], int] = {}
-        self.codes_seen: dict[str, int] = {}
+        stored_names, stored_codes = existing_organization_keys()
+        self.names, self.codes = UniqueKeys("name", stored_names), UniqueKeys("credit_code", stored_codes)
         self.errors: list[FieldError] = []
         self.created = 0
 
@@ -95,9 +94,10 @@ class OrganizationImport:
 
     def _duplicates(self, line: int, row: OrganizationRow, community_id: int, problems: list[FieldError]) -> None:
         key = (community_id, row.name)
-        _check_duplicate(key, row.name, "name", line, self.stored_names, self.names_seen, problems)
-        if row.credit_code:
-            _check_duplicate(row.credit_code, row.credit_code, "credit_code", line, self.stored_codes, self.codes_seen, problems)
+        if problem := self.names.problem(key, row.name, line):
+            problems.append(problem)
+        if row.credit_code and (problem := self.codes.problem(row.credit_code, row.credit_code, line)):
+            problems.append(problem)
 
     def _write(self, chunk: list[NewOrganization]) -> None:
         # render_nulls: rows with and without a credit code stay in one statement instead of thousands of tiny ones.
@@ -113,15 +113,6 @@ class OrganizationImport:
         if cells:
             db.session.execute(insert(organization_cells), cells)
         self.created += len(ids)
-
-
-def _check_duplicate(key, value, field_name, line, stored, seen, problems) -> None:
-    if key in stored:
-        problems.append(FieldError(field_name, "duplicate", {"value": value}, line))
-    elif key in seen:
-        problems.append(FieldError(field_name, "duplicate_in_file", {"value": value, "other_row": seen[key]}, line))
-    else:
-        seen[key] = line
 
 
 def _values(row: OrganizationRow, community_id: int, base: tuple[float, float] | None) -> dict:
