@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dispatch.api.presenters import place_name
 from dispatch.models import Assignment, Event, Incident, Need
 from dispatch.schemas.common import PointOut, Ref
 from dispatch.schemas.dispatching import AssignmentOut, CandidateOut, EventOut, IncidentOut, NeedOut
@@ -12,7 +11,7 @@ def incident_out(incident: Incident, language: str) -> IncidentOut:
     sub = incident.subdistrict
     return IncidentOut(
         id=incident.id, title=incident.title, category=incident.category, level=incident.level,
-        subdistrict=Ref(id=sub.id, code=sub.code, name=place_name(sub, language)), status=incident.status,
+        subdistrict=Ref(id=sub.id, code=sub.code, name=sub.label(language)), status=incident.status,
         drill=incident.drill, escalated=incident.escalated, affected_cells=[Ref(id=c.id, code=c.code, name=c.name) for c in incident.cells],
         needs=[need.id for need in incident.needs], created_at=incident.created_at, closed_at=incident.closed_at,
     )  # fmt: skip

@@ -6,7 +6,6 @@ from flask import Blueprint
 from pydantic import BaseModel, Field
 from spectree import Response
 
-from dispatch.api.presenters import place_name
 from dispatch.api.spec import spec
 from dispatch.auth import current_actor
 from dispatch.i18n import language
@@ -51,10 +50,8 @@ def located_out(located: Located) -> LocatedOut:
     return LocatedOut(
         point=PointOut(lon=located.lon, lat=located.lat),
         cell=Ref(id=cell.id, code=cell.code, name=cell.name) if cell else None,
-        community=Ref(id=community.id, code=community.code, name=place_name(community, lang)) if community else None,
-        subdistrict=Ref(
-            id=community.subdistrict.id, code=community.subdistrict.code, name=place_name(community.subdistrict, lang)
-        )
+        community=Ref(id=community.id, code=community.code, name=community.label(lang)) if community else None,
+        subdistrict=Ref(id=community.subdistrict.id, code=community.subdistrict.code, name=community.subdistrict.label(lang))
         if community
         else None,
         nearest=[NearCell(cell=Ref(id=c.id, code=c.code, name=c.name), metres=round(m, 1)) for c, m in located.nearest],

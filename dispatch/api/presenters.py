@@ -13,10 +13,6 @@ from dispatch.schemas.places import CellOut, CommunityOut, SubdistrictOut
 from dispatch.services.cells import geometry_of
 
 
-def place_name(place, language: str) -> str:
-    return (place.name_en or place.name_zh) if language == "en" else place.name_zh
-
-
 def organization_out(org: Organization, actor: Actor, language: str, member_count: int) -> OrganizationOut:
     community, subdistrict = org.community, org.community.subdistrict
     phone = org.leader_phone if sees_phone_numbers(actor, org.id) else mask(org.leader_phone)
@@ -26,8 +22,8 @@ def organization_out(org: Organization, actor: Actor, language: str, member_coun
         status=org.status,
         managing_body=org.managing_body,
         credit_code=org.credit_code,
-        community=Ref(id=community.id, code=community.code, name=place_name(community, language)),
-        subdistrict=Ref(id=subdistrict.id, code=subdistrict.code, name=place_name(subdistrict, language)),
+        community=Ref(id=community.id, code=community.code, name=community.label(language)),
+        subdistrict=Ref(id=subdistrict.id, code=subdistrict.code, name=subdistrict.label(language)),
         cells=[Ref(id=c.id, code=c.code, name=c.name) for c in org.cells],
         base=PointOut(lon=org.base_lon, lat=org.base_lat) if org.base_lon is not None else None,
         skills=[SkillCapacityOut(code=s.skill.code, label=s.skill.label(language), capacity=s.capacity) for s in org.skills],
@@ -67,7 +63,7 @@ def cell_out(cell: GridCell, actor: Actor, language: str, repairs: list[str] | N
         id=cell.id,
         code=cell.code,
         name=cell.name,
-        community=Ref(id=cell.community.id, code=cell.community.code, name=place_name(cell.community, language)),
+        community=Ref(id=cell.community.id, code=cell.community.code, name=cell.community.label(language)),
         geometry=geometry_of(cell),
         worker_name=cell.worker_name,
         worker_phone=cell.worker_phone if sees_worker_phone(actor, cell.id) else mask(cell.worker_phone) or None,
@@ -76,11 +72,11 @@ def cell_out(cell: GridCell, actor: Actor, language: str, repairs: list[str] | N
 
 
 def subdistrict_out(sub: Subdistrict, language: str) -> SubdistrictOut:
-    county = Ref(id=sub.county.id, code=sub.county.code, name=place_name(sub.county, language))
+    county = Ref(id=sub.county.id, code=sub.county.code, name=sub.county.label(language))
     return SubdistrictOut(
         id=sub.id,
         code=sub.code,
-        name=place_name(sub, language),
+        name=sub.label(language),
         name_zh=sub.name_zh,
         name_en=sub.name_en,
         kind=sub.kind,
@@ -93,6 +89,6 @@ def community_out(community: Community, language: str) -> CommunityOut:
     return CommunityOut(
         id=community.id,
         code=community.code,
-        name=place_name(community, language),
-        subdistrict=Ref(id=sub.id, code=sub.code, name=place_name(sub, language)),
+        name=community.label(language),
+        subdistrict=Ref(id=sub.id, code=sub.code, name=sub.label(language)),
     )

@@ -18,7 +18,17 @@ def enum_column(enum: type) -> SqlEnum:
     return SqlEnum(enum, values_callable=lambda e: [m.value for m in e], native_enum=False, length=32)
 
 
-class County(db.Model):
+class Named:
+    """Places read in the user's language: the English name when asked for and known, else the Chinese.
+
+    For models with ``name_zh`` and ``name_en`` columns (declared on each model, not here).
+    """
+
+    def label(self, language: str) -> str:
+        return (self.name_en or self.name_zh) if language == "en" else self.name_zh
+
+
+class County(Named, db.Model):
     __tablename__ = "counties"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,7 +39,7 @@ class County(db.Model):
     subdistricts: Mapped[list[Subdistrict]] = relationship(back_populates="county")
 
 
-class Subdistrict(db.Model):
+class Subdistrict(Named, db.Model):
     __tablename__ = "subdistricts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,7 +53,7 @@ class Subdistrict(db.Model):
     communities: Mapped[list[Community]] = relationship(back_populates="subdistrict")
 
 
-class Community(db.Model):
+class Community(Named, db.Model):
     __tablename__ = "communities"
 
     id: Mapped[int] = mapped_column(primary_key=True)

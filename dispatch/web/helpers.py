@@ -21,12 +21,6 @@ BODY_LABELS = {
 }
 
 
-def place_label(place) -> str:
-    if language() == "en":
-        return getattr(place, "name_en", "") or place.name_zh
-    return place.name_zh
-
-
 def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def helpers() -> dict:
@@ -35,5 +29,5 @@ def register_template_helpers(app: Flask) -> None:
             "role_label": lambda role: str(ROLE_LABELS.get(role, role)),
             "status_label": lambda status: str(STATUS_LABELS.get(status, status)),
             "body_label": lambda body: str(BODY_LABELS.get(body, body)),
-            "place": place_label,
+            "place": lambda place: place.label(language()),
         }
