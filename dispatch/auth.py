@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import current_app, g, session
+from flask import current_app, g, request, session
 
 from dispatch.domain.scope import Actor
 from dispatch.extensions import db
@@ -44,6 +44,8 @@ def log_out() -> None:
 def load_user() -> None:
     """Run before each request: set ``g.user`` and ``g.actor`` from a still-valid session."""
     g.user, g.actor, g.session_expired = None, None, False
+    if request.endpoint == "static":  # stylesheets and icons need no user, so no query
+        return
     user_id = session.get("user_id")
     if user_id is None:
         return

@@ -9,7 +9,7 @@ from flask import g
 from flask_socketio import ConnectionRefusedError, join_room
 
 from dispatch.auth import load_user
-from dispatch.domain.scope import Actor
+from dispatch.domain.scope import Actor, Role
 from dispatch.extensions import socketio
 
 
@@ -18,9 +18,9 @@ def rooms_for(actor: Actor) -> list[str]:
     rooms = [f"user:{actor.user_id}"]
     if actor.organization_id is not None:
         rooms.append(f"organization:{actor.organization_id}")
-    if actor.role.value == "duty_officer" and actor.subdistrict_id is not None:
+    if actor.role is Role.DUTY_OFFICER and actor.subdistrict_id is not None:
         rooms.append(f"subdistrict:{actor.subdistrict_id}")
-    if actor.role.value == "admin" and actor.county_id is not None:
+    if actor.role is Role.ADMIN and actor.county_id is not None:
         rooms.append(f"county:{actor.county_id}")
     rooms.extend(f"cell:{cell_id}" for cell_id in sorted(actor.cell_ids))
     return rooms

@@ -201,9 +201,9 @@ def withdraw_open_offers(need: Need, actor_id: int | None) -> None:
         return
     statement = update(Assignment).where(Assignment.id.in_(open_ids), Assignment.state == AssignmentState.OFFERED)
     db.session.execute(statement.values(state=AssignmentState.WITHDRAWN).execution_options(synchronize_session=False))
-    for assignment in need.assignments:
-        db.session.refresh(assignment)
-        if assignment.id in open_ids and assignment.state is AssignmentState.WITHDRAWN:
+    for assignment in (a for a in need.assignments if a.id in open_ids):
+        db.session.refresh(assignment)  # the UPDATE went round the ORM; an accept may have won the race
+        if assignment.state is AssignmentState.WITHDRAWN:
             events.record("offer.withdrawn", assignment=assignment, actor_id=actor_id)
 
 
