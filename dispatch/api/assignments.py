@@ -56,19 +56,36 @@ def decline(assignment_id: int, json: ReasonIn):
     return _out(answers.decline(current_actor(), assignment_id, json.reason))
 
 
-def _progress(action: AssignmentAction):
-    def view(assignment_id: int, json: ProgressIn):
-        return _out(answers.progress(current_actor(), assignment_id, action, json.note, json.people))
-
-    view.__name__ = action.value
-    view.__doc__ = f"Report: {action.value}."
-    return view
+def _report(assignment_id: int, action: AssignmentAction, json: ProgressIn) -> AssignmentOut:
+    return _out(answers.progress(current_actor(), assignment_id, action, json.note, json.people))
 
 
-for _action in (AssignmentAction.DEPART, AssignmentAction.ARRIVE, AssignmentAction.COMPLETE, AssignmentAction.ABORT):
-    bp.post(f"/<int:assignment_id>/{_action.value}")(
-        spec.validate(json=ProgressIn, resp=Response(HTTP_200=AssignmentOut, **ERRORS), tags=TAGS)(_progress(_action))
-    )
+@bp.post("/<int:assignment_id>/depart")
+@spec.validate(json=ProgressIn, resp=Response(HTTP_200=AssignmentOut, **ERRORS), tags=TAGS)
+def depart(assignment_id: int, json: ProgressIn):
+    """出发: the people are on their way."""
+    return _report(assignment_id, AssignmentAction.DEPART, json)
+
+
+@bp.post("/<int:assignment_id>/arrive")
+@spec.validate(json=ProgressIn, resp=Response(HTTP_200=AssignmentOut, **ERRORS), tags=TAGS)
+def arrive(assignment_id: int, json: ProgressIn):
+    """到达: on site."""
+    return _report(assignment_id, AssignmentAction.ARRIVE, json)
+
+
+@bp.post("/<int:assignment_id>/complete")
+@spec.validate(json=ProgressIn, resp=Response(HTTP_200=AssignmentOut, **ERRORS), tags=TAGS)
+def complete(assignment_id: int, json: ProgressIn):
+    """完成: done, with how many people came and a note."""
+    return _report(assignment_id, AssignmentAction.COMPLETE, json)
+
+
+@bp.post("/<int:assignment_id>/abort")
+@spec.validate(json=ProgressIn, resp=Response(HTTP_200=AssignmentOut, **ERRORS), tags=TAGS)
+def abort(assignment_id: int, json: ProgressIn):
+    """The leader gives the accepted work up; the need is offered again."""
+    return _report(assignment_id, AssignmentAction.ABORT, json)
 
 
 @bp.post("/<int:assignment_id>/cancel")
