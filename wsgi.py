@@ -1,15 +1,32 @@
-"""The WSGI entry point: ``app = create_app()``; ``python wsgi.py`` serves it with websockets."""
+"""The WSGI entry point: ``app = create_app()``; ``python wsgi.py`` serves it with websockets.
+
+Production (``DATABASE_URL`` or ``REDIS_URL`` set) serves with gevent's WSGI server and simple-websocket: the
+standard library is monkey-patched before anything else is imported, so a request waiting on PostgreSQL or Redis
+lets the others run, and thousands of leaders' sockets cost a greenlet each, not a thread. The embedded default
+serves with Werkzeug's threaded server. ``SOCKETIO_ASYNC_MODE=gevent`` or ``threading`` chooses either way.
+"""
 
 from __future__ import annotations
 
-from dispatch import create_app
-from dispatch.extensions import socketio
+import os
+
+
+def serves_with_gevent() -> bool:
+    production = os.environ.get("DATABASE_URL") or os.environ.get("REDIS_URL")
+    return os.environ.get("SOCKETIO_ASYNC_MODE", "gevent" if production else "threading") == "gevent"
+
+
+if __name__ == "__main__" and serves_with_gevent():
+    from gevent import monkey
+
+    monkey.patch_all()
+
+from dispatch import create_app  # noqa: E402  (after the patching above)
+from dispatch.extensions import socketio  # noqa: E402
 
 app = create_app()
 
 if __name__ == "__main__":
-    import os
-
     from dispatch.jobs.sweeper import SweeperThread
 
     if not app.config["REDIS_URL"]:  # production sweeps on the RQ scheduler (`flask --app wsgi worker`)

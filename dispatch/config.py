@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -52,6 +53,12 @@ def secret_key() -> str:
     return path.read_text().strip()
 
 
+def gevent_patched() -> bool:
+    """True in a process that ``python wsgi.py`` monkey-patched for gevent (a web process in production)."""
+    monkey = sys.modules.get("gevent.monkey")
+    return monkey is not None and monkey.is_module_patched("socket")
+
+
 def env_flag(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
@@ -66,7 +73,7 @@ class Config:
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         self.RQ_QUEUE = os.environ.get("RQ_QUEUE", "dispatch")
         self.SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "dispatch-socketio")
-        self.SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
+        self.SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE") or ("gevent" if gevent_patched() else "threading")
         local = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
         self.PUBLIC_URL = os.environ.get("PUBLIC_URL", local)
         # Secure cookies in production (behind TLS); the embedded default serves plain http on 127.0.0.1.
