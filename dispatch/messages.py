@@ -124,7 +124,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "offer.not_open": ("该派单已不能接受或拒绝(当前:{state})", "this offer can no longer be answered (it is {state})"),
     "need.not_open": ("该需求已不再派单(当前:{status})", "this need takes no more offers (it is {status})"),
-    "offer.already_made": ("已向该组织派过此单", "this need was already offered to that organization"),
+    "offer.already_made": ("该组织手上已有此单", "that organization already holds an open offer or job for this need"),
+    "head_count.over_capacity": (
+        "接受 {asked} 人超过了本组织现有空余的 {free} 人",
+        "{asked} people is more than the {free} your organization has free",
+    ),
+    "radius.not_wider": (
+        "新的范围须大于当前的 {current} 公里",
+        "the new radius must be wider than the current {current} km",
+    ),
     "organization.not_candidate": (
         "该组织不符合条件(不在辖区、已暂停、缺少技能或无空余人手)",
         "that organization is not a candidate (outside the area, suspended, lacking the skill or with no one free)",

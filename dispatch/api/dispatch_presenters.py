@@ -37,6 +37,7 @@ def need_out(need: Need, language: str) -> NeedOut:
         cell=Ref(id=cell.id, code=cell.code, name=cell.name) if cell else None, window_start=need.window_start,
         window_end=need.window_end, description=need.description, policy=need.policy, broadcast_k=need.broadcast_k,
         offer_timeout_s=need.offer_timeout_s, status=need.status,
+        radius_km=None if need.radius_m is None else need.radius_m / 1000,
         assignments=[assignment_out(a, language) for a in need.assignments], created_at=need.created_at,
     )  # fmt: skip
 

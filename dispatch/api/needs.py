@@ -15,7 +15,7 @@ from dispatch.extensions import db
 from dispatch.i18n import language
 from dispatch.models import Organization
 from dispatch.schemas.common import ErrorOut
-from dispatch.schemas.dispatching import AssignmentOut, CandidateOut, NeedOut, OfferIn
+from dispatch.schemas.dispatching import AssignmentOut, CandidateOut, NeedOut, OfferIn, WidenIn
 from dispatch.services import needs, offers
 
 bp = Blueprint("api_needs", __name__, url_prefix="/api/needs")
@@ -70,3 +70,10 @@ def cancel(need_id: int):
 def close(need_id: int):
     """No more offers; accepted work carries on."""
     return need_out(needs.close_need(current_actor(), need_id), language())
+
+
+@bp.post("/<int:need_id>/widen")
+@spec.validate(json=WidenIn, resp=Response(HTTP_200=NeedOut, **ERRORS), tags=TAGS)
+def widen(need_id: int, json: WidenIn):
+    """Ask organizations farther away (a larger radius, or null for the whole jurisdiction) and offer on at once."""
+    return need_out(needs.widen(current_actor(), need_id, json.radius_km), language())

@@ -77,6 +77,7 @@ TRANSITIONS: dict[AssignmentState, dict[AssignmentAction, AssignmentState]] = {
 OPEN_STATES = frozenset({_S.OFFERED})
 # People in these states are committed to the need: they count toward its head count.
 ACTIVE_STATES = frozenset({_S.ACCEPTED, _S.EN_ROUTE, _S.ON_SITE})
+LIVE_STATES = frozenset({_S.OFFERED, *ACTIVE_STATES})  # an open offer or work under way: one per organization and need
 TERMINAL_STATES = frozenset(state for state, moves in TRANSITIONS.items() if not moves)
 
 

@@ -4,17 +4,32 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy import Float as SqlFloat
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dispatch.domain.assignments import AssignmentState
+from dispatch.domain.assignments import LIVE_STATES, AssignmentState
 from dispatch.domain.incidents import DispatchPolicy, IncidentCategory, IncidentLevel, IncidentStatus, NeedStatus, Priority
 from dispatch.extensions import db
 from dispatch.models.organizations import Organization
 from dispatch.models.places import GridCell, Subdistrict, enum_column
 from dispatch.models.skills import Skill
 from dispatch.models.types import UtcDateTime, utcnow
+
+LIVE_STATES_SQL = text("state IN (" + ", ".join(sorted(f"'{state.value}'" for state in LIVE_STATES)) + ")")
 
 incident_cells = Table(
     "incident_cells",
@@ -81,6 +96,8 @@ class Need(db.Model):
     policy: Mapped[DispatchPolicy] = mapped_column(enum_column(DispatchPolicy), default=DispatchPolicy.BROADCAST)
     broadcast_k: Mapped[int] = mapped_column(Integer, default=3)
     offer_timeout_s: Mapped[int] = mapped_column(Integer, default=600)
+    # How far from the need organizations are asked, in metres; None asks the whole jurisdiction.
+    radius_m: Mapped[float | None] = mapped_column(SqlFloat)
     status: Mapped[NeedStatus] = mapped_column(enum_column(NeedStatus), default=NeedStatus.OPEN)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
@@ -100,7 +117,16 @@ class Assignment(db.Model):
 
     __tablename__ = "assignments"
     __table_args__ = (
-        UniqueConstraint("need_id", "organization_id", name="uq_assignments_need_organization"),
+        # One live offer or job per organization and need; after it ends (declined, expired, withdrawn...) the
+        # officer may offer the need to the same organization again.
+        Index(
+            "uq_assignments_live_need_organization",
+            "need_id",
+            "organization_id",
+            unique=True,
+            sqlite_where=LIVE_STATES_SQL,
+            postgresql_where=LIVE_STATES_SQL,
+        ),
         Index("ix_assignments_open_deadline", "state", "deadline"),
     )
 

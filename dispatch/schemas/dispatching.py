@@ -59,6 +59,7 @@ class NeedIn(Strict):
     policy: DispatchPolicy = DispatchPolicy.BROADCAST
     broadcast_k: int = Field(3, ge=1, le=20, description="offers out at once under the broadcast policy")
     offer_timeout_s: int = Field(600, ge=30, le=86_400, description="seconds a leader has to answer")
+    radius_km: float | None = Field(None, gt=0, le=200, description="ask organizations within this distance; none: all")
 
 
 class CandidateOut(BaseModel):
@@ -105,9 +106,14 @@ class NeedOut(BaseModel):
     policy: DispatchPolicy
     broadcast_k: int
     offer_timeout_s: int
+    radius_km: float | None
     status: NeedStatus
     assignments: list[AssignmentOut]
     created_at: datetime
+
+
+class WidenIn(Strict):
+    radius_km: float | None = Field(gt=0, le=200, description="the new, larger radius; null asks the whole jurisdiction")
 
 
 class AcceptIn(Strict):

@@ -21,6 +21,7 @@ from dispatch.extensions import db
 from dispatch.models import Assignment, Need
 from dispatch.schemas.dispatching import AssignmentQuery
 from dispatch.services import events, offers
+from dispatch.services.candidates import free_people
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
 from dispatch.services.needs import claim_need, withdraw_open_offers
 from dispatch.services.paging import page_of
@@ -47,14 +48,18 @@ def list_assignments(actor: Actor, query: AssignmentQuery) -> tuple[list[Assignm
 
 
 def accept(actor: Actor, assignment_id: int, head_count: int) -> Assignment:
-    """Accept an offer for ``head_count`` people, never more than the need still lacks."""
+    """Accept an offer for ``head_count`` people, never more than the need still lacks nor the organization has free."""
     require(actor, Action.ANSWER, Resource.ASSIGNMENT)
     assignment = get_assignment(actor, assignment_id)
-    need_id, now = assignment.need_id, datetime.now(UTC)
+    need_id, organization_id, now = assignment.need_id, assignment.organization_id, datetime.now(UTC)
     db.session.commit()  # end the read; the guarded writes below start the transaction that decides
     if not _add_to_need(need_id, head_count):
         events.rollback()
         raise _not_open_offer(assignment_id) or _too_many(need_id, head_count)
+    if head_count > (free := free_people(db.session.get(Need, need_id), organization_id, now.date())):
+        events.rollback()
+        over = InvalidInput([FieldError("head_count", "head_count.over_capacity", {"asked": head_count, "free": free})])
+        raise _not_open_offer(assignment_id) or over
     if not _guarded(
         assignment_id,
         AssignmentState.OFFERED,

@@ -34,7 +34,7 @@ def need_spec(need: Need) -> NeedSpec:
     serving = db.session.scalars(select(organization_cells.c.organization_id).where(organization_cells.c.cell_id == need.cell_id))
     community_id = need.cell.community_id if need.cell else None
     skills = tuple(skill.code for skill in need.skills)
-    return NeedSpec(skills, need.still_needed, need.lon, need.lat, need.cell_id, community_id, serving_org_ids=frozenset(serving))
+    return NeedSpec(skills, need.still_needed, need.lon, need.lat, need.cell_id, community_id, need.radius_m, frozenset(serving))
 
 
 def candidate_table(need: Need, today: date) -> CandidateTable:
@@ -61,6 +61,12 @@ def candidate_table(need: Need, today: date) -> CandidateTable:
         accepted=np.array([stats[i][2] for i in ids], dtype=np.int64),
         completed=np.array([stats[i][3] for i in ids], dtype=np.int64),
     )
+
+
+def free_people(need: Need, organization_id: int, today: date) -> int:
+    """People the organization could send now for the need's skills: the same count the ranking used."""
+    load = {organization_id: _history([organization_id])[organization_id][0]}
+    return _free([organization_id], need, today, load)[organization_id]
 
 
 def _free(ids: list[int], need: Need, today: date, load: dict[int, int]) -> dict[int, int]:

@@ -81,6 +81,26 @@ def _affected_cells(geometry, county_id: int) -> list[GridCell]:
     return list(db.session.scalars(select(GridCell).where(GridCell.id.in_(touched)).order_by(GridCell.id))) if touched else []
 
 
+def hold_incident(incident_id: int) -> None:
+    """Begin a transaction that adds to the incident (posts a need): the incident cannot close or escalate under it.
+
+    PostgreSQL: a share lock, so posts to one incident run side by side and only closing or escalating (which
+    claim the row, below) waits for them. SQLite: a write, which takes the one database write lock at once.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            update(Incident).where(Incident.id == incident_id).values(id=Incident.id).execution_options(synchronize_session=False)
+        )
+    else:
+        db.session.execute(select(Incident.id).where(Incident.id == incident_id).with_for_update(read=True))
+
+
+def _claim_incident(incident_id: int) -> None:
+    """Claim the incident's row for a change to it: posts to it wait, and this waits for posts in progress."""
+    claim = update(Incident).where(Incident.id == incident_id).values(id=Incident.id)
+    db.session.execute(claim.execution_options(synchronize_session=False))
+
+
 def escalate(actor: Actor, incident_id: int) -> Incident:
     """Escalate to the county: organizations and duty officers of the whole county may now take part.
 
@@ -88,7 +108,8 @@ def escalate(actor: Actor, incident_id: int) -> Incident:
     escalation is what their alert proposed). Escalating twice, even at once, escalates once."""
     require(actor, Action.EDIT, Resource.INCIDENT)
     incident = get_incident(actor, incident_id)
-    db.session.commit()  # end the read; claiming the needs starts the transaction that decides
+    db.session.commit()  # end the read; claiming the incident starts the transaction that decides
+    _claim_incident(incident_id)
     claimed = _claim_needs(incident_id, (NeedStatus.OPEN, NeedStatus.UNFILLED))
     won = db.session.execute(
         update(Incident)
@@ -127,7 +148,8 @@ def set_status(actor: Actor, incident_id: int, wanted: IncidentStatus) -> Incide
     """Move an incident to recovery, then close it; closing withdraws the offers still open."""
     require(actor, Action.EDIT, Resource.INCIDENT)
     get_incident(actor, incident_id)
-    db.session.commit()  # end the read; claiming the needs starts the transaction that decides
+    db.session.commit()  # end the read; claiming the incident starts the transaction that decides
+    _claim_incident(incident_id)
     if wanted is IncidentStatus.CLOSED:
         _claim_needs(incident_id, (NeedStatus.OPEN, NeedStatus.UNFILLED, NeedStatus.FILLED))
     incident = db.session.get(Incident, incident_id, populate_existing=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from dispatch.domain.assignments import AssignmentState
+from dispatch.domain.assignments import LIVE_STATES, AssignmentState
 from dispatch.domain.incidents import IncidentStatus, NeedStatus, window_is_valid
 from dispatch.domain.scope import Action, Actor, Resource, require
 from dispatch.extensions import db
@@ -15,7 +15,7 @@ from dispatch.schemas.dispatching import NeedIn
 from dispatch.services import events, offers
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
 from dispatch.services.geography import places
-from dispatch.services.incidents import get_incident
+from dispatch.services.incidents import get_incident, hold_incident
 from dispatch.services.locate import geocode
 from dispatch.services.scoping import need_clause
 from geo.coords import to_wgs84
@@ -34,6 +34,7 @@ def post_need(actor: Actor, incident_id: int, data: NeedIn, idempotency_key: str
     """Post a need and make its first offers in one transaction. Returns (need, created): a repeated
     ``Idempotency-Key`` from the same user returns the need it first made, and makes nothing."""
     require(actor, Action.CREATE, Resource.NEED)
+    hold_incident(incident_id)  # first, so the status read next stays true until this commits
     incident = get_incident(actor, incident_id)
     if (earlier := _earlier(actor, idempotency_key)) is not None:
         return earlier, False
@@ -82,7 +83,8 @@ def _new_need(actor: Actor, incident: Incident, data: NeedIn) -> Need:
         incident=incident, description=data.description, head_count=data.head_count, priority=data.priority,
         lon=point[0], lat=point[1], address=data.address or "", cell=cell, window_start=data.window_start,
         window_end=data.window_end, policy=data.policy, broadcast_k=data.broadcast_k,
-        offer_timeout_s=data.offer_timeout_s, created_by=actor.user_id, skills=skills, assignments=[],  # new: none to load
+        offer_timeout_s=data.offer_timeout_s, radius_m=None if data.radius_km is None else data.radius_km * 1000,
+        created_by=actor.user_id, skills=skills, assignments=[],  # new: none to load
     )  # fmt: skip
     db.session.add(need)
     db.session.flush()
@@ -210,7 +212,7 @@ def withdraw_open_offers(need: Need, actor_id: int | None) -> None:
 def offer_to(actor: Actor, need_id: int, organization_id: int) -> Assignment:
     """Offer the need to an organization the officer chose from the candidates."""
     need = _claimed(actor, need_id, (NeedStatus.OPEN, NeedStatus.UNFILLED))
-    if any(a.organization_id == organization_id for a in need.assignments):
+    if any(a.organization_id == organization_id and a.state in LIVE_STATES for a in need.assignments):
         events.rollback()
         raise Conflict([FieldError("organization_id", "offer.already_made", {"value": organization_id})])
     chosen = next((c for c in offers.ranked(need, k=10_000) if c.org_id == organization_id), None)
@@ -221,6 +223,21 @@ def offer_to(actor: Actor, need_id: int, organization_id: int) -> Assignment:
     assignment = offers.make_offer(need, chosen, rank=len(need.assignments) + 1, actor_id=actor.user_id)
     events.commit()
     return assignment
+
+
+def widen(actor: Actor, need_id: int, radius_km: float | None) -> Need:
+    """Ask organizations farther away (or, with no radius, the whole jurisdiction), and offer on at once."""
+    need = _claimed(actor, need_id, (NeedStatus.OPEN, NeedStatus.UNFILLED))
+    radius_m = None if radius_km is None else radius_km * 1000
+    if need.radius_m is None or (radius_m is not None and radius_m <= need.radius_m):
+        events.rollback()
+        current = None if need.radius_m is None else need.radius_m / 1000
+        raise InvalidInput([FieldError("radius_km", "radius.not_wider", {"current": current if current is not None else "∞"})])
+    need.radius_m, need.status = radius_m, NeedStatus.OPEN
+    events.record("need.widened", need=need, actor_id=actor.user_id, radius_km=radius_km)
+    offers.offer_more(need, actor.user_id)
+    events.commit()
+    return need
 
 
 def _require_status(need: Need, allowed: tuple[NeedStatus, ...]) -> None:

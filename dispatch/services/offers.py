@@ -108,7 +108,9 @@ def _open_offers(need: Need) -> int:
 def _unfilled(need: Need, actor_id: int | None) -> None:
     """No one left to ask: tell the duty officer, with what they can do next."""
     need.status = NeedStatus.UNFILLED
-    options = ["widen_radius", "escalate_to_county"] if need.incident.escalated_at is None else ["widen_radius"]
+    options = (["widen_radius"] if need.radius_m is not None else []) + (
+        ["escalate_to_county"] if not need.incident.escalated else []
+    )
     events.record("need.unfilled", need=need, actor_id=actor_id, still_needed=need.still_needed, options=options)
 
 

@@ -89,6 +89,28 @@ def test_accepting_more_people_than_the_need_lacks_is_refused(world, browser, la
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
+def test_accepting_more_people_than_the_organization_has_free_is_refused(world, browser, language):
+    need = posted_need(browser(world.duty), world.cell_a1, head_count=8)  # world.org_a1 has 5 for logistics
+    before = snapshot()
+    leader = browser(world.leader, language)
+    offer = next(a for a in need["assignments"] if a["organization"]["id"] == world.org_a1.id)
+    error = _refused(leader.post(f"/api/assignments/{offer['id']}/accept", {"head_count": 6}), 422, "head_count.over_capacity", language)  # fmt: skip
+    assert "6" in error["errors"][0]["message"] and "5" in error["errors"][0]["message"]
+    assert snapshot() == before
+    assert leader.post(f"/api/assignments/{offer['id']}/accept", {"head_count": 5}).status_code == 200
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_need_cannot_be_widened_to_a_smaller_radius(world, browser, language):
+    duty = browser(world.duty, language)
+    need = posted_need(duty, world.cell_a1, radius_km=10)
+    before = snapshot()
+    _refused(duty.post(f"/api/needs/{need['id']}/widen", {"radius_km": 10}), 422, "radius.not_wider", language)
+    _refused(duty.post(f"/api/needs/{need['id']}/widen", {"radius_km": 0}), 422, "greater_than", language)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
 def test_an_expired_or_withdrawn_offer_cannot_be_accepted(world, browser, language):
     extra = add_organizations(world.community_a1, 1)[0]
     need = posted_need(browser(world.duty), world.cell_a1, head_count=2)

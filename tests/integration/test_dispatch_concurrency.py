@@ -153,6 +153,8 @@ def test_the_same_offer_accepted_twice_at_once_is_accepted_once(app, world, brow
 
 def test_a_fill_racing_the_sweeper_on_the_needs_other_offers_leaves_one_outcome_per_offer(app, world, browser):
     add_organizations(world.community_a1, 3)
+    next(s for s in world.org_a1.skills if s.skill.code == "logistics").capacity = 6  # room for a fill every round
+    db.session.commit()
     duty = browser(world.duty)
     incident = open_incident(duty)
     actor = world.leader.actor()
@@ -168,3 +170,20 @@ def test_a_fill_racing_the_sweeper_on_the_needs_other_offers_leaves_one_outcome_
         for other in others:
             closing = [e.kind for e in event_kinds(need["id"]) if e.assignment_id == other and e.kind != "offer.made"]
             assert closing in (["offer.expired"], ["offer.withdrawn"]), closing
+
+
+def test_needs_posted_while_the_incident_moves_to_recovery_are_either_posted_before_it_or_refused(app, world, browser):
+    duty = browser(world.duty)
+    for _ in range(3):
+        incident = open_incident(duty)
+        url = f"/api/incidents/{incident['id']}"
+        posts = [lambda url=url: duty.post(f"{url}/needs", need_body(world.cell_a1, head_count=1)) for _ in range(4)]
+        recovery = [lambda url=url: duty.post(f"{url}/status", {"status": "recovery"})]
+        *posted, moved = all_at_once(app, posts + recovery)
+        assert moved.status_code == 200, moved.get_json()
+        for response in posted:
+            assert response.status_code == 201 or error_code(response) == "incident.not_active", response.get_json()
+        moved_at = next(e.id for e in event_kinds(kind="incident.recovery") if e.incident_id == incident["id"])
+        posted_at = [e.id for e in event_kinds(kind="need.posted") if e.incident_id == incident["id"]]
+        assert len(posted_at) == sum(r.status_code == 201 for r in posted)
+        assert all(event_id < moved_at for event_id in posted_at)  # no need slipped in after the incident moved on

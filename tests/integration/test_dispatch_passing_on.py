@@ -72,7 +72,27 @@ def test_with_no_candidate_left_the_need_is_unfilled_and_the_officer_is_told_wha
     assert after["status"] == "unfilled" and after["still_needed"] == 5
     timeline = duty.get(f"/api/incidents/{need['incident_id']}/timeline").get_json()["items"]
     alert = [e for e in timeline if e["kind"] == "need.unfilled"]
-    assert len(alert) == 1 and alert[0]["data"] == {"still_needed": 5, "options": ["widen_radius", "escalate_to_county"]}
+    assert len(alert) == 1 and alert[0]["data"] == {"still_needed": 5, "options": ["escalate_to_county"]}
+
+
+def test_a_need_with_a_radius_asks_only_nearby_organizations_until_the_officer_widens_it(world, browser):
+    far = add_organizations(world.community_a1, 1, base_lon=120.30)[0]  # about 19 km east of the need
+    duty = browser(world.duty)
+    need = posted_need(duty, world.cell_a1, policy="sequential", radius_km=3)
+    assert need["radius_km"] == 3
+    for leader in (world.leader, leader_of(world.org_a1b)):
+        browser(leader).post(f"/api/assignments/{open_offers(need['id'])[0].id}/decline", {"reason": ""})
+    assert far.id not in states(need["id"]) and need_row(need["id"]).status.value == "unfilled"
+    alert = event_kinds(need["id"], "need.unfilled")[-1]
+    assert alert.data["options"] == ["widen_radius", "escalate_to_county"]
+
+    narrower = duty.post(f"/api/needs/{need['id']}/widen", {"radius_km": 2})
+    assert narrower.status_code == 422 and error_code(narrower) == "radius.not_wider"
+    widened = duty.post(f"/api/needs/{need['id']}/widen", {"radius_km": 25})
+    assert widened.status_code == 200, widened.get_json()
+    assert (widened.get_json()["status"], widened.get_json()["radius_km"]) == ("open", 25)
+    assert states(need["id"])[far.id] == "offered"
+    assert [e.data["radius_km"] for e in event_kinds(need["id"], "need.widened")] == [25]
 
 
 def test_escalating_to_the_county_brings_in_another_subdistricts_organizations_and_officers(world, browser):
@@ -153,3 +173,17 @@ def test_the_officer_can_offer_to_an_organization_of_their_choice_but_not_twice_
         refused = duty.post(url, {"organization_id": outsider.id})
         assert refused.status_code == 422 and error_code(refused) == "organization.not_candidate"
     assert sorted(states(need["id"])) == sorted([world.org_a1.id, world.org_a1b.id])
+
+
+def test_an_organization_that_declined_can_be_offered_the_need_again_by_the_officer(world, browser):
+    duty = browser(world.duty)
+    need = posted_need(duty, world.cell_a1, broadcast_k=1)
+    first = need["assignments"][0]
+    browser(world.leader).post(f"/api/assignments/{first['id']}/decline", {"reason": "晚点可以"})
+    again = duty.post(f"/api/needs/{need['id']}/offers", {"organization_id": world.org_a1.id})
+    assert again.status_code == 201, again.get_json()
+    assert again.get_json()["id"] != first["id"] and again.get_json()["state"] == "offered"
+    ours = [a for a in need_row(need["id"]).assignments if a.organization_id == world.org_a1.id]
+    assert [a.state.value for a in ours] == ["declined", "offered"]
+    twice = duty.post(f"/api/needs/{need['id']}/offers", {"organization_id": world.org_a1.id})
+    assert twice.status_code == 409 and error_code(twice) == "offer.already_made"

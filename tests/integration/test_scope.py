@@ -145,6 +145,8 @@ CASES = [
     Case("POST", "/api/needs/<int:need_id>/offers", "need", ADMINISTRATORS, 422, 404, lambda n: f"/api/needs/{n.id}/offers", lambda n: {"organization_id": 999_999}),
     Case("POST", "/api/needs/<int:need_id>/cancel", "need", ADMINISTRATORS, 200, 404, lambda n: f"/api/needs/{n.id}/cancel"),
     Case("POST", "/api/needs/<int:need_id>/close", "need", ADMINISTRATORS, 200, 404, lambda n: f"/api/needs/{n.id}/close"),
+    # The need asks the whole jurisdiction already: reached but refused (422) in scope.
+    Case("POST", "/api/needs/<int:need_id>/widen", "need", ADMINISTRATORS, 422, 404, lambda n: f"/api/needs/{n.id}/widen", lambda n: {"radius_km": 5}),
     Case("GET", "/api/assignments/<int:assignment_id>", "assignment", EVERYONE, 200, 404, lambda a: f"/api/assignments/{a.id}"),
     Case("POST", "/api/assignments/<int:assignment_id>/accept", "assignment", ANSWERERS, 200, 404, lambda a: f"/api/assignments/{a.id}/accept", lambda a: {"head_count": 1}),
     Case("POST", "/api/assignments/<int:assignment_id>/decline", "assignment", ANSWERERS, 200, 404, lambda a: f"/api/assignments/{a.id}/decline", lambda a: {"reason": "人手不足"}),
