@@ -28,9 +28,10 @@ app = create_app()
 
 if __name__ == "__main__":
     from dispatch.jobs.sweeper import SweeperThread
+    from dispatch.serving import server_options
 
     if not app.config["REDIS_URL"]:  # production sweeps on the RQ scheduler (`flask --app wsgi worker`)
         SweeperThread(app).start()
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True)
+    socketio.run(app, host=host, port=port, **server_options(app.config["SOCKETIO_ASYNC_MODE"]))

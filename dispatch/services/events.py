@@ -4,19 +4,23 @@ Events are collected while a transaction works and written just before it commit
 counter row in a single update. That update locks the row until the commit, so writers take ids in commit order
 and a reader that has seen id N never later finds a smaller id appear: that is what makes ``after=N`` a safe
 resync cursor. Holding the lock only for the final insert and commit keeps concurrent writers from queueing
-behind each other's ranking and offers.
+behind each other's ranking and offers; on PostgreSQL the ids, events and outbox rows are one statement.
 
 Outbox messages (pushes and SMS) that name an event are written at the same moment, so they carry its id.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from functools import cache
 from typing import Any
 
 from flask import current_app, has_app_context
+from sqlalchemy import Column, Table, TextClause, select, text, update
 from sqlalchemy import event as sa_event
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from dispatch.extensions import db
@@ -95,21 +99,98 @@ def rollback() -> None:
 def _write_pending(session: Session) -> None:
     """Every commit writes what was noted, so no caller can commit and lose its events."""
     pending, outbox = session.info.pop("dispatch.events", []), session.info.pop("dispatch.outbox", [])
-    if pending:
-        last = session.execute(
-            update(EventCounter)
-            .where(EventCounter.id == 1)
-            .values(value=EventCounter.value + len(pending))
-            .returning(EventCounter.value)
-        ).scalar_one()
-        for offset, (event, _rooms) in enumerate(pending):
-            event.id = last - len(pending) + 1 + offset
-        session.add_all(event for event, _ in pending)
+    if not pending:
+        return
+    session.flush()  # the transaction's own rows first: the counter's lock then covers only the log itself
+    events = [event for event, _rooms in pending]
+    if session.get_bind().dialect.name == "postgresql":
+        first = _log_in_one_statement(session, events, outbox)
+    else:
+        first = _log_through_the_orm(session, events, outbox)
+    for offset, event in enumerate(events):
+        event.id = first + offset
+    for message, event in outbox:
+        message.event_id = event.id
+    session.info["dispatch.published"] = [_nudge(event, rooms) for event, rooms in pending]
+
+
+def _log_through_the_orm(session: Session, events: list[Event], outbox: list[tuple[OutboxMessage, Event]]) -> int:
+    """SQLite: one writer at a time anyway; take the ids, then insert as usual. Returns the first id."""
+    last = session.execute(
+        update(EventCounter)
+        .where(EventCounter.id == 1)
+        .values(value=EventCounter.value + len(events))
+        .returning(EventCounter.value)
+    ).scalar_one()
+    first = last - len(events) + 1
+    for offset, event in enumerate(events):
+        event.id = first + offset
+    session.add_all(events)
     for message, event in outbox:
         message.event_id = event.id
         session.add(message)
     session.flush()
-    session.info["dispatch.published"] = [_nudge(event, rooms) for event, rooms in pending]
+    return first
+
+
+def _log_in_one_statement(session: Session, events: list[Event], outbox: list[tuple[OutboxMessage, Event]]) -> int:
+    """PostgreSQL: take the ids and insert the events and outbox messages in one statement, so the counter row is
+    locked for that one round trip and the commit's, not for one per table (under gevent every round trip lets
+    other requests run, and a writer holding the lock would wait for them). Returns the first id."""
+    number = {id(event): offset for offset, event in enumerate(events, start=1)}
+    params = {
+        "n": len(events),
+        "events": _rows_json(Event, events, "id", number.values()),
+        "outbox": _rows_json(OutboxMessage, [m for m, _ in outbox], "event_id", [number[id(e)] for _, e in outbox]),
+    }
+    return session.execute(_one_statement(session.get_bind().dialect), params).scalar_one()
+
+
+@cache
+def _one_statement(dialect) -> TextClause:
+    def insert_rows(table: Table, counted: str, name: str) -> str:
+        columns = _logged_columns(table, counted)
+        names = ", ".join(c.name for c in columns)
+        types = ", ".join(f"{c.name} {c.type.compile(dialect)}" for c in columns)
+        return (
+            f"{name} AS (INSERT INTO {table.name} ({counted}, {names}) SELECT counter.base + r.offset_, {names} "
+            f"FROM counter, jsonb_to_recordset(CAST(:{name} AS jsonb)) AS r(offset_ integer, {types}))"
+        )
+
+    return text(
+        "WITH counter AS (UPDATE event_counter SET value = value + :n WHERE id = 1 RETURNING value - :n AS base), "
+        f"{insert_rows(Event.__table__, 'id', 'events')}, {insert_rows(OutboxMessage.__table__, 'event_id', 'outbox')} "
+        "SELECT base + 1 FROM counter"
+    )
+
+
+def _logged_columns(table: Table, counted: str) -> list[Column]:
+    return [c for c in table.columns if c.name not in ("id", counted)]
+
+
+def _rows_json(model, objects: list, counted: str, offsets) -> str:
+    """The objects' rows as JSON for ``jsonb_to_recordset``, with Python-side defaults applied."""
+    columns = _logged_columns(model.__table__, counted)
+    rows = [
+        {"offset_": offset, **{c.name: _value(obj, c) for c in columns}} for obj, offset in zip(objects, offsets, strict=True)
+    ]
+    return json.dumps(rows, default=_json_default, ensure_ascii=False)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    raise TypeError(f"cannot log {type(value).__name__} as JSON")
+
+
+def _value(obj, column_: Column) -> Any:
+    value = getattr(obj, column_.key)
+    if value is None and column_.default is not None:
+        value = column_.default.arg(None) if column_.default.is_callable else column_.default.arg
+        setattr(obj, column_.key, value)
+    return value
 
 
 @sa_event.listens_for(Session, "after_commit")

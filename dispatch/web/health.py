@@ -1,4 +1,4 @@
-"""GET /healthz: the state of the database, Redis (or "embedded") and the job runner."""
+"""GET /healthz: the state of the database, Redis (or "embedded") and the job runner, and how the server serves."""
 
 from __future__ import annotations
 
@@ -48,4 +48,5 @@ def jobs_state() -> dict:
 def healthz():
     checks = {"database": database_state(), "redis": redis_state(), "jobs": jobs_state()}
     ok = all(check["ok"] for check in checks.values())
-    return {"status": "ok" if ok else "degraded", **checks}, 200 if ok else 503
+    server = {"async_mode": current_app.config["SOCKETIO_ASYNC_MODE"]}
+    return {"status": "ok" if ok else "degraded", **checks, "server": server}, 200 if ok else 503

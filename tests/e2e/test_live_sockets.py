@@ -20,8 +20,9 @@ def test_health_names_the_column(live_server):
     ] != "ok" and time.monotonic() < deadline:
         time.sleep(0.2)
     assert body["status"] == "ok"
-    expected = "redis" if "REDIS_URL" in live_server.env else "embedded"
-    assert body["redis"]["mode"] == expected
+    production = "REDIS_URL" in live_server.env
+    assert body["redis"]["mode"] == ("redis" if production else "embedded")
+    assert body["server"]["async_mode"] == ("gevent" if production else "threading")
 
 
 def connect(live_server, http: requests.Session | None) -> tuple[socketio_client.Client, list, threading.Event]:
