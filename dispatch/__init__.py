@@ -58,6 +58,7 @@ def _init_ports(app: Flask) -> None:
     from dispatch.jobs.queues import InlineQueue, RqQueue
     from dispatch.services.geography import PlaceCache
     from notifications.publisher import SocketIOPublisher
+    from notifications.rate import rate_for
 
     redis_url = app.config["REDIS_URL"]
     jobs = RqQueue(redis_url, app.config["RQ_QUEUE"]) if redis_url else InlineQueue(app)
@@ -65,6 +66,26 @@ def _init_ports(app: Flask) -> None:
     app.extensions["dispatch.places"] = PlaceCache()
     app.extensions["dispatch.publisher"] = SocketIOPublisher(socketio)
     app.extensions["dispatch.online_geocoder"] = _online_geocoder(app)
+    app.extensions["dispatch.channel"] = _message_channel(app)
+    app.extensions["dispatch.sms_rate"] = rate_for(
+        app.config["SMS_PER_SECOND"], app.extensions["dispatch.channel"].sender, redis_url
+    )
+
+
+def _message_channel(app: Flask):
+    """Twilio when its settings are given (production), else the outbox backend shown on the phone simulator."""
+    from notifications.channels import OutboxChannel, TwilioChannel
+
+    config = app.config
+    if not config["TWILIO_ACCOUNT_SID"]:
+        return OutboxChannel()
+    return TwilioChannel(
+        config["TWILIO_ACCOUNT_SID"],
+        config["TWILIO_AUTH_TOKEN"],
+        config["TWILIO_FROM"],
+        config["TWILIO_API_BASE"],
+        config["TWILIO_TIMEOUT_S"],
+    )
 
 
 def _online_geocoder(app: Flask):
@@ -96,7 +117,7 @@ def _register_blueprints(app: Flask) -> None:
         skills,
     )
     from dispatch.api.errors import register_error_handlers
-    from dispatch.web import health, login, pages, uploads
+    from dispatch.web import health, login, pages, phones, twilio_hooks, uploads
     from dispatch.web.helpers import register_template_helpers
 
     app.before_request(auth.load_user)
@@ -106,6 +127,8 @@ def _register_blueprints(app: Flask) -> None:
         login,
         pages,
         uploads,
+        phones,
+        twilio_hooks,
         organizations,
         places,
         members,

@@ -13,6 +13,8 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from dispatch.domain.failover import parse_failover
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("DISPATCH_INSTANCE_DIR", PROJECT_ROOT / "instance"))
 
@@ -94,6 +96,15 @@ class Config:
         self.GEOCODER_OPTIONS = json.loads(os.environ.get("GEOCODER_OPTIONS") or "{}")
         self.GEOCODER_SYSTEM = os.environ.get("GEOCODER_SYSTEM", "wgs84")
         self.GEOCODER_TIMEOUT_S = float(os.environ.get("GEOCODER_TIMEOUT_S", "3"))
+        # Messages: Twilio when configured (production), else the outbox backend and its phone simulator page.
+        self.TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID") or None
+        self.TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN") or None
+        self.TWILIO_FROM = os.environ.get("TWILIO_FROM") or None
+        self.TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE") or None  # tests: a local fake of Twilio's API
+        self.TWILIO_TIMEOUT_S = float(os.environ.get("TWILIO_TIMEOUT_S", "10"))
+        self.SMS_PER_SECOND = float(os.environ.get("SMS_PER_SECOND", "0"))  # per sender number; 0: no cap
+        self.SMS_MAX_ATTEMPTS = int(os.environ.get("SMS_MAX_ATTEMPTS", "5"))
+        self.FAILOVER = parse_failover(os.environ.get("FAILOVER"))
         self.TESTING = False
 
     @property

@@ -1,16 +1,29 @@
 """Socket.IO connections: only logged-in users, placed by the server in the rooms of their scope.
 
 There is no handler that lets a client join a room: rooms are chosen here and nowhere else.
+
+On every (re)connect the client sends the last event id it saw (``auth={"after": id}``) and is sent everything in
+its scope after it, as ``resync`` messages of up to ``RESYNC_PAGE`` nudges (``{"items": [...], "last_id": n,
+"more": bool}``). The connection joins its rooms before the backlog is read, so an event is either in the
+backlog or arrives live (or both: clients drop ids they have seen). A client moves its saved cursor on only when a
+``resync`` with ``more: false`` has arrived. A leader's phone acknowledges an offer with ``seen``
+(``{"assignment_id": id}``, answered through the Socket.IO callback), which stops the failover SMS.
 """
 
 from __future__ import annotations
 
-from flask import g
-from flask_socketio import ConnectionRefusedError, join_room
+from flask import g, request
+from flask_socketio import ConnectionRefusedError, emit, join_room
 
 from dispatch.auth import load_user
-from dispatch.domain.scope import Actor, Role
+from dispatch.domain.scope import Actor, Forbidden, Role
 from dispatch.extensions import socketio
+from dispatch.services import answers
+from dispatch.services.errors import NotFound
+from dispatch.services.events import events_after, nudge_of
+from dispatch.services.scoping import event_clause
+
+RESYNC_PAGE = 500
 
 
 def rooms_for(actor: Actor) -> list[str]:
@@ -33,4 +46,35 @@ def on_connect(auth=None):
         raise ConnectionRefusedError("login_required")
     for room in rooms_for(g.actor):
         join_room(room)
+    after = auth.get("after") if isinstance(auth, dict) else None
+    if isinstance(after, int) and not isinstance(after, bool) and after >= 0:
+        _resync(g.actor, after)
     return True
+
+
+def _resync(actor: Actor, after: int) -> None:
+    where = event_clause(actor)
+    while True:
+        found = events_after(where, after, RESYNC_PAGE)
+        after = found[-1].id if found else after
+        more = len(found) == RESYNC_PAGE
+        emit("resync", {"items": [nudge_of(event) for event in found], "last_id": after, "more": more}, to=request.sid)
+        if not more:
+            return
+
+
+@socketio.on("seen")
+def on_seen(data=None):
+    load_user()
+    if g.get("actor") is None:
+        return {"ok": False, "error": "login_required"}
+    assignment_id = data.get("assignment_id") if isinstance(data, dict) else None
+    if not isinstance(assignment_id, int) or isinstance(assignment_id, bool):
+        return {"ok": False, "error": "assignment_id"}
+    try:
+        first = answers.mark_seen(g.actor, assignment_id)
+    except NotFound:
+        return {"ok": False, "error": "not_found"}
+    except Forbidden:  # a role that does not answer offers
+        return {"ok": False, "error": "forbidden"}
+    return {"ok": True, "first": first}

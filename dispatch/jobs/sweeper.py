@@ -20,11 +20,14 @@ INTERVAL_S = 5
 
 
 def sweep_once() -> int:
+    """Expire overdue offers, then hand the outbox rows that came due (failover SMS and calls) to delivery jobs."""
     from dispatch.services.answers import sweep_overdue
+    from dispatch.services.delivery import enqueue_due
 
     expired = sweep_overdue()
     if expired:
         log.info("expired %d overdue offer(s)", expired)
+    enqueue_due()
     return expired
 
 

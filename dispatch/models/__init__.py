@@ -1,6 +1,7 @@
 """The database models; importing this package registers every table with the metadata."""
 
-from dispatch.models.incidents import Assignment, Event, EventCounter, IdempotencyKey, Incident, Need, OutboxMessage
+from dispatch.models.incidents import Assignment, Event, EventCounter, IdempotencyKey, Incident, Need
+from dispatch.models.messages import InboundMessage, OutboxMessage
 from dispatch.models.organizations import Certification, Member, Organization, OrganizationSkill
 from dispatch.models.places import Community, County, GridCell, Subdistrict
 from dispatch.models.skills import Skill
@@ -15,6 +16,7 @@ __all__ = [
     "EventCounter",
     "GridCell",
     "IdempotencyKey",
+    "InboundMessage",
     "Incident",
     "Member",
     "Need",

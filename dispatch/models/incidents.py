@@ -143,6 +143,8 @@ class Assignment(db.Model):
     offered_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     deadline: Mapped[datetime] = mapped_column(UtcDateTime())
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # When the leader's phone acknowledged the offer over the socket (no SMS is then needed).
+    seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     note: Mapped[str] = mapped_column(String(200), default="")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -191,21 +193,4 @@ class IdempotencyKey(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     key: Mapped[str] = mapped_column(String(100))
     need_id: Mapped[int] = mapped_column(ForeignKey("needs.id"))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-
-
-class OutboxMessage(db.Model):
-    """A notification to send (push or SMS), written in the same transaction as the event that caused it."""
-
-    __tablename__ = "outbox"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    channel: Mapped[str] = mapped_column(String(10))
-    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
-    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
-    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
-    recipient: Mapped[str] = mapped_column(String(40), default="")
-    template: Mapped[str] = mapped_column(String(40))
-    params: Mapped[dict] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(20), default="pending")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from dispatch.domain.assignments import ACTIVE_STATES, AssignmentAction, AssignmentState, InvalidTransition, next_state
 from dispatch.domain.incidents import NeedStatus
-from dispatch.domain.scope import Action, Actor, Resource, require
+from dispatch.domain.scope import Action, Actor, Forbidden, Resource, Role, require
 from dispatch.extensions import db
 from dispatch.models import Assignment, Need
 from dispatch.schemas.dispatching import AssignmentQuery
@@ -222,3 +222,29 @@ def _give_back(need_id: int, people: int) -> None:
     db.session.refresh(need)
     if need.status is NeedStatus.FILLED:
         need.status = NeedStatus.OPEN
+
+
+def mark_seen(actor: Actor, assignment_id: int) -> bool:
+    """The leader's phone acknowledged the offer on the socket: recorded once, and no failover SMS goes out for it.
+    True the first time; False when it was seen already or is no longer open (both fine to repeat). Only the
+    organization's own phone can see an offer: an officer looking at it does not stop the SMS."""
+    require(actor, Action.ANSWER, Resource.ASSIGNMENT)
+    if actor.role is not Role.ORG_LEADER:
+        raise Forbidden()
+    get_assignment(actor, assignment_id)  # in scope, or NotFound
+    db.session.commit()
+    now = datetime.now(UTC)
+    seen = db.session.execute(
+        update(Assignment)
+        .where(Assignment.id == assignment_id, Assignment.seen_at.is_(None), Assignment.state == AssignmentState.OFFERED)
+        .values(seen_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not seen:
+        events.rollback()
+        return False
+    assignment = db.session.get(Assignment, assignment_id)
+    db.session.refresh(assignment)
+    events.record("offer.seen", assignment=assignment, actor_id=actor.user_id)
+    events.commit()
+    return True

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from functools import cache
 from typing import Any
@@ -112,6 +112,8 @@ def _write_pending(session: Session) -> None:
     for message, event in outbox:
         message.event_id = event.id
     session.info["dispatch.published"] = [_nudge(event, rooms) for event, rooms in pending]
+    now = datetime.now(UTC)
+    session.info["dispatch.outbox_due"] = any(message.due_at is None or message.due_at <= now for message, _ in outbox)
 
 
 def _log_through_the_orm(session: Session, events: list[Event], outbox: list[tuple[OutboxMessage, Event]]) -> int:
@@ -195,6 +197,8 @@ def _value(obj, column_: Column) -> Any:
 
 @sa_event.listens_for(Session, "after_commit")
 def _publish_committed(session: Session) -> None:
+    if session.info.pop("dispatch.outbox_due", False) and has_app_context():  # SMS due now go now, not at the next sweep
+        current_app.extensions["dispatch.jobs"].enqueue("dispatch.services.delivery.enqueue_due", job_id="outbox-due")
     published = session.info.pop("dispatch.published", [])
     publisher = current_app.extensions.get("dispatch.publisher") if published and has_app_context() else None
     if publisher is not None:
@@ -203,13 +207,20 @@ def _publish_committed(session: Session) -> None:
 
 @sa_event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
-    for key in ("dispatch.events", "dispatch.outbox", "dispatch.published"):
+    for key in ("dispatch.events", "dispatch.outbox", "dispatch.published", "dispatch.outbox_due"):
         session.info.pop(key, None)
 
 
+def nudge_of(event: Event) -> dict[str, Any]:
+    """What a live client is told of an event: enough to know what changed and to fetch it."""
+    return {
+        "id": event.id, "kind": event.kind, "incident_id": event.incident_id, "need_id": event.need_id,
+        "assignment_id": event.assignment_id, "drill": event.drill,
+    }  # fmt: skip
+
+
 def _nudge(event: Event, rooms: tuple[str, ...]) -> Published:
-    data = {"id": event.id, "kind": event.kind, "need_id": event.need_id, "assignment_id": event.assignment_id}
-    return Published(event.id, event.kind, rooms, data)
+    return Published(event.id, event.kind, rooms, nudge_of(event))
 
 
 def events_after(where, after: int, limit: int = 500) -> list[Event]:

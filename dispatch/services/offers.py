@@ -10,9 +10,11 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from dispatch.domain.assignments import AssignmentState
+from dispatch.domain.failover import planned_steps
 from dispatch.domain.incidents import DispatchPolicy, NeedStatus
 from dispatch.domain.matching import RankedCandidate, rank_candidates
 from dispatch.extensions import db
@@ -83,20 +85,23 @@ def make_offers(need: Need, candidates: list[RankedCandidate], first_rank: int, 
 
 
 def _notify(assignment: Assignment, organization: Organization, event) -> None:
-    """The offer's push and SMS, written to the outbox with the event; the channels send from there."""
+    """The offer's SMS and voice steps, written to the outbox with the event (the socket push is the event's nudge).
+    Each step is due when the failover of the incident's level says; it is skipped if the offer is answered first."""
     need = assignment.need
     params = {
         "code": assignment.short_code, "skills": [s.code for s in need.skills], "head_count": need.still_needed,
         "address": need.address, "deadline": assignment.deadline.isoformat(), "drill": need.incident.drill,
     }  # fmt: skip
-    for channel, recipient in (("push", f"organization:{organization.id}"), ("sms", organization.leader_phone)):
+    failover = current_app.config["FAILOVER"][need.incident.level.value]
+    for channel, due_at in planned_steps(failover, assignment.offered_at, assignment.deadline):
         message = OutboxMessage(
             channel=channel,
             organization_id=organization.id,
             assignment_id=assignment.id,
-            recipient=recipient,
+            recipient=organization.leader_phone,
             template="offer",
             params=params,
+            due_at=due_at,
         )
         events.send(message, event)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
@@ -21,6 +23,9 @@ BODY_LABELS = {
 }
 
 
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")  # what the people using the pages read on their clocks
+
+
 def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def helpers() -> dict:
@@ -30,4 +35,5 @@ def register_template_helpers(app: Flask) -> None:
             "status_label": lambda status: str(STATUS_LABELS.get(status, status)),
             "body_label": lambda body: str(BODY_LABELS.get(body, body)),
             "place": lambda place: place.label(language()),
+            "local_zone": LOCAL_ZONE,
         }

@@ -12,8 +12,11 @@ from sqlalchemy import text
 from dispatch import create_app
 from dispatch.extensions import db
 from dispatch.services.skills import seed_skills
+from notifications.channels import TwilioChannel
 from tests import services
 from tests.factories import World, build_world
+from tests.fake_twilio import FakeTwilio
+from tests.integration.sms_helpers import PUBLIC_URL, SENDER
 
 FAST_HASH = "pbkdf2:sha256:1000"  # scrypt costs ~85 ms a user; the tests create hundreds
 
@@ -120,3 +123,17 @@ def browser(app):
         return b
 
     return make
+
+
+@pytest.fixture
+def twilio(app):
+    """The app sending through the real twilio client to a fake Twilio on 127.0.0.1."""
+    settings = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM", "PUBLIC_URL", "SMS_MAX_ATTEMPTS")
+    saved_config, saved_channel = {k: app.config[k] for k in settings}, app.extensions["dispatch.channel"]
+    with FakeTwilio() as fake:
+        app.config.update(TWILIO_ACCOUNT_SID=fake.account_sid, TWILIO_AUTH_TOKEN=fake.auth_token, TWILIO_FROM=SENDER)
+        app.config["PUBLIC_URL"] = PUBLIC_URL
+        app.extensions["dispatch.channel"] = TwilioChannel(fake.account_sid, fake.auth_token, SENDER, fake.url, timeout_s=3)
+        yield fake
+    app.config.update(saved_config)
+    app.extensions["dispatch.channel"] = saved_channel

@@ -22,7 +22,7 @@ def test_a_posted_need_is_offered_to_organizations_of_the_subdistrict_best_first
     assert offered == [world.org_a1.id, world.org_a1b.id]  # org_a1 serves the need's cell; org_a2 is another subdistrict's
     assert all(a["state"] == "offered" and len(a["short_code"]) == 4 for a in need["assignments"])
     assert "服务本网格" in need["assignments"][0]["reason"]
-    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 4  # a push and an SMS per offer
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 4  # per offer, the failover SMS and call of level III
 
 
 def test_a_skill_that_needs_a_certificate_counts_only_members_holding_a_valid_one(world, browser):

@@ -79,3 +79,48 @@ def test_a_posted_need_nudges_the_officers_room_and_the_offered_leaders_once_eac
     leader_nudges = [n for e in received(leader_socket) if e["name"] == "events" for n in e["args"][0]]
     mine = next(a["id"] for a in need["assignments"] if a["organization"]["id"] == world.org_a1.id)
     assert [(n["kind"], n["assignment_id"]) for n in leader_nudges] == [("offer.made", mine)]
+
+
+def connect_after(app, browser_client, after: int):
+    if app.config["REDIS_URL"]:
+        pytest.skip("Flask-SocketIO's test client cannot run with a message queue; tests/e2e/test_live_sockets.py covers it")
+    with app.app_context():
+        return socketio.test_client(app, flask_test_client=browser_client.client, auth={"after": after})
+
+
+def test_a_phone_that_reconnects_gets_what_it_missed_in_its_scope_and_nothing_before(app, world, browser):
+    from tests.integration.dispatch_helpers import event_kinds, need_body, open_incident, post_need
+
+    duty = browser(world.duty)
+    incident = open_incident(duty)
+    seen_before = max(e.id for e in event_kinds())
+    post_need(duty, incident["id"], need_body(world.cell_a1))  # offers to A1's organizations, while the phone is away
+    other = browser(world.duty)  # and another subdistrict's offer it must never hear of
+    post_need(other, open_incident(other)["id"], need_body(world.cell_a1))
+    mine = [e.id for e in event_kinds() if e.id > seen_before and e.organization_id == world.org_a1.id]
+
+    phone = connect_after(app, browser(world.leader), seen_before)
+    [resync] = [e["args"][0] for e in received(phone) if e["name"] == "resync"]
+    assert [n["id"] for n in resync["items"]] == mine and resync["more"] is False
+    assert resync["last_id"] == mine[-1] and {n["kind"] for n in resync["items"]} == {"offer.made"}
+    phone.disconnect()
+    again = connect_after(app, browser(world.leader), resync["last_id"])
+    [nothing] = [e["args"][0] for e in received(again) if e["name"] == "resync"]
+    assert nothing == {"items": [], "last_id": resync["last_id"], "more": False}
+    again.disconnect()
+
+
+def test_a_phone_acknowledges_an_offer_once_and_only_its_own(app, world, browser):
+    from tests.integration.dispatch_helpers import event_kinds, posted_need
+
+    need = posted_need(browser(world.duty), world.cell_a1, broadcast_k=2)
+    mine = next(a["id"] for a in need["assignments"] if a["organization"]["id"] == world.org_a1.id)
+    theirs = next(a["id"] for a in need["assignments"] if a["organization"]["id"] != world.org_a1.id)
+    phone = connect(app, browser(world.leader))
+    assert phone.emit("seen", {"assignment_id": mine}, callback=True) == {"ok": True, "first": True}
+    assert phone.emit("seen", {"assignment_id": mine}, callback=True) == {"ok": True, "first": False}
+    assert phone.emit("seen", {"assignment_id": theirs}, callback=True) == {"ok": False, "error": "not_found"}
+    assert phone.emit("seen", {"assignment_id": "x"}, callback=True) == {"ok": False, "error": "assignment_id"}
+    assert [e.assignment_id for e in event_kinds(kind="offer.seen")] == [mine]
+    officer = connect(app, browser(world.duty))
+    assert officer.emit("seen", {"assignment_id": mine}, callback=True) == {"ok": False, "error": "forbidden"}

@@ -1,0 +1,55 @@
+"""Messages per second per sender number: carriers and Twilio queue or refuse a sender that goes faster.
+
+``LocalRate`` paces one process (the embedded default). ``RedisRate`` paces every worker together: each second
+has a counter in Redis, and a worker that finds the second full waits for the next one. A rate of 0 means no cap.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+
+class NoRate:
+    def wait(self) -> None:
+        return None
+
+
+class LocalRate:
+    def __init__(self, per_second: float) -> None:
+        self._interval = 1.0 / per_second
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self._interval
+        if start > now:
+            time.sleep(start - now)
+
+
+class RedisRate:
+    def __init__(self, redis, sender: str, per_second: float) -> None:
+        self._redis, self._key, self._cap = redis, f"dispatch:sms-rate:{sender}", max(1, int(per_second))
+
+    def wait(self) -> None:
+        while True:
+            second = int(time.time())
+            key = f"{self._key}:{second}"
+            with self._redis.pipeline() as pipe:
+                count, _ = pipe.incr(key).expire(key, 5).execute()
+            if count <= self._cap:
+                return
+            time.sleep(max(0.0, second + 1 - time.time()))
+
+
+def rate_for(per_second: float, sender: str, redis_url: str | None):
+    if per_second <= 0:
+        return NoRate()
+    if redis_url:
+        from redis import Redis
+
+        return RedisRate(Redis.from_url(redis_url), sender, per_second)
+    return LocalRate(per_second)

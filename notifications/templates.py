@@ -1,0 +1,160 @@
+"""What organization leaders read and hear: the offer by SMS and by voice, and the answers to their SMS replies.
+
+Chinese is the default; a leader who chose English gets English (any language tag starting with ``en``).
+Every SMS names the offer's short code and how to answer with it, because that is all a reply is matched on.
+
+An offer SMS costs at most two segments (see ``notifications.segments``). When it would need more, the address is
+shortened with an ellipsis, then the skill list; the code and the reply instructions are never cut. The ellipsis is
+"…" in a UCS-2 text and "..." in a GSM-7 one, where "…" would switch the whole text to UCS-2 and halve the room.
+An English offer to a Chinese address is UCS-2 too, so it has less room for the address than a Chinese one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from notifications.segments import Encoding, encoding, segments
+
+LOCAL_TIME = ZoneInfo("Asia/Shanghai")
+OFFER_MAX_SEGMENTS = 2
+
+_OFFER_SMS = {
+    "zh": "{drill}应急任务{code}：{skills}，需{head_count}人{address}。请于{deadline}前回复“1 {code} 人数”接受，“2 {code} 原因”拒绝。",
+    "en": '{drill}Task {code}: {skills}, {head_count} people{address}. By {deadline}, reply "1 {code} <people>" to accept, '
+    '"2 {code} <reason>" to decline.',
+}
+_ADDRESS = {"zh": "，地点：{}", "en": " at {}"}
+_DRILL_SMS = {"zh": "【演练】", "en": "[DRILL] "}
+_SKILL_SEPARATOR = {"zh": "、", "en": ", "}
+
+_VOICE_OFFER = {
+    "zh": "{drill}应急任务：{skills}，需要{head_count}人{address}。接受请按1，拒绝请按2。",
+    "en": "{drill}Emergency task: {skills}, {head_count} people needed{address}. Press 1 to accept, 2 to decline.",
+}
+_VOICE_ADDRESS = {"zh": "，地点：{}", "en": ", at {}"}
+_DRILL_VOICE = {"zh": "演练。", "en": "Drill. "}
+
+_REPLY_HELP = {
+    "zh": "未能识别您的回复。接受请回复“1 任务码 人数”，拒绝请回复“2 任务码 原因”，任务码见派单短信。",
+    "en": 'Sorry, we could not read your reply. Reply "1 CODE <people>" to accept or "2 CODE <reason>" to decline, '
+    "with the CODE from the offer SMS.",
+}
+
+_REPLY_ACK = {
+    "accepted": {
+        "zh": "已确认：任务{code}，{head_count}人前往。谢谢！",
+        "en": "Confirmed: task {code}, {head_count} people. Thank you!",
+    },
+    "declined": {
+        "zh": "已收到：您已拒绝任务{code}。",
+        "en": "Noted: you declined task {code}.",
+    },
+    "not_found": {
+        "zh": "没有任务码为{code}的待回复任务，请核对派单短信中的任务码。",
+        "en": "No open offer with code {code} for this phone. Please check the code in the offer SMS.",
+    },
+    "too_many": {
+        "zh": "任务{code}只差{still_needed}人，请回复“1 {code} 人数”，人数不超过{still_needed}。",
+        "en": 'Task {code} needs only {still_needed} more. Reply "1 {code} <people>" with {still_needed} or fewer.',
+    },
+    "over_capacity": {
+        "zh": "贵组织目前最多可派{free}人，请回复“1 {code} 人数”，人数不超过{free}。",
+        "en": 'Your organization has only {free} people free. Reply "1 {code} <people>" with {free} or fewer.',
+    },
+    "closed": {
+        "zh": "任务{code}已结束或已满员，无需再回复。谢谢！",
+        "en": "Task {code} is no longer open; no need to reply. Thank you!",
+    },
+}
+REPLY_ACK_KINDS = frozenset(_REPLY_ACK)
+
+
+def language_of(language: str | None) -> str:
+    """``en`` for any English tag (``en``, ``en-GB``), else ``zh``: Chinese is the default."""
+    return "en" if (language or "").lower().startswith("en") else "zh"
+
+
+def offer_sms(params: dict[str, Any], language: str = "zh") -> str:
+    """The offer SMS for the outbox row's params, within two segments (see the module docstring).
+
+    ``params``: ``code``, ``skills`` (codes), optional ``skill_labels`` (code → label in this language),
+    ``head_count``, ``address`` (may be empty), ``deadline`` (ISO 8601), ``drill``.
+    """
+    lang = language_of(language)
+    skills, address = _skills(params, lang), params.get("address") or ""
+
+    def render(skills_text: str, address_text: str) -> str:
+        return _OFFER_SMS[lang].format(
+            drill=_DRILL_SMS[lang] if params.get("drill") else "",
+            code=params["code"],
+            skills=skills_text,
+            head_count=params["head_count"],
+            address=_ADDRESS[lang].format(address_text) if address_text else "",
+            deadline=local_time(params["deadline"]),
+        )
+
+    text = render(skills, address)
+    if _fits(text):
+        return text
+    text = _shortened(address, lambda cut: render(skills, cut))
+    if _fits(text):
+        return text
+    return _shortened(skills, lambda cut: render(cut, ""))
+
+
+def voice_offer(params: dict[str, Any], language: str = "zh") -> str:
+    """What an offer call reads out: drill mark, skills, head count, address, then which key answers how."""
+    lang = language_of(language)
+    address = params.get("address") or ""
+    return _VOICE_OFFER[lang].format(
+        drill=_DRILL_VOICE[lang] if params.get("drill") else "",
+        skills=_skills(params, lang),
+        head_count=params["head_count"],
+        address=_VOICE_ADDRESS[lang].format(address) if address else "",
+    )
+
+
+def reply_help(language: str = "zh") -> str:
+    """The answer to a reply that could not be understood: the two forms a reply takes."""
+    return _REPLY_HELP[language_of(language)]
+
+
+def reply_ack(kind: str, code: str, language: str = "zh", **values: Any) -> str:
+    """The answer to an understood reply.
+
+    ``kind`` is ``accepted`` (needs ``head_count``), ``declined``, ``not_found`` (no open offer with that code for
+    this phone), ``too_many`` (needs ``still_needed``), ``over_capacity`` (needs ``free``) or ``closed``.
+    """
+    if kind not in _REPLY_ACK:
+        raise ValueError(f"unknown reply acknowledgement {kind!r}")
+    return _REPLY_ACK[kind][language_of(language)].format(code=code, **values)
+
+
+def local_time(deadline: str) -> str:
+    """HH:MM in China's time of an ISO 8601 instant; one without a zone is taken as UTC, as the database keeps it."""
+    moment = datetime.fromisoformat(deadline)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(LOCAL_TIME).strftime("%H:%M")
+
+
+def _skills(params: dict[str, Any], lang: str) -> str:
+    labels = params.get("skill_labels") or {}
+    return _SKILL_SEPARATOR[lang].join(labels.get(code, code) for code in params["skills"])
+
+
+def _fits(text: str) -> bool:
+    return segments(text) <= OFFER_MAX_SEGMENTS
+
+
+def _shortened(field: str, render: Callable[[str], str]) -> str:
+    """The text with ``field`` cut to its longest prefix, plus an ellipsis, that fits; with it left out if none does."""
+    for length in range(len(field) - 1, 0, -1):
+        cut = field[:length].rstrip()
+        text = render(cut + ("..." if encoding(render(cut)) is Encoding.GSM7 else "…"))
+        if _fits(text):
+            return text
+    return render("")
