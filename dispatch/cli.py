@@ -189,15 +189,17 @@ def generate_synthetic_command(directory: Path, seed: int, cells: int, organizat
 def worker_command() -> None:
     """Run an RQ worker for the queue in REDIS_URL (production); the app is loaded once, not per job."""
     from redis import Redis
-    from rq import Worker
 
     url = current_app.config["REDIS_URL"]
     if not url:
         raise click.UsageError("REDIS_URL is not set: the embedded default runs jobs in the web process")
-    from dispatch.jobs.sweeper import schedule_next
+    from dispatch.jobs.sweeper import SweeperKeeper, schedule_next
+    from dispatch.jobs.worker import app_worker
 
+    app = current_app._get_current_object()
     schedule_next(delay_s=0)  # catch up on deadlines missed while no worker ran
-    Worker([current_app.config["RQ_QUEUE"]], connection=Redis.from_url(url)).work(with_scheduler=True)
+    SweeperKeeper(app).start()  # and keep the sweeper scheduled if Redis forgets it (a restart)
+    app_worker(app, [current_app.config["RQ_QUEUE"]], Redis.from_url(url)).work(with_scheduler=True)
 
 
 def register_commands(app: Flask) -> None:

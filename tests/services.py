@@ -110,3 +110,13 @@ def redis_url() -> str:
     url = f"redis://{REDIS_HOST}:{REDIS_PORT}/{db_number}"
     redis.Redis.from_url(url).flushdb()
     return url
+
+
+def start_private_redis(port: int) -> subprocess.Popen:
+    """A Redis of a test's own on 127.0.0.1:``port``, in the foreground so the test can kill and restart it."""
+    if not shutil.which("redis-server"):
+        apt_install("redis-server")
+    command = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(REDIS_HOST, port)
+    return process

@@ -48,6 +48,40 @@ def schedule_next(delay_s: int = INTERVAL_S) -> None:
     queue.enqueue_in(timedelta(seconds=delay_s), "dispatch.jobs.sweeper.sweep_and_reschedule", job_id=f"sweeper-{slot}")
 
 
+def sweeper_pending() -> bool:
+    """Whether a sweeper run is queued, running or scheduled in Redis."""
+    from redis import Redis
+    from rq import Queue
+
+    queue = Queue(current_app.config["RQ_QUEUE"], connection=Redis.from_url(current_app.config["REDIS_URL"]))
+    waiting = [*queue.get_job_ids(), *queue.scheduled_job_registry.get_job_ids(), *queue.started_job_registry.get_job_ids()]
+    return any(job_id.startswith("sweeper-") for job_id in waiting)
+
+
+class SweeperKeeper(threading.Thread):
+    """Production: Redis keeps the sweeper's next run, and a Redis restarted without its data forgets it. This
+    thread of the worker looks every few passes and schedules a run when none is waiting (run ids are per time
+    slot, so two workers re-arming at once still make one run)."""
+
+    def __init__(self, app: Flask, interval_s: float = 3 * INTERVAL_S) -> None:
+        super().__init__(name="sweeper-keeper", daemon=True)
+        self._app, self._interval_s = app, interval_s
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopping.wait(self._interval_s):
+            with self._app.app_context():
+                try:
+                    if not sweeper_pending():
+                        log.warning("no sweeper run was waiting in Redis (restarted?); scheduling one")
+                        schedule_next(delay_s=0)
+                except Exception:  # Redis still away: try again next time
+                    log.warning("sweeper keeper: Redis unreachable", exc_info=True)
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+
 class SweeperThread(threading.Thread):
     """Embedded mode: sweep at once (catching up after a restart), then every ``INTERVAL_S`` seconds until stopped."""
 

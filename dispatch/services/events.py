@@ -12,6 +12,7 @@ Outbox messages (pushes and SMS) that name an event are written at the same mome
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
@@ -25,6 +26,8 @@ from sqlalchemy.orm import Session
 
 from dispatch.extensions import db
 from dispatch.models import Assignment, Event, EventCounter, Need, OutboxMessage
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -197,12 +200,19 @@ def _value(obj, column_: Column) -> Any:
 
 @sa_event.listens_for(Session, "after_commit")
 def _publish_committed(session: Session) -> None:
-    if session.info.pop("dispatch.outbox_due", False) and has_app_context():  # SMS due now go now, not at the next sweep
-        current_app.extensions["dispatch.jobs"].enqueue("dispatch.services.delivery.enqueue_due", job_id="outbox-due")
-    published = session.info.pop("dispatch.published", [])
-    publisher = current_app.extensions.get("dispatch.publisher") if published and has_app_context() else None
-    if publisher is not None:
-        publisher.publish(published)
+    """After the commit: nudge live clients, and start sending what is due now. Both are best effort: the record
+    is committed, clients resync from the event log and the sweeper sends what is due, so an unreachable Redis
+    must not turn a done change into an error."""
+    due, published = session.info.pop("dispatch.outbox_due", False), session.info.pop("dispatch.published", [])
+    if not has_app_context():
+        return
+    try:
+        if due:  # SMS due now go now, not at the next sweep
+            current_app.extensions["dispatch.jobs"].enqueue("dispatch.services.delivery.enqueue_due", job_id="outbox-due")
+        if published and (publisher := current_app.extensions.get("dispatch.publisher")) is not None:
+            publisher.publish(published)
+    except Exception:  # Redis down or restarting: logged, and caught up later from the database
+        log.exception("after commit: could not nudge clients or queue delivery")
 
 
 @sa_event.listens_for(Session, "after_rollback")

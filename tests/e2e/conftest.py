@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,8 +27,8 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, url: str, env: dict[str, str]) -> None:
-        self.url, self.env = url, env
+    def __init__(self, url: str, env: dict[str, str], logs: Path | None = None) -> None:
+        self.url, self.env, self.logs = url, env, logs
 
     def login(self, username: str, password: str) -> requests.Session:
         """A requests session logged in through the login form."""
@@ -64,27 +66,35 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: floa
 
 @pytest.fixture(scope="module", params=["embedded", "production"])
 def live_server(request, tmp_path_factory):
+    with serve(request.param, tmp_path_factory) as server:
+        yield server
+
+
+@contextmanager
+def serve(mode: str, tmp_path_factory, settings: Callable[[int], dict[str, str]] | None = None) -> Iterator[LiveServer]:
+    """The app served as ``make run`` serves it (production: with a worker), on a free port of 127.0.0.1.
+    ``settings(port)`` adds environment settings that depend on the port (a public URL, say)."""
     env = {
         **os.environ,
         "DISPATCH_INSTANCE_DIR": str(tmp_path_factory.mktemp("instance")),
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
     database = None
-    if request.param == "production":
+    if mode == "production":
         services.ensure_postgres()
         services.ensure_redis()
         database = services.create_database()
         env.update(DATABASE_URL=database, REDIS_URL=services.redis_url(), SECRET_KEY="e2e-secret", SESSION_COOKIE_SECURE="0")
-    _flask(env, "setup", "--demo")
     port = free_port()
-    env.update(HOST="127.0.0.1", PORT=str(port))
+    env.update(HOST="127.0.0.1", PORT=str(port), **(settings(port) if settings else {}))
+    _flask(env, "setup", "--demo")
     logs = tmp_path_factory.mktemp("logs")
     processes = [_start([sys.executable, "wsgi.py"], env, logs / "web.log")]
-    if request.param == "production":  # production has a worker: it runs jobs and the deadline sweeper
+    if mode == "production":  # production has a worker: it runs jobs and the deadline sweeper
         processes.append(_start([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], env, logs / "worker.log"))
     try:
         _wait_until_up(f"http://127.0.0.1:{port}", processes[0], logs / "web.log")
-        yield LiveServer(f"http://127.0.0.1:{port}", env)
+        yield LiveServer(f"http://127.0.0.1:{port}", env, logs)
     finally:
         for process in processes:
             process.terminate()

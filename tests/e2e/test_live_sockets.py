@@ -65,3 +65,91 @@ def test_an_event_emitted_by_a_worker_reaches_the_right_room_only(live_server):
     assert arrived.wait(10)
     client.disconnect()
     assert heard == [{"id": "yours"}]
+
+
+def test_a_phone_that_drops_and_reconnects_at_random_misses_no_event_and_handles_none_twice(live_server):
+    """Offers flow while the leader's phone keeps losing its connection. On each reconnect it sends its cursor and
+    gets the backlog; live nudges and backlog may overlap, and the phone handles each event id once. At the end it
+    has handled exactly the events the event log holds for its organization."""
+    import random
+
+    from tests.live_client import cell_polygons, interior_points, login, open_incident
+
+    rng = random.Random(11)
+    duty, leader = login(live_server.url, "demo-duty", DEMO_PASSWORD), login(live_server.url, "demo-leader", DEMO_PASSWORD)
+    organization = leader.get(f"{live_server.url}/api/me", timeout=5).json()["organization_id"]
+    skills = leader.get(f"{live_server.url}/api/organizations/{organization}", timeout=5).json()["skills"]
+    skill = next(s["code"] for s in skills if s["capacity"] > 0)
+    start = events_after(live_server, leader, 0)[-1]["id"] if events_after(live_server, leader, 0) else 0
+    incident = open_incident(duty, live_server.url, "断线重连")
+    points = interior_points(cell_polygons(duty, live_server.url), 12, rng)
+    phone = Phone(live_server, leader, start)
+    posting = threading.Thread(target=post_needs, args=(live_server, duty, incident, skill, points))
+    posting.start()
+    while posting.is_alive() or phone.reconnects < 6:
+        phone.online_for(rng.uniform(0.05, 0.6))
+        time.sleep(rng.uniform(0.0, 0.4))
+    time.sleep(1.0)
+    phone.online_for(1.5)  # a last reconnect catches up
+    truth = events_after(live_server, leader, start)
+    assert [e["id"] for e in truth] == phone.handled  # none missed, none twice, in order
+    assert sum(e["kind"] == "offer.made" for e in truth) == len(points)
+
+
+def events_after(live_server, http, after: int) -> list[dict]:
+    """The event log in the caller's scope after ``after``, every page of it."""
+    found = []
+    while items := http.get(f"{live_server.url}/api/events", params={"after": after}, timeout=5).json()["items"]:
+        found.extend(items)
+        after = items[-1]["id"]
+    return found
+
+
+def post_needs(live_server, duty, incident: int, skill: str, points) -> None:
+    for lon, lat in points:
+        body = {"skills": [skill], "head_count": 1, "broadcast_k": 20, "location": {"lon": lon, "lat": lat}}
+        assert duty.post(f"{live_server.url}/api/incidents/{incident}/needs", json=body, timeout=10).status_code == 201
+        time.sleep(0.15)
+
+
+class Phone:
+    """A leader's phone as the page would run it: handle an event id once, move the saved cursor only after a
+    complete resync."""
+
+    def __init__(self, live_server, http, cursor: int) -> None:
+        self.live_server, self.cookie = live_server, "; ".join(f"{k}={v}" for k, v in http.cookies.items())
+        self.cursor, self.handled, self.reconnects = cursor, [], 0
+        self._seen: set[int] = set()
+        self._lock = threading.Lock()
+
+    def _handle(self, nudges: list[dict]) -> None:
+        with self._lock:
+            for nudge in sorted(nudges, key=lambda n: n["id"]):
+                if nudge["id"] > self.cursor and nudge["id"] not in self._seen:
+                    self._seen.add(nudge["id"])
+                    self.handled.append(nudge["id"])
+
+    def online_for(self, seconds: float) -> None:
+        client = socketio_client.Client(reconnection=False)
+        client.on("events", self._handle)
+
+        @client.on("resync")
+        def on_resync(page):
+            self._handle(page["items"])
+            if not page["more"]:
+                with self._lock:
+                    self.cursor = max(self.cursor, page["last_id"])
+
+        client.connect(
+            self.live_server.url,
+            headers={"Cookie": self.cookie},
+            auth={"after": self.cursor},
+            transports=["websocket"],
+            wait_timeout=10,
+        )
+        self.reconnects += 1
+        time.sleep(seconds)
+        # The client's own close waits 3 s for the closing handshake; the phone is gone at once, like a lost signal.
+        threading.Thread(target=client.disconnect, daemon=True).start()
+        with self._lock:
+            self.handled.sort()

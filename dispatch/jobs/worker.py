@@ -1,0 +1,25 @@
+"""Production's job runner: an RQ worker that runs each job in its own process, in a fresh app context.
+
+RQ's default worker forks a work horse per job; here the app is loaded once and every job runs in the worker
+itself (``SimpleWorker``), each inside an app context of its own, so its database session starts clean and is
+removed after it. Sending 10,000 SMS is then 10,000 function calls, not 10,000 forks.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from rq import SimpleWorker
+
+
+class AppWorker(SimpleWorker):
+    app: Flask
+
+    def perform_job(self, job, queue, execution) -> bool:
+        with self.app.app_context():
+            return super().perform_job(job, queue, execution)
+
+
+def app_worker(app: Flask, queues: list[str], connection) -> AppWorker:
+    worker = AppWorker(queues, connection=connection)
+    worker.app = app
+    return worker
