@@ -2,12 +2,14 @@
 
 ``LocalRate`` paces one process (the embedded default). ``RedisRate`` paces every worker together: each second
 has a counter in Redis, and a worker that finds the second full waits for the next one. A rate of 0 means no cap.
+Both take the clock and the sleep they use, so tests can run them on a clock of their own.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 
 class NoRate:
@@ -16,33 +18,34 @@ class NoRate:
 
 
 class LocalRate:
-    def __init__(self, per_second: float) -> None:
-        self._interval = 1.0 / per_second
+    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic, sleep=time.sleep) -> None:
+        self._interval, self._clock, self._sleep = 1.0 / per_second, clock, sleep
         self._next = 0.0
         self._lock = threading.Lock()
 
     def wait(self) -> None:
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             start = max(now, self._next)
             self._next = start + self._interval
         if start > now:
-            time.sleep(start - now)
+            self._sleep(start - now)
 
 
 class RedisRate:
-    def __init__(self, redis, sender: str, per_second: float) -> None:
+    def __init__(self, redis, sender: str, per_second: float, clock: Callable[[], float] = time.time, sleep=time.sleep) -> None:
         self._redis, self._key, self._cap = redis, f"dispatch:sms-rate:{sender}", max(1, int(per_second))
+        self._clock, self._sleep = clock, sleep
 
     def wait(self) -> None:
         while True:
-            second = int(time.time())
+            second = int(self._clock())
             key = f"{self._key}:{second}"
             with self._redis.pipeline() as pipe:
                 count, _ = pipe.incr(key).expire(key, 5).execute()
             if count <= self._cap:
                 return
-            time.sleep(max(0.0, second + 1 - time.time()))
+            self._sleep(max(0.0, second + 1 - self._clock()))
 
 
 def rate_for(per_second: float, sender: str, redis_url: str | None):

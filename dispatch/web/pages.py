@@ -12,7 +12,7 @@ from dispatch.domain.phone import mask, readable
 from dispatch.domain.scope import Action, Resource, may, sees_phone_numbers, sees_worker_phone
 from dispatch.schemas.organizations import OrganizationQuery
 from dispatch.schemas.places import CellQuery
-from dispatch.services import cells, members, places
+from dispatch.services import cells, members, phones, places
 from dispatch.services import organizations as org_service
 from dispatch.services.errors import InvalidInput, field_errors
 from dispatch.services.skills import list_skills
@@ -71,6 +71,7 @@ def organization(organization_id: int):
         shows_members=shows_members,
         today=datetime.now(UTC).date(),
         phone=lambda number: readable(number) if sees else mask(number),
+        phone_simulator=phones.simulated() and actor.role in phones.SIMULATING_ROLES,
     )
 
 

@@ -23,6 +23,7 @@ def test_the_leaders_phone_shows_the_offer_and_a_reply_there_accepts_it(world, b
     make_due(row.id)
     assert delivery.deliver(row.id) == "sent" and outbox(offer["id"]).provider == "outbox"
     leader = browser(world.leader)
+    assert f"/phones/{world.org_a1.id}" in leader.get(f"/organizations/{world.org_a1.id}").get_data(as_text=True)
     shown = page(leader, world.org_a1)
     assert outbox(offer["id"]).body in shown and "UCS-2" in shown
 

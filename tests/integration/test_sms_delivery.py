@@ -160,3 +160,14 @@ def test_a_voice_call_goes_when_the_offer_is_still_unanswered(world, browser, tw
     assert call.form["To"] == world.org_a1.leader_phone and call.form["Url"] == f"{PUBLIC_URL}/twilio/voice/{row.id}"
     assert "按1" in outbox(offer["id"], "voice").body
     assert [e.kind for e in event_kinds(kind="voice.called")] == ["voice.called"]
+
+
+def test_a_leader_who_reads_english_gets_the_offer_in_english(world, browser, twilio):
+    world.leader.language = "en"
+    db.session.commit()
+    offer = first_offer(world, browser)
+    row_id = outbox(offer["id"]).id
+    make_due(row_id)
+    delivery.deliver(row_id)
+    [sent] = twilio.messages
+    assert "to accept" in sent.body and offer["short_code"] in sent.body and "回复" not in sent.body

@@ -1,0 +1,195 @@
+"""SMS throughput: 10,000 queued messages sent by one RQ worker through the real twilio client to a fake Twilio.
+
+Production as deployed: a throwaway PostgreSQL database, a Redis db number of its own, ``flask --app wsgi setup``,
+one ``flask --app wsgi worker`` with Twilio settings pointing at ``tests/fake_twilio.FakeTwilio`` (in this process,
+on a free port of 127.0.0.1) and no rate cap. The bench writes N outbox rows due now, hands them to the worker in
+one pass of ``enqueue_due`` (the sweeper's own step), and waits until every row is sent. Figures: messages per
+second of the worker (from the hand-over to the last row sent), the worker's CPU per message, and the exactly-once
+check: every row went to Twilio once (no body twice, none missing) and carries its own Twilio id.
+
+    .venv/bin/python tests/bench/bench_sms.py              # 10,000 messages
+    .venv/bin/python tests/bench/bench_sms.py --count 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.bench.bench_post_need import (  # noqa: E402
+    Processes,
+    claim_redis_db,
+    cpu_seconds,
+    create_database,
+    drop_database,
+    flask,
+    flush_redis_db,
+    tail,
+    wait_for_worker,
+)
+from tests.fake_twilio import FakeTwilio  # noqa: E402
+
+TARGET_PER_SECOND = 100.0
+SENDER = "+15005550006"
+
+
+def emit(metric: str, value, unit: str, target=None, note: str | None = None) -> None:
+    line = {"bench": "sms", "metric": metric, "value": value, "unit": unit, "target": target}
+    if note:
+        line["note"] = note
+    print(json.dumps(line, ensure_ascii=False), flush=True)
+
+
+def log(message: str) -> None:
+    print(f"[bench_sms] {message}", file=sys.stderr, flush=True)
+
+
+def write_rows(count: int) -> None:
+    """N SMS rows due now, each with its own text and number, as the dispatch engine writes them."""
+    from sqlalchemy import insert
+
+    from dispatch import create_app
+    from dispatch.extensions import db
+    from dispatch.models import OutboxMessage
+
+    app = create_app()
+    with app.app_context():
+        rows = [
+            {
+                "channel": "sms",
+                "recipient": f"+86138{i:08d}",
+                "template": "notice",
+                "params": {"text": f"【演练】通知 {i}:请查收"},
+            }
+            for i in range(count)
+        ]
+        for start in range(0, count, 2000):
+            db.session.execute(insert(OutboxMessage), rows[start : start + 2000])
+        db.session.commit()
+        db.engine.dispose()
+
+
+def hand_over() -> int:
+    from dispatch import create_app
+    from dispatch.services.delivery import enqueue_due
+
+    app = create_app()
+    with app.app_context():
+        return enqueue_due(limit=1_000_000)
+
+
+def progress() -> tuple[int, int, float | None]:
+    """(sent, failed, seconds from the first to the last sent_at)."""
+    from sqlalchemy import func, select
+
+    from dispatch import create_app
+    from dispatch.extensions import db
+    from dispatch.models import OutboxMessage
+
+    app = create_app()
+    with app.app_context():
+        counts = dict(db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
+        db.engine.dispose()
+    return counts.get("sent", 0), counts.get("failed", 0), None
+
+
+def unique_sids() -> int:
+    from sqlalchemy import func, select
+
+    from dispatch import create_app
+    from dispatch.extensions import db
+    from dispatch.models import OutboxMessage
+
+    app = create_app()
+    with app.app_context():
+        found = db.session.scalar(select(func.count(func.distinct(OutboxMessage.provider_sid))))
+        db.engine.dispose()
+    return found
+
+
+def run(count: int, budget_s: float) -> int:
+    started = time.perf_counter()
+    workdir = Path(tempfile.mkdtemp(prefix="dispatch-bench-sms-"))
+    processes, pg_url, redis_url, ok = Processes(), None, None, True
+    saved_env = dict(os.environ)
+    try:
+        with FakeTwilio() as twilio:
+            pg_url, redis_url = create_database(), claim_redis_db()
+            settings = {
+                "DATABASE_URL": pg_url, "REDIS_URL": redis_url, "SECRET_KEY": "bench-sms-not-secret",
+                "DISPATCH_INSTANCE_DIR": str(workdir / "instance"), "RQ_QUEUE": "dispatch", "PYTHONUNBUFFERED": "1",
+                "SOCKETIO_CHANNEL": f"dispatch-socketio-bench-{uuid.uuid4().hex[:8]}", "TWILIO_ACCOUNT_SID": twilio.account_sid,
+                "TWILIO_AUTH_TOKEN": twilio.auth_token, "TWILIO_FROM": SENDER, "TWILIO_API_BASE": twilio.url,
+                "PUBLIC_URL": "http://127.0.0.1:9", "SMS_PER_SECOND": "0",
+            }  # fmt: skip
+            os.environ.update(settings)
+            env = {**os.environ}
+            import subprocess
+
+            subprocess.run(flask("setup"), cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
+            write_rows(count)
+            worker_log = workdir / "worker.log"
+            worker = processes.start("worker", flask("worker"), env, worker_log)
+            wait_for_worker(redis_url, "dispatch", worker, worker_log, 30)
+            cpu_before = cpu_seconds(worker.pid)
+            t0 = time.perf_counter()
+            handed = hand_over()
+            log(f"{handed} rows handed to the worker")
+            deadline = time.monotonic() + budget_s - (time.perf_counter() - started) - 15
+            sent = failed = 0
+            while time.monotonic() < deadline:
+                sent, failed, _ = progress()
+                if sent + failed >= count:
+                    break
+                time.sleep(0.5)
+            span = time.perf_counter() - t0
+            cpu = cpu_seconds(worker.pid) - cpu_before
+            bodies = [m.body for m in twilio.messages]
+            emit("messages", count, "messages")
+            emit("sent", sent, "messages", count)
+            emit("failed", failed, "messages", 0)
+            emit("per_second_one_worker", round(sent / span, 1), "messages/s", TARGET_PER_SECOND)
+            emit("worker_cpu_per_message", round(cpu * 1000 / max(1, sent), 2), "ms")
+            emit("twilio_requests", len(bodies), "requests", count)
+            emit("sent_twice", len(bodies) - len(set(bodies)), "messages", 0)
+            emit("never_sent", count - len(set(bodies)), "messages", 0)
+            emit("distinct_twilio_ids", unique_sids(), "ids", count)
+            ok = sent == count and len(bodies) == len(set(bodies)) == count
+            if not ok:
+                log(f"worker log:\n{tail(worker_log)}")
+    except Exception as exc:
+        ok = False
+        log(f"failed: {type(exc).__name__}: {exc}")
+    finally:
+        processes.stop_all()
+        os.environ.clear()
+        os.environ.update(saved_env)
+        if pg_url:
+            drop_database(pg_url)
+        if redis_url:
+            flush_redis_db(redis_url)
+        shutil.rmtree(workdir, ignore_errors=True)
+        emit("total_run_s", round(time.perf_counter() - started, 1), "s")
+    return 0 if ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--budget", type=float, default=600.0, help="seconds for the whole run")
+    options = parser.parse_args(argv)
+    return run(options.count, options.budget)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
