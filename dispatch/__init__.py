@@ -117,7 +117,7 @@ def _register_blueprints(app: Flask) -> None:
         skills,
     )
     from dispatch.api.errors import register_error_handlers
-    from dispatch.web import health, login, pages, phones, twilio_hooks, uploads
+    from dispatch.web import health, live, login, pages, phones, twilio_hooks, uploads
     from dispatch.web.helpers import register_template_helpers
 
     app.before_request(auth.load_user)
@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
         login,
         pages,
         uploads,
+        live,
         phones,
         twilio_hooks,
         organizations,

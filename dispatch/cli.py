@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -193,13 +194,24 @@ def worker_command() -> None:
     url = current_app.config["REDIS_URL"]
     if not url:
         raise click.UsageError("REDIS_URL is not set: the embedded default runs jobs in the web process")
+    from redis.exceptions import RedisError as RedisDown
+
     from dispatch.jobs.sweeper import SweeperKeeper, schedule_next
     from dispatch.jobs.worker import app_worker
 
     app = current_app._get_current_object()
-    schedule_next(delay_s=0)  # catch up on deadlines missed while no worker ran
-    SweeperKeeper(app).start()  # and keep the sweeper scheduled if Redis forgets it (a restart)
-    app_worker(app, [current_app.config["RQ_QUEUE"]], Redis.from_url(url)).work(with_scheduler=True)
+    SweeperKeeper(app).start()  # keeps the sweeper scheduled, also when Redis forgets it (a restart)
+    while True:  # Redis away (a restart): wait for it and work on; the jobs' records are in the database
+        worker = app_worker(app, [current_app.config["RQ_QUEUE"]], Redis.from_url(url))
+        try:
+            schedule_next(delay_s=0)  # catch up on deadlines missed while no worker ran
+            worker.work(with_scheduler=True)
+        except RedisDown as exc:
+            click.echo(f"Redis unreachable ({exc})", err=True)
+        if worker.stopped:  # SIGTERM or SIGINT: a warm shutdown
+            return
+        click.echo("the worker stopped without being asked (Redis away?); starting again in 2 s", err=True)
+        time.sleep(2)
 
 
 def register_commands(app: Flask) -> None:

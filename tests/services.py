@@ -120,3 +120,14 @@ def start_private_redis(port: int) -> subprocess.Popen:
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for(REDIS_HOST, port)
     return process
+
+
+def ensure_chromium() -> str:
+    """Debian's Chromium for the browser tests (Playwright drives it; no `playwright install`), with CJK fonts so
+    the screenshots show Chinese."""
+    if not os.path.exists(CHROMIUM):
+        apt_install("chromium", "fonts-noto-cjk")
+    return CHROMIUM
+
+
+CHROMIUM = "/usr/bin/chromium"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dispatch.models import Assignment, Event, Incident, Need
 from dispatch.schemas.common import PointOut, Ref
-from dispatch.schemas.dispatching import AssignmentOut, CandidateOut, EventOut, IncidentOut, NeedOut
+from dispatch.schemas.dispatching import AssignmentOut, CandidateOut, EventOut, IncidentOut, NeedOut, TaskOut
 
 
 def incident_out(incident: Incident, language: str) -> IncidentOut:
@@ -24,7 +24,15 @@ def assignment_out(assignment: Assignment, language: str) -> AssignmentOut:
         organization=Ref(id=org.id, name=org.name), state=assignment.state, head_count=assignment.head_count,
         short_code=assignment.short_code, rank=assignment.rank, reason=assignment.reason_en if language == "en" else assignment.reason_zh,
         offered_at=assignment.offered_at, deadline=assignment.deadline, answered_at=assignment.answered_at,
-        note=assignment.note, drill=assignment.need.incident.drill,
+        note=assignment.note, drill=assignment.need.incident.drill, task=task_out(assignment.need, language),
+    )  # fmt: skip
+
+
+def task_out(need: Need, language: str) -> TaskOut:
+    return TaskOut(
+        skills=[s.label(language) for s in need.skills], still_needed=need.still_needed, head_count=need.head_count,
+        priority=need.priority, address=need.address, location=PointOut(lon=need.lon, lat=need.lat),
+        description=need.description, incident_title=need.incident.title,
     )  # fmt: skip
 
 

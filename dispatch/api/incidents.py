@@ -63,6 +63,10 @@ class PlanOut(BaseModel):
     left_out: list[int] = Field(description="needs asking for several skills at once, not planned")
 
 
+class NeedList(BaseModel):
+    items: list[NeedOut]
+
+
 @bp.get("")
 @spec.validate(query=IncidentQuery, resp=Response(HTTP_200=Page[IncidentOut], **ERRORS), tags=TAGS)
 def list_incidents(query: IncidentQuery):
@@ -107,6 +111,13 @@ def post_need(incident_id: int, json: NeedIn, headers: NeedHeaders):
     """Post a need; its first offers go out at once. 201 when made, 200 when the Idempotency-Key was seen before."""
     need, created = needs.post_need(current_actor(), incident_id, json, headers.idempotency_key)
     return need_out(need, language()), 201 if created else 200
+
+
+@bp.get("/<int:incident_id>/needs")
+@spec.validate(resp=Response(HTTP_200=NeedList, **ERRORS), tags=TAGS)
+def list_needs(incident_id: int):
+    """The incident's needs with their offers, oldest first: what the duty officer's board shows."""
+    return NeedList(items=[need_out(n, language()) for n in incidents.needs_of(current_actor(), incident_id)])
 
 
 @bp.get("/<int:incident_id>/plan")

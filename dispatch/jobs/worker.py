@@ -14,6 +14,11 @@ from rq import SimpleWorker
 class AppWorker(SimpleWorker):
     app: Flask
 
+    @property
+    def stopped(self) -> bool:
+        """Whether work() ended because a stop was asked for (not because Redis went away under it)."""
+        return self._stop_requested or self._shutdown_requested_date is not None
+
     def perform_job(self, job, queue, execution) -> bool:
         with self.app.app_context():
             return super().perform_job(job, queue, execution)

@@ -72,6 +72,19 @@ class CandidateOut(BaseModel):
     offered: AssignmentState | None = Field(description="the state of this organization's offer for the need, if any")
 
 
+class TaskOut(BaseModel):
+    """What the offer asks for, as a leader's phone shows it."""
+
+    skills: list[str] = Field(description="skill names in the caller's language")
+    still_needed: int
+    head_count: int
+    priority: Priority
+    address: str
+    location: PointOut
+    description: str
+    incident_title: str
+
+
 class AssignmentOut(BaseModel):
     id: int
     need_id: int
@@ -87,6 +100,7 @@ class AssignmentOut(BaseModel):
     answered_at: datetime | None
     note: str
     drill: bool
+    task: TaskOut
 
 
 class NeedOut(BaseModel):

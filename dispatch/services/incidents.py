@@ -6,19 +6,19 @@ import json
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from dispatch.domain.incidents import IncidentStatus, InvalidIncidentTransition, NeedStatus, next_incident_status
 from dispatch.domain.scope import Action, Actor, Resource, Role, require
 from dispatch.extensions import db
-from dispatch.models import GridCell, Incident, Need, Subdistrict
+from dispatch.models import Assignment, GridCell, Incident, Need, Subdistrict
 from dispatch.schemas.dispatching import IncidentIn, IncidentQuery
 from dispatch.services import events
 from dispatch.services.cells import checked_geometry
 from dispatch.services.errors import FieldError, InvalidInput, NotFound
 from dispatch.services.geography import places
 from dispatch.services.paging import page_of
-from dispatch.services.scoping import incident_clause, subdistrict_clause
+from dispatch.services.scoping import incident_clause, need_clause, subdistrict_clause
 from geo.geojson import to_geojson
 
 
@@ -79,6 +79,18 @@ def _affected_cells(geometry, county_id: int) -> list[GridCell]:
     """The county's cells the area touches (the index covers every county; an area may cross a border)."""
     touched = [cell.id for cell in places().cells.cells_touching(geometry) if cell.county_id == county_id]
     return list(db.session.scalars(select(GridCell).where(GridCell.id.in_(touched)).order_by(GridCell.id))) if touched else []
+
+
+def needs_of(actor: Actor, incident_id: int) -> list[Need]:
+    """The incident's needs (in the actor's scope) with their offers and organizations, oldest first."""
+    get_incident(actor, incident_id)
+    query = (
+        select(Need)
+        .where(Need.incident_id == incident_id, need_clause(actor))
+        .options(selectinload(Need.skills), selectinload(Need.assignments).joinedload(Assignment.organization))
+        .order_by(Need.id)
+    )
+    return list(db.session.scalars(query))
 
 
 def hold_incident(incident_id: int) -> None:

@@ -55,6 +55,8 @@ def test_offers_and_their_sms_survive_a_redis_restart_under_load(tmp_path_factor
                     time.sleep(0.5)
                 time.sleep(6)  # one more sweeper pass: nothing goes twice
                 texted = sorted(code for m in twilio.messages for code in codes if code in m.body)
+                if texted != sorted(codes):
+                    print((server.logs / "worker.log").read_text()[-12000:])
                 assert texted == sorted(codes), (len(texted), len(codes), (server.logs / "worker.log").read_text()[-3000:])
     finally:
         redis.terminate()

@@ -143,6 +143,7 @@ CASES = [
     Case("POST", "/api/incidents/<int:incident_id>/status", "incident", ADMINISTRATORS, 200, 404, lambda i: f"/api/incidents/{i.id}/status", lambda i: {"status": "recovery"}),
     Case("POST", "/api/incidents/<int:incident_id>/needs", "incident", ADMINISTRATORS, 201, 404, lambda i: f"/api/incidents/{i.id}/needs", new_need),
     Case("GET", "/api/incidents/<int:incident_id>/timeline", "incident", EVERYONE, 200, 404, lambda i: f"/api/incidents/{i.id}/timeline"),
+    Case("GET", "/api/incidents/<int:incident_id>/needs", "incident", EVERYONE, 200, 404, lambda i: f"/api/incidents/{i.id}/needs"),
     Case("GET", "/api/incidents/<int:incident_id>/plan", "incident", ADMINISTRATORS, 200, 404, lambda i: f"/api/incidents/{i.id}/plan"),
     Case("GET", "/api/needs/<int:need_id>", "need", EVERYONE, 200, 404, lambda n: f"/api/needs/{n.id}"),
     Case("GET", "/api/needs/<int:need_id>/candidates", "need", ADMINISTRATORS, 200, 404, lambda n: f"/api/needs/{n.id}/candidates"),
@@ -214,9 +215,13 @@ def test_a_point_or_a_name_finds_only_cells_in_scope(role: Role, which: str, wor
 
 # Routes with no jurisdiction: the same answer for every logged-in user, 401 or a login redirect for anyone else.
 UNSCOPED = {("GET", "/api/skills"), ("GET", "/api/me"), ("GET", "/api/csrf"), ("GET", "/imports")}
+# Live pages hold no record (what they show comes from the scoped API) and each is for some roles only
+# (tests/integration/test_live_pages.py).
+LIVE_PAGES = {("GET", "/board"), ("GET", "/m")}
 PUBLIC = {
     ("GET", "/healthz"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("GET", "/lang/<code>"),
-    ("GET", "/api/openapi.json"), ("GET", "/static/<path:filename>"), ("GET", "/"),
+    ("GET", "/api/openapi.json"), ("GET", "/static/<path:filename>"), ("GET", "/"), ("GET", "/m/manifest.webmanifest"),
+    ("GET", "/m/sw.js"),
 }  # fmt: skip
 # Twilio's webhooks answer no user: each must carry Twilio's signature (tests/integration/test_twilio_webhooks.py).
 TWILIO_SIGNED = {
@@ -249,6 +254,7 @@ def test_every_route_is_in_the_table(app):
         | UNSCOPED
         | PUBLIC
         | TWILIO_SIGNED
+        | LIVE_PAGES
     )
     assert routes - covered == set(), "add these routes to the scope table"
     assert covered - routes == set(), "the table names routes the app does not have"

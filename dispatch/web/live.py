@@ -1,0 +1,51 @@
+"""The live pages: the duty officer's incident board and the leader's phone page (an installable web app).
+
+Both are thin: they render a shell, and their scripts (``static/js/board.js``, ``static/js/phone.js``) talk to the
+JSON API and listen on the socket. What each user may see and do is decided by the API, as for any other client.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, redirect, render_template, send_from_directory, url_for
+
+from dispatch.auth import current_actor, login_required
+from dispatch.domain.scope import Forbidden, Role
+
+bp = Blueprint("live", __name__)
+
+BOARD_ROLES = {Role.ADMIN, Role.DUTY_OFFICER}
+
+
+@bp.get("/board")
+@login_required
+def board():
+    if current_actor().role not in BOARD_ROLES:
+        raise Forbidden()
+    return render_template("board.html")
+
+
+@bp.get("/m")
+@login_required
+def phone():
+    actor = current_actor()
+    if actor.role is not Role.ORG_LEADER:
+        return redirect(url_for("live.board")) if actor.role in BOARD_ROLES else redirect(url_for("pages.organizations"))
+    return render_template("phone_app.html")
+
+
+@bp.get("/m/manifest.webmanifest")
+def manifest():
+    body = {
+        "name": "社区应急派单", "short_name": "应急派单", "start_url": "/m", "scope": "/m", "display": "standalone",
+        "background_color": "#f5f6f8", "theme_color": "#12355b", "lang": "zh-CN",
+        "icons": [{"src": url_for("static", filename="favicon.svg"), "sizes": "any", "type": "image/svg+xml"}],
+    }  # fmt: skip
+    return current_app.json.response(body), 200, {"Content-Type": "application/manifest+json"}
+
+
+@bp.get("/m/sw.js")
+def service_worker() -> Response:
+    """Served under /m so that it may control the phone page (a worker's scope is its own folder)."""
+    response = send_from_directory(current_app.static_folder, "js/sw.js", mimetype="text/javascript", max_age=0)
+    response.headers["Service-Worker-Allowed"] = "/m"
+    return response

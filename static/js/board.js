@@ -1,0 +1,182 @@
+/* The duty officer's board: the active incidents, the needs of the one chosen, their offers with countdowns and
+   the unfilled ones standing out; post a need, cancel, close, widen, escalate. Socket nudges make it ask the API
+   again, so it updates without reloading. */
+(function () {
+  "use strict";
+  const T = JSON.parse(document.getElementById("strings").textContent);
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const $ = (id) => document.getElementById(id);
+  const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key]);
+  const skillNames = {}; // skill code → its name in the page's language
+  let incidents = [];
+  let current = null;
+  let shownNeeds = "";
+  let shownIncidents = "";
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (key === "onclick") node.addEventListener("click", value);
+      else if (value !== false && value !== null && value !== undefined) node.setAttribute(key, value === true ? "" : value);
+    }
+    for (const child of children.flat()) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    return node;
+  }
+
+  async function api(method, url, body, headers) {
+    const response = await fetch(url, {
+      method, credentials: "same-origin",
+      headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": csrf, ...(headers || {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      const error = data.error || {};
+      const detail = (error.errors || []).map((e) => e.message).join("; ");
+      throw new Error(detail || error.message || String(response.status));
+    }
+    return data;
+  }
+
+  function say(text, isError) {
+    const box = $("message");
+    box.hidden = !text;
+    box.textContent = text || "";
+    box.classList.toggle("error", Boolean(isError));
+  }
+
+  async function loadIncidents() {
+    incidents = (await api("GET", "/api/incidents?status=active&per_page=50")).items;
+    if (!incidents.some((i) => i.id === current)) current = incidents.length ? incidents[0].id : null;
+    const buttons = JSON.stringify([current, incidents]);
+    if (buttons !== shownIncidents) {
+      shownIncidents = buttons;
+      $("incidents").replaceChildren(...incidents.map((incident) => el("button", {
+      type: "button", "aria-pressed": String(incident.id === current),
+      onclick: () => { current = incident.id; loadIncidents(); },
+    }, incident.drill ? `【${T.drill}】` : "", incident.title, ` (${incident.level})`)));
+    }
+    await loadNeeds();
+  }
+
+  async function loadNeeds() {
+    if (current === null) {
+      $("needs").replaceChildren();
+      $("no-needs").hidden = false;
+      return;
+    }
+    const needs = (await api("GET", `/api/incidents/${current}/needs`)).items;
+    const seen = JSON.stringify([current, incidents, needs]);
+    if (seen === shownNeeds) return; // nothing new: leave the rows (and the focus) where they are
+    shownNeeds = seen;
+    $("needs").replaceChildren(...needs.map(needRow));
+    $("no-needs").hidden = needs.length > 0;
+  }
+
+  function needRow(need) {
+    const incident = incidents.find((i) => i.id === need.incident_id) || {};
+    const row = el("tr", { class: need.status, "data-need": need.id });
+    const actions = el("div", { class: "row-actions" });
+    if (["open", "unfilled", "filled"].includes(need.status)) {
+      actions.append(
+        el("button", { type: "button", onclick: () => confirm(T.confirm_cancel) && act(`/api/needs/${need.id}/cancel`) }, T.cancel),
+        el("button", { type: "button", onclick: () => act(`/api/needs/${need.id}/close`) }, T.close));
+    }
+    if (need.status === "unfilled" && need.radius_km !== null) {
+      actions.append(el("button", { type: "button", onclick: () => widen(need) }, T.widen));
+    }
+    if (need.status === "unfilled" && !incident.escalated) {
+      actions.append(el("button", { type: "button", onclick: () => act(`/api/incidents/${need.incident_id}/escalate`) }, T.escalate));
+    }
+    row.append(
+      el("td", {}, el("strong", {}, need.skills.map((code) => skillNames[code] || code).join("、")), el("br"), need.address || `${need.location.lat.toFixed(5)}, ${need.location.lon.toFixed(5)}`),
+      el("td", {}, need.status === "unfilled" ? el("span", { class: "alert" }, T.status.unfilled, " · ", T.unfilled) : T.status[need.status]),
+      el("td", { class: "count" }, `${need.accepted} / ${need.head_count}`),
+      el("td", {}, el("ul", { class: "offers" }, ...need.assignments.map((a) => el("li", { "data-assignment": a.id, "data-state": a.state },
+        a.organization.name, " · ", T.state[a.state] || a.state, a.head_count ? ` ${a.head_count}` : "",
+        a.state === "offered" ? el("span", { "data-deadline": a.deadline }, " · ", left(a.deadline)) : "")))),
+      el("td", {}, actions));
+    return row;
+  }
+
+  function left(deadline) {
+    const seconds = Math.max(0, Math.round((new Date(deadline) - new Date()) / 1000));
+    return fill(T.left, { time: `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}` });
+  }
+
+  setInterval(() => {
+    for (const node of document.querySelectorAll("[data-deadline]")) node.textContent = ` · ${left(node.dataset.deadline)}`;
+  }, 1000);
+
+  async function act(url, body) {
+    try {
+      await api("POST", url, body);
+      say("");
+    } catch (error) {
+      say(error.message, true);
+    }
+    loadIncidents();
+  }
+
+  function widen(need) {
+    const answer = prompt(T.widen_prompt, String((need.radius_km || 5) * 2));
+    if (answer === null) return;
+    act(`/api/needs/${need.id}/widen`, { radius_km: answer.trim() === "" ? null : Number(answer) });
+  }
+
+  async function loadSkills() {
+    const skills = (await api("GET", "/api/skills")).items;
+    for (const skill of skills) skillNames[skill.code] = document.documentElement.lang === "en" ? skill.label_en : skill.label_zh;
+    $("need-skills").append(...skills.map((skill) => el("label", { class: "choice" },
+      el("input", { type: "checkbox", name: "skills", value: skill.code }), skillNames[skill.code])));
+  }
+
+  $("incident-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    try {
+      const made = await api("POST", "/api/incidents", {
+        title: form.title.value, category: form.category.value, level: form.level.value, drill: form.drill.checked,
+      });
+      current = made.id;
+      form.reset();
+      $("new-incident").open = false;
+      say("");
+    } catch (error) {
+      say(error.message, true);
+    }
+    loadIncidents();
+  });
+
+  $("need-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (current === null) { say(T.no_incident, true); return; }
+    const form = event.target;
+    const body = {
+      skills: [...form.querySelectorAll('input[name="skills"]:checked')].map((box) => box.value),
+      head_count: Number(form.head_count.value), priority: form.priority.value, policy: form.policy.value,
+      broadcast_k: Number(form.broadcast_k.value), offer_timeout_s: Math.round(Number(form.timeout.value) * 60),
+      description: form.description.value,
+    };
+    if (form.lon.value && form.lat.value) body.location = { lon: Number(form.lon.value), lat: Number(form.lat.value) };
+    else if (form.address.value) body.address = form.address.value;
+    if (form.radius_km.value) body.radius_km = Number(form.radius_km.value);
+    const key = form.dataset.key || (form.dataset.key = crypto.randomUUID ? crypto.randomUUID() : String(Date.now() + Math.random()));
+    try {
+      const need = await api("POST", `/api/incidents/${current}/needs`, body, { "Idempotency-Key": key });
+      delete form.dataset.key; // posted: the next submit is a new need; a double click reused the key
+      say(fill(T.posted, { n: need.assignments.length }));
+    } catch (error) {
+      say(error.message, true);
+    }
+    loadNeeds();
+  });
+
+  const socket = io({ transports: ["websocket"] });
+  let soon = null;
+  socket.on("connect", () => { $("connection").textContent = T.online; loadIncidents(); });
+  socket.on("disconnect", () => { $("connection").textContent = T.offline; });
+  socket.on("events", () => { clearTimeout(soon); soon = setTimeout(loadIncidents, 100); });
+
+  loadSkills().then(loadIncidents).catch((error) => say(error.message, true));
+})();

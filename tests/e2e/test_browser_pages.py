@@ -1,0 +1,178 @@
+"""The pages in a real browser (Debian's Chromium driven by Playwright): the duty officer posts a need on the board,
+the leader's phone (360 × 640) gets the offer without reloading and accepts it in two taps, the board shows it at
+once, and the leader sets off, arrives and finishes. Offline, an acceptance waits and lands once when the network
+returns. No console errors; labels, contrast and focus order checked; screenshots kept in tests/e2e/screenshots/."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import Page, expect, sync_playwright
+
+from dispatch.demo.seed import DEMO_PASSWORD
+from tests import services
+from tests.live_client import cell_polygons, interior_points, login, open_incident
+
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+PHONE = {
+    "viewport": {"width": 360, "height": 640},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+    "locale": "zh-CN",
+}
+BOARD = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    executable = services.ensure_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+class Watched:
+    """A page whose console errors and uncaught exceptions are collected, to be asserted empty."""
+
+    def __init__(self, context, language: str = "zh") -> None:
+        self.page: Page = context.new_page()
+        self.errors: list[str] = []
+        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def log_in(self, url: str, username: str, then: str) -> Page:
+        self.page.goto(f"{url}/login?next={then}")
+        self.page.fill("#username", username)
+        self.page.fill("#password", DEMO_PASSWORD)
+        self.page.click("button[type=submit]")
+        self.page.goto(f"{url}{then}")
+        return self.page
+
+
+def leader_task(live_server) -> tuple[requests.Session, dict]:
+    """The duty officer's session, and a need body that the demo leader's organization will be offered."""
+    duty, leader = login(live_server.url, "demo-duty", DEMO_PASSWORD), login(live_server.url, "demo-leader", DEMO_PASSWORD)
+    organization = leader.get(f"{live_server.url}/api/me", timeout=5).json()["organization_id"]
+    details = leader.get(f"{live_server.url}/api/organizations/{organization}", timeout=5).json()
+    skills = {s["code"]: s for s in duty.get(f"{live_server.url}/api/skills", timeout=5).json()["items"]}
+    skill = next(s["code"] for s in details["skills"] if s["capacity"] >= 2 and not skills[s["code"]]["needs_certification"])
+    [(lon, lat)] = interior_points(cell_polygons(duty, live_server.url), 1, random.Random(3))
+    return duty, {"skill": skill, "lon": lon, "lat": lat, "organization": organization}
+
+
+def basic_accessibility(page: Page) -> None:
+    """Every control has a name a screen reader can say, text is readable (WCAG AA contrast), and Tab walks the
+    controls in the order they appear."""
+    problems = page.evaluate(
+        """() => {
+          const named = (el) => (el.labels && el.labels.length) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')
+            || (el.tagName === 'BUTTON' && el.textContent.trim()) || el.type === 'hidden' || el.type === 'submit';
+          const unnamed = [...document.querySelectorAll('input, select, button, textarea')].filter((el) => el.offsetParent && !named(el))
+            .map((el) => el.outerHTML.slice(0, 80));
+          const rgb = (value) => (value.match(/[\\d.]+/g) || [0, 0, 0]).slice(0, 3).map(Number);
+          const luminance = (color) => { const c = rgb(color).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+            return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]; };
+          const background = (el) => { for (let n = el; n; n = n.parentElement) { const bg = getComputedStyle(n).backgroundColor;
+            if (bg && !bg.startsWith('rgba(0, 0, 0, 0)') && bg !== 'transparent') return bg; } return 'rgb(255, 255, 255)'; };
+          const lowContrast = [...document.querySelectorAll('h1, h2, h3, p, label, button, a, td, th, li, span, output')]
+            .filter((el) => el.offsetParent && el.childNodes.length && [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()))
+            .map((el) => { const [a, b] = [luminance(getComputedStyle(el).color), luminance(background(el))];
+              return [el, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)]; })
+            .filter(([, ratio]) => ratio < 4.5).map(([el, ratio]) => `${el.tagName} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+          const positive = [...document.querySelectorAll('[tabindex]')].filter((el) => Number(el.getAttribute('tabindex')) > 0).length;
+          return { unnamed, lowContrast, positive };
+        }"""
+    )
+    assert problems == {"unnamed": [], "lowContrast": [], "positive": 0}
+    order = page.evaluate(
+        """() => [...document.querySelectorAll('a[href], button:not([disabled]), input:not([type=hidden]), select, summary')]
+          .filter((el) => el.checkVisibility({ checkVisibilityCSS: true })).map((el, i) => { el.dataset.order = i; return i; }).length"""
+    )
+    page.locator("[data-order='0']").focus()
+    visited = [0]
+    for _ in range(min(order, 25) - 1):
+        page.keyboard.press("Tab")
+        visited.append(page.evaluate("() => document.activeElement && document.activeElement.dataset.order"))
+    names = page.evaluate("() => [...document.querySelectorAll('[data-order]')].map((el) => el.outerHTML.slice(0, 70))")
+    assert visited == [str(i) if i else 0 for i in range(len(visited))], (visited, names[6:16])  # each Tab: the next control
+
+
+def test_an_offer_goes_from_the_board_to_the_phone_and_back_without_a_reload(live_server, chromium):
+    _duty, task = leader_task(live_server)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    officer_context, phone_context = chromium.new_context(**BOARD), chromium.new_context(**PHONE)
+    officer, phone = Watched(officer_context), Watched(phone_context)
+    board = officer.log_in(live_server.url, "demo-duty", "/board")
+    mobile = phone.log_in(live_server.url, "demo-leader", "/m")
+    expect(mobile.locator("#connection")).to_have_text("在线", timeout=10_000)
+
+    board.click("#new-incident summary")
+    board.fill("#incident-title", "浏览器测试:内涝")
+    board.click("#incident-form button[type=submit]")
+    expect(board.locator("#incidents button[aria-pressed=true]")).to_contain_text("浏览器测试", timeout=5_000)
+    board.check(f"#need-skills input[value={task['skill']}]")
+    board.fill("#need-head-count", "2")
+    board.fill("#need-lon", str(task["lon"]))
+    board.fill("#need-lat", str(task["lat"]))
+    board.fill("#need-k", "20")
+    board.click("#need-form button[type=submit]")
+    expect(board.locator("#message")).to_contain_text("已发布", timeout=5_000)
+
+    offer = mobile.locator(".card.offer").first
+    expect(offer).to_be_visible(timeout=5_000)  # arrived over the socket: the phone page was never reloaded
+    assignment = offer.get_attribute("data-assignment")
+    mobile.screenshot(path=SCREENSHOTS / "phone-offer-360x640.png")
+    basic_accessibility(mobile)
+    offer.get_by_role("button", name="接受").click()
+    offer.get_by_role("button", name="确认接受 2 人").click()
+    work = mobile.locator(f".card.work[data-assignment='{assignment}']")
+    expect(work).to_contain_text("已接受", timeout=5_000)
+    expect(board.locator(f"li[data-assignment='{assignment}'][data-state=accepted]")).to_be_visible(timeout=1_000)
+    board.screenshot(path=SCREENSHOTS / "board-1280.png", full_page=True)
+    basic_accessibility(board)
+
+    for step, state in (("出发", "en_route"), ("已到达", "on_site")):
+        work.get_by_role("button", name=step).click()
+        expect(board.locator(f"li[data-assignment='{assignment}'][data-state={state}]")).to_be_visible(timeout=5_000)
+    work.get_by_label("备注(可不填)").fill("积水已排除")
+    work.get_by_role("button", name="完成").click()
+    expect(board.locator(f"li[data-assignment='{assignment}'][data-state=completed]")).to_be_visible(timeout=5_000)
+    expect(mobile.locator("#no-work")).to_be_visible()
+    mobile.screenshot(path=SCREENSHOTS / "phone-done-360x640.png")
+    assert officer.errors == [] and phone.errors == []
+    officer_context.close()
+    phone_context.close()
+
+
+def test_an_acceptance_made_offline_waits_and_lands_once(live_server, chromium):
+    duty, task = leader_task(live_server)
+    incident = open_incident(duty, live_server.url, "离线接单")
+    context = chromium.new_context(**PHONE)
+    phone = Watched(context)
+    mobile = phone.log_in(live_server.url, "demo-leader", "/m")
+    body = {"skills": [task["skill"]], "head_count": 1, "broadcast_k": 20, "location": {"lon": task["lon"], "lat": task["lat"]}}
+    need = duty.post(f"{live_server.url}/api/incidents/{incident}/needs", json=body, timeout=10).json()
+    mine = next(a for a in need["assignments"] if a["organization"]["id"] == task["organization"])
+    offer = mobile.locator(f".card.offer[data-assignment='{mine['id']}']")
+    expect(offer).to_be_visible(timeout=5_000)
+
+    context.set_offline(True)
+    offer.get_by_role("button", name="接受").click()
+    offer.get_by_role("button", name="确认接受 1 人").click()
+    expect(mobile.locator("#waiting")).to_contain_text("1 项操作等待发送", timeout=3_000)
+    assert duty.get(f"{live_server.url}/api/assignments/{mine['id']}", timeout=5).json()["state"] == "offered"
+    mobile.screenshot(path=SCREENSHOTS / "phone-offline-360x640.png")
+
+    context.set_offline(False)
+    expect(mobile.locator("#waiting")).to_be_hidden(timeout=10_000)
+    assert duty.get(f"{live_server.url}/api/assignments/{mine['id']}", timeout=5).json()["state"] == "accepted"
+    timeline = duty.get(f"{live_server.url}/api/incidents/{incident}/timeline", timeout=5).json()["items"]
+    assert [e["assignment_id"] for e in timeline if e["kind"] == "offer.accepted"] == [mine["id"]]  # once
+    network_errors = [e for e in phone.errors if "ERR_INTERNET_DISCONNECTED" not in e and "WebSocket" not in e]
+    assert network_errors == []  # only the browser's own notes about the network being away
+    context.close()

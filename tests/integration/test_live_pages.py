@@ -1,0 +1,31 @@
+"""The live pages' shells: the board is for duty officers and administrators, the phone page for leaders, and the
+phone page is installable (manifest, service worker under /m)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    ("who", "board", "phone"), [("admin", 200, 302), ("duty", 200, 302), ("leader", 403, 200), ("grid", 403, 302)]
+)
+def test_each_role_gets_its_own_live_page(world, browser, who, board, phone):
+    client = browser(getattr(world, who))
+    assert client.get("/board").status_code == board
+    assert client.get("/m").status_code == phone
+
+
+def test_the_phone_page_can_be_installed(world, browser):
+    client = browser(world.leader)
+    manifest = client.get("/m/manifest.webmanifest")
+    assert manifest.headers["Content-Type"].startswith("application/manifest+json")
+    assert manifest.get_json()["start_url"] == "/m" and manifest.get_json()["display"] == "standalone"
+    worker = client.get("/m/sw.js")
+    assert worker.status_code == 200 and worker.headers["Service-Worker-Allowed"] == "/m"
+    page = client.get("/m").get_data(as_text=True)
+    assert 'rel="manifest"' in page and "socket.io.min.js" in page
+
+
+def test_anonymous_callers_are_sent_to_log_in(browser):
+    assert browser().get("/board").status_code in (302, 401)
+    assert browser().get("/m").status_code in (302, 401)
