@@ -32,6 +32,10 @@ if __name__ == "__main__":
 
     if not app.config["REDIS_URL"]:  # production sweeps on the RQ scheduler (`flask --app wsgi worker`)
         SweeperThread(app).start()
+    if app.config["SOCKETIO_ASYNC_MODE"] == "gevent":
+        from dispatch.serving import prepare_process
+
+        prepare_process()
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
     socketio.run(app, host=host, port=port, **server_options(app.config["SOCKETIO_ASYNC_MODE"]))

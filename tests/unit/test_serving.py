@@ -8,7 +8,7 @@ from dispatch.serving import NoDelayHandler, server_options
 
 
 def test_the_gevent_server_handles_connections_with_nagle_off():
-    assert server_options("gevent") == {"handler_class": NoDelayHandler}
+    assert server_options("gevent") == {"handler_class": NoDelayHandler, "backlog": 2048}
     with socket.create_server(("127.0.0.1", 0)) as listener, socket.create_connection(listener.getsockname()) as _client:
         accepted, address = listener.accept()
         with accepted:
