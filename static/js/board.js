@@ -11,6 +11,7 @@
   let incidents = [];
   let current = null;
   let shownNeeds = "";
+  const openCandidates = {}; // need id → its candidates, while shown
   let shownIncidents = "";
 
   function el(tag, attrs, ...children) {
@@ -69,8 +70,9 @@
     const seen = JSON.stringify([current, incidents, needs]);
     if (seen === shownNeeds) return; // nothing new: leave the rows (and the focus) where they are
     shownNeeds = seen;
-    $("needs").replaceChildren(...needs.map(needRow));
+    $("needs").replaceChildren(...needs.flatMap((need) => [needRow(need), ...candidateRows(need)]));
     $("no-needs").hidden = needs.length > 0;
+    loadTimeline(needs);
   }
 
   function needRow(need) {
@@ -81,6 +83,10 @@
       actions.append(
         el("button", { type: "button", onclick: () => confirm(T.confirm_cancel) && act(`/api/needs/${need.id}/cancel`) }, T.cancel),
         el("button", { type: "button", onclick: () => act(`/api/needs/${need.id}/close`) }, T.close));
+    }
+    if (["open", "unfilled"].includes(need.status)) {
+      actions.append(el("button", { type: "button", "aria-expanded": String(Boolean(openCandidates[need.id])),
+        onclick: () => toggleCandidates(need) }, openCandidates[need.id] ? T.hide : T.candidates));
     }
     if (need.status === "unfilled" && need.radius_km !== null) {
       actions.append(el("button", { type: "button", onclick: () => widen(need) }, T.widen));
@@ -97,6 +103,35 @@
         a.state === "offered" ? el("span", { "data-deadline": a.deadline }, " · ", left(a.deadline)) : "")))),
       el("td", {}, actions));
     return row;
+  }
+
+  async function toggleCandidates(need) {
+    if (openCandidates[need.id]) delete openCandidates[need.id];
+    else openCandidates[need.id] = (await api("GET", `/api/needs/${need.id}/candidates`)).items;
+    shownNeeds = "";
+    loadNeeds();
+  }
+
+  function candidateRows(need) {
+    const live = ["offered", "accepted", "en_route", "on_site"];
+    return (openCandidates[need.id] || []).map((c) => el("tr", { class: "candidate", "data-candidate": c.organization.id },
+      el("td", { colspan: 2 }, c.organization.name),
+      el("td", {}, fill(T.free, { n: c.free })),
+      el("td", {}, `${(c.distance_m / 1000).toFixed(1)} ${T.km} · ${c.reason}`),
+      el("td", {}, live.includes(c.offered) ? T.state[c.offered] : el("button", { type: "button",
+        onclick: () => { delete openCandidates[need.id]; act(`/api/needs/${need.id}/offers`, { organization_id: c.organization.id }); },
+      }, T.offer_to))));
+  }
+
+  async function loadTimeline(needs) {
+    if (current === null) { $("timeline").replaceChildren(); return; }
+    const names = Object.fromEntries(needs.flatMap((n) => n.assignments.map((a) => [a.id, a.organization.name])));
+    const events = (await api("GET", `/api/incidents/${current}/timeline?limit=500`)).items;
+    const clock = (at) => new Date(at).toLocaleTimeString(document.documentElement.lang === "en" ? "en-GB" : "zh-CN", { hour12: false });
+    $("timeline").replaceChildren(...events.slice(-100).reverse().map((e) => el("li", { "data-kind": e.kind },
+      el("time", { datetime: e.at }, clock(e.at)), " ", T.kinds[e.kind] || e.kind,
+      e.assignment_id && names[e.assignment_id] ? ` · ${names[e.assignment_id]}` : "",
+      e.data.head_count ? ` ${e.data.head_count}` : "", e.data.reason ? ` · ${e.data.reason}` : "")));
   }
 
   function left(deadline) {

@@ -122,6 +122,10 @@ def test_an_offer_goes_from_the_board_to_the_phone_and_back_without_a_reload(liv
     board.fill("#need-k", "20")
     board.click("#need-form button[type=submit]")
     expect(board.locator("#message")).to_contain_text("已发布", timeout=5_000)
+    board.get_by_role("button", name="候选组织").first.click()  # the ranked candidates, each with its reason
+    expect(board.locator("tr.candidate").first).to_contain_text("公里", timeout=5_000)
+    expect(board.locator("#timeline li[data-kind='offer.made']").first).to_be_visible()
+    board.get_by_role("button", name="收起").first.click()
 
     offer = mobile.locator(".card.offer").first
     expect(offer).to_be_visible(timeout=5_000)  # arrived over the socket: the phone page was never reloaded
