@@ -105,6 +105,10 @@ class Config:
         self.SMS_PER_SECOND = float(os.environ.get("SMS_PER_SECOND", "0"))  # per sender number; 0: no cap
         self.SMS_MAX_ATTEMPTS = int(os.environ.get("SMS_MAX_ATTEMPTS", "5"))
         self.FAILOVER = parse_failover(os.environ.get("FAILOVER"))
+        # Map tiles for the board: a URL template in WGS-84 (e.g. an OpenStreetMap mirror). None: the map draws the
+        # grid cells and needs on a plain background, which works with no tile server reachable.
+        self.MAP_TILES = os.environ.get("MAP_TILES") or None
+        self.MAP_ATTRIBUTION = os.environ.get("MAP_ATTRIBUTION", "")
         self.TESTING = False
 
     @property

@@ -21,7 +21,7 @@ BOARD_ROLES = {Role.ADMIN, Role.DUTY_OFFICER}
 def board():
     if current_actor().role not in BOARD_ROLES:
         raise Forbidden()
-    return render_template("board.html")
+    return render_template("board.html", tiles=current_app.config["MAP_TILES"], attribution=current_app.config["MAP_ATTRIBUTION"])
 
 
 @bp.get("/m")

@@ -67,12 +67,13 @@
       return;
     }
     const needs = (await api("GET", `/api/incidents/${current}/needs`)).items;
+    loadTimeline(needs); // events the rows do not show (an SMS sent, an offer seen) change the timeline too
+    drawMap(needs);
     const seen = JSON.stringify([current, incidents, needs]);
     if (seen === shownNeeds) return; // nothing new: leave the rows (and the focus) where they are
     shownNeeds = seen;
     $("needs").replaceChildren(...needs.flatMap((need) => [needRow(need), ...candidateRows(need)]));
     $("no-needs").hidden = needs.length > 0;
-    loadTimeline(needs);
   }
 
   function needRow(need) {
@@ -159,6 +160,47 @@
     act(`/api/needs/${need.id}/widen`, { radius_km: answer.trim() === "" ? null : Number(answer) });
   }
 
+  // ---- the map: grid cells (the incident's affected ones stand out) and needs; a click picks a need's place ----
+  const mapBox = $("map");
+  const map = L.map(mapBox, { zoomControl: true, attributionControl: Boolean(mapBox.dataset.tiles) });
+  if (mapBox.dataset.tiles) L.tileLayer(mapBox.dataset.tiles, { attribution: mapBox.dataset.attribution, maxZoom: 19 }).addTo(map);
+  const cellLayer = L.geoJSON(null, { style: { color: "#4a6a8a", weight: 1, fillOpacity: 0.05 } }).addTo(map);
+  const needLayer = L.layerGroup().addTo(map);
+  let picked = null;
+  const NEED_COLOURS = { open: "#0b5cad", unfilled: "#a33b00", filled: "#1d6b2f" };
+
+  async function loadCells() {
+    const cells = [];
+    for (let page = 1; ; page += 1) {
+      const body = await api("GET", `/api/cells?per_page=200&page=${page}`);
+      cells.push(...body.items);
+      if (page * body.per_page >= body.total || !body.items.length) break;
+    }
+    for (const cell of cells) if (cell.geometry) cellLayer.addData({ type: "Feature", id: cell.id, properties: { name: cell.name }, geometry: cell.geometry });
+    if (cells.length) map.fitBounds(cellLayer.getBounds());
+    else map.setView([30.27, 120.15], 12);
+  }
+
+  function drawMap(needs) {
+    const affected = new Set(((incidents.find((i) => i.id === current) || {}).affected_cells || []).map((c) => c.id));
+    cellLayer.setStyle((feature) => affected.has(feature.id)
+      ? { color: "#a33b00", weight: 2, fillOpacity: 0.18 } : { color: "#4a6a8a", weight: 1, fillOpacity: 0.05 });
+    needLayer.clearLayers();
+    for (const need of needs) {
+      if (!(need.status in NEED_COLOURS)) continue;
+      L.circleMarker([need.location.lat, need.location.lon], { radius: 9, color: NEED_COLOURS[need.status], weight: 3, fillOpacity: 0.6 })
+        .bindTooltip(`${need.skills.map((code) => skillNames[code] || code).join("、")} ${need.accepted}/${need.head_count}`)
+        .addTo(needLayer);
+    }
+  }
+
+  map.on("click", (event) => {
+    $("need-lon").value = event.latlng.lng.toFixed(6);
+    $("need-lat").value = event.latlng.lat.toFixed(6);
+    if (picked) picked.remove();
+    picked = L.marker(event.latlng, { title: T.picked, keyboard: false }).addTo(map);
+  });
+
   async function loadSkills() {
     const skills = (await api("GET", "/api/skills")).items;
     for (const skill of skills) skillNames[skill.code] = document.documentElement.lang === "en" ? skill.label_en : skill.label_zh;
@@ -213,5 +255,5 @@
   socket.on("disconnect", () => { $("connection").textContent = T.offline; });
   socket.on("events", () => { clearTimeout(soon); soon = setTimeout(loadIncidents, 100); });
 
-  loadSkills().then(loadIncidents).catch((error) => say(error.message, true));
+  loadSkills().then(loadCells).then(loadIncidents).catch((error) => say(error.message, true));
 })();

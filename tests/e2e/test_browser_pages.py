@@ -115,6 +115,9 @@ def test_an_offer_goes_from_the_board_to_the_phone_and_back_without_a_reload(liv
     board.fill("#incident-title", "浏览器测试:内涝")
     board.click("#incident-form button[type=submit]")
     expect(board.locator("#incidents button[aria-pressed=true]")).to_contain_text("浏览器测试", timeout=5_000)
+    expect(board.locator("#map path.leaflet-interactive").first).to_be_attached(timeout=5_000)  # the grid cells
+    board.locator("#map").click(position={"x": 200, "y": 150})  # a click on the map picks the place
+    expect(board.locator("#need-lon")).not_to_have_value("")
     board.check(f"#need-skills input[value={task['skill']}]")
     board.fill("#need-head-count", "2")
     board.fill("#need-lon", str(task["lon"]))
