@@ -6,7 +6,7 @@
   const T = JSON.parse(document.getElementById("strings").textContent);
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const $ = (id) => document.getElementById(id);
-  const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key]);
+  const { el, fill } = window.dom;
   const skillNames = {}; // skill code → its name in the page's language
   let incidents = [];
   let current = null;
@@ -14,15 +14,6 @@
   const openCandidates = {}; // need id → its candidates, while shown
   let shownIncidents = "";
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (key === "onclick") node.addEventListener("click", value);
-      else if (value !== false && value !== null && value !== undefined) node.setAttribute(key, value === true ? "" : value);
-    }
-    for (const child of children.flat()) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    return node;
-  }
 
   async function api(method, url, body, headers) {
     const response = await fetch(url, {

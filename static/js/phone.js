@@ -11,22 +11,13 @@
   const ACTIVE = ["accepted", "en_route", "on_site"];
   const NEXT = { accepted: "depart", en_route: "arrive", on_site: "complete" };
   const $ = (id) => document.getElementById(id);
-  const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key]);
+  const { el, fill } = window.dom;
   const opened = {}; // assignment id → "accept" | "decline": the second step shown on a card
   const chosen = {}; // assignment id → head count picked on the stepper
   const acked = new Set();
   let shown = null; // offer ids on screen, to ring for new ones (null until the first load)
   let assignments = [];
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (key === "onclick") node.addEventListener("click", value);
-      else if (value !== false && value !== null && value !== undefined) node.setAttribute(key, value === true ? "" : value);
-    }
-    for (const child of children.flat()) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    return node;
-  }
 
   // ---- the queue of actions: sent in order, kept while the network is away --------------------------------
   function queue() { return JSON.parse(localStorage.getItem(QUEUE) || "[]"); }

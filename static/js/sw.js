@@ -1,7 +1,7 @@
 /* The phone page's service worker: the page and its files load from the cache when the network is away, so a
    leader can still see the last tasks and queue answers. The API is never cached: it is always asked afresh. */
-const CACHE = "dispatch-phone-v1";
-const SHELL = ["/m", "/static/css/app.css", "/static/css/live.css", "/static/js/phone.js",
+const CACHE = "dispatch-phone-v2";
+const SHELL = ["/m", "/static/css/app.css", "/static/css/live.css", "/static/js/dom.js", "/static/js/phone.js",
   "/static/vendor/socket.io-client/socket.io.min.js", "/static/favicon.svg"];
 
 self.addEventListener("install", (event) => {

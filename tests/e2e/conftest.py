@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import pytest
 import requests
 
 from tests import services
+from tests.live_client import login
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,18 +31,8 @@ class LiveServer:
         self.url, self.env, self.logs = url, env, logs
 
     def login(self, username: str, password: str) -> requests.Session:
-        """A requests session logged in through the login form."""
-        http = requests.Session()
-        page = http.get(f"{self.url}/login", timeout=10).text
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        response = http.post(
-            f"{self.url}/login",
-            data={"csrf_token": token, "username": username, "password": password},
-            timeout=10,
-            allow_redirects=False,
-        )
-        assert response.status_code == 302, response.text
-        return http
+        """A requests session logged in through the login form, sending the CSRF token on writes."""
+        return login(self.url, username, password)
 
 
 def _flask(env: dict[str, str], *args: str) -> None:
