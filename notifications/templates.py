@@ -117,6 +117,17 @@ def voice_offer(params: dict[str, Any], language: str = "zh") -> str:
     )
 
 
+_LOGIN_CODE = {
+    "zh": "【社区应急】登录验证码 {code},{minutes} 分钟内有效。请勿告诉他人。",
+    "en": "Your login code is {code}. It expires in {minutes} minutes. Do not share it.",
+}
+
+
+def login_code(code: str, minutes: int, language: str = "zh") -> str:
+    """The SMS with a leader's one-time login code (one segment in either language)."""
+    return _LOGIN_CODE[language_of(language)].format(code=code, minutes=minutes)
+
+
 def reply_help(language: str = "zh") -> str:
     """The answer to a reply that could not be understood: the two forms a reply takes."""
     return _REPLY_HELP[language_of(language)]

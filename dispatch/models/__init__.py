@@ -5,7 +5,7 @@ from dispatch.models.messages import InboundMessage, OutboxMessage
 from dispatch.models.organizations import Certification, Member, Organization, OrganizationSkill
 from dispatch.models.places import Community, County, GridCell, Subdistrict
 from dispatch.models.skills import Skill
-from dispatch.models.users import User
+from dispatch.models.users import LoginCode, User
 
 __all__ = [
     "Assignment",
@@ -18,6 +18,7 @@ __all__ = [
     "IdempotencyKey",
     "InboundMessage",
     "Incident",
+    "LoginCode",
     "Member",
     "Need",
     "Organization",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dispatch.domain.scope import Actor, Role
@@ -48,3 +48,19 @@ class User(db.Model):
             # Only a grid worker's scope is their cells; loading them for everyone would cost a query per request.
             cell_ids=frozenset(cell.id for cell in self.cells) if self.role is Role.GRID_WORKER else frozenset(),
         )
+
+
+class LoginCode(db.Model):
+    """A one-time code texted to a leader's phone: logging in without a password, from the phone itself.
+
+    Only its keyed hash is kept; it runs out after a few minutes and after a few wrong tries, and works once."""
+
+    __tablename__ = "login_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

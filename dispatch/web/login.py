@@ -7,7 +7,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
 from dispatch.auth import log_in, log_out
-from dispatch.i18n import LANGUAGES
+from dispatch.i18n import LANGUAGES, language
+from dispatch.messages import message
+from dispatch.services import login_codes
+from dispatch.services.errors import InvalidInput
 from dispatch.services.users import authenticate
 
 bp = Blueprint("login", __name__)
@@ -33,6 +36,35 @@ def login():
         return render_template("login.html", next=request.form.get("next", ""), expired=False, failed=True), 401
     log_in(user)
     return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.get("/login/code")
+def code_form():
+    return render_template("login_code.html", phone="", sent=False, failed=False, error=None)
+
+
+@bp.post("/login/code")
+def send_code():
+    phone = request.form.get("phone", "")[:40]
+    try:
+        login_codes.request_code(phone)
+    except InvalidInput as exc:
+        error = message(exc.errors[0].code, language())
+        return render_template("login_code.html", phone=phone, sent=False, failed=False, error=error), 422
+    return render_template("login_code.html", phone=phone, sent=True, failed=False, error=None)
+
+
+@bp.post("/login/code/verify")
+def check_code():
+    phone = request.form.get("phone", "")[:40]
+    try:
+        user = login_codes.verify(phone, request.form.get("code", "")[:12])
+    except InvalidInput:
+        user = None
+    if user is None:
+        return render_template("login_code.html", phone=phone, sent=True, failed=True, error=None), 401
+    log_in(user)
+    return redirect(url_for("live.phone"))
 
 
 @bp.post("/logout")

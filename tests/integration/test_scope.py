@@ -221,7 +221,7 @@ LIVE_PAGES = {("GET", "/board"), ("GET", "/m")}
 PUBLIC = {
     ("GET", "/healthz"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("GET", "/lang/<code>"),
     ("GET", "/api/openapi.json"), ("GET", "/static/<path:filename>"), ("GET", "/"), ("GET", "/m/manifest.webmanifest"),
-    ("GET", "/m/sw.js"),
+    ("GET", "/m/sw.js"), ("GET", "/login/code"), ("POST", "/login/code"), ("POST", "/login/code/verify"),
 }  # fmt: skip
 # Twilio's webhooks answer no user: each must carry Twilio's signature (tests/integration/test_twilio_webhooks.py).
 TWILIO_SIGNED = {

@@ -178,3 +178,11 @@ def test_an_unknown_acknowledgement_is_a_programming_error():
         reply_ack("maybe", "A7KM")
     with pytest.raises(KeyError):
         reply_ack("accepted", "A7KM")  # head_count missing
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_login_code_fits_one_segment_and_says_when_it_runs_out(language):
+    from notifications.templates import login_code
+
+    text = login_code("048213", 10, language)
+    assert "048213" in text and "10" in text and segments(text) == 1
