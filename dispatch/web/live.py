@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, s
 
 from dispatch.auth import current_actor, login_required
 from dispatch.domain.scope import Forbidden, Role
+from dispatch.services import reports
 
 bp = Blueprint("live", __name__)
 
@@ -22,6 +23,14 @@ def board():
     if current_actor().role not in BOARD_ROLES:
         raise Forbidden()
     return render_template("board.html", tiles=current_app.config["MAP_TILES"], attribution=current_app.config["MAP_ATTRIBUTION"])
+
+
+@bp.get("/incidents/<int:incident_id>/report")
+@login_required
+def report(incident_id: int):
+    """The after-action report: how fast organizations answered and arrived, need by need and organization by one."""
+    incident, figures, names = reports.incident_report(current_actor(), incident_id)
+    return render_template("after_action.html", incident=incident, report=figures, names=names)
 
 
 @bp.get("/m")

@@ -46,7 +46,8 @@
       $("incidents").replaceChildren(...incidents.map((incident) => el("button", {
       type: "button", "aria-pressed": String(incident.id === current),
       onclick: () => { current = incident.id; loadIncidents(); },
-    }, incident.drill ? `【${T.drill}】` : "", incident.title, ` (${incident.level})`)));
+    }, incident.drill ? `【${T.drill}】` : "", incident.title, ` (${incident.level})`)),
+      ...(current === null ? [] : [el("a", { href: `/incidents/${current}/report`, class: "report-link" }, T.report)]));
     }
     await loadNeeds();
   }

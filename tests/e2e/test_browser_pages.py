@@ -174,6 +174,11 @@ def test_an_offer_goes_from_the_board_to_the_phone_and_back_without_a_reload(liv
     expect(board.locator(f"li[data-assignment='{assignment}'][data-state=completed]")).to_be_visible(timeout=5_000)
     expect(mobile.locator("#no-work")).to_be_visible()
     mobile.screenshot(path=SCREENSHOTS / "phone-done-360x640.png")
+    board.get_by_role("link", name="事后报告").click()  # the after-action report, with its chart
+    expect(board.locator("h1")).to_contain_text("事后报告")
+    expect(board.locator("svg.histogram rect")).to_have_count(6)
+    board.screenshot(path=SCREENSHOTS / "after-action-1280.png", full_page=True)
+    basic_accessibility(board)
     assert officer.errors == [] and phone.errors == []
     officer_context.close()
     phone_context.close()

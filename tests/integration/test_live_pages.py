@@ -29,3 +29,17 @@ def test_the_phone_page_can_be_installed(world, browser):
 def test_anonymous_callers_are_sent_to_log_in(browser):
     assert browser().get("/board").status_code in (302, 401)
     assert browser().get("/m").status_code in (302, 401)
+
+
+def test_the_after_action_report_shows_answer_times_and_organizations(world, browser):
+    from tests.integration.dispatch_helpers import posted_need
+
+    duty = browser(world.duty)
+    need = posted_need(duty, world.cell_a1, head_count=2, broadcast_k=2)
+    mine = next(a for a in need["assignments"] if a["organization"]["id"] == world.org_a1.id)
+    browser(world.leader).post(f"/api/assignments/{mine['id']}/accept", {"head_count": 2})
+    page = duty.get(f"/incidents/{need['incident_id']}/report")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "事后报告" in text and world.org_a1.name in text and "<svg" in text and "答复用时" in text
+    assert browser(world.leader).get(f"/incidents/{need['incident_id']}/report").status_code == 403
