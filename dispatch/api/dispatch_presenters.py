@@ -21,7 +21,8 @@ def assignment_out(assignment: Assignment, language: str) -> AssignmentOut:
     org = assignment.organization
     return AssignmentOut(
         id=assignment.id, need_id=assignment.need_id, incident_id=assignment.need.incident_id,
-        organization=Ref(id=org.id, name=org.name), state=assignment.state, head_count=assignment.head_count,
+        organization=Ref(id=org.id, name=org.name),
+        organization_base=PointOut(lon=org.base_lon, lat=org.base_lat) if org.base_lon is not None else None, state=assignment.state, head_count=assignment.head_count,
         short_code=assignment.short_code, rank=assignment.rank, reason=assignment.reason_en if language == "en" else assignment.reason_zh,
         offered_at=assignment.offered_at, deadline=assignment.deadline, answered_at=assignment.answered_at,
         note=assignment.note, drill=assignment.need.incident.drill, task=task_out(assignment.need, language),

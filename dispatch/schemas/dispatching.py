@@ -90,6 +90,7 @@ class AssignmentOut(BaseModel):
     need_id: int
     incident_id: int
     organization: Ref
+    organization_base: PointOut | None = Field(description="where the organization is based (WGS-84), for the map")
     state: AssignmentState
     head_count: int
     short_code: str

@@ -160,6 +160,7 @@
   const needLayer = L.layerGroup().addTo(map);
   let picked = null;
   const NEED_COLOURS = { open: "#0b5cad", unfilled: "#a33b00", filled: "#1d6b2f" };
+  const WORKING = ["accepted", "en_route", "on_site"]; // organizations drawn on the map, with a line to their need
 
   async function loadCells() {
     const cells = [];
@@ -180,6 +181,12 @@
     needLayer.clearLayers();
     for (const need of needs) {
       if (!(need.status in NEED_COLOURS)) continue;
+      for (const a of need.assignments.filter((a) => WORKING.includes(a.state) && a.organization_base)) {
+        L.circleMarker([a.organization_base.lat, a.organization_base.lon], { radius: 6, color: "#1d6b2f", weight: 2, fillOpacity: 0.9 })
+          .bindTooltip(`${a.organization.name} · ${T.state[a.state]} ${a.head_count}`).addTo(needLayer);
+        L.polyline([[a.organization_base.lat, a.organization_base.lon], [need.location.lat, need.location.lon]],
+          { color: "#1d6b2f", weight: 2, dashArray: "4 4" }).addTo(needLayer);
+      }
       L.circleMarker([need.location.lat, need.location.lon], { radius: 9, color: NEED_COLOURS[need.status], weight: 3, fillOpacity: 0.6 })
         .bindTooltip(`${need.skills.map((code) => skillNames[code] || code).join("、")} ${need.accepted}/${need.head_count}`)
         .addTo(needLayer);

@@ -163,6 +163,7 @@ def test_an_offer_goes_from_the_board_to_the_phone_and_back_without_a_reload(liv
     work = mobile.locator(f".card.work[data-assignment='{assignment}']")
     expect(work).to_contain_text("已接受", timeout=5_000)
     expect(board.locator(f"li[data-assignment='{assignment}'][data-state=accepted]")).to_be_visible(timeout=1_000)
+    expect(board.locator("#map path[stroke-dasharray='4 4']")).to_have_count(1)  # on the map: who is coming, from where
     board.screenshot(path=SCREENSHOTS / "board-1280.png", full_page=True)
     basic_accessibility(board)
 
