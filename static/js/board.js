@@ -193,7 +193,31 @@
     }
   }
 
+  // Drawing an incident's area (Leaflet.draw): the polygon goes with the incident, whose grid cells it touches.
+  const areaLayer = L.featureGroup().addTo(map);
+  let area = null;
+  let drawing = null;
+  $("draw-area").addEventListener("click", () => {
+    drawing = new L.Draw.Polygon(map, { shapeOptions: { color: "#a33b00" } });
+    drawing.enable();
+    $("area-state").textContent = T.area_hint;
+  });
+  $("clear-area").addEventListener("click", () => {
+    area = null;
+    areaLayer.clearLayers();
+    $("clear-area").hidden = true;
+    $("area-state").textContent = "";
+  });
+  map.on(L.Draw.Event.CREATED, (event) => {
+    areaLayer.clearLayers().addLayer(event.layer);
+    area = event.layer.toGeoJSON().geometry;
+    drawing = null;
+    $("clear-area").hidden = false;
+    $("area-state").textContent = T.area_drawn;
+  });
+
   map.on("click", (event) => {
+    if (drawing) return; // the click is a corner of the area being drawn
     $("need-lon").value = event.latlng.lng.toFixed(6);
     $("need-lat").value = event.latlng.lat.toFixed(6);
     if (picked) picked.remove();
@@ -212,8 +236,9 @@
     const form = event.target;
     try {
       const made = await api("POST", "/api/incidents", {
-        title: form.title.value, category: form.category.value, level: form.level.value, drill: form.drill.checked,
+        title: form.title.value, category: form.category.value, level: form.level.value, drill: form.drill.checked, area,
       });
+      $("clear-area").click();
       current = made.id;
       form.reset();
       $("new-incident").open = false;

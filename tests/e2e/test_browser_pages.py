@@ -136,9 +136,19 @@ def test_an_offer_goes_from_the_board_to_the_phone_and_back_without_a_reload(liv
 
     board.click("#new-incident summary")
     board.fill("#incident-title", "浏览器测试:内涝")
+    expect(board.locator("#map path.leaflet-interactive").first).to_be_attached(timeout=5_000)  # the grid cells
+    board.get_by_role("button", name="在地图上画出影响范围").click()
+    box = board.locator("#map").bounding_box()
+    corners = [(0.45, 0.3), (0.6, 0.3), (0.6, 0.6), (0.45, 0.3)]  # back to the first corner closes the area
+    for x, y in corners:  # as a hand does it: move there, press, release
+        board.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"], steps=5)
+        board.mouse.down()
+        board.mouse.up()
+        board.wait_for_timeout(150)
+    expect(board.locator("#area-state")).to_have_text("已画出范围:其中的网格将标为受影响")
     board.click("#incident-form button[type=submit]")
     expect(board.locator("#incidents button[aria-pressed=true]")).to_contain_text("浏览器测试", timeout=5_000)
-    expect(board.locator("#map path.leaflet-interactive").first).to_be_attached(timeout=5_000)  # the grid cells
+    expect(board.locator("#map path[stroke='#a33b00'][stroke-width='2']").first).to_be_attached()  # affected cells
     board.locator("#map").click(position={"x": 200, "y": 150})  # a click on the map picks the place
     expect(board.locator("#need-lon")).not_to_have_value("")
     board.check(f"#need-skills input[value={task['skill']}]")
