@@ -12,6 +12,7 @@
   let current = null;
   let shownNeeds = "";
   const openCandidates = {}; // need id → its candidates, while shown
+  let timelineNeed = null; // the need whose timeline is shown; null: the whole incident's
   let shownIncidents = "";
 
 
@@ -81,6 +82,8 @@
       actions.append(el("button", { type: "button", "aria-expanded": String(Boolean(openCandidates[need.id])),
         onclick: () => toggleCandidates(need) }, openCandidates[need.id] ? T.hide : T.candidates));
     }
+    actions.append(el("button", { type: "button", "aria-pressed": String(timelineNeed === need.id),
+      onclick: () => { timelineNeed = timelineNeed === need.id ? null : need.id; shownNeeds = ""; loadNeeds(); } }, T.timeline));
     if (need.status === "unfilled" && need.radius_km !== null) {
       actions.append(el("button", { type: "button", onclick: () => widen(need) }, T.widen));
     }
@@ -121,7 +124,9 @@
     const names = Object.fromEntries(needs.flatMap((n) => n.assignments.map((a) => [a.id, a.organization.name])));
     const events = (await api("GET", `/api/incidents/${current}/timeline?limit=500`)).items;
     const clock = (at) => new Date(at).toLocaleTimeString(document.documentElement.lang === "en" ? "en-GB" : "zh-CN", { hour12: false });
-    $("timeline").replaceChildren(...events.slice(-100).reverse().map((e) => el("li", { "data-kind": e.kind },
+    const shown = timelineNeed === null ? events : events.filter((e) => e.need_id === timelineNeed);
+    $("timeline-title").textContent = timelineNeed === null ? T.timeline_all : fill(T.timeline_need, { id: timelineNeed });
+    $("timeline").replaceChildren(...shown.slice(-100).reverse().map((e) => el("li", { "data-kind": e.kind },
       el("time", { datetime: e.at }, clock(e.at)), " ", T.kinds[e.kind] || e.kind,
       e.assignment_id && names[e.assignment_id] ? ` · ${names[e.assignment_id]}` : "",
       e.data.head_count ? ` ${e.data.head_count}` : "", e.data.reason ? ` · ${e.data.reason}` : "")));

@@ -161,6 +161,9 @@ def test_an_offer_goes_from_the_board_to_the_phone_and_back_without_a_reload(liv
     board.get_by_role("button", name="候选组织").first.click()  # the ranked candidates, each with its reason
     expect(board.locator("tr.candidate").first).to_contain_text("公里", timeout=5_000)
     expect(board.locator("#timeline li[data-kind='offer.made']").first).to_be_visible()
+    board.get_by_role("button", name="时间线").first.click()  # one need's own timeline
+    expect(board.locator("#timeline-title")).to_contain_text("需求")
+    expect(board.locator("#timeline li[data-kind='incident.opened']")).to_have_count(0)
     board.get_by_role("button", name="收起").first.click()
 
     offer = mobile.locator(".card.offer").first
