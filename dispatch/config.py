@@ -109,6 +109,7 @@ class Config:
         # grid cells and needs on a plain background, which works with no tile server reachable.
         self.MAP_TILES = os.environ.get("MAP_TILES") or None
         self.MAP_ATTRIBUTION = os.environ.get("MAP_ATTRIBUTION", "")
+        self.MAP_TILES_SYSTEM = os.environ.get("MAP_TILES_SYSTEM", "wgs84")  # gcj02 for AMap or Tencent tiles
         self.TESTING = False
 
     @property

@@ -22,7 +22,10 @@ BOARD_ROLES = {Role.ADMIN, Role.DUTY_OFFICER}
 def board():
     if current_actor().role not in BOARD_ROLES:
         raise Forbidden()
-    return render_template("board.html", tiles=current_app.config["MAP_TILES"], attribution=current_app.config["MAP_ATTRIBUTION"])
+    config = current_app.config
+    return render_template(
+        "board.html", tiles=config["MAP_TILES"], attribution=config["MAP_ATTRIBUTION"], tiles_system=config["MAP_TILES_SYSTEM"]
+    )
 
 
 @bp.get("/incidents/<int:incident_id>/report")

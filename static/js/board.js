@@ -161,7 +161,13 @@
   const mapBox = $("map");
   const map = L.map(mapBox, { zoomControl: true, attributionControl: Boolean(mapBox.dataset.tiles) });
   if (mapBox.dataset.tiles) L.tileLayer(mapBox.dataset.tiles, { attribution: mapBox.dataset.attribution, maxZoom: 19 }).addTo(map);
-  const cellLayer = L.geoJSON(null, { style: { color: "#4a6a8a", weight: 1, fillOpacity: 0.05 } }).addTo(map);
+  // Our coordinates are WGS-84; GCJ-02 tiles (AMap, Tencent) need every point shifted to sit on them, and clicks
+  // shifted back. With WGS-84 tiles, or none, nothing is shifted.
+  const shifted = mapBox.dataset.system === "gcj02";
+  const onMap = (lon, lat) => { const [x, y] = shifted ? gcj02.fromWgs84(lon, lat) : [lon, lat]; return L.latLng(y, x); };
+  const fromMap = (latlng) => (shifted ? gcj02.toWgs84(latlng.lng, latlng.lat) : [latlng.lng, latlng.lat]);
+  const cellLayer = L.geoJSON(null, { style: { color: "#4a6a8a", weight: 1, fillOpacity: 0.05 },
+    coordsToLatLng: ([lon, lat]) => onMap(lon, lat) }).addTo(map);
   const needLayer = L.layerGroup().addTo(map);
   let picked = null;
   const NEED_COLOURS = { open: "#0b5cad", unfilled: "#a33b00", filled: "#1d6b2f" };
@@ -187,12 +193,12 @@
     for (const need of needs) {
       if (!(need.status in NEED_COLOURS)) continue;
       for (const a of need.assignments.filter((a) => WORKING.includes(a.state) && a.organization_base)) {
-        L.circleMarker([a.organization_base.lat, a.organization_base.lon], { radius: 6, color: "#1d6b2f", weight: 2, fillOpacity: 0.9 })
+        L.circleMarker(onMap(a.organization_base.lon, a.organization_base.lat), { radius: 6, color: "#1d6b2f", weight: 2, fillOpacity: 0.9 })
           .bindTooltip(`${a.organization.name} · ${T.state[a.state]} ${a.head_count}`).addTo(needLayer);
-        L.polyline([[a.organization_base.lat, a.organization_base.lon], [need.location.lat, need.location.lon]],
+        L.polyline([onMap(a.organization_base.lon, a.organization_base.lat), onMap(need.location.lon, need.location.lat)],
           { color: "#1d6b2f", weight: 2, dashArray: "4 4" }).addTo(needLayer);
       }
-      L.circleMarker([need.location.lat, need.location.lon], { radius: 9, color: NEED_COLOURS[need.status], weight: 3, fillOpacity: 0.6 })
+      L.circleMarker(onMap(need.location.lon, need.location.lat), { radius: 9, color: NEED_COLOURS[need.status], weight: 3, fillOpacity: 0.6 })
         .bindTooltip(`${need.skills.map((code) => skillNames[code] || code).join("、")} ${need.accepted}/${need.head_count}`)
         .addTo(needLayer);
     }
@@ -215,7 +221,8 @@
   });
   map.on(L.Draw.Event.CREATED, (event) => {
     areaLayer.clearLayers().addLayer(event.layer);
-    area = event.layer.toGeoJSON().geometry;
+    const ring = event.layer.getLatLngs()[0].map(fromMap);
+    area = { type: "Polygon", coordinates: [[...ring, ring[0]]] };
     drawing = null;
     $("clear-area").hidden = false;
     $("area-state").textContent = T.area_drawn;
@@ -223,8 +230,9 @@
 
   map.on("click", (event) => {
     if (drawing) return; // the click is a corner of the area being drawn
-    $("need-lon").value = event.latlng.lng.toFixed(6);
-    $("need-lat").value = event.latlng.lat.toFixed(6);
+    const [lon, lat] = fromMap(event.latlng);
+    $("need-lon").value = lon.toFixed(6);
+    $("need-lat").value = lat.toFixed(6);
     if (picked) picked.remove();
     picked = L.marker(event.latlng, { title: T.picked, keyboard: false }).addTo(map);
   });

@@ -225,3 +225,17 @@ def test_an_acceptance_made_offline_waits_and_lands_once(live_server, chromium):
     network_errors = [e for e in phone.errors if "ERR_INTERNET_DISCONNECTED" not in e and "WebSocket" not in e]
     assert network_errors == []  # only the browser's own notes about the network being away
     context.close()
+
+
+def test_the_boards_gcj02_shift_agrees_with_geo(live_server, chromium):
+    from geo.coords import gcj02_to_wgs84, wgs84_to_gcj02
+
+    points = [(120.1301976, 30.285685), (116.397428, 39.90923), (113.264385, 23.129112), (87.617733, 43.792818)]
+    context = chromium.new_context(**BOARD)
+    board = Watched(context).log_in(live_server.url, "demo-duty", "/board")
+    for lon, lat in points:
+        shifted = board.evaluate("([lon, lat]) => gcj02.fromWgs84(lon, lat)", [lon, lat])
+        assert shifted == pytest.approx(list(wgs84_to_gcj02(lon, lat)), abs=1e-9)
+        back = board.evaluate("([lon, lat]) => gcj02.toWgs84(lon, lat)", shifted)
+        assert back == pytest.approx(list(gcj02_to_wgs84(*shifted)), abs=1e-8) and back == pytest.approx([lon, lat], abs=1e-7)
+    context.close()
