@@ -63,7 +63,7 @@ def record(
         drill=bool(incident and incident.drill),
         data=data,
     )
-    _pending_events().append((event, _rooms(event, incident)))
+    _pending_events().append((event, _rooms(event, incident, need.cell_id if need else None)))
     return event
 
 
@@ -72,12 +72,14 @@ def send(message: OutboxMessage, event: Event) -> None:
     _pending_outbox().append((message, event))
 
 
-def _rooms(event: Event, incident) -> tuple[str, ...]:
+def _rooms(event: Event, incident, cell_id: int | None) -> tuple[str, ...]:
     rooms = [f"subdistrict:{event.subdistrict_id}"] if event.subdistrict_id else []
     if incident is not None:
         rooms.append(f"county:{incident.subdistrict.county_id}")
     if event.organization_id:
         rooms.append(f"organization:{event.organization_id}")
+    if cell_id is not None:  # the grid worker of the need's cell
+        rooms.append(f"cell:{cell_id}")
     return tuple(rooms)
 
 

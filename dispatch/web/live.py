@@ -45,6 +45,15 @@ def phone():
     return render_template("phone_app.html")
 
 
+@bp.get("/grid")
+@login_required
+def grid():
+    """The grid worker's page: what is happening in my cells, live."""
+    if current_actor().role is not Role.GRID_WORKER:
+        raise Forbidden()
+    return render_template("grid.html")
+
+
 @bp.get("/m/manifest.webmanifest")
 def manifest():
     body = {

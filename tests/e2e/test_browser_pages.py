@@ -239,3 +239,28 @@ def test_the_boards_gcj02_shift_agrees_with_geo(live_server, chromium):
         back = board.evaluate("([lon, lat]) => gcj02.toWgs84(lon, lat)", shifted)
         assert back == pytest.approx(list(gcj02_to_wgs84(*shifted)), abs=1e-8) and back == pytest.approx([lon, lat], abs=1e-7)
     context.close()
+
+
+def test_the_grid_worker_sees_a_need_in_their_cell_arrive_and_who_takes_it(live_server, chromium):
+    from shapely.geometry import shape
+
+    duty, grid = login(live_server.url, "demo-duty", DEMO_PASSWORD), login(live_server.url, "demo-grid", DEMO_PASSWORD)
+    cell = grid.get(
+        f"{live_server.url}/api/cells/{grid.get(f'{live_server.url}/api/me', timeout=5).json()['cell_ids'][0]}", timeout=5
+    ).json()
+    inside = shape(cell["geometry"]).representative_point()
+    _, task = leader_task(live_server)
+    context = chromium.new_context(**PHONE)
+    watched = Watched(context)
+    page = watched.log_in(live_server.url, "demo-grid", "/grid")
+    expect(page.locator("#connection")).to_have_text("实时", timeout=10_000)
+    incident = open_incident(duty, live_server.url, "网格员看到的需求")
+    body = {"skills": [task["skill"]], "head_count": 1, "broadcast_k": 3, "location": {"lon": inside.x, "lat": inside.y}}
+    need = duty.post(f"{live_server.url}/api/incidents/{incident}/needs", json=body, timeout=10).json()
+    card = page.locator(f"[data-need='{need['id']}']")
+    expect(card).to_contain_text("网格员看到的需求", timeout=5_000)  # arrived live, no reload
+    expect(card.locator("li[data-state=offered]").first).to_be_visible()
+    page.screenshot(path=SCREENSHOTS / "grid-360x640.png")
+    basic_accessibility(page)
+    assert watched.errors == []
+    context.close()

@@ -124,3 +124,15 @@ def test_a_phone_acknowledges_an_offer_once_and_only_its_own(app, world, browser
     assert [e.assignment_id for e in event_kinds(kind="offer.seen")] == [mine]
     officer = connect(app, browser(world.duty))
     assert officer.emit("seen", {"assignment_id": mine}, callback=True) == {"ok": False, "error": "forbidden"}
+
+
+def test_the_grid_worker_of_the_needs_cell_hears_of_it(app, world, browser):
+    from tests.integration.dispatch_helpers import need_body, open_incident, post_need
+
+    duty = browser(world.duty)
+    incident = open_incident(duty)
+    grid_socket = connect(app, browser(world.grid))
+    post_need(duty, incident["id"], need_body(world.cell_a1))
+    heard = [n["kind"] for e in received(grid_socket) if e["name"] == "events" for n in e["args"][0]]
+    assert "need.posted" in heard and "offer.made" in heard
+    grid_socket.disconnect()
