@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
 from sqlalchemy import select
 
-from dispatch.api.dispatch_presenters import event_out, incident_out, need_out
+from dispatch.api.dispatch_presenters import candidate_out, event_out, incident_out, need_out
 from dispatch.api.spec import spec
 from dispatch.api.validation import check_json_body
 from dispatch.auth import current_actor
@@ -16,6 +16,7 @@ from dispatch.i18n import language
 from dispatch.models import Event, Organization
 from dispatch.schemas.common import ErrorOut, Page, Ref
 from dispatch.schemas.dispatching import (
+    CandidateOut,
     EventOut,
     EventQuery,
     IncidentIn,
@@ -65,6 +66,10 @@ class PlanOut(BaseModel):
 
 class NeedList(BaseModel):
     items: list[NeedOut]
+
+
+class CandidateList(BaseModel):
+    items: list[CandidateOut]
 
 
 @bp.get("")
@@ -118,6 +123,18 @@ def post_need(incident_id: int, json: NeedIn, headers: NeedHeaders):
 def list_needs(incident_id: int):
     """The incident's needs with their offers, oldest first: what the duty officer's board shows."""
     return NeedList(items=[need_out(n, language()) for n in incidents.needs_of(current_actor(), incident_id)])
+
+
+@bp.post("/<int:incident_id>/candidates")
+@spec.validate(json=NeedIn, resp=Response(HTTP_200=CandidateList, **ERRORS), tags=TAGS)
+def preview_candidates(incident_id: int, json: NeedIn):
+    """Who a need like this would be offered to, best first with reasons, before you post it (nothing is saved)."""
+    ranked = needs.preview_candidates(current_actor(), incident_id, json)
+    ids = [c.org_id for c in ranked]
+    names = (
+        dict(db.session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(ids))).all()) if ids else {}
+    )
+    return CandidateList(items=[candidate_out(c, names, {}, language()) for c in ranked])
 
 
 @bp.get("/<int:incident_id>/plan")

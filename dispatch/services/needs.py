@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dispatch.domain.assignments import LIVE_STATES, AssignmentState
 from dispatch.domain.incidents import IncidentStatus, NeedStatus, window_is_valid
+from dispatch.domain.matching import RankedCandidate
 from dispatch.domain.scope import Action, Actor, Resource, require
 from dispatch.extensions import db
 from dispatch.models import Assignment, GridCell, IdempotencyKey, Incident, Need, Skill
@@ -69,7 +70,27 @@ def _remember(actor: Actor, key: str | None, need: Need) -> None:
         db.session.flush()
 
 
+def preview_candidates(actor: Actor, incident_id: int, data: NeedIn) -> list[RankedCandidate]:
+    """Who a need like this would be offered to, best first with reasons, before posting it. Nothing is written."""
+    require(actor, Action.CREATE, Resource.NEED)
+    incident = get_incident(actor, incident_id)
+    need = _checked_need(actor, incident, data)
+    try:
+        with db.session.no_autoflush:  # the need is only looked at: never inserted
+            return offers.ranked(need, k=50)
+    finally:
+        db.session.rollback()
+
+
 def _new_need(actor: Actor, incident: Incident, data: NeedIn) -> Need:
+    need = _checked_need(actor, incident, data)
+    db.session.add(need)
+    db.session.flush()
+    return need
+
+
+def _checked_need(actor: Actor, incident: Incident, data: NeedIn) -> Need:
+    """The need the input describes, checked against the incident and the places, not yet added to the session."""
     errors: list[FieldError] = []
     if incident.status is not IncidentStatus.ACTIVE:
         errors.append(FieldError("incident", "incident.not_active", {"status": incident.status.value}))
@@ -84,10 +105,8 @@ def _new_need(actor: Actor, incident: Incident, data: NeedIn) -> Need:
         lon=point[0], lat=point[1], address=data.address or "", cell=cell, window_start=data.window_start,
         window_end=data.window_end, policy=data.policy, broadcast_k=data.broadcast_k,
         offer_timeout_s=data.offer_timeout_s, radius_m=None if data.radius_km is None else data.radius_km * 1000,
-        created_by=actor.user_id, skills=skills, assignments=[],  # new: none to load
+        created_by=actor.user_id, skills=skills, assignments=[], accepted=0, status=NeedStatus.OPEN,  # new: none to load
     )  # fmt: skip
-    db.session.add(need)
-    db.session.flush()
     return need
 
 

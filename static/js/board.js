@@ -262,10 +262,7 @@
     loadIncidents();
   });
 
-  $("need-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    if (current === null) { say(T.no_incident, true); return; }
-    const form = event.target;
+  function needBody(form) {
     const body = {
       skills: [...form.querySelectorAll('input[name="skills"]:checked')].map((box) => box.value),
       head_count: Number(form.head_count.value), priority: form.priority.value, policy: form.policy.value,
@@ -275,6 +272,27 @@
     if (form.lon.value && form.lat.value) body.location = { lon: Number(form.lon.value), lat: Number(form.lat.value) };
     else if (form.address.value) body.address = form.address.value;
     if (form.radius_km.value) body.radius_km = Number(form.radius_km.value);
+    return body;
+  }
+
+  $("preview-candidates").addEventListener("click", async () => {
+    if (current === null) { say(T.no_incident, true); return; }
+    try {
+      const ranked = (await api("POST", `/api/incidents/${current}/candidates`, needBody($("need-form")))).items;
+      $("preview").replaceChildren(...ranked.slice(0, 10).map((c) => el("li", {},
+        el("strong", {}, c.organization.name), ` · ${fill(T.free, { n: c.free })} · ${(c.distance_m / 1000).toFixed(1)} ${T.km}`,
+        el("br"), el("span", { class: "hint" }, c.reason))));
+      say("");
+    } catch (error) {
+      say(error.message, true);
+    }
+  });
+
+  $("need-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (current === null) { say(T.no_incident, true); return; }
+    const form = event.target;
+    const body = needBody(form);
     const key = form.dataset.key || (form.dataset.key = crypto.randomUUID ? crypto.randomUUID() : String(Date.now() + Math.random()));
     try {
       const need = await api("POST", `/api/incidents/${current}/needs`, body, { "Idempotency-Key": key });

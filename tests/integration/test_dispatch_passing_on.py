@@ -187,3 +187,20 @@ def test_an_organization_that_declined_can_be_offered_the_need_again_by_the_offi
     assert [a.state.value for a in ours] == ["declined", "offered"]
     twice = duty.post(f"/api/needs/{need['id']}/offers", {"organization_id": world.org_a1.id})
     assert twice.status_code == 409 and error_code(twice) == "offer.already_made"
+
+
+def test_the_officer_sees_the_candidates_before_posting_and_nothing_is_written(world, browser):
+    from tests.integration.dispatch_helpers import open_incident, snapshot
+
+    duty = browser(world.duty)
+    incident = open_incident(duty)
+    before = snapshot()
+    preview = duty.post(f"/api/incidents/{incident['id']}/candidates", need_body(world.cell_a1, broadcast_k=2))
+    assert preview.status_code == 200, preview.get_json()
+    assert snapshot() == before
+    ranked = [c["organization"]["id"] for c in preview.get_json()["items"]]
+    assert all(c["reason"] for c in preview.get_json()["items"])
+    posted = post_need(duty, incident["id"], need_body(world.cell_a1, broadcast_k=2)).get_json()
+    assert [a["organization"]["id"] for a in posted["assignments"]] == ranked[:2]  # the preview was the truth
+    bad = duty.post(f"/api/incidents/{incident['id']}/candidates", need_body(world.cell_a1, skills=["juggling"]))
+    assert bad.status_code == 422 and error_code(bad) == "skill.unknown"

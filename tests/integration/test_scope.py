@@ -145,6 +145,7 @@ CASES = [
     Case("GET", "/api/incidents/<int:incident_id>/timeline", "incident", EVERYONE, 200, 404, lambda i: f"/api/incidents/{i.id}/timeline"),
     Case("GET", "/api/incidents/<int:incident_id>/needs", "incident", EVERYONE, 200, 404, lambda i: f"/api/incidents/{i.id}/needs"),
     Case("GET", "/incidents/<int:incident_id>/report", "incident", ADMINISTRATORS, 200, 404, lambda i: f"/incidents/{i.id}/report"),
+    Case("POST", "/api/incidents/<int:incident_id>/candidates", "incident", ADMINISTRATORS, 200, 404, lambda i: f"/api/incidents/{i.id}/candidates", new_need),
     Case("GET", "/api/incidents/<int:incident_id>/plan", "incident", ADMINISTRATORS, 200, 404, lambda i: f"/api/incidents/{i.id}/plan"),
     Case("GET", "/api/needs/<int:need_id>", "need", EVERYONE, 200, 404, lambda n: f"/api/needs/{n.id}"),
     Case("GET", "/api/needs/<int:need_id>/candidates", "need", ADMINISTRATORS, 200, 404, lambda n: f"/api/needs/{n.id}/candidates"),
