@@ -77,7 +77,11 @@ def _print_logins() -> None:
     click.echo(f"\n演示账号 Demo logins (password 密码: {DEMO_PASSWORD})")
     for login in logins:
         click.echo(f"  {login.username:<12} {login.role.value:<13} {login.scope}")
-    click.echo(f"\n打开 Open {current_app.config['PUBLIC_URL']}\n")
+    url = current_app.config["PUBLIC_URL"]
+    click.echo(f"\n打开 Open {url}")
+    click.echo(f"  值班员看板 Duty officer's board: {url}/board · 负责人手机页 Leader's phone page: {url}/m")
+    click.echo("  负责人也可用短信验证码登录(/login/code);不配置 Twilio 时短信显示在组织页的“手机模拟器”里")
+    click.echo("  Leaders can also log in with a texted code (/login/code); without Twilio, SMS show on the phone simulator\n")
 
 
 @click.command("seed-demo")
