@@ -154,14 +154,17 @@ def _render(message: OutboxMessage) -> str:
     if message.template != "offer":
         return message.params.get("text", "")
     language = leader_language(message.organization_id)
-    labels = dict(db.session.execute(select(Skill.code, Skill.label_en if language == "en" else Skill.label_zh)).all())
-    params = {**message.params, "skill_labels": {code: labels.get(code, code) for code in message.params.get("skills", [])}}
+    codes = message.params.get("skills", [])
+    label = Skill.label_en if language == "en" else Skill.label_zh
+    labels = dict(db.session.execute(select(Skill.code, label).where(Skill.code.in_(codes))).all())
+    params = {**message.params, "skill_labels": {code: labels.get(code, code) for code in codes}}
     if message.channel == "voice":
         return templates.voice_offer(params, language)
     return templates.offer_sms(params, language)
 
 
 def leader_language(organization_id: int | None) -> str:
+    """The language the organization's leader reads (their login's), Chinese when unknown."""
     if organization_id is None:
         return "zh"
     found = db.session.scalar(
@@ -170,7 +173,7 @@ def leader_language(organization_id: int | None) -> str:
         .order_by(User.id)
         .limit(1)
     )
-    return found if found in ("zh", "en") else "zh"
+    return templates.language_of(found)
 
 
 def _validity_s(message: OutboxMessage) -> int | None:

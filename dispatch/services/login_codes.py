@@ -40,8 +40,7 @@ def request_code(phone_text: str) -> None:
         return
     code = f"{secrets.randbelow(10**6):06d}"
     db.session.add(LoginCode(user_id=user.id, code_hash=_hash(code), expires_at=now + CODE_TTL))
-    language = user.language if user.language in ("zh", "en") else "zh"
-    text = templates.login_code(code, int(CODE_TTL.total_seconds() // 60), language)
+    text = templates.login_code(code, int(CODE_TTL.total_seconds() // 60), user.language)
     message = OutboxMessage(
         channel="sms", organization_id=user.organization_id, recipient=user.phone, template="login_code", params={"text": text}
     )

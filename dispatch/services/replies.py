@@ -8,6 +8,7 @@ changes nothing; the answer itself goes through the same accept and decline as t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -73,7 +74,7 @@ def handle_key(call_sid: str, outbox_id: int, digits: str) -> Answered:
 def _accept(assignment: Assignment, head_count: int | None, language: str) -> Answered:
     code, need = assignment.short_code, assignment.need
     if head_count is None:  # "1 A7KM" with no count: as many as the need lacks and the organization has free
-        head_count = max(1, min(need.still_needed, free_people(need, assignment.organization_id, _today())))
+        head_count = max(1, min(need.still_needed, free_people(need, assignment.organization_id, datetime.now(UTC).date())))
     try:
         answers.accept(_leader(assignment), assignment.id, head_count)
     except InvalidInput as refused:
@@ -137,9 +138,3 @@ def _keep(sid: str, channel: str, sender: str, body: str, answered: Answered, as
         db.session.rollback()
         return _earlier(sid) or answered
     return answered
-
-
-def _today():
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC).date()
