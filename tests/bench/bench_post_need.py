@@ -165,6 +165,41 @@ class Processes:
         self.running.clear()
 
 
+@dataclass
+class Stack:
+    """What a production bench runs on: a scratch folder, its own database and Redis db number, its processes."""
+
+    workdir: Path
+    processes: Processes
+    pg_url: str = ""
+    redis_url: str = ""
+
+
+@contextlib.contextmanager
+def throwaway_stack(prefix: str, keep: bool = False):
+    """A ``Stack`` that is taken down afterwards, whatever happened (a SIGTERM too): processes stopped, database
+    dropped, Redis db flushed, folder removed (``keep`` keeps the folder and its logs)."""
+    stack = Stack(Path(tempfile.mkdtemp(prefix=prefix)), Processes())
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so a SIGTERM still runs the cleanup
+    try:
+        stack.pg_url, stack.redis_url = create_database(), claim_redis_db()
+        log(f"database {stack.pg_url.rsplit('/', 1)[-1]}, redis {stack.redis_url}")
+        yield stack
+    finally:
+        stack.processes.stop_all()
+        for what, undo in ((stack.pg_url, drop_database), (stack.redis_url, flush_redis_db)):
+            try:
+                if what:
+                    undo(what)
+            except Exception as exc:
+                log(f"could not clean up {what}: {exc}")
+        if keep:
+            log(f"kept {stack.workdir}")
+        else:
+            shutil.rmtree(stack.workdir, ignore_errors=True)
+        signal.signal(signal.SIGTERM, previous)
+
+
 def flask(*command: str) -> list[str]:
     return [PYTHON, "-m", "flask", "--app", "wsgi", *command]
 
@@ -360,121 +395,100 @@ def run(seconds: float, rates: list[float], budget_s: float, keep: bool, web: in
 
     budget = Budget(budget_s)
     started = time.perf_counter()
-    workdir = Path(tempfile.mkdtemp(prefix="dispatch-bench-post-need-"))
-    processes = Processes()
-    pg_url = redis_url = None
     ok = True
-    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so a SIGTERM still runs the cleanup
     try:
-        pg_url = create_database()
-        redis_url = claim_redis_db()
-        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "FLASK_APP"}}
-        env.update(
-            DATABASE_URL=pg_url,
-            REDIS_URL=redis_url,
-            DISPATCH_INSTANCE_DIR=str(workdir / "instance"),
-            SECRET_KEY="bench-post-need-not-secret",
-            SOCKETIO_CHANNEL=f"dispatch-socketio-bench-{uuid.uuid4().hex[:8]}",
-            RQ_QUEUE="dispatch",
-            SESSION_COOKIE_SECURE="0",  # production sets Secure cookies for TLS; the bench speaks plain http to 127.0.0.1
-            PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",  # the five demo logins are hashed faster; no post hashes anything
-            PYTHONUNBUFFERED="1",
-        )
-        log(f"database {pg_url.rsplit('/', 1)[-1]}, redis {redis_url}")
-
-        setup_log = workdir / "setup.log"
-        t = time.perf_counter()
-        with setup_log.open("wb") as out:
-            result = subprocess.run(
-                flask("setup", "--demo"),
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                timeout=max(5, budget.left() - 60),
+        with throwaway_stack("dispatch-bench-post-need-", keep) as stack:
+            workdir, processes, pg_url, redis_url = stack.workdir, stack.processes, stack.pg_url, stack.redis_url
+            env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "FLASK_APP"}}
+            env.update(
+                DATABASE_URL=pg_url,
+                REDIS_URL=redis_url,
+                DISPATCH_INSTANCE_DIR=str(workdir / "instance"),
+                SECRET_KEY="bench-post-need-not-secret",
+                SOCKETIO_CHANNEL=f"dispatch-socketio-bench-{uuid.uuid4().hex[:8]}",
+                RQ_QUEUE="dispatch",
+                SESSION_COOKIE_SECURE="0",  # production sets Secure cookies for TLS; the bench speaks plain http to 127.0.0.1
+                PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",  # the five demo logins are hashed faster; no post hashes anything
+                PYTHONUNBUFFERED="1",
             )
-        if result.returncode != 0:
-            raise RuntimeError(f"flask setup failed:\n{tail(setup_log)}")
-        emit("setup_s", round(time.perf_counter() - t, 1), "s")
-        password = demo_password(setup_log)
 
-        # Production runs N single-worker web processes behind a sticky load balancer; the bench spreads posts over them.
-        urls, servers, server_logs = [], [], []
-        for number in range(web):
-            port = free_port()
-            urls.append(f"http://127.0.0.1:{port}")
-            server_logs.append(workdir / f"server-{number}.log")
-            servers.append(
-                processes.start(
-                    f"server-{number}", [PYTHON, "wsgi.py"], {**env, "HOST": "127.0.0.1", "PORT": str(port)}, server_logs[-1]
+            setup_log = workdir / "setup.log"
+            t = time.perf_counter()
+            with setup_log.open("wb") as out:
+                result = subprocess.run(
+                    flask("setup", "--demo"),
+                    cwd=ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    timeout=max(5, budget.left() - 60),
                 )
-            )
-        server_log, url = server_logs[0], urls[0]
-        worker_log = workdir / "worker.log"
-        worker = processes.start("worker", flask("worker"), env, worker_log)
-        for other_url, other, other_log in zip(urls, servers, server_logs, strict=True):
-            wait_until_up(other_url, other, other_log, 30)
-        emit("web_processes", web, "processes")
-        wait_for_worker(redis_url, env["RQ_QUEUE"], worker, worker_log, 30)
-        health = requests.get(f"{url}/healthz", timeout=5).json()
-        log(f"up on {url}; healthz: {json.dumps(health, ensure_ascii=False)}")
+            if result.returncode != 0:
+                raise RuntimeError(f"flask setup failed:\n{tail(setup_log)}")
+            emit("setup_s", round(time.perf_counter() - t, 1), "s")
+            password = demo_password(setup_log)
 
-        http = login(url, "demo-duty", password)
-        polygons = cell_polygons(http, url)
-        skills = skill_codes(http, url)
-        emit("cells_in_scope", len(polygons), "cells")
-        emit("skills_used", len(skills), "skills", note=",".join(skills))
-        rng = random.Random(SEED)
-        poster = Poster(urls, http.cookies.get_dict(), {"X-CSRFToken": http.headers["X-CSRFToken"]})
+            # Production runs N single-worker web processes behind a sticky load balancer; the bench spreads posts over them.
+            urls, servers, server_logs = [], [], []
+            for number in range(web):
+                port = free_port()
+                urls.append(f"http://127.0.0.1:{port}")
+                server_logs.append(workdir / f"server-{number}.log")
+                servers.append(
+                    processes.start(
+                        f"server-{number}", [PYTHON, "wsgi.py"], {**env, "HOST": "127.0.0.1", "PORT": str(port)}, server_logs[-1]
+                    )
+                )
+            server_log, url = server_logs[0], urls[0]
+            worker_log = workdir / "worker.log"
+            worker = processes.start("worker", flask("worker"), env, worker_log)
+            for other_url, other, other_log in zip(urls, servers, server_logs, strict=True):
+                wait_until_up(other_url, other, other_log, 30)
+            emit("web_processes", web, "processes")
+            wait_for_worker(redis_url, env["RQ_QUEUE"], worker, worker_log, 30)
+            health = requests.get(f"{url}/healthz", timeout=5).json()
+            log(f"up on {url}; healthz: {json.dumps(health, ensure_ascii=False)}")
 
-        with ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="post") as pool:
-            warm_incident = open_incident(http, url, "压测预热 warm-up")
-            warm = [
-                poster.post(warm_incident, body, Outcome(due=time.perf_counter()))
-                for body in need_bodies(interior_points(polygons, WARMUP_POSTS, rng), skills, rng)
-            ]
-            log(f"warm-up: {[round(o.latency_ms) for o in warm]} ms, statuses {sorted({o.status for o in warm})}")
-            emit("first_post_ms", round(warm[0].latency_ms, 1), "ms", note="unmeasured warm-up: the server's first post")
-            for rate in rates:
-                count = max(1, round(rate * seconds))
-                if budget.left() < seconds + 20:
-                    target = TARGET_P99_MS if rate == TARGET_RATE else None
-                    emit(f"p99_{rate:g}_per_s", None, "ms", target, note="skipped: the time budget is spent")
-                    ok = False
-                    continue
-                bodies = need_bodies(interior_points(polygons, count, rng), skills, rng)
-                incident_id = open_incident(http, url, f"压测 {rate:g}/s")
-                log(f"{count} posts at {rate:g}/s…")
-                before = sum(cpu_seconds(p.pid) for p in servers), cpu_seconds(worker.pid), machine_busy()
-                drain = max(5.0, min(seconds + 30, budget.left() - seconds - 15))
-                outcomes, span = run_open_loop(poster, incident_id, bodies, rate, pool, drain)
-                after = sum(cpu_seconds(p.pid) for p in servers), cpu_seconds(worker.pid), machine_busy()
-                busy = (after[2][0] - before[2][0]) / max(1, after[2][1] - before[2][1])
-                cpu = {"server": after[0] - before[0], "worker": after[1] - before[1], "machine": busy}
-                ok = report(rate, outcomes, span, cpu) and ok
-        if any(p.poll() is not None for p in servers) or worker.poll() is not None:
-            log(f"a process died during the run:\nserver:\n{tail(server_log)}\nworker:\n{tail(worker_log)}")
-            ok = False
+            http = login(url, "demo-duty", password)
+            polygons = cell_polygons(http, url)
+            skills = skill_codes(http, url)
+            emit("cells_in_scope", len(polygons), "cells")
+            emit("skills_used", len(skills), "skills", note=",".join(skills))
+            rng = random.Random(SEED)
+            poster = Poster(urls, http.cookies.get_dict(), {"X-CSRFToken": http.headers["X-CSRFToken"]})
+
+            with ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="post") as pool:
+                warm_incident = open_incident(http, url, "压测预热 warm-up")
+                warm = [
+                    poster.post(warm_incident, body, Outcome(due=time.perf_counter()))
+                    for body in need_bodies(interior_points(polygons, WARMUP_POSTS, rng), skills, rng)
+                ]
+                log(f"warm-up: {[round(o.latency_ms) for o in warm]} ms, statuses {sorted({o.status for o in warm})}")
+                emit("first_post_ms", round(warm[0].latency_ms, 1), "ms", note="unmeasured warm-up: the server's first post")
+                for rate in rates:
+                    count = max(1, round(rate * seconds))
+                    if budget.left() < seconds + 20:
+                        target = TARGET_P99_MS if rate == TARGET_RATE else None
+                        emit(f"p99_{rate:g}_per_s", None, "ms", target, note="skipped: the time budget is spent")
+                        ok = False
+                        continue
+                    bodies = need_bodies(interior_points(polygons, count, rng), skills, rng)
+                    incident_id = open_incident(http, url, f"压测 {rate:g}/s")
+                    log(f"{count} posts at {rate:g}/s…")
+                    before = sum(cpu_seconds(p.pid) for p in servers), cpu_seconds(worker.pid), machine_busy()
+                    drain = max(5.0, min(seconds + 30, budget.left() - seconds - 15))
+                    outcomes, span = run_open_loop(poster, incident_id, bodies, rate, pool, drain)
+                    after = sum(cpu_seconds(p.pid) for p in servers), cpu_seconds(worker.pid), machine_busy()
+                    busy = (after[2][0] - before[2][0]) / max(1, after[2][1] - before[2][1])
+                    cpu = {"server": after[0] - before[0], "worker": after[1] - before[1], "machine": busy}
+                    ok = report(rate, outcomes, span, cpu) and ok
+            if any(p.poll() is not None for p in servers) or worker.poll() is not None:
+                log(f"a process died during the run:\nserver:\n{tail(server_log)}\nworker:\n{tail(worker_log)}")
+                ok = False
     except Exception as exc:
         ok = False
         log(f"failed: {type(exc).__name__}: {exc}")
     finally:
-        processes.stop_all()
-        if pg_url:
-            try:
-                drop_database(pg_url)
-            except Exception as exc:
-                log(f"could not drop {pg_url}: {exc}")
-        if redis_url:
-            try:
-                flush_redis_db(redis_url)
-            except Exception as exc:
-                log(f"could not flush {redis_url}: {exc}")
-        if keep:
-            log(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-        signal.signal(signal.SIGTERM, previous)
         emit("total_run_s", round(time.perf_counter() - started, 1), "s")
     return 0 if ok else 1
 

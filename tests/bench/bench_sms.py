@@ -16,9 +16,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
+import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -27,14 +26,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.bench.bench_post_need import (  # noqa: E402
-    Processes,
-    claim_redis_db,
     cpu_seconds,
-    create_database,
-    drop_database,
     flask,
-    flush_redis_db,
     tail,
+    throwaway_stack,
     wait_for_worker,
 )
 from tests.fake_twilio import FakeTwilio  # noqa: E402
@@ -88,8 +83,8 @@ def hand_over() -> int:
         return enqueue_due(limit=1_000_000)
 
 
-def progress() -> tuple[int, int, float | None]:
-    """(sent, failed, seconds from the first to the last sent_at)."""
+def progress() -> tuple[int, int]:
+    """(sent, failed) rows so far."""
     from sqlalchemy import func, select
 
     from dispatch import create_app
@@ -100,7 +95,7 @@ def progress() -> tuple[int, int, float | None]:
     with app.app_context():
         counts = dict(db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
         db.engine.dispose()
-    return counts.get("sent", 0), counts.get("failed", 0), None
+    return counts.get("sent", 0), counts.get("failed", 0)
 
 
 def unique_sids() -> int:
@@ -119,36 +114,31 @@ def unique_sids() -> int:
 
 def run(count: int, budget_s: float) -> int:
     started = time.perf_counter()
-    workdir = Path(tempfile.mkdtemp(prefix="dispatch-bench-sms-"))
-    processes, pg_url, redis_url, ok = Processes(), None, None, True
+    ok = False
     saved_env = dict(os.environ)
     try:
-        with FakeTwilio() as twilio:
-            pg_url, redis_url = create_database(), claim_redis_db()
+        with FakeTwilio() as twilio, throwaway_stack("dispatch-bench-sms-") as stack:
             settings = {
-                "DATABASE_URL": pg_url, "REDIS_URL": redis_url, "SECRET_KEY": "bench-sms-not-secret",
-                "DISPATCH_INSTANCE_DIR": str(workdir / "instance"), "RQ_QUEUE": "dispatch", "PYTHONUNBUFFERED": "1",
+                "DATABASE_URL": stack.pg_url, "REDIS_URL": stack.redis_url, "SECRET_KEY": "bench-sms-not-secret",
+                "DISPATCH_INSTANCE_DIR": str(stack.workdir / "instance"), "RQ_QUEUE": "dispatch", "PYTHONUNBUFFERED": "1",
                 "SOCKETIO_CHANNEL": f"dispatch-socketio-bench-{uuid.uuid4().hex[:8]}", "TWILIO_ACCOUNT_SID": twilio.account_sid,
                 "TWILIO_AUTH_TOKEN": twilio.auth_token, "TWILIO_FROM": SENDER, "TWILIO_API_BASE": twilio.url,
                 "PUBLIC_URL": "http://127.0.0.1:9", "SMS_PER_SECOND": "0",
             }  # fmt: skip
-            os.environ.update(settings)
+            os.environ.update(settings)  # this process creates the app too (to write rows and hand them over)
             env = {**os.environ}
-            import subprocess
-
             subprocess.run(flask("setup"), cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
             write_rows(count)
-            worker_log = workdir / "worker.log"
-            worker = processes.start("worker", flask("worker"), env, worker_log)
-            wait_for_worker(redis_url, "dispatch", worker, worker_log, 30)
+            worker_log = stack.workdir / "worker.log"
+            worker = stack.processes.start("worker", flask("worker"), env, worker_log)
+            wait_for_worker(stack.redis_url, "dispatch", worker, worker_log, 30)
             cpu_before = cpu_seconds(worker.pid)
             t0 = time.perf_counter()
-            handed = hand_over()
-            log(f"{handed} rows handed to the worker")
+            log(f"{hand_over()} rows handed to the worker")
             deadline = time.monotonic() + budget_s - (time.perf_counter() - started) - 15
             sent = failed = 0
             while time.monotonic() < deadline:
-                sent, failed, _ = progress()
+                sent, failed = progress()
                 if sent + failed >= count:
                     break
                 time.sleep(0.5)
@@ -168,17 +158,10 @@ def run(count: int, budget_s: float) -> int:
             if not ok:
                 log(f"worker log:\n{tail(worker_log)}")
     except Exception as exc:
-        ok = False
         log(f"failed: {type(exc).__name__}: {exc}")
     finally:
-        processes.stop_all()
         os.environ.clear()
         os.environ.update(saved_env)
-        if pg_url:
-            drop_database(pg_url)
-        if redis_url:
-            flush_redis_db(redis_url)
-        shutil.rmtree(workdir, ignore_errors=True)
         emit("total_run_s", round(time.perf_counter() - started, 1), "s")
     return 0 if ok else 1
 

@@ -41,11 +41,9 @@ import multiprocessing
 import os
 import random
 import resource
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -64,19 +62,16 @@ from tests.bench.bench_post_need import (  # noqa: E402
     Outcome,
     Poster,
     Processes,
-    claim_redis_db,
     cpu_seconds,
-    create_database,
     demo_password,
-    drop_database,
     flask,
-    flush_redis_db,
     free_port,
     machine_busy,
     need_bodies,
     percentile,
     run_open_loop,
     tail,
+    throwaway_stack,
     wait_for_worker,
     wait_until_up,
 )
@@ -787,32 +782,15 @@ def run_phases(service: Service, options: argparse.Namespace, budget: Budget) ->
 def run(options: argparse.Namespace) -> int:
     budget = Budget(options.budget)
     started = time.perf_counter()
-    workdir = Path(tempfile.mkdtemp(prefix="dispatch-bench-sockets-"))
-    processes = Processes()
-    pg_url = redis_url = None
     ok = False
-    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so a SIGTERM still runs the cleanup
     try:
         raise_fd_limit()  # before starting the web process, which inherits it
-        pg_url, redis_url = create_database(), claim_redis_db()
-        log(f"database {pg_url.rsplit('/', 1)[-1]}, redis {redis_url}")
-        service = Service(production_env(workdir, pg_url, redis_url), workdir, processes, free_port())
-        ok = run_phases(service, options, budget)
+        with throwaway_stack("dispatch-bench-sockets-", options.keep) as stack:
+            env = production_env(stack.workdir, stack.pg_url, stack.redis_url)
+            ok = run_phases(Service(env, stack.workdir, stack.processes, free_port()), options, budget)
     except Exception as exc:
         log(f"failed: {type(exc).__name__}: {exc}")
     finally:
-        processes.stop_all()
-        for what, undo in ((pg_url, drop_database), (redis_url, flush_redis_db)):
-            try:
-                if what:
-                    undo(what)
-            except Exception as exc:
-                log(f"could not clean up {what}: {exc}")
-        if options.keep:
-            log(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-        signal.signal(signal.SIGTERM, previous)
         emit("total_run_s", round(time.perf_counter() - started, 1), "s")
     return 0 if ok else 1
 
