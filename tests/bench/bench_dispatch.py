@@ -13,7 +13,6 @@ not every need can be filled and the two solvers differ.
 
 from __future__ import annotations
 
-import json
 import statistics
 import sys
 import time
@@ -37,6 +36,7 @@ from dispatch.domain.allocation import (
 from dispatch.domain.matching import CandidateTable, NeedSpec, rank_candidates
 from dispatch.domain.skills import SKILL_CODES
 from geo.synthetic import SyntheticGrid, organization_points, province_grid
+from tests.bench.figures import figure_printer
 
 SEED = 2024
 N_CELLS = 100_000
@@ -51,9 +51,7 @@ RADIUS_M = 15_000.0
 SKILLS = tuple(sorted(SKILL_CODES))
 
 
-def emit(metric: str, value: float, unit: str, target: float | None) -> None:
-    """Print one figure as a JSON line."""
-    print(json.dumps({"bench": "dispatch", "metric": metric, "value": value, "unit": unit, "target": target}), flush=True)
+emit = figure_printer("dispatch")
 
 
 def timed(call: Callable[[], object]) -> tuple[float, object]:

@@ -8,7 +8,6 @@ Takes about half a minute on two cores. Importing this module runs nothing.
 from __future__ import annotations
 
 import gc
-import json
 import os
 import sys
 import time
@@ -27,6 +26,7 @@ from geo.cells import GridIndex
 from geo.coords import gcj02_to_wgs84
 from geo.distance import nearest_k
 from geo.synthetic import ZHEJIANG_BBOX, organization_points, province_grid
+from tests.bench.figures import figure_printer
 
 N_CELLS = 100_000
 N_ORGANIZATIONS = 100_000
@@ -34,9 +34,7 @@ AREA_KM2 = 20.0
 SEED = 2024
 
 
-def emit(metric: str, value: float, unit: str, target: float | None) -> None:
-    """Print one figure as a JSON line."""
-    print(json.dumps({"bench": "geo", "metric": metric, "value": value, "unit": unit, "target": target}))
+emit = figure_printer("geo")
 
 
 def rss_mb() -> float:

@@ -30,6 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.bench.figures import figure_printer  # noqa: E402
+
 PYTHON = sys.executable
 FULL = {"cells": 100_000, "organizations": 100_000, "members": 1_000_000}
 SEED = 2024
@@ -37,12 +41,7 @@ DEFAULT_BUDGET_S = 1200.0
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 
 
-def emit(metric: str, value: float | None, unit: str, target: float | None = None, note: str | None = None) -> None:
-    """Print one figure as a JSON line."""
-    line: dict[str, object] = {"bench": "import", "metric": metric, "value": value, "unit": unit, "target": target}
-    if note:
-        line["note"] = note
-    print(json.dumps(line, ensure_ascii=False), flush=True)
+emit = figure_printer("import")
 
 
 def label(n: int) -> str:

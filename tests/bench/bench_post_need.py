@@ -44,6 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.bench.figures import figure_printer, note_printer  # noqa: E402
 from tests.live_client import cell_polygons, interior_points, login, open_incident, skill_codes  # noqa: E402
 
 PYTHON = sys.executable
@@ -57,16 +58,9 @@ THREADS = 32
 REQUEST_TIMEOUT_S = 10.0
 
 
-def emit(metric: str, value: float | None, unit: str, target: float | None = None, note: str | None = None) -> None:
-    """Print one figure as a JSON line."""
-    line: dict[str, object] = {"bench": "post_need", "metric": metric, "value": value, "unit": unit, "target": target}
-    if note:
-        line["note"] = note
-    print(json.dumps(line, ensure_ascii=False), flush=True)
+emit = figure_printer("post_need")
 
-
-def log(message: str) -> None:
-    print(f"[bench_post_need] {message}", file=sys.stderr, flush=True)
+log = note_printer("bench_post_need")
 
 
 class Budget:

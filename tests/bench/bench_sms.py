@@ -14,7 +14,6 @@ check: every row went to Twilio once (no body twice, none missing) and carries i
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -32,21 +31,16 @@ from tests.bench.bench_post_need import (  # noqa: E402
     throwaway_stack,
     wait_for_worker,
 )
+from tests.bench.figures import figure_printer, note_printer  # noqa: E402
 from tests.fake_twilio import FakeTwilio  # noqa: E402
 
 TARGET_PER_SECOND = 100.0
 SENDER = "+15005550006"
 
 
-def emit(metric: str, value, unit: str, target=None, note: str | None = None) -> None:
-    line = {"bench": "sms", "metric": metric, "value": value, "unit": unit, "target": target}
-    if note:
-        line["note"] = note
-    print(json.dumps(line, ensure_ascii=False), flush=True)
+emit = figure_printer("sms")
 
-
-def log(message: str) -> None:
-    print(f"[bench_sms] {message}", file=sys.stderr, flush=True)
+log = note_printer("bench_sms")
 
 
 def write_rows(count: int) -> None:

@@ -75,6 +75,7 @@ from tests.bench.bench_post_need import (  # noqa: E402
     wait_for_worker,
     wait_until_up,
 )
+from tests.bench.figures import figure_printer, note_printer  # noqa: E402
 from tests.live_client import cell_polygons, interior_points, login, open_incident, skill_codes  # noqa: E402
 
 TARGET_P50_MS, TARGET_P99_MS = 30.0, 150.0
@@ -103,16 +104,9 @@ gc.callbacks.append(_probe)
 """
 
 
-def emit(metric: str, value: float | None, unit: str, target: float | None = None, note: str | None = None) -> None:
-    """Print one figure as a JSON line."""
-    line: dict[str, object] = {"bench": "sockets", "metric": metric, "value": value, "unit": unit, "target": target}
-    if note:
-        line["note"] = note
-    print(json.dumps(line, ensure_ascii=False), flush=True)
+emit = figure_printer("sockets")
 
-
-def log(message: str) -> None:
-    print(f"[bench_sockets] {message}", file=sys.stderr, flush=True)
+log = note_printer("bench_sockets")
 
 
 def raise_fd_limit() -> int:
