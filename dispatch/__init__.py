@@ -115,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
         organizations,
         places,
         skills,
+        training,
     )
     from dispatch.api.errors import register_error_handlers
     from dispatch.web import health, live, login, pages, phones, twilio_hooks, uploads
@@ -142,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
         needs,
         assignments,
         events,
+        training,
     ):
         app.register_blueprint(module.bp)
     register_error_handlers(app)

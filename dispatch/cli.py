@@ -189,6 +189,16 @@ def generate_synthetic_command(directory: Path, seed: int, cells: int, organizat
     click.echo(json.dumps(counts))
 
 
+@click.command("remind-certificates")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 365))
+@with_appcontext
+def remind_certificates_command(days: int) -> None:
+    """Text every leader whose members' certificates run out within DAYS (once a day; run it from cron)."""
+    from dispatch.services.training import remind_all
+
+    click.echo(json.dumps({"reminded": remind_all(days)}))
+
+
 @click.command("worker")
 @with_appcontext
 def worker_command() -> None:
@@ -228,6 +238,7 @@ def register_commands(app: Flask) -> None:
         export_registry_command,
         create_user_command,
         generate_synthetic_command,
+        remind_certificates_command,
         worker_command,
     ):
         app.cli.add_command(command)

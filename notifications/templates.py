@@ -128,6 +128,20 @@ def login_code(code: str, minutes: int, language: str = "zh") -> str:
     return _LOGIN_CODE[language_of(language)].format(code=code, minutes=minutes)
 
 
+_CERTIFICATES_EXPIRING = {
+    "zh": "【社区应急】贵组织有{count}张证书将在{days}天内到期，最早为{first_date}的{first_skill}证书，请安排复训。",
+    "en": "{count} certificate(s) of your organization expire within {days} days, first {first_skill} on {first_date}. "
+    "Please arrange refresher training.",
+}
+
+
+def certificates_expiring(count: int, days: int, first_skill: str, first_date: str, language: str = "zh") -> str:
+    """The reminder to a leader that members' certificates run out soon (matching stops counting them then)."""
+    return _CERTIFICATES_EXPIRING[language_of(language)].format(
+        count=count, days=days, first_skill=first_skill, first_date=first_date
+    )
+
+
 def reply_help(language: str = "zh") -> str:
     """The answer to a reply that could not be understood: the two forms a reply takes."""
     return _REPLY_HELP[language_of(language)]

@@ -24,6 +24,8 @@ class LoggedEvent:
     assignment_id: int | None
     organization_id: int | None
     data: dict
+    incident_id: int | None = None
+    drill: bool = False
 
 
 @dataclass

@@ -33,6 +33,7 @@ class Resource(str, Enum):
     INCIDENT = "incident"
     NEED = "need"
     ASSIGNMENT = "assignment"
+    TRAINING = "training"  # sessions and attendance; certificates are the members'
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,10 @@ ALLOWED: dict[tuple[Resource, Action], set[Role]] = {
     # Leaders answer their own offers; an officer may record an answer given by phone.
     (Resource.ASSIGNMENT, Action.ANSWER): _ADMINISTRATORS | {Role.ORG_LEADER},
     (Resource.ASSIGNMENT, Action.EDIT): _ADMINISTRATORS,
+    # Leaders see the sessions of their subdistrict (their members go to them); departments record them.
+    (Resource.TRAINING, Action.READ): _ADMINISTRATORS | {Role.ORG_LEADER},
+    (Resource.TRAINING, Action.CREATE): _ADMINISTRATORS,
+    (Resource.TRAINING, Action.EDIT): _ADMINISTRATORS,
 }
 
 

@@ -5,6 +5,7 @@ from dispatch.models.messages import InboundMessage, OutboxMessage
 from dispatch.models.organizations import Certification, Member, Organization, OrganizationSkill
 from dispatch.models.places import Community, County, GridCell, Subdistrict
 from dispatch.models.skills import Skill
+from dispatch.models.training import TrainingAttendance, TrainingSession
 from dispatch.models.users import LoginCode, User
 
 __all__ = [
@@ -26,5 +27,7 @@ __all__ = [
     "OutboxMessage",
     "Skill",
     "Subdistrict",
+    "TrainingAttendance",
+    "TrainingSession",
     "User",
 ]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from dispatch.domain.registry import ManagingBody, OrgStatus
 from dispatch.schemas.common import Code, CreditCode, Mobile, Name, PageQuery, Patch, PersonName, PointIn, PointOut, Ref, Strict
@@ -81,6 +82,16 @@ class CertificationIn(Strict):
     expires_on: date
     issued_on: date | None = None
     issuer: str = Field("", max_length=100)
+
+    @model_validator(mode="after")
+    def _expires_after_issue(self) -> CertificationIn:
+        if self.issued_on is not None and self.expires_on <= self.issued_on:
+            raise PydanticCustomError(
+                "certification.expires_before_issued",
+                "expires {expires_on} before it is issued {issued_on}",
+                {"expires_on": self.expires_on.isoformat(), "issued_on": self.issued_on.isoformat()},
+            )
+        return self
 
 
 class MemberIn(Strict):

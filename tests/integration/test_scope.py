@@ -8,15 +8,29 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
-from dispatch.models import Assignment, Event, GridCell, Incident, Member, Need, Organization
+from dispatch.models import (
+    Assignment,
+    Certification,
+    Community,
+    Event,
+    GridCell,
+    Incident,
+    Member,
+    Need,
+    Organization,
+    OutboxMessage,
+    TrainingAttendance,
+    TrainingSession,
+)
 from dispatch.services import events
-from tests.factories import World, make_incident, make_need, make_offer, square
+from tests.factories import World, make_incident, make_member, make_need, make_offer, square
 
 ADMIN, DUTY, LEADER, GRID = Role.ADMIN, Role.DUTY_OFFICER, Role.ORG_LEADER, Role.GRID_WORKER
 EVERYONE = {ADMIN, DUTY, LEADER, GRID}
@@ -32,8 +46,11 @@ TARGETS = {
     "incident": {ADMIN: ("incident_a2", "incident_b1"), DUTY: ("incident_a1", "incident_a2"), LEADER: ("incident_a1", "incident_a2"), GRID: ("incident_a1", "incident_a2")},
     "need": {ADMIN: ("need_a2", "need_b1"), DUTY: ("need_a1", "need_a2"), LEADER: ("need_a1", "need_a2"), GRID: ("need_a1", "need_a2")},
     "assignment": {ADMIN: ("offer_a2", "offer_b1"), DUTY: ("offer_a1", "offer_a2"), LEADER: ("offer_a1", "offer_a1b"), GRID: ("offer_a1", "offer_a2")},
+    # A training session is the subdistrict's that held it.
+    "training": {ADMIN: ("training_a2", "training_b1"), DUTY: ("training_a1", "training_a2"), LEADER: ("training_a1", "training_a2"), GRID: ("training_a1", "training_a2")},
 }  # fmt: skip
-DISPATCH_KINDS = {"incident", "need", "assignment"}
+# Kinds whose records are organizations' (their own or other): members, and certificates running out.
+BY_ORGANIZATION = {"member", "certificate"}
 ANSWERERS = ADMINISTRATORS | {LEADER}
 USERS = {ADMIN: "admin", DUTY: "duty", LEADER: "leader", GRID: "grid"}
 
@@ -59,14 +76,45 @@ def dispatch_world(world):
     return world
 
 
+@pytest.fixture
+def training_world(world):
+    """A training session held by each of A1, A2 and B1."""
+    for name, subdistrict in (("a1", world.sub_a1), ("a2", world.sub_a2), ("b1", world.sub_b1)):
+        session = TrainingSession(
+            subdistrict=subdistrict, title="救护培训", organizer="红十字会", held_on=date(2026, 6, 1), hours=4
+        )
+        db.session.add(session)
+        setattr(world, f"training_{name}", session)
+    db.session.commit()
+    return world
+
+
+@pytest.fixture
+def certificates_world(world):
+    """Every organization has a member whose certificate runs out next week."""
+    for organization in (world.org_a1, world.org_a1b, world.org_a2, world.org_b1):
+        make_member(organization, ("first_aid",), certified_until=datetime.now(UTC).date() + timedelta(days=7))
+    db.session.commit()
+    return world
+
+
+WORLDS = {"incident": "dispatch_world", "need": "dispatch_world", "assignment": "dispatch_world", "training": "training_world"}
+WORLDS["certificate"] = "certificates_world"
+
+
 def world_for(case, request):
-    return request.getfixturevalue("dispatch_world" if case.kind in DISPATCH_KINDS else "world")
+    return request.getfixturevalue(WORLDS.get(case.kind, "world"))
 
 
 def target(world: World, kind: str, role: Role, which: str):
-    names = TARGETS["organization" if kind == "member" else kind][role]
+    names = TARGETS["organization" if kind in BY_ORGANIZATION else kind][role]
     record = getattr(world, names[0] if which == "own" else names[1])
     return record.members[0] if kind == "member" else record
+
+
+def a_member_of(subdistrict_id: int) -> int:
+    query = select(Member.id).join(Organization).join(Community).where(Community.subdistrict_id == subdistrict_id)
+    return db.session.scalar(query.order_by(Member.id).limit(1))
 
 
 def new_organization(community) -> dict:
@@ -159,6 +207,10 @@ CASES = [
     Case("POST", "/api/assignments/<int:assignment_id>/accept", "assignment", ANSWERERS, 200, 404, lambda a: f"/api/assignments/{a.id}/accept", lambda a: {"head_count": 1}),
     Case("POST", "/api/assignments/<int:assignment_id>/decline", "assignment", ANSWERERS, 200, 404, lambda a: f"/api/assignments/{a.id}/decline", lambda a: {"reason": "人手不足"}),
     Case("POST", "/api/assignments/<int:assignment_id>/cancel", "assignment", ADMINISTRATORS, 200, 404, lambda a: f"/api/assignments/{a.id}/cancel", lambda a: {"reason": ""}),
+    Case("GET", "/api/training-sessions/<int:session_id>", "training", ADMINISTRATORS | {LEADER}, 200, 404, lambda t: f"/api/training-sessions/{t.id}"),
+    Case("POST", "/api/training-sessions", "subdistrict", ADMINISTRATORS, 201, 422, lambda s: "/api/training-sessions", lambda s: {"title": "救护培训", "organizer": "红十字会", "held_on": "2026-06-01", "hours": 4, "subdistrict_id": s.id}),
+    Case("POST", "/api/training-sessions/<int:session_id>/attendees", "training", ADMINISTRATORS, 200, 404, lambda t: f"/api/training-sessions/{t.id}/attendees", lambda t: {"member_ids": [a_member_of(t.subdistrict_id)]}),
+    Case("POST", "/api/organizations/<int:organization_id>/certificate-reminder", "certificate", ADMINISTRATORS, 200, 404, lambda o: f"/api/organizations/{o.id}/certificate-reminder"),
     # Progress on an offer not yet accepted: reached but refused (409) in scope.
     *[
         Case("POST", f"/api/assignments/<int:assignment_id>/{step}", "assignment", ANSWERERS, 409, 404, lambda a, step=step: f"/api/assignments/{a.id}/{step}", lambda a: {"note": ""})
@@ -172,6 +224,7 @@ class ListCase:
     rule: str
     kind: str
     shows: Callable[[object, object], bool]  # (response, record) -> is the record in the answer?
+    allowed: frozenset[Role] = frozenset(EVERYONE)  # the others are refused (403)
 
     def __str__(self) -> str:
         return f"GET {self.rule}"
@@ -191,7 +244,9 @@ LIST_CASES = [
     ListCase("/api/incidents", "incident", lambda r, i: i.id in _ids(r)),
     ListCase("/api/assignments", "assignment", lambda r, a: a.id in _ids(r)),
     ListCase("/api/events", "assignment", lambda r, a: a.id in {e["assignment_id"] for e in r.get_json()["items"]}),
-]
+    ListCase("/api/training-sessions", "training", lambda r, t: t.id in _ids(r), frozenset(ADMINISTRATORS | {LEADER})),
+    ListCase("/api/certifications/expiring", "certificate", lambda r, o: o.id in {g["organization"]["id"] for g in r.get_json()["items"]}, frozenset(ADMINISTRATORS | {LEADER})),
+]  # fmt: skip
 
 # Routes that find records by where they are: the point inside a cell, or the cell's name.
 GEO_RULES = {("GET", "/api/geo/cell"), ("GET", "/api/geo/geocode")}
@@ -232,6 +287,10 @@ TWILIO_SIGNED = {
 }  # fmt: skip
 
 
+# Records a refusal must not add to (counted, as they have no state to change).
+RECORDS_WITHOUT_STATE = (TrainingSession, TrainingAttendance, Certification, OutboxMessage)
+
+
 def snapshot() -> tuple:
     """What a refused request must leave as it was."""
     orgs = tuple(
@@ -244,7 +303,8 @@ def snapshot() -> tuple:
     incidents = tuple(db.session.execute(select(Incident.id, Incident.status, Incident.escalated_at).order_by(Incident.id)))
     needs = tuple(db.session.execute(select(Need.id, Need.status, Need.accepted).order_by(Need.id)))
     offers = tuple(db.session.execute(select(Assignment.id, Assignment.state, Assignment.head_count).order_by(Assignment.id)))
-    return orgs, cells, members, incidents, needs, offers, db.session.scalar(select(func.count(Event.id)))
+    rows = tuple(db.session.scalar(select(func.count()).select_from(m)) for m in (Event, *RECORDS_WITHOUT_STATE))
+    return orgs, cells, members, incidents, needs, offers, rows
 
 
 def test_every_route_is_in_the_table(app):
@@ -292,6 +352,9 @@ def test_record_endpoint_answers_by_role_and_scope(case: Case, role: Role, which
 def test_lists_show_only_records_in_scope(case: ListCase, role: Role, request, browser):
     world = world_for(case, request)
     response = browser(getattr(world, USERS[role])).get(case.rule)
+    if role not in case.allowed:
+        assert response.status_code == 403
+        return
     assert response.status_code == 200
     assert case.shows(response, target(world, case.kind, role, "own"))
     assert not case.shows(response, target(world, case.kind, role, "other"))

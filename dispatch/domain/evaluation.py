@@ -1,0 +1,177 @@
+"""Evaluating organizations (评价评估, Article 12) from the event log alone: events in, scorecards out (pure).
+
+One pass over an organization's events, in log order, gives per organization and separately for real incidents
+and drills: offers received, the share accepted, the median time to answer (offer made → accepted or declined),
+the median time from accepting to arriving (accepted → on site), the share of accepted work completed, the people
+who came and the hours they gave, and the incidents taken part in; and, outside incidents, training hours
+and upheld complaints. The figures carry no personal data, so they can be published as they are.
+
+Hours: what a leader logged while the work went on (recovery work, ``assignment.progress`` with ``hours``); for
+work with nothing logged, the people who came times the time from arriving to completing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from dispatch.domain.after_action import LoggedEvent, percentile
+
+ANSWERS = ("offer.accepted", "offer.declined")
+
+
+@dataclass
+class Response:
+    """What an organization did when asked: for real incidents, or for drills."""
+
+    offers: int = 0
+    accepted: int = 0
+    declined: int = 0
+    expired: int = 0
+    completed: int = 0
+    people: int = 0
+    hours: float = 0.0
+    incidents: set[int] = field(default_factory=set)  # those it accepted work in
+    answer_s: list[float] = field(default_factory=list)
+    arrive_s: list[float] = field(default_factory=list)
+
+    @property
+    def accepted_share(self) -> float | None:
+        return self.accepted / self.offers if self.offers else None
+
+    @property
+    def completed_share(self) -> float | None:
+        return self.completed / self.accepted if self.accepted else None
+
+    @property
+    def median_answer_s(self) -> float | None:
+        return percentile(self.answer_s, 50)
+
+    @property
+    def median_arrive_s(self) -> float | None:
+        return percentile(self.arrive_s, 50)
+
+    def add(self, other: Response) -> None:
+        """Fold another organization's figures into these (for a subdistrict's summary)."""
+        for name in ("offers", "accepted", "declined", "expired", "completed", "people", "hours"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.incidents |= other.incidents
+        self.answer_s += other.answer_s
+        self.arrive_s += other.arrive_s
+
+
+@dataclass
+class Scorecard:
+    organization_id: int
+    real: Response = field(default_factory=Response)
+    drill: Response = field(default_factory=Response)
+    training_hours: float = 0.0
+    upheld_complaints: int = 0
+
+    def response(self, drill: bool) -> Response:
+        return self.drill if drill else self.real
+
+
+@dataclass
+class _Work:
+    """One assignment as the fold follows it."""
+
+    drill: bool
+    offered_at: datetime
+    accepted_at: datetime | None = None
+    on_site_at: datetime | None = None
+    head_count: int = 0
+    logged_hours: bool = False
+
+
+def evaluate(events: Iterable[LoggedEvent], organization_ids: Iterable[int] = ()) -> dict[int, Scorecard]:
+    """Scorecards by organization id from events in log order; every id in ``organization_ids`` gets one, even empty."""
+    cards = {org_id: Scorecard(org_id) for org_id in organization_ids}
+    work: dict[int, _Work] = {}
+    for event in events:
+        if event.organization_id is None:
+            continue
+        card = cards.get(event.organization_id)
+        if card is None:
+            card = cards[event.organization_id] = Scorecard(event.organization_id)
+        _fold(card, event, work)
+    return cards
+
+
+def _fold(card: Scorecard, event: LoggedEvent, work: dict[int, _Work]) -> None:
+    kind = event.kind
+    if kind == "training.attended":
+        card.training_hours += float(event.data.get("hours", 0))
+        return
+    if kind == "complaint.upheld":
+        card.upheld_complaints += 1
+        return
+    if event.assignment_id is None:
+        return
+    if kind == "offer.made":
+        work[event.assignment_id] = _Work(event.drill, event.at)
+        card.response(event.drill).offers += 1
+        return
+    job = work.get(event.assignment_id)
+    if job is None:  # its offer lies before the period evaluated
+        return
+    figures = card.response(job.drill)
+    if kind in ANSWERS:
+        figures.answer_s.append(_seconds(job.offered_at, event.at))
+        if kind == "offer.accepted":
+            figures.accepted += 1
+            job.accepted_at, job.head_count = event.at, int(event.data.get("head_count", 0))
+            if event.incident_id is not None:
+                figures.incidents.add(event.incident_id)
+        else:
+            figures.declined += 1
+    elif kind == "offer.expired":
+        figures.expired += 1
+    elif kind == "assignment.on_site" and job.accepted_at is not None:
+        job.on_site_at = event.at
+        figures.arrive_s.append(_seconds(job.accepted_at, event.at))
+    elif kind == "assignment.progress":
+        figures.hours += float(event.data.get("hours") or 0)
+        job.logged_hours = job.logged_hours or bool(event.data.get("hours"))
+    elif kind == "assignment.completed":
+        _complete(figures, job, event)
+
+
+def _complete(figures: Response, job: _Work, event: LoggedEvent) -> None:
+    people = event.data.get("people")
+    people = int(people) if people is not None else job.head_count
+    figures.completed += 1
+    figures.people += people
+    if not job.logged_hours and job.on_site_at is not None:
+        figures.hours += people * _seconds(job.on_site_at, event.at) / 3600
+
+
+@dataclass
+class Summary:
+    """A subdistrict's figures for the grassroots safety assessment (Article 8): its organizations taken together."""
+
+    organizations: int
+    taking_part: int  # organizations that accepted work in a real incident or drill, or trained
+    real: Response
+    drill: Response
+    training_hours: float
+    upheld_complaints: int
+
+
+def summarize(cards: Iterable[Scorecard]) -> Summary:
+    real, drill = Response(), Response()
+    count = taking_part = complaints = 0
+    training = 0.0
+    for card in cards:
+        count += 1
+        taking_part += bool(card.real.accepted or card.drill.accepted or card.training_hours)
+        real.add(card.real)
+        drill.add(card.drill)
+        training += card.training_hours
+        complaints += card.upheld_complaints
+    return Summary(count, taking_part, real, drill, training, complaints)
+
+
+def _seconds(start: datetime, end: datetime) -> float:
+    return (end - start).total_seconds()

@@ -1,0 +1,98 @@
+from datetime import UTC, datetime, timedelta
+
+from dispatch.domain.after_action import LoggedEvent
+from dispatch.domain.evaluation import evaluate, summarize
+
+T0 = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
+
+
+def ev(kind, minutes, org=1, assignment=None, incident=10, drill=False, **data):
+    return LoggedEvent(kind, T0 + timedelta(minutes=minutes), None, assignment, org, data, incident, drill)
+
+
+def accepted_and_done(assignment, start, org=1, head_count=4, people=None, drill=False, incident=10):
+    """Offered at start, accepted 2 min later, on site 20 min after that, done 2 h on."""
+    done = {} if people is None else {"people": people}
+    return [
+        ev("offer.made", start, org, assignment, incident, drill),
+        ev("offer.accepted", start + 2, org, assignment, incident, drill, head_count=head_count),
+        ev("assignment.en_route", start + 5, org, assignment, incident, drill),
+        ev("assignment.on_site", start + 22, org, assignment, incident, drill),
+        ev("assignment.completed", start + 142, org, assignment, incident, drill, **done),
+    ]
+
+
+def test_an_organization_that_answered_everything_scores_its_answers_and_hours():
+    log = [
+        *accepted_and_done(1, 0, people=3),
+        ev("offer.made", 30, assignment=2),
+        ev("offer.declined", 34, assignment=2, reason="人手不足"),
+        ev("offer.made", 40, assignment=3),
+        ev("offer.expired", 50, assignment=3),
+    ]
+    card = evaluate(log)[1]
+    assert (card.real.offers, card.real.accepted, card.real.declined, card.real.expired) == (3, 1, 1, 1)
+    assert card.real.accepted_share == 1 / 3
+    assert card.real.answer_s == [120.0, 240.0]
+    assert card.real.median_answer_s == 120.0  # nearest rank: the lower of two
+    assert card.real.median_arrive_s == 20 * 60
+    assert (card.real.completed, card.real.completed_share, card.real.people) == (1, 1.0, 3)
+    assert card.real.hours == 3 * 2  # three people who came, two hours on site
+    assert card.real.incidents == {10}
+
+
+def test_people_default_to_the_accepted_head_count_when_the_leader_said_nothing():
+    card = evaluate(accepted_and_done(1, 0, head_count=4))[1]
+    assert card.real.people == 4 and card.real.hours == 8
+
+
+def test_hours_the_leader_logged_replace_the_estimate_from_time_on_site():
+    log = accepted_and_done(1, 0)
+    log.insert(4, ev("assignment.progress", 60, assignment=1, percent=50, people=4, hours=5))
+    log.insert(5, ev("assignment.progress", 100, assignment=1, percent=90, people=2, hours=1.5))
+    assert evaluate(log)[1].real.hours == 6.5
+
+
+def test_drills_are_kept_apart_from_real_incidents():
+    log = [
+        *accepted_and_done(1, 0),
+        *accepted_and_done(2, 200, drill=True, incident=20),
+        *accepted_and_done(3, 400, drill=True, incident=21),
+    ]
+    card = evaluate(log)[1]
+    assert card.real.offers == 1 and card.drill.offers == 2
+    assert card.drill.incidents == {20, 21}
+    assert card.real.incidents == {10}
+
+
+def test_training_and_upheld_complaints_count_outside_incidents():
+    log = [
+        ev("training.attended", 0, incident=None, hours=4, member_id=7),
+        ev("training.attended", 0, incident=None, hours=4, member_id=8),
+        ev("complaint.upheld", 10, incident=None, complaint_id=3),
+        ev("complaint.filed", 5, incident=None, complaint_id=3),
+    ]
+    card = evaluate(log)[1]
+    assert card.training_hours == 8 and card.upheld_complaints == 1
+    assert card.real.offers == 0 and card.real.accepted_share is None and card.real.median_answer_s is None
+
+
+def test_answers_to_offers_made_before_the_period_are_not_counted():
+    card = evaluate([ev("offer.accepted", 1, assignment=9, head_count=2), ev("assignment.completed", 90, assignment=9)])[1]
+    assert (card.real.offers, card.real.accepted, card.real.completed) == (0, 0, 0)
+
+
+def test_organizations_named_but_without_events_get_an_empty_card():
+    cards = evaluate([*accepted_and_done(1, 0, org=5)], organization_ids=[5, 6])
+    assert set(cards) == {5, 6}
+    assert cards[6].real.offers == 0
+
+
+def test_a_subdistrict_summary_pools_its_organizations():
+    log = [*accepted_and_done(1, 0, org=1), *accepted_and_done(2, 0, org=2, drill=True, incident=20)]
+    log += [ev("offer.made", 0, org=3, assignment=3), ev("offer.declined", 10, org=3, assignment=3)]
+    summary = summarize(evaluate(log, organization_ids=[1, 2, 3, 4]).values())
+    assert (summary.organizations, summary.taking_part) == (4, 2)
+    assert (summary.real.offers, summary.real.accepted, summary.drill.accepted) == (2, 1, 1)
+    assert sorted(summary.real.answer_s) == [120.0, 600.0]
+    assert summary.drill.incidents == {20}
