@@ -104,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     from dispatch import auth, sockets  # noqa: F401  (socket handlers register on import)
     from dispatch.api import (
         assignments,
+        complaints,
         events,
         geo,
         imports,
@@ -114,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
         openapi,
         organizations,
         places,
+        risks,
         skills,
         training,
     )
@@ -144,6 +146,8 @@ def _register_blueprints(app: Flask) -> None:
         assignments,
         events,
         training,
+        complaints,
+        risks,
     ):
         app.register_blueprint(module.bp)
     register_error_handlers(app)

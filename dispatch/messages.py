@@ -78,6 +78,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "phone.not_mobile": ("应为手机号码", "must be a mobile number"),
     "member.unknown": ("找不到这些队员,或不在您的管辖范围内:{ids}", "no such members in your jurisdiction: {ids}"),
     "training.certificate_without_skill": ("发放证书须指明培训的技能", "a certificate needs the skill the training was for"),
+    "complaint.not_managing_body": (
+        "该投诉由管理该组织的机关(登记、备案或指导单位)处理,您无权作出处理决定",
+        "the body that registers, files or guides the organization decides this complaint, not you",
+    ),
+    "complaint.decided": ("该投诉已有处理结果({status}),不能更改", "this complaint was decided already ({status})"),
+    "risk.handled": ("该风险报告已处理({status})", "this risk report was handled already ({status})"),
     "skill.unknown": ("未知技能:{code}", "unknown skill: {code}"),
     "skill.duplicate": ("技能重复:{code}", "skill listed twice: {code}"),
     "skill.not_offered": ("组织不提供该技能:{code}", "the organization does not offer this skill: {code}"),

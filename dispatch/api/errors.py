@@ -44,8 +44,8 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(404, "not_found")
 
     @app.errorhandler(Forbidden)
-    def forbidden(_exc: Forbidden):
-        return error_response(403, "forbidden")
+    def forbidden(exc: Forbidden):
+        return error_response(403, exc.code)
 
     @app.errorhandler(LoginRequired)
     def login_required(exc: LoginRequired):

@@ -34,6 +34,8 @@ class Resource(str, Enum):
     NEED = "need"
     ASSIGNMENT = "assignment"
     TRAINING = "training"  # sessions and attendance; certificates are the members'
+    COMPLAINT = "complaint"
+    RISK = "risk"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class Actor:
 
 class Forbidden(Exception):
     """The actor's role may not take this action on this kind of record."""
+
+    code = "forbidden"  # the message users read; a narrower refusal names its own
 
 
 class OutOfScope(Exception):
@@ -85,6 +89,15 @@ ALLOWED: dict[tuple[Resource, Action], set[Role]] = {
     (Resource.TRAINING, Action.READ): _ADMINISTRATORS | {Role.ORG_LEADER},
     (Resource.TRAINING, Action.CREATE): _ADMINISTRATORS,
     (Resource.TRAINING, Action.EDIT): _ADMINISTRATORS,
+    # Anyone may complain about an organization of their county; its leader sees what was said about it; the
+    # managing body decides (dispatch/domain/complaints.py says which administrator that is).
+    (Resource.COMPLAINT, Action.CREATE): _EVERYONE,
+    (Resource.COMPLAINT, Action.READ): _ADMINISTRATORS | {Role.ORG_LEADER},
+    (Resource.COMPLAINT, Action.EDIT): _ADMINISTRATORS,
+    # Anyone on the ground reports a risk where they work; the subdistrict handles its inbox.
+    (Resource.RISK, Action.CREATE): _EVERYONE,
+    (Resource.RISK, Action.READ): _EVERYONE,
+    (Resource.RISK, Action.EDIT): _ADMINISTRATORS,
 }
 
 

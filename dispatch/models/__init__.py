@@ -1,9 +1,11 @@
 """The database models; importing this package registers every table with the metadata."""
 
+from dispatch.models.complaints import Complaint
 from dispatch.models.incidents import Assignment, Event, EventCounter, IdempotencyKey, Incident, Need
 from dispatch.models.messages import InboundMessage, OutboxMessage
 from dispatch.models.organizations import Certification, Member, Organization, OrganizationSkill
 from dispatch.models.places import Community, County, GridCell, Subdistrict
+from dispatch.models.risks import RiskReport
 from dispatch.models.skills import Skill
 from dispatch.models.training import TrainingAttendance, TrainingSession
 from dispatch.models.users import LoginCode, User
@@ -12,6 +14,7 @@ __all__ = [
     "Assignment",
     "Certification",
     "Community",
+    "Complaint",
     "County",
     "Event",
     "EventCounter",
@@ -25,6 +28,7 @@ __all__ = [
     "Organization",
     "OrganizationSkill",
     "OutboxMessage",
+    "RiskReport",
     "Skill",
     "Subdistrict",
     "TrainingAttendance",

@@ -47,9 +47,14 @@ def record(
     assignment: Assignment | None = None,
     incident=None,
     actor_id: int | None = None,
+    subdistrict_id: int | None = None,
+    cell_id: int | None = None,
     **data: Any,
 ) -> Event:
-    """Note an event about an incident, need or assignment (whichever is most specific); written by ``commit``."""
+    """Note an event about an incident, need or assignment (whichever is most specific); written by ``commit``.
+
+    An event about none of them (a risk report) names its subdistrict and cell itself, for the rooms that hear it.
+    """
     need = need or (assignment.need if assignment else None)
     incident = incident or (need.incident if need else None)
     event = Event(
@@ -58,12 +63,12 @@ def record(
         need_id=need.id if need else None,
         assignment_id=assignment.id if assignment else None,
         organization_id=assignment.organization_id if assignment else data.pop("organization_id", None),
-        subdistrict_id=incident.subdistrict_id if incident else None,
+        subdistrict_id=incident.subdistrict_id if incident else subdistrict_id,
         actor_id=actor_id,
         drill=bool(incident and incident.drill),
         data=data,
     )
-    _pending_events().append((event, _rooms(event, incident, need.cell_id if need else None)))
+    _pending_events().append((event, _rooms(event, incident, need.cell_id if need else cell_id)))
     return event
 
 

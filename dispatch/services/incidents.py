@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
@@ -41,8 +42,9 @@ def get_incident(actor: Actor, incident_id: int) -> Incident:
     return incident
 
 
-def open_incident(actor: Actor, data: IncidentIn) -> Incident:
-    """Open an incident led by the officer's subdistrict (an admin names one of the county's)."""
+def open_incident(actor: Actor, data: IncidentIn, also: Callable[[Incident], None] | None = None) -> Incident:
+    """Open an incident led by the officer's subdistrict (an admin names one of the county's). ``also`` writes
+    what else comes with it (the risk it was opened from) in the same transaction."""
     require(actor, Action.CREATE, Resource.INCIDENT)
     subdistrict = _lead_subdistrict(actor, data.subdistrict_id)
     incident = Incident(
@@ -62,6 +64,8 @@ def open_incident(actor: Actor, data: IncidentIn) -> Incident:
     db.session.add(incident)
     db.session.flush()
     events.record("incident.opened", incident=incident, actor_id=actor.user_id, title=data.title, level=data.level.value)
+    if also is not None:
+        also(incident)
     events.commit()
     return incident
 

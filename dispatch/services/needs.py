@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -31,9 +33,12 @@ def get_need(actor: Actor, need_id: int) -> Need:
     return need
 
 
-def post_need(actor: Actor, incident_id: int, data: NeedIn, idempotency_key: str | None = None) -> tuple[Need, bool]:
+def post_need(
+    actor: Actor, incident_id: int, data: NeedIn, idempotency_key: str | None = None, also: Callable[[Need], None] | None = None
+) -> tuple[Need, bool]:
     """Post a need and make its first offers in one transaction. Returns (need, created): a repeated
-    ``Idempotency-Key`` from the same user returns the need it first made, and makes nothing."""
+    ``Idempotency-Key`` from the same user returns the need it first made, and makes nothing. ``also`` writes what
+    else comes with the need (the risk it answers) in the same transaction."""
     require(actor, Action.CREATE, Resource.NEED)
     hold_incident(incident_id)  # first, so the status read next stays true until this commits
     incident = get_incident(actor, incident_id)
@@ -48,6 +53,8 @@ def post_need(actor: Actor, incident_id: int, data: NeedIn, idempotency_key: str
     events.record(
         "need.posted", need=need, actor_id=actor.user_id, head_count=need.head_count, skills=[s.code for s in need.skills]
     )
+    if also is not None:
+        also(need)
     offers.offer_more(need, actor.user_id)
     events.commit()
     return need, True

@@ -13,12 +13,15 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from dispatch.domain.registry import ManagingBody
+from dispatch.domain.risks import RiskCategory
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
 from dispatch.models import (
     Assignment,
     Certification,
     Community,
+    Complaint,
     Event,
     GridCell,
     Incident,
@@ -26,6 +29,7 @@ from dispatch.models import (
     Need,
     Organization,
     OutboxMessage,
+    RiskReport,
     TrainingAttendance,
     TrainingSession,
 )
@@ -48,9 +52,16 @@ TARGETS = {
     "assignment": {ADMIN: ("offer_a2", "offer_b1"), DUTY: ("offer_a1", "offer_a2"), LEADER: ("offer_a1", "offer_a1b"), GRID: ("offer_a1", "offer_a2")},
     # A training session is the subdistrict's that held it.
     "training": {ADMIN: ("training_a2", "training_b1"), DUTY: ("training_a1", "training_a2"), LEADER: ("training_a1", "training_a2"), GRID: ("training_a1", "training_a2")},
+    # Anyone may complain about an organization of their county (another county's is refused).
+    "county_organization": {ADMIN: ("org_a2", "org_b1"), DUTY: ("org_a2", "org_b1"), LEADER: ("org_a1b", "org_b1"), GRID: ("org_a2", "org_b1")},
+    # A complaint about each organization: the county decides those about org_a2 and org_b1, the subdistrict the rest.
+    "complaint": {ADMIN: ("complaint_a2", "complaint_b1"), DUTY: ("complaint_a1", "complaint_a2"), LEADER: ("complaint_a1", "complaint_a1b"), GRID: ("complaint_a1", "complaint_a2")},
+    # A risk reported in each cell; those in A1's two cells by the organizations serving them.
+    "risk": {ADMIN: ("risk_a2", "risk_b1"), DUTY: ("risk_a1", "risk_a2"), LEADER: ("risk_a1", "risk_a1b"), GRID: ("risk_a1", "risk_a1b")},
 }  # fmt: skip
 # Kinds whose records are organizations' (their own or other): members, and certificates running out.
 BY_ORGANIZATION = {"member", "certificate"}
+ORGANIZATIONS = ("a1", "a1b", "a2", "b1")
 ANSWERERS = ADMINISTRATORS | {LEADER}
 USERS = {ADMIN: "admin", DUTY: "duty", LEADER: "leader", GRID: "grid"}
 
@@ -98,8 +109,43 @@ def certificates_world(world):
     return world
 
 
-WORLDS = {"incident": "dispatch_world", "need": "dispatch_world", "assignment": "dispatch_world", "training": "training_world"}
-WORLDS["certificate"] = "certificates_world"
+@pytest.fixture
+def complaints_world(world):
+    for name in ORGANIZATIONS:
+        body = ManagingBody.COUNTY if name in ("a2", "b1") else ManagingBody.SUBDISTRICT
+        complaint = Complaint(organization=getattr(world, f"org_{name}"), managing_body=body, summary="占用消防通道")
+        db.session.add(complaint)
+        setattr(world, f"complaint_{name}", complaint)
+    db.session.commit()
+    return world
+
+
+@pytest.fixture
+def risks_world(world):
+    """A risk in each cell, and an active incident in each subdistrict to post a need for one in."""
+    for name in ORGANIZATIONS:
+        cell, organization = getattr(world, f"cell_{name}"), getattr(world, f"org_{name}")
+        lon, lat = middle_of(cell)
+        risk = RiskReport(
+            subdistrict_id=cell.community.subdistrict_id, cell=cell, lon=lon, lat=lat, category=RiskCategory.FLOODING,
+            reported_by=world.grid.id, organization_id=organization.id,
+        )  # fmt: skip
+        db.session.add(risk)
+        setattr(world, f"risk_{name}", risk)
+    for subdistrict in (world.sub_a1, world.sub_a2, world.sub_b1):
+        make_incident(subdistrict)
+    db.session.commit()
+    return world
+
+
+def an_incident_of(subdistrict_id: int) -> int:
+    return db.session.scalar(select(Incident.id).where(Incident.subdistrict_id == subdistrict_id).limit(1))
+
+
+WORLDS = {
+    "incident": "dispatch_world", "need": "dispatch_world", "assignment": "dispatch_world", "training": "training_world",
+    "certificate": "certificates_world", "complaint": "complaints_world", "risk": "risks_world",
+}  # fmt: skip
 
 
 def world_for(case, request):
@@ -211,6 +257,14 @@ CASES = [
     Case("POST", "/api/training-sessions", "subdistrict", ADMINISTRATORS, 201, 422, lambda s: "/api/training-sessions", lambda s: {"title": "救护培训", "organizer": "红十字会", "held_on": "2026-06-01", "hours": 4, "subdistrict_id": s.id}),
     Case("POST", "/api/training-sessions/<int:session_id>/attendees", "training", ADMINISTRATORS, 200, 404, lambda t: f"/api/training-sessions/{t.id}/attendees", lambda t: {"member_ids": [a_member_of(t.subdistrict_id)]}),
     Case("POST", "/api/organizations/<int:organization_id>/certificate-reminder", "certificate", ADMINISTRATORS, 200, 404, lambda o: f"/api/organizations/{o.id}/certificate-reminder"),
+    Case("POST", "/api/complaints", "county_organization", EVERYONE, 201, 422, lambda o: "/api/complaints", lambda o: {"organization_id": o.id, "summary": "态度恶劣"}),
+    Case("GET", "/api/complaints/<int:complaint_id>", "complaint", ADMINISTRATORS | {LEADER}, 200, 404, lambda c: f"/api/complaints/{c.id}"),
+    Case("POST", "/api/complaints/<int:complaint_id>/decision", "complaint", ADMINISTRATORS, 200, 404, lambda c: f"/api/complaints/{c.id}/decision", lambda c: {"outcome": "upheld"}),
+    Case("POST", "/api/risks", "cell", EVERYONE, 201, 422, lambda c: "/api/risks", lambda c: {"category": "fire", "location": dict(zip(("lon", "lat"), middle_of(c), strict=True))}),
+    Case("GET", "/api/risks/<int:risk_id>", "risk", EVERYONE, 200, 404, lambda r: f"/api/risks/{r.id}"),
+    Case("POST", "/api/risks/<int:risk_id>/incident", "risk", ADMINISTRATORS, 200, 404, lambda r: f"/api/risks/{r.id}/incident", lambda r: {"title": "积水", "category": "natural_disaster", "level": "IV"}),
+    Case("POST", "/api/risks/<int:risk_id>/need", "risk", ADMINISTRATORS, 200, 404, lambda r: f"/api/risks/{r.id}/need", lambda r: {"incident_id": an_incident_of(r.subdistrict_id), "skills": ["logistics"], "head_count": 1}),
+    Case("POST", "/api/risks/<int:risk_id>/dismiss", "risk", ADMINISTRATORS, 200, 404, lambda r: f"/api/risks/{r.id}/dismiss", lambda r: {"note": ""}),
     # Progress on an offer not yet accepted: reached but refused (409) in scope.
     *[
         Case("POST", f"/api/assignments/<int:assignment_id>/{step}", "assignment", ANSWERERS, 409, 404, lambda a, step=step: f"/api/assignments/{a.id}/{step}", lambda a: {"note": ""})
@@ -244,6 +298,8 @@ LIST_CASES = [
     ListCase("/api/incidents", "incident", lambda r, i: i.id in _ids(r)),
     ListCase("/api/assignments", "assignment", lambda r, a: a.id in _ids(r)),
     ListCase("/api/events", "assignment", lambda r, a: a.id in {e["assignment_id"] for e in r.get_json()["items"]}),
+    ListCase("/api/complaints", "complaint", lambda r, c: c.id in _ids(r), frozenset(ADMINISTRATORS | {LEADER})),
+    ListCase("/api/risks", "risk", lambda r, k: k.id in _ids(r)),
     ListCase("/api/training-sessions", "training", lambda r, t: t.id in _ids(r), frozenset(ADMINISTRATORS | {LEADER})),
     ListCase("/api/certifications/expiring", "certificate", lambda r, o: o.id in {g["organization"]["id"] for g in r.get_json()["items"]}, frozenset(ADMINISTRATORS | {LEADER})),
 ]  # fmt: skip
@@ -288,7 +344,7 @@ TWILIO_SIGNED = {
 
 
 # Records a refusal must not add to (counted, as they have no state to change).
-RECORDS_WITHOUT_STATE = (TrainingSession, TrainingAttendance, Certification, OutboxMessage)
+RECORDS_WITHOUT_STATE = (TrainingSession, TrainingAttendance, Certification, OutboxMessage, Complaint, RiskReport)
 
 
 def snapshot() -> tuple:
@@ -303,7 +359,10 @@ def snapshot() -> tuple:
     incidents = tuple(db.session.execute(select(Incident.id, Incident.status, Incident.escalated_at).order_by(Incident.id)))
     needs = tuple(db.session.execute(select(Need.id, Need.status, Need.accepted).order_by(Need.id)))
     offers = tuple(db.session.execute(select(Assignment.id, Assignment.state, Assignment.head_count).order_by(Assignment.id)))
-    rows = tuple(db.session.scalar(select(func.count()).select_from(m)) for m in (Event, *RECORDS_WITHOUT_STATE))
+    concerns = tuple(db.session.execute(select(Complaint.id, Complaint.status).order_by(Complaint.id))) + tuple(
+        db.session.execute(select(RiskReport.id, RiskReport.status).order_by(RiskReport.id))
+    )
+    rows = concerns + tuple(db.session.scalar(select(func.count()).select_from(m)) for m in (Event, *RECORDS_WITHOUT_STATE))
     return orgs, cells, members, incidents, needs, offers, rows
 
 
