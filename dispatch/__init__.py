@@ -105,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     from dispatch.api import (
         assignments,
         complaints,
+        evaluations,
         events,
         geo,
         imports,
@@ -120,7 +121,7 @@ def _register_blueprints(app: Flask) -> None:
         training,
     )
     from dispatch.api.errors import register_error_handlers
-    from dispatch.web import health, live, login, pages, phones, twilio_hooks, uploads
+    from dispatch.web import health, live, login, pages, phones, scorecards, twilio_hooks, uploads
     from dispatch.web.helpers import register_template_helpers
 
     app.before_request(auth.load_user)
@@ -148,6 +149,8 @@ def _register_blueprints(app: Flask) -> None:
         training,
         complaints,
         risks,
+        evaluations,
+        scorecards,
     ):
         app.register_blueprint(module.bp)
     register_error_handlers(app)

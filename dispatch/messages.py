@@ -84,6 +84,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "complaint.decided": ("该投诉已有处理结果({status}),不能更改", "this complaint was decided already ({status})"),
     "risk.handled": ("该风险报告已处理({status})", "this risk report was handled already ({status})"),
+    "period.format": (
+        "期间“{value}”无效,应为年(2026)、半年(2026-H1)、季度(2026-Q3)或月(2026-07)",
+        "“{value}” is no period: a year (2026), half (2026-H1), quarter (2026-Q3) or month (2026-07)",
+    ),
     "skill.unknown": ("未知技能:{code}", "unknown skill: {code}"),
     "skill.duplicate": ("技能重复:{code}", "skill listed twice: {code}"),
     "skill.not_offered": ("组织不提供该技能:{code}", "the organization does not offer this skill: {code}"),

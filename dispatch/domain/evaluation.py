@@ -12,13 +12,41 @@ work with nothing logged, the people who came times the time from arriving to co
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from dispatch.domain.after_action import LoggedEvent, percentile
 
 ANSWERS = ("offer.accepted", "offer.declined")
+# The kinds the fold reads; a service reading the log asks for these only.
+EVALUATED_KINDS = (
+    "offer.made", *ANSWERS, "offer.expired", "assignment.on_site", "assignment.progress", "assignment.completed",
+    "training.attended", "complaint.upheld",
+)  # fmt: skip
+_PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|H[12]|\d{2}))?$")
+
+
+class InvalidPeriod(ValueError):
+    """A period label that is not ``2026``, ``2026-H1``, ``2026-Q3`` or ``2026-07``."""
+
+
+def period_bounds(label: str) -> tuple[date, date]:
+    """The first day of a period and the first day after it: a year, half year, quarter or month."""
+    match = _PERIOD.match(label.strip())
+    if not match:
+        raise InvalidPeriod(label)
+    year, part = int(match[1]), match[2]
+    if part is None:
+        return date(year, 1, 1), date(year + 1, 1, 1)
+    first, months = (
+        (int(part[1]) * 3 - 2, 3) if part[0] == "Q" else (int(part[1]) * 6 - 5, 6) if part[0] == "H" else (int(part), 1)
+    )
+    if not 1 <= first <= 12:
+        raise InvalidPeriod(label)
+    end_month = first - 1 + months
+    return date(year, first, 1), date(year + end_month // 12, end_month % 12 + 1, 1)
 
 
 @dataclass
@@ -52,6 +80,16 @@ class Response:
     def median_arrive_s(self) -> float | None:
         return percentile(self.arrive_s, 50)
 
+    def figures(self) -> dict:
+        """The published figures: counts, shares and medians, nothing about anyone."""
+        return {
+            "offers": self.offers, "accepted": self.accepted, "declined": self.declined, "expired": self.expired,
+            "accepted_share": _rounded(self.accepted_share, 3), "median_answer_s": _rounded(self.median_answer_s, 0),
+            "median_arrive_s": _rounded(self.median_arrive_s, 0), "completed": self.completed,
+            "completed_share": _rounded(self.completed_share, 3), "people": self.people, "hours": round(self.hours, 1),
+            "incidents": len(self.incidents),
+        }  # fmt: skip
+
     def add(self, other: Response) -> None:
         """Fold another organization's figures into these (for a subdistrict's summary)."""
         for name in ("offers", "accepted", "declined", "expired", "completed", "people", "hours"):
@@ -71,6 +109,12 @@ class Scorecard:
 
     def response(self, drill: bool) -> Response:
         return self.drill if drill else self.real
+
+    def figures(self) -> dict:
+        return {
+            "real": self.real.figures(), "drill": self.drill.figures(),
+            "training_hours": round(self.training_hours, 1), "upheld_complaints": self.upheld_complaints,
+        }  # fmt: skip
 
 
 @dataclass
@@ -158,6 +202,13 @@ class Summary:
     training_hours: float
     upheld_complaints: int
 
+    def figures(self) -> dict:
+        return {
+            "organizations": self.organizations, "taking_part": self.taking_part, "real": self.real.figures(),
+            "drill": self.drill.figures(), "training_hours": round(self.training_hours, 1),
+            "upheld_complaints": self.upheld_complaints,
+        }  # fmt: skip
+
 
 def summarize(cards: Iterable[Scorecard]) -> Summary:
     real, drill = Response(), Response()
@@ -171,6 +222,10 @@ def summarize(cards: Iterable[Scorecard]) -> Summary:
         training += card.training_hours
         complaints += card.upheld_complaints
     return Summary(count, taking_part, real, drill, training, complaints)
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
 
 
 def _seconds(start: datetime, end: datetime) -> float:

@@ -36,6 +36,7 @@ class Resource(str, Enum):
     TRAINING = "training"  # sessions and attendance; certificates are the members'
     COMPLAINT = "complaint"
     RISK = "risk"
+    EVALUATION = "evaluation"  # scorecards as computed now; what is published is public
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,9 @@ ALLOWED: dict[tuple[Resource, Action], set[Role]] = {
     (Resource.RISK, Action.CREATE): _EVERYONE,
     (Resource.RISK, Action.READ): _EVERYONE,
     (Resource.RISK, Action.EDIT): _ADMINISTRATORS,
+    # Leaders see their own scorecard before it is published; the subdistrict or county publishes.
+    (Resource.EVALUATION, Action.READ): _ADMINISTRATORS | {Role.ORG_LEADER},
+    (Resource.EVALUATION, Action.EDIT): _ADMINISTRATORS,
 }
 
 

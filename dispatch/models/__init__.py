@@ -1,6 +1,7 @@
 """The database models; importing this package registers every table with the metadata."""
 
 from dispatch.models.complaints import Complaint
+from dispatch.models.evaluations import Evaluation, EvaluationRow
 from dispatch.models.incidents import Assignment, Event, EventCounter, IdempotencyKey, Incident, Need
 from dispatch.models.messages import InboundMessage, OutboxMessage
 from dispatch.models.organizations import Certification, Member, Organization, OrganizationSkill
@@ -16,6 +17,8 @@ __all__ = [
     "Community",
     "Complaint",
     "County",
+    "Evaluation",
+    "EvaluationRow",
     "Event",
     "EventCounter",
     "GridCell",

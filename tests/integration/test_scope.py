@@ -22,6 +22,7 @@ from dispatch.models import (
     Certification,
     Community,
     Complaint,
+    Evaluation,
     Event,
     GridCell,
     Incident,
@@ -265,6 +266,10 @@ CASES = [
     Case("POST", "/api/risks/<int:risk_id>/incident", "risk", ADMINISTRATORS, 200, 404, lambda r: f"/api/risks/{r.id}/incident", lambda r: {"title": "积水", "category": "natural_disaster", "level": "IV"}),
     Case("POST", "/api/risks/<int:risk_id>/need", "risk", ADMINISTRATORS, 200, 404, lambda r: f"/api/risks/{r.id}/need", lambda r: {"incident_id": an_incident_of(r.subdistrict_id), "skills": ["logistics"], "head_count": 1}),
     Case("POST", "/api/risks/<int:risk_id>/dismiss", "risk", ADMINISTRATORS, 200, 404, lambda r: f"/api/risks/{r.id}/dismiss", lambda r: {"note": ""}),
+    Case("GET", "/api/evaluations", "subdistrict", ADMINISTRATORS | {LEADER}, 200, 422, lambda s: f"/api/evaluations?period=2026&subdistrict_id={s.id}"),
+    Case("POST", "/api/evaluations/publish", "subdistrict", ADMINISTRATORS, 200, 422, lambda s: "/api/evaluations/publish", lambda s: {"period": "2026", "subdistrict_id": s.id}),
+    Case("GET", "/evaluations", "subdistrict", ADMINISTRATORS | {LEADER}, 200, 422, lambda s: f"/evaluations?period=2026&subdistrict_id={s.id}"),
+    Case("POST", "/evaluations/publish", "subdistrict", ADMINISTRATORS, 302, 422, lambda s: "/evaluations/publish", lambda s: {"period": "2026", "subdistrict_id": str(s.id)}, upload=True),
     # Progress on an offer not yet accepted: reached but refused (409) in scope.
     *[
         Case("POST", f"/api/assignments/<int:assignment_id>/{step}", "assignment", ANSWERERS, 409, 404, lambda a, step=step: f"/api/assignments/{a.id}/{step}", lambda a: {"note": ""})
@@ -335,6 +340,8 @@ PUBLIC = {
     ("GET", "/healthz"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("GET", "/lang/<code>"),
     ("GET", "/api/openapi.json"), ("GET", "/static/<path:filename>"), ("GET", "/"), ("GET", "/m/manifest.webmanifest"),
     ("GET", "/m/sw.js"), ("GET", "/login/code"), ("POST", "/login/code"), ("POST", "/login/code/verify"),
+    # Published scorecards: figures only, for anyone (tests/integration/test_evaluations.py).
+    ("GET", "/scorecards"), ("GET", "/scorecards/<code>/<period>"), ("GET", "/scorecards/<code>/<period>/scorecards.csv"),
 }  # fmt: skip
 # Twilio's webhooks answer no user: each must carry Twilio's signature (tests/integration/test_twilio_webhooks.py).
 TWILIO_SIGNED = {
@@ -344,7 +351,7 @@ TWILIO_SIGNED = {
 
 
 # Records a refusal must not add to (counted, as they have no state to change).
-RECORDS_WITHOUT_STATE = (TrainingSession, TrainingAttendance, Certification, OutboxMessage, Complaint, RiskReport)
+RECORDS_WITHOUT_STATE = (TrainingSession, TrainingAttendance, Certification, OutboxMessage, Complaint, RiskReport, Evaluation)
 
 
 def snapshot() -> tuple:

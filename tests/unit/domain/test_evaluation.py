@@ -1,7 +1,9 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
 
 from dispatch.domain.after_action import LoggedEvent
-from dispatch.domain.evaluation import evaluate, summarize
+from dispatch.domain.evaluation import InvalidPeriod, evaluate, period_bounds, summarize
 
 T0 = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
 
@@ -96,3 +98,24 @@ def test_a_subdistrict_summary_pools_its_organizations():
     assert (summary.real.offers, summary.real.accepted, summary.drill.accepted) == (2, 1, 1)
     assert sorted(summary.real.answer_s) == [120.0, 600.0]
     assert summary.drill.incidents == {20}
+
+
+@pytest.mark.parametrize(
+    ("label", "bounds"),
+    [
+        ("2026", (date(2026, 1, 1), date(2027, 1, 1))),
+        ("2026-H2", (date(2026, 7, 1), date(2027, 1, 1))),
+        ("2026-Q4", (date(2026, 10, 1), date(2027, 1, 1))),
+        ("2026-Q1", (date(2026, 1, 1), date(2026, 4, 1))),
+        ("2026-07", (date(2026, 7, 1), date(2026, 8, 1))),
+        ("2026-12", (date(2026, 12, 1), date(2027, 1, 1))),
+    ],
+)
+def test_a_period_is_a_year_half_quarter_or_month(label, bounds):
+    assert period_bounds(label) == bounds
+
+
+@pytest.mark.parametrize("label", ["26", "2026-Q5", "2026-13", "2026-00", "2026 Q1", "last year"])
+def test_other_period_labels_are_refused(label):
+    with pytest.raises(InvalidPeriod):
+        period_bounds(label)

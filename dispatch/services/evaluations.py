@@ -1,0 +1,149 @@
+"""Evaluations (评价评估, Article 12): scorecards of a subdistrict's organizations for a period, recomputed from
+the event log every time (dispatch/domain/evaluation.py), and published as a frozen copy anyone may read.
+
+Periods are calendar periods in China's time: ``2026-Q3`` runs from 1 July 00:00 to 1 October 00:00 in Beijing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, select
+
+from dispatch.domain.after_action import LoggedEvent
+from dispatch.domain.evaluation import (
+    EVALUATED_KINDS,
+    InvalidPeriod,
+    Scorecard,
+    Summary,
+    evaluate,
+    period_bounds,
+    summarize,
+)
+
+__all__ = ["evaluate_subdistrict", "period_bounds", "publish", "published", "published_evaluations", "scorecards"]
+from dispatch.domain.scope import Action, Actor, Resource, Role, require
+from dispatch.extensions import db
+from dispatch.models import Community, Evaluation, EvaluationRow, Event, Organization, Subdistrict
+from dispatch.services.errors import FieldError, InvalidInput, NotFound
+from dispatch.services.scoping import subdistrict_clause
+
+CHINA = ZoneInfo("Asia/Shanghai")
+STREAM_ROWS = 5_000
+
+
+@dataclass(frozen=True)
+class SubdistrictEvaluation:
+    subdistrict: Subdistrict
+    period: str
+    starts_on: date
+    ends_on: date
+    cards: list[tuple[Organization, Scorecard]]
+    summary: Summary
+
+
+def evaluate_subdistrict(actor: Actor, subdistrict_id: int | None, period: str) -> SubdistrictEvaluation:
+    """The scorecards as the log has them now (a leader sees their own organization's card and the summary)."""
+    require(actor, Action.READ, Resource.EVALUATION)
+    subdistrict = _subdistrict(actor, subdistrict_id)
+    starts_on, ends_on = _period(period)
+    organizations = list(db.session.scalars(_organizations_of(subdistrict.id).order_by(Organization.id)))
+    cards = scorecards([o.id for o in organizations], starts_on, ends_on)
+    shown = [o for o in organizations if actor.role is not Role.ORG_LEADER or o.id == actor.organization_id]
+    return SubdistrictEvaluation(
+        subdistrict, period, starts_on, ends_on, [(o, cards[o.id]) for o in shown], summarize(cards.values())
+    )
+
+
+def publish(actor: Actor, subdistrict_id: int | None, period: str) -> Evaluation:
+    """Freeze the subdistrict's scorecards for the period for the public; publishing again replaces them."""
+    require(actor, Action.EDIT, Resource.EVALUATION)
+    result = evaluate_subdistrict(actor, subdistrict_id, period)
+    evaluation = db.session.scalar(
+        select(Evaluation).where(Evaluation.subdistrict_id == result.subdistrict.id, Evaluation.period == period)
+    ) or Evaluation(subdistrict=result.subdistrict, period=period)
+    evaluation.starts_on, evaluation.ends_on = result.starts_on, result.ends_on
+    evaluation.summary = result.summary.figures()
+    evaluation.published_by, evaluation.published_at = actor.user_id, datetime.now(UTC)
+    db.session.add(evaluation)
+    evaluation.rows.clear()
+    db.session.flush()  # the old rows go before the new ones arrive (one row per organization)
+    evaluation.rows = [EvaluationRow(organization=o, figures=card.figures()) for o, card in result.cards]
+    db.session.commit()
+    return evaluation
+
+
+def scorecards(organization_ids: list[int], starts_on: date, ends_on: date) -> dict[int, Scorecard]:
+    """Every named organization's scorecard for [starts_on, ends_on), folded from the log as it streams by."""
+    return evaluate(logged_events(organization_ids, starts_on, ends_on), organization_ids)
+
+
+def logged_events(organization_ids: list[int] | None, starts_on: date, ends_on: date) -> Iterator[LoggedEvent]:
+    """The log's events the evaluation reads, in log order, a page of rows at a time (None: every organization)."""
+    columns = (
+        Event.kind,
+        Event.at,
+        Event.need_id,
+        Event.assignment_id,
+        Event.organization_id,
+        Event.data,
+        Event.incident_id,
+        Event.drill,
+    )
+    query = select(*columns).where(
+        Event.at >= _beijing_midnight(starts_on), Event.at < _beijing_midnight(ends_on), Event.kind.in_(EVALUATED_KINDS)
+    )
+    if organization_ids is not None:
+        query = query.where(Event.organization_id.in_(organization_ids))
+    for row in db.session.execute(query.order_by(Event.id).execution_options(yield_per=STREAM_ROWS)):
+        yield LoggedEvent(
+            row.kind, row.at, row.need_id, row.assignment_id, row.organization_id, row.data or {}, row.incident_id, row.drill
+        )
+
+
+def published_evaluations() -> list[Evaluation]:
+    """What has been published, for the public index: newest period first."""
+    query = select(Evaluation).join(Subdistrict).order_by(Evaluation.period.desc(), Subdistrict.code)
+    return list(db.session.scalars(query))
+
+
+def published(subdistrict_code: str, period: str) -> Evaluation:
+    query = select(Evaluation).join(Subdistrict).where(Subdistrict.code == subdistrict_code, Evaluation.period == period)
+    found = db.session.scalar(query)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def _organizations_of(subdistrict_id: int) -> Select:
+    return select(Organization).join(Community).where(Community.subdistrict_id == subdistrict_id)
+
+
+def _subdistrict(actor: Actor, subdistrict_id: int | None) -> Subdistrict:
+    if subdistrict_id is None:  # their own (an admin: the county's first)
+        subdistrict_id = db.session.scalar(
+            select(Subdistrict.id).where(subdistrict_clause(actor)).order_by(Subdistrict.code).limit(1)
+        )
+    found = db.session.scalar(select(Subdistrict).where(Subdistrict.id == subdistrict_id, subdistrict_clause(actor)))
+    if found is None:
+        raise InvalidInput([FieldError("subdistrict_id", "scope.unknown", {"field": "subdistrict_id", "value": subdistrict_id})])
+    return found
+
+
+def current_quarter() -> str:
+    today = datetime.now(CHINA).date()
+    return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+
+
+def _period(label: str) -> tuple[date, date]:
+    try:
+        return period_bounds(label)
+    except InvalidPeriod as exc:
+        raise InvalidInput([FieldError("period", "period.format", {"value": label})]) from exc
+
+
+def _beijing_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), CHINA).astimezone(UTC)
