@@ -116,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
         openapi,
         organizations,
         places,
+        recovery,
         risks,
         skills,
         training,
@@ -151,6 +152,7 @@ def _register_blueprints(app: Flask) -> None:
         risks,
         evaluations,
         scorecards,
+        recovery,
     ):
         app.register_blueprint(module.bp)
     register_error_handlers(app)

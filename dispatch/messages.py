@@ -127,6 +127,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "突发事件已不在应急处置阶段({status}),不能再发布需求",
         "the incident is no longer active ({status}); no new needs",
     ),
+    "incident.not_recovering": (
+        "突发事件不在恢复重建阶段({status}),不能发布恢复重建任务",
+        "the incident is not in recovery ({status}); no recovery tasks",
+    ),
+    "recovery.not_recovery_work": ("这不是恢复重建任务的派单", "this is not recovery work"),
+    "recovery.not_active": (
+        "只有接单后、完成前可以报告进度(当前:{state})",
+        "progress is reported on work under way (it is {state})",
+    ),
+    "recovery.not_done": ("任务尚未完成(当前:{state}),不能确认", "the task is not done ({state}); nothing to confirm"),
+    "recovery.no_work_left": ("该需求没有剩余工作", "that need has no work left"),
+    "recovery.already_task": ("该需求已转为恢复重建任务 {task}", "that need is recovery task {task} already"),
+    "recovery.not_your_cell": ("只有该网格的网格员可以确认完成", "only the grid worker of the task's cell confirms it"),
     "window.order": ("结束时间须晚于开始时间", "the window must end after it starts"),
     "location.outside_jurisdiction": (
         "地点不在本次事件可调度的网格内",

@@ -33,7 +33,7 @@ def task_out(need: Need, language: str) -> TaskOut:
     return TaskOut(
         skills=[s.label(language) for s in need.skills], still_needed=need.still_needed, head_count=need.head_count,
         priority=need.priority, address=need.address, location=PointOut(lon=need.lon, lat=need.lat),
-        description=need.description, incident_title=need.incident.title,
+        description=need.description, incident_title=need.incident.title, kind=need.kind,
     )  # fmt: skip
 
 
@@ -45,7 +45,7 @@ def need_out(need: Need, language: str) -> NeedOut:
         location=PointOut(lon=need.lon, lat=need.lat), address=need.address,
         cell=Ref(id=cell.id, code=cell.code, name=cell.name) if cell else None, window_start=need.window_start,
         window_end=need.window_end, description=need.description, policy=need.policy, broadcast_k=need.broadcast_k,
-        offer_timeout_s=need.offer_timeout_s, status=need.status,
+        offer_timeout_s=need.offer_timeout_s, status=need.status, kind=need.kind,
         radius_km=None if need.radius_m is None else need.radius_m / 1000,
         assignments=[assignment_out(a, language) for a in need.assignments], created_at=need.created_at,
     )  # fmt: skip

@@ -6,6 +6,7 @@ from dispatch.models.incidents import Assignment, Event, EventCounter, Idempoten
 from dispatch.models.messages import InboundMessage, OutboxMessage
 from dispatch.models.organizations import Certification, Member, Organization, OrganizationSkill
 from dispatch.models.places import Community, County, GridCell, Subdistrict
+from dispatch.models.recovery import ProgressReport, RecoveryTask
 from dispatch.models.risks import RiskReport
 from dispatch.models.skills import Skill
 from dispatch.models.training import TrainingAttendance, TrainingSession
@@ -31,6 +32,8 @@ __all__ = [
     "Organization",
     "OrganizationSkill",
     "OutboxMessage",
+    "ProgressReport",
+    "RecoveryTask",
     "RiskReport",
     "Skill",
     "Subdistrict",

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dispatch.domain.assignments import LIVE_STATES, AssignmentState
 from dispatch.domain.incidents import DispatchPolicy, IncidentCategory, IncidentLevel, IncidentStatus, NeedStatus, Priority
+from dispatch.domain.recovery import NeedKind
 from dispatch.extensions import db
 from dispatch.models.organizations import Organization
 from dispatch.models.places import GridCell, Subdistrict, enum_column
@@ -99,6 +100,9 @@ class Need(db.Model):
     # How far from the need organizations are asked, in metres; None asks the whole jurisdiction.
     radius_m: Mapped[float | None] = mapped_column(SqlFloat)
     status: Mapped[NeedStatus] = mapped_column(enum_column(NeedStatus), default=NeedStatus.OPEN)
+    kind: Mapped[NeedKind] = mapped_column(
+        enum_column(NeedKind), default=NeedKind.RESPONSE, server_default=NeedKind.RESPONSE.value
+    )
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 

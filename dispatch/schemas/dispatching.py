@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from dispatch.domain.assignments import AssignmentState
 from dispatch.domain.incidents import DispatchPolicy, IncidentCategory, IncidentLevel, IncidentStatus, NeedStatus, Priority
+from dispatch.domain.recovery import NeedKind
 from dispatch.schemas.common import Code, PageQuery, PointIn, PointOut, Ref, Strict
 
 
@@ -83,6 +84,7 @@ class TaskOut(BaseModel):
     location: PointOut
     description: str
     incident_title: str
+    kind: NeedKind = Field(description="response work, or recovery work (the leader logs progress on it)")
 
 
 class AssignmentOut(BaseModel):
@@ -123,6 +125,7 @@ class NeedOut(BaseModel):
     offer_timeout_s: int
     radius_km: float | None
     status: NeedStatus
+    kind: NeedKind
     assignments: list[AssignmentOut]
     created_at: datetime
 

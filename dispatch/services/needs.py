@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from dispatch.domain.assignments import LIVE_STATES, AssignmentState
 from dispatch.domain.incidents import IncidentStatus, NeedStatus, window_is_valid
 from dispatch.domain.matching import RankedCandidate
+from dispatch.domain.recovery import NeedKind
 from dispatch.domain.scope import Action, Actor, Resource, require
 from dispatch.extensions import db
 from dispatch.models import Assignment, GridCell, IdempotencyKey, Incident, Need, Skill
@@ -24,6 +25,8 @@ from dispatch.services.scoping import need_clause
 from geo.coords import to_wgs84
 from geo.geojson import check_point
 
+STAGE_OF = {NeedKind.RESPONSE: IncidentStatus.ACTIVE, NeedKind.RECOVERY: IncidentStatus.RECOVERY}  # when each kind is posted
+
 
 def get_need(actor: Actor, need_id: int) -> Need:
     require(actor, Action.READ, Resource.NEED)
@@ -34,7 +37,12 @@ def get_need(actor: Actor, need_id: int) -> Need:
 
 
 def post_need(
-    actor: Actor, incident_id: int, data: NeedIn, idempotency_key: str | None = None, also: Callable[[Need], None] | None = None
+    actor: Actor,
+    incident_id: int,
+    data: NeedIn,
+    idempotency_key: str | None = None,
+    also: Callable[[Need], None] | None = None,
+    kind: NeedKind = NeedKind.RESPONSE,
 ) -> tuple[Need, bool]:
     """Post a need and make its first offers in one transaction. Returns (need, created): a repeated
     ``Idempotency-Key`` from the same user returns the need it first made, and makes nothing. ``also`` writes what
@@ -44,7 +52,7 @@ def post_need(
     incident = get_incident(actor, incident_id)
     if (earlier := _earlier(actor, idempotency_key)) is not None:
         return earlier, False
-    need = _new_need(actor, incident, data)
+    need = _new_need(actor, incident, data, kind)
     try:
         _remember(actor, idempotency_key, need)
     except IntegrityError:  # the same key raced in from a double click; the first one wins
@@ -89,18 +97,19 @@ def preview_candidates(actor: Actor, incident_id: int, data: NeedIn) -> list[Ran
         db.session.rollback()
 
 
-def _new_need(actor: Actor, incident: Incident, data: NeedIn) -> Need:
-    need = _checked_need(actor, incident, data)
+def _new_need(actor: Actor, incident: Incident, data: NeedIn, kind: NeedKind) -> Need:
+    need = _checked_need(actor, incident, data, kind)
     db.session.add(need)
     db.session.flush()
     return need
 
 
-def _checked_need(actor: Actor, incident: Incident, data: NeedIn) -> Need:
+def _checked_need(actor: Actor, incident: Incident, data: NeedIn, kind: NeedKind = NeedKind.RESPONSE) -> Need:
     """The need the input describes, checked against the incident and the places, not yet added to the session."""
     errors: list[FieldError] = []
-    if incident.status is not IncidentStatus.ACTIVE:
-        errors.append(FieldError("incident", "incident.not_active", {"status": incident.status.value}))
+    if incident.status is not STAGE_OF[kind]:
+        code = "incident.not_active" if kind is NeedKind.RESPONSE else "incident.not_recovering"
+        errors.append(FieldError("incident", code, {"status": incident.status.value}))
     skills = _skills(data.skills, errors)
     if not window_is_valid(data.window_start, data.window_end):
         errors.append(FieldError("window_end", "window.order"))
@@ -112,7 +121,7 @@ def _checked_need(actor: Actor, incident: Incident, data: NeedIn) -> Need:
         lon=point[0], lat=point[1], address=data.address or "", cell=cell, window_start=data.window_start,
         window_end=data.window_end, policy=data.policy, broadcast_k=data.broadcast_k,
         offer_timeout_s=data.offer_timeout_s, radius_m=None if data.radius_km is None else data.radius_km * 1000,
-        created_by=actor.user_id, skills=skills, assignments=[], accepted=0, status=NeedStatus.OPEN,  # new: none to load
+        created_by=actor.user_id, skills=skills, assignments=[], accepted=0, status=NeedStatus.OPEN, kind=kind,  # new: none to load
     )  # fmt: skip
     return need
 

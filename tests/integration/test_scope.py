@@ -13,6 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from dispatch.domain.incidents import IncidentStatus
+from dispatch.domain.recovery import NeedKind
 from dispatch.domain.registry import ManagingBody
 from dispatch.domain.risks import RiskCategory
 from dispatch.domain.scope import Role
@@ -30,6 +32,8 @@ from dispatch.models import (
     Need,
     Organization,
     OutboxMessage,
+    ProgressReport,
+    RecoveryTask,
     RiskReport,
     TrainingAttendance,
     TrainingSession,
@@ -59,6 +63,8 @@ TARGETS = {
     "complaint": {ADMIN: ("complaint_a2", "complaint_b1"), DUTY: ("complaint_a1", "complaint_a2"), LEADER: ("complaint_a1", "complaint_a1b"), GRID: ("complaint_a1", "complaint_a2")},
     # A risk reported in each cell; those in A1's two cells by the organizations serving them.
     "risk": {ADMIN: ("risk_a2", "risk_b1"), DUTY: ("risk_a1", "risk_a2"), LEADER: ("risk_a1", "risk_a1b"), GRID: ("risk_a1", "risk_a1b")},
+    # A recovery task in each organization's cell, offered to that organization.
+    "recovery_task": {ADMIN: ("task_a2", "task_b1"), DUTY: ("task_a1", "task_a2"), LEADER: ("task_a1", "task_a1b"), GRID: ("task_a1", "task_a1b")},
 }  # fmt: skip
 # Kinds whose records are organizations' (their own or other): members, and certificates running out.
 BY_ORGANIZATION = {"member", "certificate"}
@@ -139,6 +145,21 @@ def risks_world(world):
     return world
 
 
+@pytest.fixture
+def recovery_world(world):
+    """A recovery task in each organization's cell, in an incident under recovery, offered to that organization."""
+    for name in ORGANIZATIONS:
+        cell, organization = getattr(world, f"cell_{name}"), getattr(world, f"org_{name}")
+        incident = make_incident(cell.community.subdistrict, status=IncidentStatus.RECOVERY)
+        need = make_need(incident, cell, kind=NeedKind.RECOVERY)
+        make_offer(need, organization)
+        task = RecoveryTask(need=need, incident_id=incident.id, cell_id=cell.id, what="清淤")
+        db.session.add(task)
+        setattr(world, f"task_{name}", task)
+    db.session.commit()
+    return world
+
+
 def an_incident_of(subdistrict_id: int) -> int:
     return db.session.scalar(select(Incident.id).where(Incident.subdistrict_id == subdistrict_id).limit(1))
 
@@ -146,6 +167,7 @@ def an_incident_of(subdistrict_id: int) -> int:
 WORLDS = {
     "incident": "dispatch_world", "need": "dispatch_world", "assignment": "dispatch_world", "training": "training_world",
     "certificate": "certificates_world", "complaint": "complaints_world", "risk": "risks_world",
+    "recovery_task": "recovery_world",
 }  # fmt: skip
 
 
@@ -270,6 +292,15 @@ CASES = [
     Case("POST", "/api/evaluations/publish", "subdistrict", ADMINISTRATORS, 200, 422, lambda s: "/api/evaluations/publish", lambda s: {"period": "2026", "subdistrict_id": s.id}),
     Case("GET", "/evaluations", "subdistrict", ADMINISTRATORS | {LEADER}, 200, 422, lambda s: f"/evaluations?period=2026&subdistrict_id={s.id}"),
     Case("POST", "/evaluations/publish", "subdistrict", ADMINISTRATORS, 302, 422, lambda s: "/evaluations/publish", lambda s: {"period": "2026", "subdistrict_id": str(s.id)}, upload=True),
+    # Recovery: the dispatch world's incident is active, so a task there is reached but refused (422) in scope.
+    Case("GET", "/api/incidents/<int:incident_id>/recovery", "incident", EVERYONE, 200, 404, lambda i: f"/api/incidents/{i.id}/recovery"),
+    Case("POST", "/api/incidents/<int:incident_id>/recovery-tasks", "incident", ADMINISTRATORS, 422, 404, lambda i: f"/api/incidents/{i.id}/recovery-tasks", lambda i: {**new_need(i), "what": "清淤"}),
+    Case("POST", "/api/needs/<int:need_id>/recovery-task", "need", ADMINISTRATORS, 422, 404, lambda n: f"/api/needs/{n.id}/recovery-task", lambda n: {}),
+    Case("GET", "/api/recovery-tasks/<int:task_id>", "recovery_task", EVERYONE, 200, 404, lambda t: f"/api/recovery-tasks/{t.id}"),
+    # Nobody has done the work yet: the grid worker reaches the task but cannot confirm it (409).
+    Case("POST", "/api/recovery-tasks/<int:task_id>/confirm", "recovery_task", {GRID}, 409, 404, lambda t: f"/api/recovery-tasks/{t.id}/confirm", lambda t: {}),
+    # Progress on response work, not recovery: reached but refused (409) in scope.
+    Case("POST", "/api/assignments/<int:assignment_id>/progress", "assignment", ANSWERERS, 409, 404, lambda a: f"/api/assignments/{a.id}/progress", lambda a: {"percent": 10}),
     # Progress on an offer not yet accepted: reached but refused (409) in scope.
     *[
         Case("POST", f"/api/assignments/<int:assignment_id>/{step}", "assignment", ANSWERERS, 409, 404, lambda a, step=step: f"/api/assignments/{a.id}/{step}", lambda a: {"note": ""})
@@ -351,7 +382,9 @@ TWILIO_SIGNED = {
 
 
 # Records a refusal must not add to (counted, as they have no state to change).
-RECORDS_WITHOUT_STATE = (TrainingSession, TrainingAttendance, Certification, OutboxMessage, Complaint, RiskReport, Evaluation)
+RECORDS_WITHOUT_STATE = (
+    TrainingSession, TrainingAttendance, Certification, OutboxMessage, Complaint, RiskReport, Evaluation, RecoveryTask, ProgressReport,
+)  # fmt: skip
 
 
 def snapshot() -> tuple:
