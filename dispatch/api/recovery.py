@@ -8,6 +8,7 @@ from spectree import Response
 from dispatch.api.spec import spec
 from dispatch.api.validation import check_json_body
 from dispatch.auth import current_actor
+from dispatch.domain.recovery import percent_done
 from dispatch.domain.scope import Action, Resource, may
 from dispatch.models import Need, RecoveryTask
 from dispatch.schemas.common import ErrorOut, PointOut, Ref
@@ -36,11 +37,11 @@ def _cell(cell) -> Ref | None:
 
 
 def task_out(task: RecoveryTask) -> RecoveryTaskOut:
-    need = task.need
+    need, state = task.need, recovery.state_of(task)
     return RecoveryTaskOut(
         id=task.id, incident_id=task.incident_id, need_id=task.need_id, what=task.what, cell=_cell(task.cell),
-        location=PointOut(lon=need.lon, lat=need.lat), address=need.address, state=recovery.state_of(task),
-        percent=task.percent, head_count=need.head_count, source_need_id=task.source_need_id,
+        location=PointOut(lon=need.lon, lat=need.lat), address=need.address, state=state,
+        percent=percent_done(state, task.percent), head_count=need.head_count, source_need_id=task.source_need_id,
         confirmed_at=task.confirmed_at, confirmation_note=task.confirmation_note,
         work=[
             TaskWorkOut(assignment_id=a.id, organization=Ref(id=a.organization.id, name=a.organization.name), state=a.state, head_count=a.head_count)

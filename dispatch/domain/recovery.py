@@ -43,6 +43,11 @@ def recovery_state(assignment_states: Iterable[AssignmentState], confirmed: bool
     return RecoveryState.WAITING
 
 
+def percent_done(state: RecoveryState, reported: int) -> int:
+    """What the board shows: the last per cent reported, and 100 once the work is done."""
+    return 100 if state in (RecoveryState.DONE, RecoveryState.CONFIRMED) else reported
+
+
 def confirmable(state: RecoveryState) -> None:
     """Raise ``NotDone`` unless the work is done and not yet confirmed."""
     if state is not RecoveryState.DONE:

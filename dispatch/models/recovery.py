@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dispatch.extensions import db
@@ -49,6 +49,8 @@ class ProgressReport(db.Model):
     __table_args__ = (
         CheckConstraint("percent >= 0 AND percent <= 100", name="ck_progress_reports_percent"),
         CheckConstraint("people >= 0 AND hours >= 0", name="ck_progress_reports_people_hours"),
+        # A phone sends a report again when it is not sure the first one arrived: the same reference is one report.
+        UniqueConstraint("assignment_id", "client_ref", name="uq_progress_reports_client_ref"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,6 +61,7 @@ class ProgressReport(db.Model):
     people: Mapped[int] = mapped_column(Integer, default=0)
     hours: Mapped[float] = mapped_column(Float, default=0)
     reported_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    client_ref: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     task: Mapped[RecoveryTask] = relationship(back_populates="reports")

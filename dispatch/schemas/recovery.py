@@ -27,6 +27,9 @@ class ProgressReportIn(Strict):
     note: str = Field("", max_length=500)
     people: int = Field(0, ge=0, le=1000, description="people who worked since the last report")
     hours: float = Field(0, ge=0, le=10_000, description="person-hours since the last report")
+    client_ref: str | None = Field(
+        None, max_length=40, description="the phone's own id for this report: sending it again records it once"
+    )
 
 
 class ConfirmIn(Strict):

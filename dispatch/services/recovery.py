@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from dispatch.domain.assignments import ACTIVE_STATES
@@ -137,18 +138,28 @@ def report_progress(actor: Actor, assignment_id: int, data: ProgressReportIn) ->
     task = db.session.scalar(select(RecoveryTask).where(RecoveryTask.need_id == assignment.need_id))
     if task is None:
         raise Conflict([FieldError("assignment_id", "recovery.not_recovery_work", {})])
+    if data.client_ref and _reported(assignment_id, data.client_ref):
+        return get_task(actor, task.id)  # sent again by a phone unsure the first one arrived
     if assignment.state not in ACTIVE_STATES:
         raise Conflict([FieldError("state", "recovery.not_active", {"state": assignment.state.value})])
     db.session.add(
         ProgressReport(task=task, assignment=assignment, percent=data.percent, note=data.note, people=data.people,
-                       hours=data.hours, reported_by=actor.user_id)
+                       hours=data.hours, reported_by=actor.user_id, client_ref=data.client_ref)
     )  # fmt: skip
     events.record(
         "assignment.progress", assignment=assignment, actor_id=actor.user_id, task_id=task.id, percent=data.percent,
         note=data.note, people=data.people, hours=data.hours,
     )  # fmt: skip
-    events.commit()
+    try:
+        events.commit()
+    except IntegrityError:  # the same report raced in twice: the first one counts
+        events.rollback()
     return get_task(actor, task.id)
+
+
+def _reported(assignment_id: int, client_ref: str) -> bool:
+    query = select(ProgressReport.id).where(ProgressReport.assignment_id == assignment_id, ProgressReport.client_ref == client_ref)
+    return db.session.scalar(query) is not None
 
 
 def confirm(actor: Actor, task_id: int, note: str) -> RecoveryTask:

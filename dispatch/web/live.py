@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, s
 
 from dispatch.auth import current_actor, login_required
 from dispatch.domain.scope import Forbidden, Role
-from dispatch.services import reports
+from dispatch.services import incidents, reports
 
 bp = Blueprint("live", __name__)
 
@@ -34,6 +34,21 @@ def report(incident_id: int):
     """The after-action report: how fast organizations answered and arrived, need by need and organization by one."""
     incident, figures, names = reports.incident_report(current_actor(), incident_id)
     return render_template("after_action.html", incident=incident, report=figures, names=names)
+
+
+@bp.get("/incidents/<int:incident_id>/recovery")
+@login_required
+def recovery(incident_id: int):
+    """The recovery board: each task's state on the map and in a table; tasks by hand or from unfinished needs."""
+    actor = current_actor()
+    if actor.role not in BOARD_ROLES:
+        raise Forbidden()
+    incident = incidents.get_incident(actor, incident_id)
+    config = current_app.config
+    return render_template(
+        "recovery.html", incident=incident, tiles=config["MAP_TILES"], attribution=config["MAP_ATTRIBUTION"],
+        tiles_system=config["MAP_TILES_SYSTEM"],
+    )  # fmt: skip
 
 
 @bp.get("/m")

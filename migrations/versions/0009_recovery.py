@@ -52,13 +52,15 @@ def upgrade():
     sa.Column('people', sa.Integer(), nullable=False),
     sa.Column('hours', sa.Float(), nullable=False),
     sa.Column('reported_by', sa.Integer(), nullable=True),
+    sa.Column('client_ref', sa.String(length=40), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('people >= 0 AND hours >= 0', name='ck_progress_reports_people_hours'),
     sa.CheckConstraint('percent >= 0 AND percent <= 100', name='ck_progress_reports_percent'),
     sa.ForeignKeyConstraint(['assignment_id'], ['assignments.id'], ),
     sa.ForeignKeyConstraint(['reported_by'], ['users.id'], ),
     sa.ForeignKeyConstraint(['task_id'], ['recovery_tasks.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('assignment_id', 'client_ref', name='uq_progress_reports_client_ref')
     )
     with op.batch_alter_table('progress_reports', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_progress_reports_assignment_id'), ['assignment_id'], unique=False)

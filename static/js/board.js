@@ -4,9 +4,8 @@
 (function () {
   "use strict";
   const T = JSON.parse(document.getElementById("strings").textContent);
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const $ = (id) => document.getElementById(id);
-  const { el, fill } = window.dom;
+  const { el, fill, api } = window.dom;
   const skillNames = {}; // skill code → its name in the page's language
   let incidents = [];
   let current = null;
@@ -15,21 +14,6 @@
   let timelineNeed = null; // the need whose timeline is shown; null: the whole incident's
   let shownIncidents = "";
 
-
-  async function api(method, url, body, headers) {
-    const response = await fetch(url, {
-      method, credentials: "same-origin",
-      headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": csrf, ...(headers || {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      const error = data.error || {};
-      const detail = (error.errors || []).map((e) => e.message).join("; ");
-      throw new Error(detail || error.message || String(response.status));
-    }
-    return data;
-  }
 
   function say(text, isError) {
     const box = $("message");
@@ -40,17 +24,32 @@
 
   async function loadIncidents() {
     incidents = (await api("GET", "/api/incidents?status=active&per_page=50")).items;
+    const recovering = (await api("GET", "/api/incidents?status=recovery&per_page=50")).items;
     if (!incidents.some((i) => i.id === current)) current = incidents.length ? incidents[0].id : null;
-    const buttons = JSON.stringify([current, incidents]);
+    const buttons = JSON.stringify([current, incidents, recovering]);
     if (buttons !== shownIncidents) {
       shownIncidents = buttons;
       $("incidents").replaceChildren(...incidents.map((incident) => el("button", {
       type: "button", "aria-pressed": String(incident.id === current),
       onclick: () => { current = incident.id; loadIncidents(); },
     }, incident.drill ? `【${T.drill}】` : "", incident.title, ` (${incident.level})`)),
-      ...(current === null ? [] : [el("a", { href: `/incidents/${current}/report`, class: "report-link" }, T.report)]));
+      ...(current === null ? [] : [
+        el("a", { href: `/incidents/${current}/report`, class: "report-link" }, T.report),
+        el("button", { type: "button", onclick: () => toRecovery(current) }, T.to_recovery)]),
+      ...recovering.map((incident) => el("a", { href: `/incidents/${incident.id}/recovery`, class: "report-link" },
+        fill(T.recovery_of, { title: incident.title }))));
     }
     await loadNeeds();
+  }
+
+  async function toRecovery(incidentId) {
+    if (!confirm(T.confirm_recovery)) return;
+    try {
+      await api("POST", `/api/incidents/${incidentId}/status`, { status: "recovery" });
+      window.location = `/incidents/${incidentId}/recovery`;
+    } catch (error) {
+      say(error.message, true);
+    }
   }
 
   async function loadNeeds() {
@@ -158,32 +157,11 @@
   }
 
   // ---- the map: grid cells (the incident's affected ones stand out) and needs; a click picks a need's place ----
-  const mapBox = $("map");
-  const map = L.map(mapBox, { zoomControl: true, attributionControl: Boolean(mapBox.dataset.tiles) });
-  if (mapBox.dataset.tiles) L.tileLayer(mapBox.dataset.tiles, { attribution: mapBox.dataset.attribution, maxZoom: 19 }).addTo(map);
-  // Our coordinates are WGS-84; GCJ-02 tiles (AMap, Tencent) need every point shifted to sit on them, and clicks
-  // shifted back. With WGS-84 tiles, or none, nothing is shifted.
-  const shifted = mapBox.dataset.system === "gcj02";
-  const onMap = (lon, lat) => { const [x, y] = shifted ? gcj02.fromWgs84(lon, lat) : [lon, lat]; return L.latLng(y, x); };
-  const fromMap = (latlng) => (shifted ? gcj02.toWgs84(latlng.lng, latlng.lat) : [latlng.lng, latlng.lat]);
-  const cellLayer = L.geoJSON(null, { style: { color: "#4a6a8a", weight: 1, fillOpacity: 0.05 },
-    coordsToLatLng: ([lon, lat]) => onMap(lon, lat) }).addTo(map);
+  const { map, onMap, fromMap, cells: cellLayer, loadCells } = window.mapView($("map"));
   const needLayer = L.layerGroup().addTo(map);
   let picked = null;
   const NEED_COLOURS = { open: "#0b5cad", unfilled: "#a33b00", filled: "#1d6b2f" };
   const WORKING = ["accepted", "en_route", "on_site"]; // organizations drawn on the map, with a line to their need
-
-  async function loadCells() {
-    const cells = [];
-    for (let page = 1; ; page += 1) {
-      const body = await api("GET", `/api/cells?per_page=200&page=${page}`);
-      cells.push(...body.items);
-      if (page * body.per_page >= body.total || !body.items.length) break;
-    }
-    for (const cell of cells) if (cell.geometry) cellLayer.addData({ type: "Feature", id: cell.id, properties: { name: cell.name }, geometry: cell.geometry });
-    if (cells.length) map.fitBounds(cellLayer.getBounds());
-    else map.setView([30.27, 120.15], 12);
-  }
 
   function drawMap(needs) {
     const affected = new Set(((incidents.find((i) => i.id === current) || {}).affected_cells || []).map((c) => c.id));

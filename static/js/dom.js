@@ -1,4 +1,5 @@
-/* Small helpers the live pages share: build an element, fill a "{name}" template. No framework, no build step. */
+/* Small helpers the live pages share: build an element, fill a "{name}" template, call the JSON API. No framework,
+   no build step. */
 window.dom = {
   el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -11,5 +12,21 @@ window.dom = {
   },
   fill(text, values) {
     return text.replace(/\{(\w+)\}/g, (_, key) => values[key]);
+  },
+  /* Call the API as the logged-in user; a refusal throws an Error whose message is what the API said was wrong. */
+  async api(method, url, body, headers) {
+    const csrf = document.querySelector('meta[name="csrf-token"]').content;
+    const response = await fetch(url, {
+      method, credentials: "same-origin",
+      headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": csrf, ...(headers || {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      const error = data.error || {};
+      const detail = (error.errors || []).map((e) => e.message).join("; ");
+      throw new Error(detail || error.message || String(response.status));
+    }
+    return data;
   },
 };

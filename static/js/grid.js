@@ -1,20 +1,21 @@
-/* The grid worker's page: the needs in my cells (the API answers only those) and who is working on them. */
+/* The grid worker's page: the needs in my cells (the API answers only those) and who is working on them; the
+   recovery tasks in my cells, to confirm once done; and a form to report a risk, with the risks I reported. */
 (function () {
   "use strict";
   const T = JSON.parse(document.getElementById("strings").textContent);
-  const { el } = window.dom;
+  const { el, fill, api } = window.dom;
+  const json = (url) => api("GET", url);
+  const send = (url, body) => api("POST", url, body);
   const $ = (id) => document.getElementById(id);
   const SHOWN = ["offered", "accepted", "en_route", "on_site", "completed"];
   let shown = "";
   const skillNames = {}; // skill code → its name in the page's language
 
-  async function json(url) {
-    const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
-    if (!response.ok) throw new Error(String(response.status));
-    return response.json();
+  async function load() {
+    await Promise.all([loadNeeds(), loadTasks(), loadRisks()]);
   }
 
-  async function load() {
+  async function loadNeeds() {
     if (!Object.keys(skillNames).length) {
       for (const skill of (await json("/api/skills")).items) {
         skillNames[skill.code] = document.documentElement.lang === "en" ? skill.label_en : skill.label_zh;
@@ -34,6 +35,75 @@
       el("ul", { class: "offers" }, ...need.assignments.filter((a) => SHOWN.includes(a.state)).map((a) =>
         el("li", { "data-state": a.state }, a.organization.name, " · ", T.state[a.state], a.head_count ? ` ${a.head_count}` : ""))))));
     $("no-needs").hidden = needs.length > 0;
+  }
+
+  // ---- recovery tasks in my cells ----------------------------------------------------------------------------
+  let shownTasks = "";
+  async function loadTasks() {
+    const incidents = (await json("/api/incidents?status=recovery&per_page=50")).items;
+    const tasks = (await Promise.all(incidents.map(async (incident) =>
+      (await json(`/api/incidents/${incident.id}/recovery`)).tasks.map((task) => ({ task, incident }))))).flat();
+    const now = JSON.stringify(tasks);
+    if (now === shownTasks) return;
+    shownTasks = now;
+    $("tasks").replaceChildren(...tasks.map(taskCard));
+    $("no-tasks").hidden = tasks.length > 0;
+  }
+
+  function taskCard({ task, incident }) {
+    const card = el("li", { class: "card", "data-task": task.id },
+      el("h3", {}, task.what),
+      el("p", { class: "meta" }, incident.drill ? el("span", { class: "drill" }, T.drill) : "", incident.title,
+        task.cell ? ` · ${task.cell.name}` : ""),
+      el("p", {}, el("span", { class: `recovery-state ${task.state}` }, T.recovery[task.state]), " ", fill(T.percent, { n: task.percent })),
+      el("progress", { class: "meter", max: 100, value: task.percent, "aria-label": fill(T.percent, { n: task.percent }) }),
+      el("ul", { class: "offers" }, ...task.work.filter((w) => SHOWN.includes(w.state)).map((w) =>
+        el("li", { "data-state": w.state }, w.organization.name, " · ", T.state[w.state]))));
+    if (task.state === "done") {
+      const note = el("input", { id: `confirm-note-${task.id}`, maxlength: 500 });
+      const result = el("p", { role: "status" });
+      card.append(el("label", { for: `confirm-note-${task.id}` }, T.confirm_note), note,
+        el("button", { type: "button", class: "big go", onclick: async () => {
+          try { await send(`/api/recovery-tasks/${task.id}/confirm`, { note: note.value }); loadTasks(); }
+          catch (error) { result.textContent = fill(T.refused, { reason: error.message }); }
+        } }, T.confirm), result);
+    }
+    return card;
+  }
+
+  // ---- risks: report one, see mine ---------------------------------------------------------------------------
+  let here = null;
+  $("risk-here").addEventListener("click", () => {
+    if (!navigator.geolocation) { $("risk-where").textContent = T.no_position; return; }
+    navigator.geolocation.getCurrentPosition((position) => {
+      here = { lon: position.coords.longitude, lat: position.coords.latitude };
+      $("risk-where").textContent = fill(T.here, { lat: here.lat.toFixed(5), lon: here.lon.toFixed(5) });
+    }, () => { $("risk-where").textContent = T.no_position; }, { timeout: 10000 });
+  });
+
+  $("risk-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { category: $("risk-category").value, note: $("risk-note").value };
+    const address = $("risk-address").value.trim();
+    if (address) body.address = address;
+    else if (here) body.location = here;
+    try {
+      await send("/api/risks", body);
+      $("risk-result").textContent = T.risk_sent;
+      $("risk-note").value = "";
+      $("risk-address").value = "";
+      loadRisks();
+    } catch (error) {
+      $("risk-result").textContent = fill(T.refused, { reason: error.message });
+    }
+  });
+
+  async function loadRisks() {
+    const risks = (await json("/api/risks?per_page=20")).items;
+    $("risks").replaceChildren(...risks.map((risk) => el("li", { class: "card", "data-risk": risk.id },
+      el("p", { class: "where" }, risk.address || risk.cell.name),
+      el("p", {}, T.risk_status[risk.status], risk.handled_note ? ` · ${risk.handled_note}` : ""),
+      risk.note ? el("p", { class: "meta" }, risk.note) : "")));
   }
 
   const socket = io({ transports: ["websocket"] });

@@ -58,7 +58,7 @@
     } finally {
       flushing = false;
       showWaiting();
-      load();
+      load(true); // the cards said "waiting": draw them again even if the assignments look the same (a progress report)
     }
   }
 
@@ -75,7 +75,7 @@
   }
 
   // ---- what the API says -------------------------------------------------------------------------------------
-  async function load() {
+  async function load(redraw) {
     let response;
     try {
       response = await fetch("/api/assignments?per_page=100", { credentials: "same-origin", headers: { Accept: "application/json" } });
@@ -90,7 +90,7 @@
     const offers = assignments.filter((a) => a.state === "offered" && new Date(a.deadline) > new Date());
     if (shown !== null && offers.some((a) => !shown.has(a.id))) ring();
     shown = new Set(offers.map((a) => a.id));
-    if (!same) render(); // nothing new: leave the cards (and the focus) where they are
+    if (!same || redraw === true) render(); // nothing new: leave the cards (and the focus) where they are
     acknowledge(offers);
   }
 
@@ -154,6 +154,7 @@
       card.append(el("p", { class: "waiting" }, fill(T.waiting, { n: 1 })));
       return card;
     }
+    if (a.task.kind === "recovery") card.append(progressForm(a));
     const next = NEXT[a.state];
     if (next === "complete") {
       const note = el("input", { id: `note-${a.id}`, maxlength: 200 });
@@ -166,6 +167,30 @@
     }
     card.append(el("button", { type: "button", class: "link", onclick: () => act(a.id, "abort", { note: "" }) }, T.abort));
     return card;
+  }
+
+  // Recovery work: how far it is, with people and hours, in a few taps. The reference makes a resend count once.
+  const progress = {}; // assignment id → the per cent picked, and the last one reported
+  function progressForm(a) {
+    const mine = progress[a.id] || (progress[a.id] = { picked: null, reported: null });
+    const box = el("fieldset", { class: "progress" }, el("legend", {}, T.progress));
+    if (mine.reported !== null) box.append(el("p", { class: "meta" }, fill(T.reported, { n: mine.reported })));
+    box.append(el("div", { class: "percents", role: "group", "aria-label": T.percent }, ...[25, 50, 75, 100].map((n) =>
+      el("button", { type: "button", "aria-pressed": mine.picked === n ? "true" : "false",
+        onclick: () => { mine.picked = n; render(); } }, `${n}%`))));
+    const people = el("input", { id: `people-${a.id}`, type: "number", min: 0, max: 1000, inputmode: "numeric", value: a.head_count });
+    const hours = el("input", { id: `hours-${a.id}`, type: "number", min: 0, max: 10000, step: "0.5", inputmode: "decimal", value: "" });
+    const note = el("input", { id: `pnote-${a.id}`, maxlength: 500 });
+    box.append(
+      el("label", { for: `people-${a.id}` }, T.people_worked), people,
+      el("label", { for: `hours-${a.id}` }, T.hours_worked), hours,
+      el("label", { for: `pnote-${a.id}` }, T.note), note,
+      el("button", { type: "button", class: "big", disabled: mine.picked === null, onclick: () => {
+        mine.reported = mine.picked;
+        act(a.id, "progress", { percent: mine.picked, note: note.value, people: Number(people.value || 0),
+          hours: Number(hours.value || 0), client_ref: `${a.id}-${Date.now()}` });
+      } }, T.report_progress));
+    return box;
   }
 
   function countdown(deadline) {

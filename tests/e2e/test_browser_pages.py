@@ -113,7 +113,7 @@ def basic_accessibility(page: Page) -> None:
     )
     assert problems == {"unnamed": [], "lowContrast": [], "positive": 0}
     order = page.evaluate(
-        """() => [...document.querySelectorAll('a[href], button:not([disabled]), input:not([type=hidden]), select, summary')]
+        """() => [...document.querySelectorAll('a[href], button:not([disabled]), input:not([type=hidden]), select, textarea, summary')]
           .filter((el) => el.checkVisibility({ checkVisibilityCSS: true })).map((el, i) => { el.dataset.order = i; return i; }).length"""
     )
     page.locator("[data-order='0']").focus()

@@ -159,3 +159,17 @@ def test_only_the_grid_worker_of_the_cell_confirms_and_only_finished_work(world,
     neighbour = make_user(world.grid.role, cell_ids=[world.cell_a1b.id])
     assert browser(neighbour).post(f"/api/recovery-tasks/{task['id']}/confirm", {}).status_code == 404
     assert state() == before
+
+
+def test_a_progress_report_sent_again_by_the_phone_is_recorded_once(world, browser):
+    duty, leader = browser(world.duty), browser(world.leader)
+    incident = open_incident(duty)
+    to_recovery(duty, incident["id"])
+    mine = work_of(a_task(duty, incident["id"], world.cell_a1), world.org_a1)
+    leader.post(f"/api/assignments/{mine}/accept", {"head_count": 2})
+    report = {"percent": 30, "people": 2, "hours": 4, "client_ref": "phone-7f3a"}
+    assert leader.post(f"/api/assignments/{mine}/progress", report).status_code == 200
+    before = state()
+    again = leader.post(f"/api/assignments/{mine}/progress", report)
+    assert again.status_code == 200 and len(again.get_json()["reports"]) == 1
+    assert state() == before

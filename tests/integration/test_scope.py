@@ -293,6 +293,7 @@ CASES = [
     Case("GET", "/evaluations", "subdistrict", ADMINISTRATORS | {LEADER}, 200, 422, lambda s: f"/evaluations?period=2026&subdistrict_id={s.id}"),
     Case("POST", "/evaluations/publish", "subdistrict", ADMINISTRATORS, 302, 422, lambda s: "/evaluations/publish", lambda s: {"period": "2026", "subdistrict_id": str(s.id)}, upload=True),
     # Recovery: the dispatch world's incident is active, so a task there is reached but refused (422) in scope.
+    Case("GET", "/incidents/<int:incident_id>/recovery", "incident", ADMINISTRATORS, 200, 404, lambda i: f"/incidents/{i.id}/recovery"),
     Case("GET", "/api/incidents/<int:incident_id>/recovery", "incident", EVERYONE, 200, 404, lambda i: f"/api/incidents/{i.id}/recovery"),
     Case("POST", "/api/incidents/<int:incident_id>/recovery-tasks", "incident", ADMINISTRATORS, 422, 404, lambda i: f"/api/incidents/{i.id}/recovery-tasks", lambda i: {**new_need(i), "what": "清淤"}),
     Case("POST", "/api/needs/<int:need_id>/recovery-task", "need", ADMINISTRATORS, 422, 404, lambda n: f"/api/needs/{n.id}/recovery-task", lambda n: {}),
