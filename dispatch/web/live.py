@@ -51,6 +51,15 @@ def recovery(incident_id: int):
     )  # fmt: skip
 
 
+@bp.get("/risks")
+@login_required
+def risks():
+    """The subdistrict's inbox of risks reported from the ground: open an incident, send help, or close them."""
+    if current_actor().role not in BOARD_ROLES:
+        raise Forbidden()
+    return render_template("risks.html")
+
+
 @bp.get("/m")
 @login_required
 def phone():

@@ -94,10 +94,23 @@ def test_the_grid_worker_reports_a_risk_from_where_they_stand(live_server, chrom
     page.get_by_role("button", name="报送街道").click()
     expect(page.locator("#risk-result")).to_have_text("已报送,街道已能看到。", timeout=10_000)
     expect(page.locator("#risks")).to_contain_text("已报送街道")
-    duty = login(url, "demo-duty", DEMO_PASSWORD)
-    inbox = duty.get(f"{url}/api/risks?status=open", timeout=10).json()["items"]
-    assert any(r["note"] == "地下通道积水没过脚踝" for r in inbox)
     page.screenshot(path=SCREENSHOTS / "grid-risk-360x640.png", full_page=True)
     basic_accessibility(page)
-    assert watched.errors == []
+
+    board_context = chromium.new_context(**BOARD)
+    officer = Watched(board_context)
+    inbox = officer.log_in(url, "demo-duty", "/risks")
+    reported = inbox.locator("#risks li").filter(has_text="地下通道积水没过脚踝")
+    expect(reported).to_be_visible(timeout=10_000)
+    inbox.screenshot(path=SCREENSHOTS / "risk-inbox.png", full_page=True)
+    basic_accessibility(inbox)
+    risk_id = int(reported.get_attribute("data-risk"))
+    reported.get_by_role("button", name="开启事件").click()
+    expect(reported).to_have_count(0, timeout=10_000)
+    duty = login(url, "demo-duty", DEMO_PASSWORD)
+    handled = duty.get(f"{url}/api/risks/{risk_id}", timeout=10).json()
+    assert handled["status"] == "incident" and handled["incident_id"]
+    expect(page.locator("#risks")).to_contain_text("已立为突发事件", timeout=10_000)  # the reporter sees it, live
+    assert watched.errors == [] and officer.errors == []
     context.close()
+    board_context.close()

@@ -1,5 +1,5 @@
-"""The live pages' shells: the board is for duty officers and administrators, the phone page for leaders, and the
-phone page is installable (manifest, service worker under /m)."""
+"""The live pages' shells: the board and the risk inbox are for duty officers and administrators, the phone page for
+leaders, the grid page for grid workers, and the phone page is installable (manifest, service worker under /m)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ import pytest
 
 
 @pytest.mark.parametrize(
-    ("who", "board", "phone"), [("admin", 200, 302), ("duty", 200, 302), ("leader", 403, 200), ("grid", 403, 302)]
+    ("who", "board", "phone", "grid"),
+    [("admin", 200, 302, 403), ("duty", 200, 302, 403), ("leader", 403, 200, 403), ("grid", 403, 302, 200)],
 )
-def test_each_role_gets_its_own_live_page(world, browser, who, board, phone):
+def test_each_role_gets_its_own_live_page(world, browser, who, board, phone, grid):
     client = browser(getattr(world, who))
     assert client.get("/board").status_code == board
+    assert client.get("/risks").status_code == board
     assert client.get("/m").status_code == phone
+    assert client.get("/grid").status_code == grid
 
 
 def test_the_phone_page_can_be_installed(world, browser):
@@ -27,8 +30,8 @@ def test_the_phone_page_can_be_installed(world, browser):
 
 
 def test_anonymous_callers_are_sent_to_log_in(browser):
-    assert browser().get("/board").status_code in (302, 401)
-    assert browser().get("/m").status_code in (302, 401)
+    for page in ("/board", "/risks", "/m", "/grid"):
+        assert browser().get(page).status_code in (302, 401)
 
 
 def test_the_after_action_report_shows_answer_times_and_organizations(world, browser):

@@ -367,7 +367,7 @@ def test_a_point_or_a_name_finds_only_cells_in_scope(role: Role, which: str, wor
 UNSCOPED = {("GET", "/api/skills"), ("GET", "/api/me"), ("GET", "/api/csrf"), ("GET", "/imports")}
 # Live pages hold no record (what they show comes from the scoped API) and each is for some roles only
 # (tests/integration/test_live_pages.py).
-LIVE_PAGES = {("GET", "/board"), ("GET", "/m"), ("GET", "/grid")}
+LIVE_PAGES = {("GET", "/board"), ("GET", "/m"), ("GET", "/grid"), ("GET", "/risks")}
 PUBLIC = {
     ("GET", "/healthz"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("GET", "/lang/<code>"),
     ("GET", "/api/openapi.json"), ("GET", "/static/<path:filename>"), ("GET", "/"), ("GET", "/m/manifest.webmanifest"),
