@@ -105,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     from dispatch.api import (
         assignments,
         complaints,
+        drills,
         evaluations,
         events,
         geo,
@@ -122,6 +123,8 @@ def _register_blueprints(app: Flask) -> None:
         training,
     )
     from dispatch.api.errors import register_error_handlers
+    from dispatch.web import complaints as complaint_pages
+    from dispatch.web import drills as drill_pages
     from dispatch.web import health, live, login, pages, phones, scorecards, twilio_hooks, uploads
     from dispatch.web.helpers import register_template_helpers
 
@@ -153,6 +156,9 @@ def _register_blueprints(app: Flask) -> None:
         evaluations,
         scorecards,
         recovery,
+        drills,
+        drill_pages,
+        complaint_pages,
     ):
         app.register_blueprint(module.bp)
     register_error_handlers(app)

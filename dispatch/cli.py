@@ -81,7 +81,9 @@ def _print_logins() -> None:
     click.echo(f"\n打开 Open {url}")
     click.echo(f"  值班员看板 Duty officer's board: {url}/board · 负责人手机页 Leader's phone page: {url}/m")
     click.echo("  负责人也可用短信验证码登录(/login/code);不配置 Twilio 时短信显示在组织页的“手机模拟器”里")
-    click.echo("  Leaders can also log in with a texted code (/login/code); without Twilio, SMS show on the phone simulator\n")
+    click.echo("  Leaders can also log in with a texted code (/login/code); without Twilio, SMS show on the phone simulator")
+    click.echo(f"  网格员 Grid worker: {url}/grid · 风险收件箱 Risk inbox: {url}/risks · 评价 Scorecards: {url}/evaluations")
+    click.echo(f"  公开评价(无需登录)Published scorecards, no login: {url}/scorecards\n")
 
 
 @click.command("seed-demo")
@@ -199,6 +201,39 @@ def remind_certificates_command(days: int) -> None:
     click.echo(json.dumps({"reminded": remind_all(days)}))
 
 
+@click.command("start-drill")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--user", "username", required=True, help="the duty officer or admin who runs the drill")
+@click.option("--manual", is_flag=True, help="step through by hand (POST /api/drills/<id>/step) instead of on the clock")
+@click.option("--subdistrict", "subdistrict_id", type=int, help="the drilling subdistrict (an admin must name one)")
+@LANGUAGE_OPTION
+@with_appcontext
+def start_drill_command(path: Path, username: str, manual: bool, subdistrict_id: int | None, lang: str) -> None:
+    """Start a drill from a YAML scenario (docs/drills/); a bad file is reported line by line and changes nothing."""
+    from sqlalchemy import select
+
+    from dispatch.domain.drills import DrillMode
+    from dispatch.domain.scope import Forbidden
+    from dispatch.extensions import db
+    from dispatch.models import User
+    from dispatch.services import drills
+
+    user = db.session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    if user is None:
+        raise click.UsageError(f"no active user {username}")
+    mode = DrillMode.MANUAL if manual else DrillMode.AUTO
+    try:
+        run = drills.start(user.actor(), path.read_text(encoding="utf-8-sig"), mode, subdistrict_id)
+    except UnicodeDecodeError as exc:
+        raise click.UsageError(f"{path} is not UTF-8 text") from exc
+    except Forbidden as exc:
+        raise click.UsageError(message("forbidden", lang)) from exc
+    except InvalidInput as error:
+        fail(error, lang)
+    fields = {"drill": run.id, "incident": run.incident_id, "mode": run.mode.value, "steps_done": run.steps_done}
+    click.echo(json.dumps(fields | {"status": run.status.value}))
+
+
 @click.command("worker")
 @with_appcontext
 def worker_command() -> None:
@@ -239,6 +274,7 @@ def register_commands(app: Flask) -> None:
         create_user_command,
         generate_synthetic_command,
         remind_certificates_command,
+        start_drill_command,
         worker_command,
     ):
         app.cli.add_command(command)

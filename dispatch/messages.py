@@ -140,6 +140,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "recovery.no_work_left": ("该需求没有剩余工作", "that need has no work left"),
     "recovery.already_task": ("该需求已转为恢复重建任务 {task}", "that need is recovery task {task} already"),
     "recovery.not_your_cell": ("只有该网格的网格员可以确认完成", "only the grid worker of the task's cell confirms it"),
+    # drill scenarios (YAML) and drill runs
+    "drill.too_large": ("演练脚本太长(最多 {limit} 个字符)", "the scenario is too long (at most {limit} characters)"),
+    "drill.not_yaml": ("不是有效的 YAML:{detail}", "not valid YAML: {detail}"),
+    "drill.empty": ("演练脚本是空的", "the scenario is empty"),
+    "drill.not_mapping": ("此处应为“键: 值”的映射", "a mapping of keys and values is expected here"),
+    "drill.unknown_key": ("不认识的键“{key}”,可用的键:{allowed}", "unknown key “{key}”; the keys are: {allowed}"),
+    "drill.duplicate_key": ("键“{key}”出现了两次", "the key “{key}” is given twice"),
+    "drill.alias": ("演练脚本中不能使用锚点和别名(& 与 *)", "anchors and aliases (& and *) are not allowed in a scenario"),
+    "drill.missing": ("缺少“{key}”", "“{key}” is missing"),
+    "drill.bad_title": ("标题应为非空文本", "the title must be text, not empty"),
+    "drill.no_steps": ("steps 应为至少一步的列表", "steps must be a list of at least one step"),
+    "drill.too_many_steps": ("步骤太多:{count} 步,最多 {max} 步", "too many steps: {count}, at most {max}"),
+    "drill.bad_offset": (
+        "时间“{value}”无效,应写作 0m、90s、5m 或 1h 这样带单位的时长",
+        "“{value}” is no offset: write it with a unit, like 0m, 90s, 5m or 1h",
+    ),
+    "drill.offset_too_far": ("时间“{value}”超出了演练的最长时长 {max}", "“{value}” is past the longest drill, {max}"),
+    "drill.out_of_order": (
+        "步骤须按时间先后排列:这一步早于第 {previous} 步",
+        "steps must be in time order: this one comes before step {previous}",
+    ),
+    "drill.step_without_need": ("这一步缺少 need(要发布的需求)", "this step has no need to post"),
+    "drill.not_running": ("演练已不在进行中(当前:{status})", "the drill is no longer running (it is {status})"),
+    # why a drill's need went unfilled (the drill report)
+    "drill.why.no_candidates": (
+        "没有可派单的组织(辖区内无此技能或无空余人手)",
+        "no organization could be asked (none with the skill and people free in the area)",
+    ),
+    "drill.why.short": ("只有 {accepted}/{head_count} 人接单", "only {accepted} of {head_count} people accepted"),
+    "drill.why.declined": ("{count} 个组织拒绝:{reasons}", "{count} organization(s) declined: {reasons}"),
+    "drill.why.expired": ("{count} 个派单超时未答复", "{count} offer(s) ran out unanswered"),
+    "drill.why.still_open": ("{count} 个派单尚未答复", "{count} offer(s) still unanswered"),
+    "drill.why.exhausted": (
+        "可派组织已全部问过,仍缺 {still_needed} 人(可选:{options})",
+        "every candidate was asked; {still_needed} still needed (next: {options})",
+    ),
     "window.order": ("结束时间须晚于开始时间", "the window must end after it starts"),
     "location.outside_jurisdiction": (
         "地点不在本次事件可调度的网格内",

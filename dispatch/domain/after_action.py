@@ -16,7 +16,7 @@ ANSWERS = ("offer.accepted", "offer.declined")
 ANSWER_BINS_S = (30, 60, 120, 300, 600)  # the histogram's upper edges; the last bin is "longer"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LoggedEvent:
     kind: str
     at: datetime

@@ -37,6 +37,7 @@ class Resource(str, Enum):
     COMPLAINT = "complaint"
     RISK = "risk"
     EVALUATION = "evaluation"  # scorecards as computed now; what is published is public
+    DRILL = "drill"  # a scenario run on a drill incident, and its report
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,11 @@ ALLOWED: dict[tuple[Resource, Action], set[Role]] = {
     # Leaders see their own scorecard before it is published; the subdistrict or county publishes.
     (Resource.EVALUATION, Action.READ): _ADMINISTRATORS | {Role.ORG_LEADER},
     (Resource.EVALUATION, Action.EDIT): _ADMINISTRATORS,
+    # Drills are run by those who run incidents (within their subdistrict or county); leaders and grid workers
+    # take part through the drill's offers and needs, which they see as usual, but not its script or report.
+    (Resource.DRILL, Action.CREATE): _ADMINISTRATORS,
+    (Resource.DRILL, Action.EDIT): _ADMINISTRATORS,
+    (Resource.DRILL, Action.READ): _ADMINISTRATORS,
 }
 
 

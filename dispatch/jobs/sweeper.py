@@ -20,13 +20,17 @@ INTERVAL_S = 5
 
 
 def sweep_once() -> int:
-    """Expire overdue offers, then hand the outbox rows that came due (failover SMS and calls) to delivery jobs."""
+    """Expire overdue offers, run the drill steps that came due, then hand the outbox rows that came due (failover
+    SMS and calls) to delivery jobs."""
     from dispatch.services.answers import sweep_overdue
     from dispatch.services.delivery import enqueue_due
+    from dispatch.services.drills import run_due_steps
 
     expired = sweep_overdue()
     if expired:
         log.info("expired %d overdue offer(s)", expired)
+    if stepped := run_due_steps():  # the drill clock is the runs' start times: caught up after any restart too
+        log.info("ran %d drill step(s)", stepped)
     enqueue_due()
     return expired
 

@@ -1,6 +1,7 @@
 """The database models; importing this package registers every table with the metadata."""
 
 from dispatch.models.complaints import Complaint
+from dispatch.models.drills import DrillRun
 from dispatch.models.evaluations import Evaluation, EvaluationRow
 from dispatch.models.incidents import Assignment, Event, EventCounter, IdempotencyKey, Incident, Need
 from dispatch.models.messages import InboundMessage, OutboxMessage
@@ -18,6 +19,7 @@ __all__ = [
     "Community",
     "Complaint",
     "County",
+    "DrillRun",
     "Evaluation",
     "EvaluationRow",
     "Event",

@@ -158,7 +158,9 @@ def report_progress(actor: Actor, assignment_id: int, data: ProgressReportIn) ->
 
 
 def _reported(assignment_id: int, client_ref: str) -> bool:
-    query = select(ProgressReport.id).where(ProgressReport.assignment_id == assignment_id, ProgressReport.client_ref == client_ref)
+    query = select(ProgressReport.id).where(
+        ProgressReport.assignment_id == assignment_id, ProgressReport.client_ref == client_ref
+    )
     return db.session.scalar(query) is not None
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from dispatch.domain.drills import DrillMode
 from dispatch.domain.incidents import IncidentStatus
 from dispatch.domain.recovery import NeedKind
 from dispatch.domain.registry import ManagingBody
@@ -24,6 +25,7 @@ from dispatch.models import (
     Certification,
     Community,
     Complaint,
+    DrillRun,
     Evaluation,
     Event,
     GridCell,
@@ -39,7 +41,7 @@ from dispatch.models import (
     TrainingSession,
 )
 from dispatch.services import events
-from tests.factories import World, make_incident, make_member, make_need, make_offer, square
+from tests.factories import World, make_incident, make_member, make_need, make_offer, make_user, square
 
 ADMIN, DUTY, LEADER, GRID = Role.ADMIN, Role.DUTY_OFFICER, Role.ORG_LEADER, Role.GRID_WORKER
 EVERYONE = {ADMIN, DUTY, LEADER, GRID}
@@ -65,6 +67,8 @@ TARGETS = {
     "risk": {ADMIN: ("risk_a2", "risk_b1"), DUTY: ("risk_a1", "risk_a2"), LEADER: ("risk_a1", "risk_a1b"), GRID: ("risk_a1", "risk_a1b")},
     # A recovery task in each organization's cell, offered to that organization.
     "recovery_task": {ADMIN: ("task_a2", "task_b1"), DUTY: ("task_a1", "task_a2"), LEADER: ("task_a1", "task_a1b"), GRID: ("task_a1", "task_a1b")},
+    # A drill of each subdistrict: only its officers (and the county's admin) run it; leaders and grid workers never.
+    "drill": {ADMIN: ("drill_a2", "drill_b1"), DUTY: ("drill_a1", "drill_a2"), LEADER: ("drill_a1", "drill_a2"), GRID: ("drill_a1", "drill_a2")},
 }  # fmt: skip
 # Kinds whose records are organizations' (their own or other): members, and certificates running out.
 BY_ORGANIZATION = {"member", "certificate"}
@@ -160,6 +164,29 @@ def recovery_world(world):
     return world
 
 
+def drill_scenario(cell=None) -> str:
+    """Two steps asking for one person at the middle of ``cell`` (a fixed point when none is named)."""
+    lon, lat = middle_of(cell) if cell is not None else (120.105, 30.275)
+    step = f"  - at: 0m\n    need: {{skills: [logistics], head_count: 1, location: {{lon: {lon}, lat: {lat}}}}}\n"
+    return "title: 防汛演练\nsteps:\n" + step * 2
+
+
+@pytest.fixture
+def drills_world(world):
+    """A manual drill in each of A1, A2 and B1, started by an officer of that subdistrict (A2's by the admin)."""
+    starters = {"a1": world.duty, "a2": world.admin, "b1": make_user(DUTY, subdistrict_id=world.sub_b1.id)}
+    places = (("a1", world.sub_a1, world.cell_a1), ("a2", world.sub_a2, world.cell_a2), ("b1", world.sub_b1, world.cell_b1))
+    for name, subdistrict, cell in places:
+        run = DrillRun(
+            incident=make_incident(subdistrict, drill=True), subdistrict_id=subdistrict.id, title="防汛演练",
+            scenario=drill_scenario(cell), mode=DrillMode.MANUAL, created_by=starters[name].id,
+        )  # fmt: skip
+        db.session.add(run)
+        setattr(world, f"drill_{name}", run)
+    db.session.commit()
+    return world
+
+
 def an_incident_of(subdistrict_id: int) -> int:
     return db.session.scalar(select(Incident.id).where(Incident.subdistrict_id == subdistrict_id).limit(1))
 
@@ -167,7 +194,7 @@ def an_incident_of(subdistrict_id: int) -> int:
 WORLDS = {
     "incident": "dispatch_world", "need": "dispatch_world", "assignment": "dispatch_world", "training": "training_world",
     "certificate": "certificates_world", "complaint": "complaints_world", "risk": "risks_world",
-    "recovery_task": "recovery_world",
+    "recovery_task": "recovery_world", "drill": "drills_world",
 }  # fmt: skip
 
 
@@ -282,6 +309,8 @@ CASES = [
     Case("POST", "/api/organizations/<int:organization_id>/certificate-reminder", "certificate", ADMINISTRATORS, 200, 404, lambda o: f"/api/organizations/{o.id}/certificate-reminder"),
     Case("POST", "/api/complaints", "county_organization", EVERYONE, 201, 422, lambda o: "/api/complaints", lambda o: {"organization_id": o.id, "summary": "态度恶劣"}),
     Case("GET", "/api/complaints/<int:complaint_id>", "complaint", ADMINISTRATORS | {LEADER}, 200, 404, lambda c: f"/api/complaints/{c.id}"),
+    Case("POST", "/organizations/<int:organization_id>/complaints", "county_organization", EVERYONE, 302, 422, lambda o: f"/organizations/{o.id}/complaints", lambda o: {"summary": "态度恶劣"}, upload=True),
+    Case("POST", "/complaints/<int:complaint_id>/decision", "complaint", ADMINISTRATORS, 302, 404, lambda c: f"/complaints/{c.id}/decision", lambda c: {"outcome": "upheld"}, upload=True),
     Case("POST", "/api/complaints/<int:complaint_id>/decision", "complaint", ADMINISTRATORS, 200, 404, lambda c: f"/api/complaints/{c.id}/decision", lambda c: {"outcome": "upheld"}),
     Case("POST", "/api/risks", "cell", EVERYONE, 201, 422, lambda c: "/api/risks", lambda c: {"category": "fire", "location": dict(zip(("lon", "lat"), middle_of(c), strict=True))}),
     Case("GET", "/api/risks/<int:risk_id>", "risk", EVERYONE, 200, 404, lambda r: f"/api/risks/{r.id}"),
@@ -307,6 +336,17 @@ CASES = [
         Case("POST", f"/api/assignments/<int:assignment_id>/{step}", "assignment", ANSWERERS, 409, 404, lambda a, step=step: f"/api/assignments/{a.id}/{step}", lambda a: {"note": ""})
         for step in ("depart", "arrive", "complete", "abort")
     ],
+    # Drills: started for one's own subdistrict (another's is refused, 422), then run, stopped and reported on.
+    Case("POST", "/api/drills", "subdistrict", ADMINISTRATORS, 201, 422, lambda s: "/api/drills", lambda s: {"scenario": drill_scenario(), "mode": "manual", "subdistrict_id": s.id}),
+    Case("GET", "/api/drills/<int:run_id>", "drill", ADMINISTRATORS, 200, 404, lambda d: f"/api/drills/{d.id}"),
+    Case("POST", "/api/drills/<int:run_id>/step", "drill", ADMINISTRATORS, 200, 404, lambda d: f"/api/drills/{d.id}/step"),
+    Case("POST", "/api/drills/<int:run_id>/stop", "drill", ADMINISTRATORS, 200, 404, lambda d: f"/api/drills/{d.id}/stop"),
+    Case("GET", "/api/drills/<int:run_id>/report", "drill", ADMINISTRATORS, 200, 404, lambda d: f"/api/drills/{d.id}/report"),
+    # The drill pages: the form posts a scenario (multipart), the buttons redirect to the report page.
+    Case("POST", "/drills", "subdistrict", ADMINISTRATORS, 302, 422, lambda s: "/drills", lambda s: {"scenario": drill_scenario(), "mode": "manual", "subdistrict_id": str(s.id)}, upload=True),
+    Case("GET", "/drills/<int:run_id>/report", "drill", ADMINISTRATORS, 200, 404, lambda d: f"/drills/{d.id}/report"),
+    Case("POST", "/drills/<int:run_id>/step", "drill", ADMINISTRATORS, 302, 404, lambda d: f"/drills/{d.id}/step", lambda d: {}, upload=True),
+    Case("POST", "/drills/<int:run_id>/stop", "drill", ADMINISTRATORS, 302, 404, lambda d: f"/drills/{d.id}/stop", lambda d: {}, upload=True),
 ]  # fmt: skip
 
 
@@ -336,9 +376,12 @@ LIST_CASES = [
     ListCase("/api/assignments", "assignment", lambda r, a: a.id in _ids(r)),
     ListCase("/api/events", "assignment", lambda r, a: a.id in {e["assignment_id"] for e in r.get_json()["items"]}),
     ListCase("/api/complaints", "complaint", lambda r, c: c.id in _ids(r), frozenset(ADMINISTRATORS | {LEADER})),
+    ListCase("/complaints", "complaint", lambda r, c: f'data-complaint="{c.id}"' in r.get_data(as_text=True), frozenset(ADMINISTRATORS | {LEADER})),
     ListCase("/api/risks", "risk", lambda r, k: k.id in _ids(r)),
     ListCase("/api/training-sessions", "training", lambda r, t: t.id in _ids(r), frozenset(ADMINISTRATORS | {LEADER})),
     ListCase("/api/certifications/expiring", "certificate", lambda r, o: o.id in {g["organization"]["id"] for g in r.get_json()["items"]}, frozenset(ADMINISTRATORS | {LEADER})),
+    ListCase("/api/drills", "drill", lambda r, d: d.id in _ids(r), frozenset(ADMINISTRATORS)),
+    ListCase("/drills", "drill", lambda r, d: f"/drills/{d.id}/report" in r.get_data(as_text=True), frozenset(ADMINISTRATORS)),
 ]  # fmt: skip
 
 # Routes that find records by where they are: the point inside a cell, or the cell's name.
@@ -385,6 +428,7 @@ TWILIO_SIGNED = {
 # Records a refusal must not add to (counted, as they have no state to change).
 RECORDS_WITHOUT_STATE = (
     TrainingSession, TrainingAttendance, Certification, OutboxMessage, Complaint, RiskReport, Evaluation, RecoveryTask, ProgressReport,
+    DrillRun,
 )  # fmt: skip
 
 

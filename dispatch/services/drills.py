@@ -1,0 +1,317 @@
+"""Drills (演练): a scenario file played on a drill incident through the real pipeline.
+
+Starting a drill checks the whole scenario first (a bad file changes nothing), then opens the drill incident and
+its run in one transaction. Each step posts its need as the officer who started the drill would, so matching,
+offers, sockets and SMS are the real ones; the incident's ``drill`` flag marks every message 【演练】 and keeps its
+figures apart. A step posts with an idempotency key of its own and advances the run with an UPDATE guarded on
+how far it had got, so a retried step or two sweepers at once never post a need twice. The drill clock is the
+run's start time and the scenario's offsets: ``run_due_steps`` (called by the sweeper) needs no memory.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from pydantic import ValidationError
+from sqlalchemy import select, update
+
+from dispatch.domain.after_action import LoggedEvent
+from dispatch.domain.drill_report import Change, DrillReport, PlannedStep, compare, drill_report
+from dispatch.domain.drill_scenario import InvalidScenario, Scenario, Step, parse_scenario
+from dispatch.domain.drills import DrillMode, DrillStatus, due_steps, status_after
+from dispatch.domain.incidents import IncidentStatus
+from dispatch.domain.scope import Action, Actor, Forbidden, Resource, require
+from dispatch.extensions import db
+from dispatch.models import DrillRun, Event, Incident, Need, Organization, Skill, Subdistrict, User
+from dispatch.schemas.common import PageQuery
+from dispatch.schemas.dispatching import IncidentIn, NeedIn
+from dispatch.services import events
+from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound, field_errors
+from dispatch.services.incidents import open_incident
+from dispatch.services.needs import post_need
+from dispatch.services.paging import page_of
+from dispatch.services.scoping import subdistrict_clause
+
+log = logging.getLogger(__name__)
+
+
+class _StepTaken(Exception):
+    """Someone else ran this step (or stopped the run) first: this attempt writes nothing."""
+
+
+def checked_scenario(text: str) -> Scenario:
+    """The scenario, with every step's need checked as the needs API would; InvalidInput with lines otherwise.
+
+    Places are not looked up here: an address is resolved when its step runs, and one that cannot be is a failed
+    step of the drill, not a bad file."""
+    try:
+        scenario = parse_scenario(text)
+    except InvalidScenario as exc:
+        raise InvalidInput([FieldError(p.field, p.code, p.params, row=p.line) for p in exc.problems]) from exc
+    known = set(db.session.scalars(select(Skill.code)))
+    errors = [error for step in scenario.steps for error in _need_errors(step, known)]
+    if errors:
+        raise InvalidInput(errors)
+    return scenario
+
+
+def _need_errors(step: Step, known_skills: set[str]) -> list[FieldError]:
+    """What NeedIn refuses in the step's need, each error on the line of the field it is about."""
+    try:
+        need = NeedIn.model_validate(step.need)
+    except ValidationError as exc:
+        return [
+            replace(e, field=f"{step.where}.need.{e.field}", row=step.line_of(e.field.split(".")[0])) for e in field_errors(exc)
+        ]
+    unknown = [code for code in need.skills if code not in known_skills]
+    return [FieldError(f"{step.where}.need.skills", "skill.unknown", {"code": code}, step.line_of("skills")) for code in unknown]
+
+
+def start(actor: Actor, scenario_text: str, mode: DrillMode, subdistrict_id: int | None = None) -> DrillRun:
+    """Open the drill incident and its run in one transaction; an auto drill then runs the steps due at once."""
+    require(actor, Action.CREATE, Resource.DRILL)
+    scenario = checked_scenario(scenario_text)
+    started_at, made = datetime.now(UTC), []
+
+    def with_run(incident: Incident) -> None:
+        run = DrillRun(
+            incident=incident, subdistrict_id=incident.subdistrict_id, title=scenario.title, scenario=scenario_text,
+            mode=mode, started_at=started_at, steps_done=0, status=DrillStatus.RUNNING, created_by=actor.user_id,
+        )  # fmt: skip
+        db.session.add(run)
+        db.session.flush()
+        events.record(
+            "drill.started", incident=incident, actor_id=actor.user_id, run_id=run.id, mode=mode.value, steps=len(scenario.steps)
+        )
+        made.append(run.id)
+
+    data = IncidentIn(
+        title=scenario.title, category=scenario.category, level=scenario.level, subdistrict_id=subdistrict_id, drill=True
+    )
+    open_incident(actor, data, also=with_run)
+    if mode is DrillMode.AUTO:
+        _run_due(made[0], started_at)
+    return db.session.get(DrillRun, made[0], populate_existing=True)
+
+
+def get_run(actor: Actor, run_id: int) -> DrillRun:
+    require(actor, Action.READ, Resource.DRILL)
+    run = db.session.scalar(select(DrillRun).where(DrillRun.id == run_id, _run_clause(actor)))
+    if run is None:
+        raise NotFound()
+    return run
+
+
+def list_runs(actor: Actor, query: PageQuery) -> tuple[list[DrillRun], int]:
+    """The drills of the actor's subdistrict (an admin: the county's), newest first."""
+    require(actor, Action.READ, Resource.DRILL)
+    return page_of(DrillRun, [_run_clause(actor)], DrillRun.id.desc(), query)
+
+
+def _run_clause(actor: Actor):
+    """Drills are the subdistrict's own: unlike incidents, escalation does not show one to the county's officers."""
+    return DrillRun.subdistrict_id.in_(select(Subdistrict.id).where(subdistrict_clause(actor)))
+
+
+def step(actor: Actor, run_id: int) -> DrillRun:
+    """Run the next step now: how a manual drill moves, and how an auto one is hurried."""
+    require(actor, Action.EDIT, Resource.DRILL)
+    run = get_run(actor, run_id)
+    if run.status is not DrillStatus.RUNNING:
+        raise Conflict([FieldError("status", "drill.not_running", {"status": run.status.value})])
+    run_step(run.id, run.steps_done)
+    return db.session.get(DrillRun, run_id, populate_existing=True)
+
+
+def stop(actor: Actor, run_id: int) -> DrillRun:
+    """No more steps. The incident stays active: offers out are still answered, and the officer closes it."""
+    require(actor, Action.EDIT, Resource.DRILL)
+    run = get_run(actor, run_id)
+    status = run.status
+    db.session.commit()  # end the read; the guarded write decides
+    if not _stopped(run_id, actor.user_id, reason="by_hand"):
+        events.rollback()
+        raise Conflict([FieldError("status", "drill.not_running", {"status": status.value})])
+    events.commit()
+    return db.session.get(DrillRun, run_id, populate_existing=True)
+
+
+def run_due_steps(now: datetime | None = None) -> int:
+    """Run every auto drill's steps whose time has come (the sweeper calls this); the number of steps run."""
+    now = now or datetime.now(UTC)
+    running = db.session.scalars(
+        select(DrillRun.id).where(DrillRun.status == DrillStatus.RUNNING, DrillRun.mode == DrillMode.AUTO).order_by(DrillRun.id)
+    ).all()
+    db.session.commit()
+    return sum(_run_due_safely(run_id, now) for run_id in running)
+
+
+def _run_due_safely(run_id: int, now: datetime) -> int:
+    """One drill's trouble must not hold up the others, nor the sweeper's other work; the next pass retries it."""
+    try:
+        return _run_due(run_id, now)
+    except Exception:
+        events.rollback()
+        log.exception("drill run %s: could not run its due steps", run_id)
+        return 0
+
+
+def _run_due(run_id: int, now: datetime) -> int:
+    run = db.session.get(DrillRun, run_id, populate_existing=True)
+    offsets = [s.offset_s for s in parse_scenario(run.scenario).steps]
+    due = due_steps(offsets, run.steps_done, run.started_at, now)
+    db.session.commit()
+    return sum(run_step(run_id, index) for index in due)
+
+
+def run_step(run_id: int, index: int) -> bool:
+    """Run step ``index`` (0-based) of a running drill, once: False when it ran already, the run has moved past it
+    or stopped. A need that cannot be posted (its place not found) is a failed step, and the drill goes on."""
+    run = db.session.get(DrillRun, run_id, populate_existing=True)
+    if run is None or run.status is not DrillStatus.RUNNING or run.steps_done != index:
+        db.session.commit()
+        return False
+    if run.incident.status is not IncidentStatus.ACTIVE:  # the officer closed the drill early: no step can run
+        db.session.commit()
+        return _stop_after_close(run_id)
+    scenario, incident_id = parse_scenario(run.scenario), run.incident_id
+    creator = db.session.get(User, run.created_by).actor()
+    db.session.commit()  # end the reads; posting the need starts the transaction that decides
+    return _try_step(run_id, incident_id, index, scenario, creator)
+
+
+def _try_step(run_id: int, incident_id: int, index: int, scenario: Scenario, creator: Actor) -> bool:
+    try:
+        _, created = _post_step(run_id, incident_id, index, scenario, creator)
+    except _StepTaken:
+        events.rollback()
+        return False
+    except (NotFound, Forbidden) as exc:  # the drill's starter no longer reaches its incident (moved, role changed)
+        events.rollback()
+        return _fail_step(run_id, index, len(scenario.steps), [FieldError("created_by", exc.code)])
+    except InvalidInput as exc:
+        events.rollback()
+        return _fail_step(run_id, index, len(scenario.steps), exc.errors)
+    return created
+
+
+def _post_step(run_id: int, incident_id: int, index: int, scenario: Scenario, creator: Actor) -> tuple[Need, bool]:
+    """Post the step's need as the drill's creator, advancing the run in the same transaction."""
+    step = scenario.steps[index]
+
+    def advance(need: Need) -> None:
+        _advance(run_id, index, len(scenario.steps))
+        events.record("drill.step", need=need, actor_id=creator.user_id, run_id=run_id, step=step.number, at_s=step.offset_s)
+        _record_finish(run_id, index, len(scenario.steps), need.incident)
+
+    data = NeedIn.model_validate(step.need)
+    return post_need(creator, incident_id, data, idempotency_key=f"drill-{run_id}-step-{index}", also=advance)
+
+
+def _advance(run_id: int, index: int, steps: int) -> None:
+    """Move the run past step ``index``, or _StepTaken when it is no longer there (ran already, or stopped)."""
+    statement = (
+        update(DrillRun)
+        .where(DrillRun.id == run_id, DrillRun.steps_done == index, DrillRun.status == DrillStatus.RUNNING)
+        .values(steps_done=index + 1, status=status_after(index + 1, steps))
+    )
+    if db.session.execute(statement.execution_options(synchronize_session=False)).rowcount != 1:
+        raise _StepTaken()
+
+
+def _record_finish(run_id: int, index: int, steps: int, incident: Incident) -> None:
+    if status_after(index + 1, steps) is DrillStatus.FINISHED:
+        events.record("drill.finished", incident=incident, run_id=run_id, steps=steps)
+
+
+def _fail_step(run_id: int, index: int, steps: int, errors: list[FieldError]) -> bool:
+    """Record why the step could not post its need, and move on (once, like a step that ran)."""
+    try:
+        _advance(run_id, index, steps)
+    except _StepTaken:
+        events.rollback()
+        return False
+    incident = db.session.get(DrillRun, run_id).incident
+    reasons = [{"field": e.field, "code": e.code, "params": e.params} for e in errors]
+    events.record("drill.step_failed", incident=incident, run_id=run_id, step=index + 1, errors=reasons)
+    _record_finish(run_id, index, steps, incident)
+    events.commit()
+    return True
+
+
+def _stop_after_close(run_id: int) -> bool:
+    if _stopped(run_id, None, reason="incident_not_active"):
+        events.commit()
+    else:
+        events.rollback()
+    return False
+
+
+def _stopped(run_id: int, actor_id: int | None, reason: str) -> bool:
+    """Stop a running drill (guarded on its status) and note it; the caller commits. False when it was not running."""
+    statement = (
+        update(DrillRun).where(DrillRun.id == run_id, DrillRun.status == DrillStatus.RUNNING).values(status=DrillStatus.STOPPED)
+    )
+    if db.session.execute(statement.execution_options(synchronize_session=False)).rowcount != 1:
+        return False
+    run = db.session.get(DrillRun, run_id, populate_existing=True)
+    events.record(
+        "drill.stopped", incident=run.incident, actor_id=actor_id, run_id=run_id, steps_done=run.steps_done, reason=reason
+    )
+    return True
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """A drill's report, the previous drill of its subdistrict (if any) and the change since, with the names of the
+    organizations the rows mention."""
+
+    run: DrillRun
+    report: DrillReport
+    previous: DrillRun | None
+    comparison: list[Change]
+    names: dict[int, str]
+
+
+def report(actor: Actor, run_id: int) -> RunReport:
+    """Who was offered what, how they answered and how fast, which needs went unfilled and why, and the headline
+    figures beside the previous drill of the same subdistrict (the latest one started before this one)."""
+    run = get_run(actor, run_id)
+    this = report_of(run)
+    previous = db.session.scalar(
+        select(DrillRun)
+        .where(DrillRun.subdistrict_id == run.subdistrict_id, DrillRun.started_at < run.started_at)
+        .order_by(DrillRun.started_at.desc(), DrillRun.id.desc())
+        .limit(1)
+    )
+    comparison = compare(this.headline, report_of(previous).headline) if previous is not None else []
+    return RunReport(run, this, previous, comparison, _names({o.organization_id for o in this.offers}))
+
+
+def report_of(run: DrillRun) -> DrillReport:
+    """The figures of one run, from its incident's event log and its needs' accepted people."""
+    planned = [
+        PlannedStep(s.number, s.offset_s, tuple(s.need.get("skills") or ()), int(s.need.get("head_count") or 0))
+        for s in parse_scenario(run.scenario).steps
+    ]
+    rows = db.session.scalars(select(Event).where(Event.incident_id == run.incident_id).order_by(Event.id))
+    logged = [LoggedEvent(e.kind, e.at, e.need_id, e.assignment_id, e.organization_id, e.data or {}) for e in rows]
+    accepted = dict(db.session.execute(select(Need.id, Need.accepted).where(Need.incident_id == run.incident_id)).all())
+    return drill_report(planned, logged, accepted)
+
+
+def _names(organization_ids: set[int | None]) -> dict[int, str]:
+    ids = [i for i in organization_ids if i is not None]
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(ids))).all())
+
+
+def schedule_of(run: DrillRun) -> tuple[int, datetime | None]:
+    """How many steps the run has, and when its clock runs the next one (None: manual, or no step left to run)."""
+    offsets = [s.offset_s for s in parse_scenario(run.scenario).steps]
+    if run.mode is not DrillMode.AUTO or run.status is not DrillStatus.RUNNING or run.steps_done >= len(offsets):
+        return len(offsets), None
+    return len(offsets), run.started_at + timedelta(seconds=offsets[run.steps_done])

@@ -1,0 +1,53 @@
+"""Complaint pages: file one from an organization's page; the managing body's inbox, where each is decided once."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from pydantic import ValidationError
+
+from dispatch.auth import current_actor, login_required
+from dispatch.domain.complaints import DECIDED_BY, ComplaintStatus
+from dispatch.schemas.concerns import ComplaintIn, ComplaintQuery, DecisionIn
+from dispatch.services import complaints
+from dispatch.services.errors import InvalidInput, field_errors
+
+bp = Blueprint("complaints", __name__)
+
+
+def _form(model, data: dict):
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(field_errors(exc)) from exc
+
+
+@bp.get("/complaints")
+@login_required
+def inbox():
+    actor = current_actor()
+    status = request.args.get("status") or "open"
+    query = ComplaintQuery(per_page=100, status=None if status == "all" else ComplaintStatus(status))
+    rows, _total = complaints.list_complaints(actor, query)
+    return render_template(
+        "complaints.html", rows=rows, status=status, decides=lambda c: DECIDED_BY[c.managing_body] is actor.role,
+        sees_contact=complaints.sees_contact(actor),
+    )  # fmt: skip
+
+
+@bp.post("/organizations/<int:organization_id>/complaints")
+@login_required
+def file_complaint(organization_id: int):
+    data = _form(
+        ComplaintIn,
+        {"organization_id": organization_id, **{k: v for k, v in request.form.items() if k in ("summary", "contact")}},
+    )
+    complaints.file_complaint(current_actor(), data)
+    return redirect(url_for("pages.organization", organization_id=organization_id, complained=1))
+
+
+@bp.post("/complaints/<int:complaint_id>/decision")
+@login_required
+def decide(complaint_id: int):
+    data = _form(DecisionIn, {"outcome": request.form.get("outcome", ""), "note": request.form.get("note", "")})
+    complaints.decide(current_actor(), complaint_id, data.outcome, data.note)
+    return redirect(url_for("complaints.inbox"))
