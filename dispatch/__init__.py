@@ -126,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     from dispatch.web import complaints as complaint_pages
     from dispatch.web import drills as drill_pages
     from dispatch.web import health, live, login, pages, phones, scorecards, twilio_hooks, uploads
+    from dispatch.web import training as training_pages
     from dispatch.web.helpers import register_template_helpers
 
     app.before_request(auth.load_user)
@@ -159,6 +160,7 @@ def _register_blueprints(app: Flask) -> None:
         drills,
         drill_pages,
         complaint_pages,
+        training_pages,
     ):
         app.register_blueprint(module.bp)
     register_error_handlers(app)

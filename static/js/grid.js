@@ -4,6 +4,7 @@
   "use strict";
   const T = JSON.parse(document.getElementById("strings").textContent);
   const { el, fill, api } = window.dom;
+  const risks = window.riskForm();
   const json = (url) => api("GET", url);
   const send = (url, body) => api("POST", url, body);
   const $ = (id) => document.getElementById(id);
@@ -12,7 +13,7 @@
   const skillNames = {}; // skill code → its name in the page's language
 
   async function load() {
-    await Promise.all([loadNeeds(), loadTasks(), loadRisks()]);
+    await Promise.all([loadNeeds(), loadTasks(), risks.load()]);
   }
 
   async function loadNeeds() {
@@ -69,41 +70,6 @@
         } }, T.confirm), result);
     }
     return card;
-  }
-
-  // ---- risks: report one, see mine ---------------------------------------------------------------------------
-  let here = null;
-  $("risk-here").addEventListener("click", () => {
-    if (!navigator.geolocation) { $("risk-where").textContent = T.no_position; return; }
-    navigator.geolocation.getCurrentPosition((position) => {
-      here = { lon: position.coords.longitude, lat: position.coords.latitude };
-      $("risk-where").textContent = fill(T.here, { lat: here.lat.toFixed(5), lon: here.lon.toFixed(5) });
-    }, () => { $("risk-where").textContent = T.no_position; }, { timeout: 10000 });
-  });
-
-  $("risk-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const body = { category: $("risk-category").value, note: $("risk-note").value };
-    const address = $("risk-address").value.trim();
-    if (address) body.address = address;
-    else if (here) body.location = here;
-    try {
-      await send("/api/risks", body);
-      $("risk-result").textContent = T.risk_sent;
-      $("risk-note").value = "";
-      $("risk-address").value = "";
-      loadRisks();
-    } catch (error) {
-      $("risk-result").textContent = fill(T.refused, { reason: error.message });
-    }
-  });
-
-  async function loadRisks() {
-    const risks = (await json("/api/risks?per_page=20")).items;
-    $("risks").replaceChildren(...risks.map((risk) => el("li", { class: "card", "data-risk": risk.id },
-      el("p", { class: "where" }, risk.address || risk.cell.name),
-      el("p", {}, T.risk_status[risk.status], risk.handled_note ? ` · ${risk.handled_note}` : ""),
-      risk.note ? el("p", { class: "meta" }, risk.note) : "")));
   }
 
   const socket = io({ transports: ["websocket"] });

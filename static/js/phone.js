@@ -224,7 +224,8 @@
     auth: (send) => send({ after: Number(localStorage.getItem(CURSOR) || 0) }),
   });
   let soon = null;
-  function changed() { clearTimeout(soon); soon = setTimeout(load, 100); }
+  const risks = window.riskForm(); // reporting a risk, and what became of the ones reported
+  function changed() { clearTimeout(soon); soon = setTimeout(() => { load(); risks.load().catch(() => {}); }, 100); }
 
   socket.on("connect", () => { connection(true); flush(); });
   socket.on("disconnect", () => connection(false));
@@ -259,4 +260,5 @@
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("/m/sw.js", { scope: "/m" }).catch(() => {});
   load();
   flush();
+  risks.load().catch(() => {});
 })();

@@ -114,3 +114,30 @@ def test_the_grid_worker_reports_a_risk_from_where_they_stand(live_server, chrom
     assert watched.errors == [] and officer.errors == []
     context.close()
     board_context.close()
+
+
+def test_a_leader_reports_a_risk_from_the_phone_page(live_server, chromium):
+    url = live_server.url
+    leader = login(url, "demo-leader", DEMO_PASSWORD)
+    organization = leader.get(
+        f"{url}/api/organizations/{leader.get(f'{url}/api/me', timeout=5).json()['organization_id']}", timeout=5
+    )
+    cell = organization.json()["cells"][0]
+    inside = shape(leader.get(f"{url}/api/cells/{cell['id']}", timeout=5).json()["geometry"]).representative_point()
+    context = chromium.new_context(
+        **PHONE, geolocation={"longitude": inside.x, "latitude": inside.y}, permissions=["geolocation"]
+    )
+    watched = Watched(context)
+    page = watched.log_in(url, "demo-leader", "/m")
+    page.get_by_text("发现隐患?报告风险").click()
+    page.get_by_label("类别").select_option("structure")
+    page.get_by_role("button", name="使用我的当前位置").click()
+    expect(page.locator("#risk-where")).to_contain_text(f"{inside.y:.5f}", timeout=10_000)
+    page.get_by_label("情况说明").fill("广告牌松动,随时可能坠落")
+    page.get_by_role("button", name="报送街道").click()
+    expect(page.locator("#risk-result")).to_have_text("已报送,街道已能看到。", timeout=10_000)
+    expect(page.locator("#risks")).to_contain_text("已报送街道")
+    page.screenshot(path=SCREENSHOTS / "phone-risk-360x640.png", full_page=True)
+    basic_accessibility(page)
+    assert watched.errors == []
+    context.close()

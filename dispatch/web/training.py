@@ -1,0 +1,80 @@
+"""Training pages for duty officers: record a session and who attended (attending may earn a certificate), and the
+certificates running out soon, with a reminder to each leader. Leaders read the sessions their members attend."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from pydantic import ValidationError
+
+from dispatch.auth import current_actor, login_required
+from dispatch.domain.scope import Action, Resource, may
+from dispatch.schemas.organizations import OrganizationQuery
+from dispatch.schemas.training import TrainingIn, TrainingQuery
+from dispatch.services import members, training
+from dispatch.services import organizations as org_service
+from dispatch.services.errors import InvalidInput, field_errors
+from dispatch.services.skills import list_skills
+
+bp = Blueprint("training", __name__)
+
+
+def _checked(model, data: dict):
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(field_errors(exc)) from exc
+
+
+@bp.get("/training")
+@login_required
+def sessions():
+    actor = current_actor()
+    rows, _total = training.list_sessions(actor, TrainingQuery(per_page=100))
+    return render_template("training.html", rows=rows, skills=list_skills(), records=may(actor, Action.CREATE, Resource.TRAINING))
+
+
+@bp.post("/training")
+@login_required
+def create():
+    data = {k: v for k, v in request.form.items() if k != "csrf_token" and v != ""}
+    session = training.create_session(current_actor(), _checked(TrainingIn, data))
+    return redirect(url_for("training.session_page", session_id=session.id))
+
+
+@bp.get("/training/<int:session_id>")
+@login_required
+def session_page(session_id: int):
+    actor = current_actor()
+    session = training.get_session(actor, session_id)
+    chosen = request.args.get("organization_id", type=int)
+    records = may(actor, Action.EDIT, Resource.TRAINING)
+    organizations = org_service.list_organizations(actor, OrganizationQuery(per_page=200))[0] if records else []
+    return render_template(
+        "training_session.html", session=session, records=records, organizations=organizations, chosen=chosen,
+        candidates=members.list_members(actor, chosen) if records and chosen else [],
+        attended={a.member_id for a in session.attendances}, mine=actor.organization_id,
+    )  # fmt: skip
+
+
+@bp.post("/training/<int:session_id>/attendees")
+@login_required
+def add_attendees(session_id: int):
+    ids = [int(value) for value in request.form.getlist("member_ids") if value.isdigit()]
+    training.add_attendees(current_actor(), session_id, ids)
+    return redirect(url_for("training.session_page", session_id=session_id))
+
+
+@bp.get("/certificates/expiring")
+@login_required
+def expiring():
+    days = request.args.get("days", default=30, type=int)
+    groups = training.expiring(current_actor(), max(1, min(days, 365)))
+    return render_template("expiring.html", groups=groups, days=days, reminded=request.args.get("reminded", type=int))
+
+
+@bp.post("/organizations/<int:organization_id>/certificate-reminder")
+@login_required
+def remind(organization_id: int):
+    days = request.form.get("days", default=30, type=int)
+    training.remind(current_actor(), organization_id, max(1, min(days, 365)))
+    return redirect(url_for("training.expiring", days=days, reminded=organization_id))
