@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from pydantic import ValidationError
 
 from dispatch.auth import current_actor, login_required
 from dispatch.domain.complaints import DECIDED_BY, ComplaintStatus
 from dispatch.schemas.concerns import ComplaintIn, ComplaintQuery, DecisionIn
 from dispatch.services import complaints
-from dispatch.services.errors import InvalidInput, field_errors
+from dispatch.web.forms import parsed
 
 bp = Blueprint("complaints", __name__)
-
-
-def _form(model, data: dict):
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidInput(field_errors(exc)) from exc
 
 
 @bp.get("/complaints")
@@ -37,10 +29,8 @@ def inbox():
 @bp.post("/organizations/<int:organization_id>/complaints")
 @login_required
 def file_complaint(organization_id: int):
-    data = _form(
-        ComplaintIn,
-        {"organization_id": organization_id, **{k: v for k, v in request.form.items() if k in ("summary", "contact")}},
-    )
+    fields = {key: value for key, value in request.form.items() if key in ("summary", "contact")}
+    data = parsed(ComplaintIn, {"organization_id": organization_id, **fields})
     complaints.file_complaint(current_actor(), data)
     return redirect(url_for("pages.organization", organization_id=organization_id, complained=1))
 
@@ -48,6 +38,6 @@ def file_complaint(organization_id: int):
 @bp.post("/complaints/<int:complaint_id>/decision")
 @login_required
 def decide(complaint_id: int):
-    data = _form(DecisionIn, {"outcome": request.form.get("outcome", ""), "note": request.form.get("note", "")})
+    data = parsed(DecisionIn, {"outcome": request.form.get("outcome", ""), "note": request.form.get("note", "")})
     complaints.decide(current_actor(), complaint_id, data.outcome, data.note)
     return redirect(url_for("complaints.inbox"))

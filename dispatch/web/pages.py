@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from pydantic import ValidationError
 
 from dispatch.auth import current_actor, login_required
 from dispatch.domain.phone import mask, readable
@@ -14,19 +13,10 @@ from dispatch.schemas.organizations import OrganizationQuery
 from dispatch.schemas.places import CellQuery
 from dispatch.services import cells, members, phones, places
 from dispatch.services import organizations as org_service
-from dispatch.services.errors import InvalidInput, field_errors
 from dispatch.services.skills import list_skills
+from dispatch.web.forms import parsed
 
 bp = Blueprint("pages", __name__)
-
-
-def _query(model, args):
-    """Parse filters from the query string; blank fields mean 'any'."""
-    data = {key: value for key, value in args.items() if value != ""}
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidInput(field_errors(exc)) from exc
 
 
 def page_count(total: int, per_page: int) -> int:
@@ -42,7 +32,7 @@ def home():
 @login_required
 def organizations():
     actor = current_actor()
-    query = _query(OrganizationQuery, request.args)
+    query = parsed(OrganizationQuery, request.args)
     items, total = org_service.list_organizations(actor, query)
     return render_template(
         "organizations.html",
@@ -79,7 +69,7 @@ def organization(organization_id: int):
 @login_required
 def cell_list():
     actor = current_actor()
-    query = _query(CellQuery, request.args)
+    query = parsed(CellQuery, request.args)
     items, total = cells.list_cells(actor, query)
     return render_template(
         "cells.html",

@@ -4,7 +4,6 @@ certificates running out soon, with a reminder to each leader. Leaders read the 
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from pydantic import ValidationError
 
 from dispatch.auth import current_actor, login_required
 from dispatch.domain.scope import Action, Resource, may
@@ -12,17 +11,10 @@ from dispatch.schemas.organizations import OrganizationQuery
 from dispatch.schemas.training import TrainingIn, TrainingQuery
 from dispatch.services import members, training
 from dispatch.services import organizations as org_service
-from dispatch.services.errors import InvalidInput, field_errors
 from dispatch.services.skills import list_skills
+from dispatch.web.forms import parsed
 
 bp = Blueprint("training", __name__)
-
-
-def _checked(model, data: dict):
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidInput(field_errors(exc)) from exc
 
 
 @bp.get("/training")
@@ -36,8 +28,8 @@ def sessions():
 @bp.post("/training")
 @login_required
 def create():
-    data = {k: v for k, v in request.form.items() if k != "csrf_token" and v != ""}
-    session = training.create_session(current_actor(), _checked(TrainingIn, data))
+    fields = {key: value for key, value in request.form.items() if key != "csrf_token"}
+    session = training.create_session(current_actor(), parsed(TrainingIn, fields))
     return redirect(url_for("training.session_page", session_id=session.id))
 
 

@@ -81,19 +81,24 @@ def test_progress_from_the_phone_confirmation_by_the_grid_worker_and_the_recover
         context.close()
 
 
+def report_a_risk_from_here(page, category: str, note: str, lat: float) -> None:
+    """Fill the risk form with the browser's position, send it, and see it in the list of my reports."""
+    page.get_by_label("类别").select_option(category)
+    page.get_by_role("button", name="使用我的当前位置").click()
+    expect(page.locator("#risk-where")).to_contain_text(f"{lat:.5f}", timeout=10_000)
+    page.get_by_label("情况说明").fill(note)
+    page.get_by_role("button", name="报送街道").click()
+    expect(page.locator("#risk-result")).to_have_text("已报送,街道已能看到。", timeout=10_000)
+    expect(page.locator("#risks")).to_contain_text("已报送街道")
+
+
 def test_the_grid_worker_reports_a_risk_from_where_they_stand(live_server, chromium):
     url = live_server.url
     _grid, (lon, lat) = a_place_in_the_grid_workers_cell(live_server)
     context = chromium.new_context(**PHONE, geolocation={"longitude": lon, "latitude": lat}, permissions=["geolocation"])
     watched = Watched(context)
     page = watched.log_in(url, "demo-grid", "/grid")
-    page.get_by_label("类别").select_option("flooding")
-    page.get_by_role("button", name="使用我的当前位置").click()
-    expect(page.locator("#risk-where")).to_contain_text(f"{lat:.5f}", timeout=10_000)
-    page.get_by_label("情况说明").fill("地下通道积水没过脚踝")
-    page.get_by_role("button", name="报送街道").click()
-    expect(page.locator("#risk-result")).to_have_text("已报送,街道已能看到。", timeout=10_000)
-    expect(page.locator("#risks")).to_contain_text("已报送街道")
+    report_a_risk_from_here(page, "flooding", "地下通道积水没过脚踝", lat)
     page.screenshot(path=SCREENSHOTS / "grid-risk-360x640.png", full_page=True)
     basic_accessibility(page)
 
@@ -130,13 +135,7 @@ def test_a_leader_reports_a_risk_from_the_phone_page(live_server, chromium):
     watched = Watched(context)
     page = watched.log_in(url, "demo-leader", "/m")
     page.get_by_text("发现隐患?报告风险").click()
-    page.get_by_label("类别").select_option("structure")
-    page.get_by_role("button", name="使用我的当前位置").click()
-    expect(page.locator("#risk-where")).to_contain_text(f"{inside.y:.5f}", timeout=10_000)
-    page.get_by_label("情况说明").fill("广告牌松动,随时可能坠落")
-    page.get_by_role("button", name="报送街道").click()
-    expect(page.locator("#risk-result")).to_have_text("已报送,街道已能看到。", timeout=10_000)
-    expect(page.locator("#risks")).to_contain_text("已报送街道")
+    report_a_risk_from_here(page, "structure", "广告牌松动,随时可能坠落", inside.y)
     page.screenshot(path=SCREENSHOTS / "phone-risk-360x640.png", full_page=True)
     basic_accessibility(page)
     assert watched.errors == []
