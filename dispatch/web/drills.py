@@ -13,6 +13,7 @@ from dispatch.schemas.common import PageQuery
 from dispatch.services import drills
 from dispatch.services.errors import InvalidInput
 from dispatch.services.places import list_subdistricts
+from dispatch.services.skills import list_skills
 
 bp = Blueprint("drills", __name__)
 
@@ -72,4 +73,5 @@ def report(run_id: int):
     return render_template(
         "drill_report.html", found=found, steps=steps, next_at=next_at,
         why_text=lambda why: message(why.code, lang, **why.params),
+        skill_names={skill.code: skill.label(lang) for skill in list_skills()},
     )  # fmt: skip

@@ -40,6 +40,7 @@ def test_a_scenario_file_starts_a_drill_and_its_report_page_shows_the_steps(worl
     report = duty.get(started.headers["Location"])
     page = report.get_data(as_text=True)
     assert report.status_code == 200 and "防汛演练(页面)" in page and 'data-step="1"' in page
+    assert "后勤物资保障 × 2" in page  # skills by name, in the reader's language
     stepped = duty.send(
         "POST", started.headers["Location"].replace("/report", "/step"), None, data={}, content_type="multipart/form-data"
     )
