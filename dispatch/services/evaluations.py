@@ -23,13 +23,14 @@ from dispatch.domain.evaluation import (
     period_bounds,
     summarize,
 )
-
-__all__ = ["evaluate_subdistrict", "period_bounds", "publish", "published", "published_evaluations", "scorecards"]
 from dispatch.domain.scope import Action, Actor, Resource, Role, require
 from dispatch.extensions import db
 from dispatch.models import Community, Evaluation, EvaluationRow, Event, Organization, Subdistrict
 from dispatch.services.errors import FieldError, InvalidInput, NotFound
+from dispatch.services.places import subdistrict_in_scope
 from dispatch.services.scoping import subdistrict_clause
+
+__all__ = ["evaluate_subdistrict", "period_bounds", "publish", "published", "published_evaluations", "scorecards"]
 
 CHINA = ZoneInfo("Asia/Shanghai")
 STREAM_ROWS = 5_000
@@ -132,9 +133,10 @@ def _subdistrict(actor: Actor, subdistrict_id: int | None) -> Subdistrict:
         subdistrict_id = db.session.scalar(
             select(Subdistrict.id).where(subdistrict_clause(actor)).order_by(Subdistrict.code).limit(1)
         )
-    found = db.session.scalar(select(Subdistrict).where(Subdistrict.id == subdistrict_id, subdistrict_clause(actor)))
-    if found is None:
-        raise InvalidInput([FieldError("subdistrict_id", "scope.unknown", {"field": "subdistrict_id", "value": subdistrict_id})])
+    errors: list[FieldError] = []
+    found = subdistrict_in_scope(actor, subdistrict_id, errors)
+    if errors:
+        raise InvalidInput(errors)
     return found
 
 

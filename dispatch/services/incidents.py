@@ -10,16 +10,17 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from dispatch.domain.incidents import IncidentStatus, InvalidIncidentTransition, NeedStatus, next_incident_status
-from dispatch.domain.scope import Action, Actor, Resource, Role, require
+from dispatch.domain.scope import Action, Actor, Resource, require
 from dispatch.extensions import db
-from dispatch.models import Assignment, GridCell, Incident, Need, Subdistrict
+from dispatch.models import Assignment, GridCell, Incident, Need
 from dispatch.schemas.dispatching import IncidentIn, IncidentQuery
 from dispatch.services import events
 from dispatch.services.cells import checked_geometry
 from dispatch.services.errors import FieldError, InvalidInput, NotFound
 from dispatch.services.geography import places
 from dispatch.services.paging import page_of
-from dispatch.services.scoping import incident_clause, need_clause, subdistrict_clause
+from dispatch.services.places import subdistrict_in_scope
+from dispatch.services.scoping import incident_clause, need_clause
 from geo.geojson import to_geojson
 
 
@@ -46,7 +47,10 @@ def open_incident(actor: Actor, data: IncidentIn, also: Callable[[Incident], Non
     """Open an incident led by the officer's subdistrict (an admin names one of the county's). ``also`` writes
     what else comes with it (the risk it was opened from) in the same transaction."""
     require(actor, Action.CREATE, Resource.INCIDENT)
-    subdistrict = _lead_subdistrict(actor, data.subdistrict_id)
+    errors: list[FieldError] = []
+    subdistrict = subdistrict_in_scope(actor, data.subdistrict_id, errors)
+    if errors:
+        raise InvalidInput(errors)
     incident = Incident(
         title=data.title,
         category=data.category,
@@ -68,15 +72,6 @@ def open_incident(actor: Actor, data: IncidentIn, also: Callable[[Incident], Non
         also(incident)
     events.commit()
     return incident
-
-
-def _lead_subdistrict(actor: Actor, subdistrict_id: int | None) -> Subdistrict:
-    if actor.role is Role.DUTY_OFFICER and subdistrict_id in (None, actor.subdistrict_id):
-        subdistrict_id = actor.subdistrict_id
-    found = db.session.scalar(select(Subdistrict).where(Subdistrict.id == subdistrict_id, subdistrict_clause(actor)))
-    if found is None:
-        raise InvalidInput([FieldError("subdistrict_id", "scope.unknown", {"field": "subdistrict_id", "value": subdistrict_id})])
-    return found
 
 
 def _affected_cells(geometry, county_id: int) -> list[GridCell]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from dispatch.domain.scope import Actor
+from dispatch.domain.scope import Actor, Role
 from dispatch.extensions import db
 from dispatch.models import Community, County, GridCell, Subdistrict
 from dispatch.schemas.common import PointIn
@@ -15,6 +15,17 @@ from geo.geojson import check_point
 
 # How far outside its cells' extent a point may lie and still belong to the county (degrees, ~30 km).
 COUNTY_MARGIN_DEG = 0.3
+
+
+def subdistrict_in_scope(actor: Actor, subdistrict_id: int | None, errors: list[FieldError]) -> Subdistrict | None:
+    """The subdistrict named (a duty officer's own when none is), if it lies in the actor's scope; otherwise None,
+    with the problem added to ``errors`` (so a caller reports it beside the input's other problems)."""
+    if actor.role is Role.DUTY_OFFICER and subdistrict_id is None:
+        subdistrict_id = actor.subdistrict_id
+    found = db.session.scalar(select(Subdistrict).where(Subdistrict.id == subdistrict_id, subdistrict_clause(actor)))
+    if found is None:
+        errors.append(FieldError("subdistrict_id", "scope.unknown", {"field": "subdistrict_id", "value": subdistrict_id}))
+    return found
 
 
 def list_subdistricts(actor: Actor) -> list[Subdistrict]:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from dispatch.domain.scope import Action, Actor, Resource, Role, require
+from dispatch.domain.scope import Action, Actor, Resource, require
 from dispatch.domain.training import certificate_expiry, expiring_window
 from dispatch.extensions import db
 from dispatch.models import (
@@ -31,6 +31,7 @@ from dispatch.services.delivery import leader_language
 from dispatch.services.errors import FieldError, InvalidInput, NotFound, invalid
 from dispatch.services.organizations import get_organization
 from dispatch.services.paging import page_of
+from dispatch.services.places import subdistrict_in_scope
 from dispatch.services.scoping import organization_clause, subdistrict_clause
 from dispatch.services.skills import skills_by_code
 from notifications import templates
@@ -68,15 +69,8 @@ def _loaded() -> tuple:
 def create_session(actor: Actor, data: TrainingIn) -> TrainingSession:
     """Record a session held by a department of the officer's subdistrict (an admin names one of the county's)."""
     require(actor, Action.CREATE, Resource.TRAINING)
-    subdistrict_id = (
-        actor.subdistrict_id if actor.role is Role.DUTY_OFFICER and data.subdistrict_id is None else data.subdistrict_id
-    )
-    subdistrict = db.session.scalar(select(Subdistrict).where(Subdistrict.id == subdistrict_id, subdistrict_clause(actor)))
-    errors = (
-        []
-        if subdistrict
-        else [FieldError("subdistrict_id", "scope.unknown", {"field": "subdistrict_id", "value": subdistrict_id})]
-    )
+    errors: list[FieldError] = []
+    subdistrict = subdistrict_in_scope(actor, data.subdistrict_id, errors)
     skill = skills_by_code().get(data.skill) if data.skill else None
     if data.skill and skill is None:
         errors.append(FieldError("skill", "skill.unknown", {"code": data.skill}))
