@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from pydantic import ValidationError
 from sqlalchemy import select, update
@@ -35,6 +36,16 @@ from dispatch.services.paging import page_of
 from dispatch.services.scoping import subdistrict_clause
 
 log = logging.getLogger(__name__)
+
+
+def scenario_of(run: DrillRun) -> Scenario:
+    """The run's scenario, parsed once per text: the sweeper asks every few seconds, and a run's text never changes."""
+    return _parsed(run.scenario)
+
+
+@lru_cache(maxsize=64)
+def _parsed(text: str) -> Scenario:
+    return parse_scenario(text)  # a frozen value: safe to share
 
 
 class _StepTaken(Exception):
@@ -160,7 +171,7 @@ def _run_due_safely(run_id: int, now: datetime) -> int:
 
 def _run_due(run_id: int, now: datetime) -> int:
     run = db.session.get(DrillRun, run_id, populate_existing=True)
-    offsets = [s.offset_s for s in parse_scenario(run.scenario).steps]
+    offsets = [s.offset_s for s in scenario_of(run).steps]
     due = due_steps(offsets, run.steps_done, run.started_at, now)
     db.session.commit()
     return sum(run_step(run_id, index) for index in due)
@@ -176,7 +187,7 @@ def run_step(run_id: int, index: int) -> bool:
     if run.incident.status is not IncidentStatus.ACTIVE:  # the officer closed the drill early: no step can run
         db.session.commit()
         return _stop_after_close(run_id)
-    scenario, incident_id = parse_scenario(run.scenario), run.incident_id
+    scenario, incident_id = scenario_of(run), run.incident_id
     creator = db.session.get(User, run.created_by).actor()
     db.session.commit()  # end the reads; posting the need starts the transaction that decides
     return _try_step(run_id, incident_id, index, scenario, creator)
@@ -294,7 +305,7 @@ def report_of(run: DrillRun) -> DrillReport:
     """The figures of one run, from its incident's event log and its needs' accepted people."""
     planned = [
         PlannedStep(s.number, s.offset_s, tuple(s.need.get("skills") or ()), int(s.need.get("head_count") or 0))
-        for s in parse_scenario(run.scenario).steps
+        for s in scenario_of(run).steps
     ]
     rows = db.session.scalars(select(Event).where(Event.incident_id == run.incident_id).order_by(Event.id))
     logged = [LoggedEvent(e.kind, e.at, e.need_id, e.assignment_id, e.organization_id, e.data or {}) for e in rows]
@@ -311,7 +322,7 @@ def _names(organization_ids: set[int | None]) -> dict[int, str]:
 
 def schedule_of(run: DrillRun) -> tuple[int, datetime | None]:
     """How many steps the run has, and when its clock runs the next one (None: manual, or no step left to run)."""
-    offsets = [s.offset_s for s in parse_scenario(run.scenario).steps]
+    offsets = [s.offset_s for s in scenario_of(run).steps]
     if run.mode is not DrillMode.AUTO or run.status is not DrillStatus.RUNNING or run.steps_done >= len(offsets):
         return len(offsets), None
     return len(offsets), run.started_at + timedelta(seconds=offsets[run.steps_done])

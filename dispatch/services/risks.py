@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
-from dispatch.domain.risks import RiskStatus, handle
+from dispatch.domain.risks import RiskHandled, RiskStatus, handle
 from dispatch.domain.scope import Action, Actor, Resource, Role, require
 from dispatch.extensions import db
 from dispatch.models import Community, GridCell, Incident, Need, RiskReport, Subdistrict
@@ -94,7 +94,7 @@ def get_risk(actor: Actor, risk_id: int) -> RiskReport:
 def open_incident_from(actor: Actor, risk_id: int, data: IncidentIn) -> RiskReport:
     """Open an incident from the report, led by the report's subdistrict."""
     require(actor, Action.EDIT, Resource.RISK)
-    risk = _open_report(actor, risk_id)
+    risk = _open_report(actor, risk_id, RiskStatus.INCIDENT)
     incident_data = data.model_copy(update={"subdistrict_id": risk.subdistrict_id})
     open_incident(actor, incident_data, also=lambda incident: _handled(actor, risk_id, RiskStatus.INCIDENT, incident=incident))
     return get_risk(actor, risk_id)
@@ -103,7 +103,7 @@ def open_incident_from(actor: Actor, risk_id: int, data: IncidentIn) -> RiskRepo
 def post_need_for(actor: Actor, risk_id: int, data: RiskNeedIn) -> RiskReport:
     """Post a need for the report in an incident, at the report's place unless the need names another."""
     require(actor, Action.EDIT, Resource.RISK)
-    risk = _open_report(actor, risk_id)
+    risk = _open_report(actor, risk_id, RiskStatus.NEED)
     fields = data.model_dump(exclude={"incident_id"}, exclude_unset=True)
     if data.location is None and not data.address:
         fields["location"] = PointIn(lon=risk.lon, lat=risk.lat)
@@ -115,16 +115,19 @@ def post_need_for(actor: Actor, risk_id: int, data: RiskNeedIn) -> RiskReport:
 
 def dismiss(actor: Actor, risk_id: int, note: str) -> RiskReport:
     require(actor, Action.EDIT, Resource.RISK)
-    _open_report(actor, risk_id)
+    _open_report(actor, risk_id, RiskStatus.DISMISSED)
     _handled(actor, risk_id, RiskStatus.DISMISSED, note=note)
     events.commit()
     return get_risk(actor, risk_id)
 
 
-def _open_report(actor: Actor, risk_id: int) -> RiskReport:
+def _open_report(actor: Actor, risk_id: int, outcome: RiskStatus) -> RiskReport:
+    """The report, if it may still become ``outcome`` (it is handled once)."""
     risk = get_risk(actor, risk_id)
-    if risk.status is not RiskStatus.OPEN:
-        raise Conflict([FieldError("status", "risk.handled", {"status": risk.status.value})])
+    try:
+        handle(risk.status, outcome)
+    except RiskHandled as exc:
+        raise Conflict([FieldError("status", "risk.handled", {"status": exc.status.value})]) from exc
     return risk
 
 
@@ -133,7 +136,7 @@ def _handled(
 ) -> None:
     """Mark the report handled in the caller's transaction; a report someone handled meanwhile refuses it all."""
     values = {
-        "status": handle(RiskStatus.OPEN, status),
+        "status": status,
         "handled_by": actor.user_id,
         "handled_at": datetime.now(UTC),
         "handled_note": note,
