@@ -16,6 +16,13 @@
     await Promise.all([loadNeeds(), loadTasks(), risks.load()]);
   }
 
+  let soon = null;
+  function changed(nudges) {
+    clearTimeout(soon);
+    const risky = nudges.some((n) => n.kind.startsWith("risk."));
+    soon = setTimeout(() => (risky ? load() : Promise.all([loadNeeds(), loadTasks()])), 100);
+  }
+
   async function loadNeeds() {
     if (!Object.keys(skillNames).length) {
       for (const skill of (await json("/api/skills")).items) {
@@ -73,9 +80,8 @@
   }
 
   const socket = io({ transports: ["websocket"] });
-  let soon = null;
   socket.on("connect", () => { $("connection").textContent = T.online; load(); });
   socket.on("disconnect", () => { $("connection").textContent = T.offline; });
-  socket.on("events", () => { clearTimeout(soon); soon = setTimeout(load, 100); });
+  socket.on("events", changed);
   load();
 })();

@@ -34,6 +34,7 @@
   async function flush() {
     if (flushing) return;
     flushing = true;
+    let sent = false;
     try {
       for (let items = queue(); items.length; items = queue()) {
         const item = items[0];
@@ -54,11 +55,13 @@
           notice(fill(T.refused, { reason }));
         }
         saveQueue(queue().slice(1));
+        sent = true;
       }
     } finally {
       flushing = false;
       showWaiting();
-      load(true); // the cards said "waiting": draw them again even if the assignments look the same (a progress report)
+      // Cards that said "waiting" are drawn again even if the assignments look the same (a progress report).
+      load(sent);
     }
   }
 
@@ -172,23 +175,29 @@
   // Recovery work: how far it is, with people and hours, in a few taps. The reference makes a resend count once.
   const progress = {}; // assignment id → the per cent picked, and the last one reported
   function progressForm(a) {
-    const mine = progress[a.id] || (progress[a.id] = { picked: null, reported: null });
+    // What the leader has typed lives here, so a card drawn again (an update arrived) keeps it.
+    const mine = progress[a.id] || (progress[a.id] = { picked: null, reported: null, people: String(a.head_count), hours: "", note: "" });
+    const kept = (key) => (event) => { mine[key] = event.target.value; };
     const box = el("fieldset", { class: "progress" }, el("legend", {}, T.progress));
     if (mine.reported !== null) box.append(el("p", { class: "meta" }, fill(T.reported, { n: mine.reported })));
     box.append(el("div", { class: "percents", role: "group", "aria-label": T.percent }, ...[25, 50, 75, 100].map((n) =>
       el("button", { type: "button", "aria-pressed": mine.picked === n ? "true" : "false",
         onclick: () => { mine.picked = n; render(); } }, `${n}%`))));
-    const people = el("input", { id: `people-${a.id}`, type: "number", min: 0, max: 1000, inputmode: "numeric", value: a.head_count });
-    const hours = el("input", { id: `hours-${a.id}`, type: "number", min: 0, max: 10000, step: "0.5", inputmode: "decimal", value: "" });
-    const note = el("input", { id: `pnote-${a.id}`, maxlength: 500 });
+    const people = el("input", { id: `people-${a.id}`, type: "number", min: 0, max: 1000, inputmode: "numeric", value: mine.people });
+    const hours = el("input", { id: `hours-${a.id}`, type: "number", min: 0, max: 10000, step: "0.5", inputmode: "decimal", value: mine.hours });
+    const note = el("input", { id: `pnote-${a.id}`, maxlength: 500, value: mine.note });
+    people.addEventListener("input", kept("people"));
+    hours.addEventListener("input", kept("hours"));
+    note.addEventListener("input", kept("note"));
     box.append(
       el("label", { for: `people-${a.id}` }, T.people_worked), people,
       el("label", { for: `hours-${a.id}` }, T.hours_worked), hours,
       el("label", { for: `pnote-${a.id}` }, T.note), note,
       el("button", { type: "button", class: "big", disabled: mine.picked === null, onclick: () => {
-        mine.reported = mine.picked;
-        act(a.id, "progress", { percent: mine.picked, note: note.value, people: Number(people.value || 0),
-          hours: Number(hours.value || 0), client_ref: `${a.id}-${Date.now()}` });
+        const body = { percent: mine.picked, note: note.value, people: Number(people.value || 0),
+          hours: Number(hours.value || 0), client_ref: `${a.id}-${Date.now()}` };
+        Object.assign(mine, { reported: mine.picked, hours: "", note: "" }); // hours and note count since the last report
+        act(a.id, "progress", body);
       } }, T.report_progress));
     return box;
   }
@@ -225,12 +234,13 @@
   });
   let soon = null;
   const risks = window.riskForm(); // reporting a risk, and what became of the ones reported
-  function changed() { clearTimeout(soon); soon = setTimeout(() => { load(); risks.load().catch(() => {}); }, 100); }
+  function changed() { clearTimeout(soon); soon = setTimeout(load, 100); }
 
   socket.on("connect", () => { connection(true); flush(); });
   socket.on("disconnect", () => connection(false));
   socket.on("connect_error", () => connection(false));
   socket.on("events", (nudges) => {
+    if (nudges.some((n) => n.kind.startsWith("risk."))) risks.load().catch(() => {}); // only risk news changes that list
     if (nudges.length) localStorage.setItem(CURSOR, String(Math.max(Number(localStorage.getItem(CURSOR) || 0), ...nudges.map((n) => n.id))));
     changed();
   });

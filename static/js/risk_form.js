@@ -1,5 +1,6 @@
 /* Reporting a risk (the form of dispatch/templates/_risk_form.html) and listing the reports I made, with what the
-   subdistrict did about each. ``window.riskForm()`` wires the form and returns ``{ load }`` to refresh the list. */
+   subdistrict did about each. ``window.riskForm()`` wires the form and returns ``{ load }`` to refresh the list
+   (worth calling when a "risk." event arrives: nothing else changes it). */
 window.riskForm = function () {
   "use strict";
   const T = JSON.parse(document.getElementById("risk-strings").textContent);
