@@ -6,6 +6,11 @@ need's remaining head count), so a concurrent accept, decline and expiry cannot 
 never passes the head count: on PostgreSQL the row lock makes the second UPDATE re-check the first one's result;
 on SQLite writers are serialized. Each transaction starts by writing the need's row (accepting adds to it, every
 other transition claims it), so transitions of one need queue in one order and cannot deadlock.
+
+Accepting also spends the organization's free people, which several needs share: after the need, it locks the
+organization's row, so two accepts by one organization (of different needs) decide one after the other, the second
+counting the first one's people. Lock order, everywhere: need → organization → assignment → event counter. Nothing
+locks an organization and then a need, so the order cannot cross.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from dispatch.domain.assignments import ACTIVE_STATES, AssignmentAction, Assignm
 from dispatch.domain.incidents import NeedStatus
 from dispatch.domain.scope import Action, Actor, Forbidden, Resource, Role, require
 from dispatch.extensions import db
-from dispatch.models import Assignment, Need
+from dispatch.models import Assignment, Need, Organization
 from dispatch.schemas.dispatching import AssignmentQuery
 from dispatch.services import events, offers
 from dispatch.services.candidates import free_people
@@ -56,6 +61,7 @@ def accept(actor: Actor, assignment_id: int, head_count: int) -> Assignment:
     if not _add_to_need(need_id, head_count):
         events.rollback()
         raise _not_open_offer(assignment_id) or _too_many(need_id, head_count)
+    _hold_organization(organization_id)
     if head_count > (free := free_people(db.session.get(Need, need_id), organization_id, now.date())):
         events.rollback()
         over = InvalidInput([FieldError("head_count", "head_count.over_capacity", {"asked": head_count, "free": free})])
@@ -87,6 +93,15 @@ def _add_to_need(need_id: int, people: int) -> bool:
         ).rowcount
         == 1
     )
+
+
+def _hold_organization(organization_id: int) -> None:
+    """Lock the organization's row until the commit: its free people are read (and spent) by one accept at a time.
+
+    ``FOR NO KEY UPDATE``, not ``FOR UPDATE``: offers made in the same transaction insert assignments whose foreign
+    key takes a key-share lock on other organizations, which ``FOR UPDATE`` would block, and two accepts could then
+    each wait for the other's organization. On SQLite the need's UPDATE already holds the one write lock."""
+    db.session.execute(select(Organization.id).where(Organization.id == organization_id).with_for_update(key_share=True))
 
 
 def _guarded(assignment_id: int, current: AssignmentState, wanted: AssignmentState, *, extra: tuple = (), **values) -> bool:
