@@ -9,6 +9,7 @@ from dispatch.domain.complaints import DECIDED_BY, ComplaintStatus
 from dispatch.schemas.concerns import ComplaintIn, ComplaintQuery, DecisionIn
 from dispatch.services import complaints
 from dispatch.web.forms import parsed
+from dispatch.web.paging import list_query, pager, past_the_end
 
 bp = Blueprint("complaints", __name__)
 
@@ -17,12 +18,14 @@ bp = Blueprint("complaints", __name__)
 @login_required
 def inbox():
     actor = current_actor()
-    status = request.args.get("status") or "open"
-    query = ComplaintQuery(per_page=100, status=None if status == "all" else ComplaintStatus(status))
-    rows, _total = complaints.list_complaints(actor, query)
+    status = request.args.get("status") or ComplaintStatus.OPEN.value
+    query = list_query(ComplaintQuery, per_page=100, status=None if status == "all" else status)
+    rows, total = complaints.list_complaints(actor, query)
+    if last_page := past_the_end(query, total):
+        return last_page
     return render_template(
         "complaints.html", rows=rows, status=status, decides=lambda c: DECIDED_BY[c.managing_body] is actor.role,
-        sees_contact=complaints.sees_contact(actor),
+        sees_contact=complaints.sees_contact(actor), **pager(query, total),
     )  # fmt: skip
 
 

@@ -14,17 +14,22 @@ from dispatch.services import drills
 from dispatch.services.errors import InvalidInput
 from dispatch.services.places import list_subdistricts
 from dispatch.services.skills import list_skills
+from dispatch.web.paging import list_query, pager, past_the_end
 
 bp = Blueprint("drills", __name__)
 
+RUNS_PER_PAGE = 50
 
-def _page(errors: list[dict] | None = None, scenario: str = "", status: int = 200):
+
+def _page(query: PageQuery, errors: list[dict] | None = None, scenario: str = "", status: int = 200):
     actor = current_actor()
-    runs, _total = drills.list_runs(actor, PageQuery(per_page=50))
+    runs, total = drills.list_runs(actor, query)
+    if last_page := past_the_end(query, total):
+        return last_page
     schedules = {run.id: drills.schedule_of(run) for run in runs}
     page = render_template(
         "drills.html", runs=runs, schedules=schedules, errors=errors or [], scenario=scenario,
-        subdistricts=list_subdistricts(actor),
+        subdistricts=list_subdistricts(actor), **pager(query, total),
     )  # fmt: skip
     return page, status
 
@@ -32,7 +37,7 @@ def _page(errors: list[dict] | None = None, scenario: str = "", status: int = 20
 @bp.get("/drills")
 @login_required
 def drills_page():
-    return _page()
+    return _page(list_query(PageQuery, per_page=RUNS_PER_PAGE))
 
 
 @bp.post("/drills")
@@ -46,7 +51,7 @@ def start():
     except InvalidInput as failed:
         lang = language()
         errors = [{"row": e.row, "field": e.field, "message": message(e.code, lang, **e.params)} for e in failed.errors]
-        return _page(errors, text, 422)
+        return _page(PageQuery(per_page=RUNS_PER_PAGE), errors, text, 422)
     return redirect(url_for("drills.report", run_id=run.id))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, url_for
 
 from dispatch.auth import current_actor, login_required
 from dispatch.domain.phone import mask, readable
@@ -14,13 +14,9 @@ from dispatch.schemas.places import CellQuery
 from dispatch.services import cells, members, phones, places
 from dispatch.services import organizations as org_service
 from dispatch.services.skills import list_skills
-from dispatch.web.forms import parsed
+from dispatch.web.paging import list_query, pager, past_the_end
 
 bp = Blueprint("pages", __name__)
-
-
-def page_count(total: int, per_page: int) -> int:
-    return max(1, -(-total // per_page))
 
 
 @bp.get("/")
@@ -32,14 +28,14 @@ def home():
 @login_required
 def organizations():
     actor = current_actor()
-    query = parsed(OrganizationQuery, request.args)
+    query = list_query(OrganizationQuery)
     items, total = org_service.list_organizations(actor, query)
+    if last_page := past_the_end(query, total):
+        return last_page
     return render_template(
         "organizations.html",
         items=items,
-        total=total,
-        query=query,
-        pages=page_count(total, query.per_page),
+        **pager(query, total),
         skills=list_skills(),
         subdistricts=places.list_subdistricts(actor),
         counts=org_service.member_counts([o.id for o in items]),
@@ -69,13 +65,13 @@ def organization(organization_id: int):
 @login_required
 def cell_list():
     actor = current_actor()
-    query = parsed(CellQuery, request.args)
+    query = list_query(CellQuery)
     items, total = cells.list_cells(actor, query)
+    if last_page := past_the_end(query, total):
+        return last_page
     return render_template(
         "cells.html",
         items=items,
-        total=total,
-        query=query,
-        pages=page_count(total, query.per_page),
+        **pager(query, total),
         phone=lambda cell: readable(cell.worker_phone) if sees_worker_phone(actor, cell.id) else mask(cell.worker_phone),
     )

@@ -13,6 +13,7 @@ from dispatch.services import members, training
 from dispatch.services import organizations as org_service
 from dispatch.services.skills import list_skills
 from dispatch.web.forms import parsed
+from dispatch.web.paging import list_query, pager, past_the_end
 
 bp = Blueprint("training", __name__)
 
@@ -21,8 +22,14 @@ bp = Blueprint("training", __name__)
 @login_required
 def sessions():
     actor = current_actor()
-    rows, _total = training.list_sessions(actor, TrainingQuery(per_page=100))
-    return render_template("training.html", rows=rows, skills=list_skills(), records=may(actor, Action.CREATE, Resource.TRAINING))
+    query = list_query(TrainingQuery, per_page=100)
+    rows, total = training.list_sessions(actor, query)
+    if last_page := past_the_end(query, total):
+        return last_page
+    return render_template(
+        "training.html", rows=rows, skills=list_skills(), records=may(actor, Action.CREATE, Resource.TRAINING),
+        **pager(query, total),
+    )  # fmt: skip
 
 
 @bp.post("/training")
@@ -59,8 +66,8 @@ def add_attendees(session_id: int):
 @bp.get("/certificates/expiring")
 @login_required
 def expiring():
-    days = request.args.get("days", default=30, type=int)
-    groups = training.expiring(current_actor(), max(1, min(days, 365)))
+    days = max(1, min(request.args.get("days", default=30, type=int), 365))  # the page says the days it shows
+    groups = training.expiring(current_actor(), days)
     return render_template("expiring.html", groups=groups, days=days, reminded=request.args.get("reminded", type=int))
 
 
