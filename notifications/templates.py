@@ -64,6 +64,10 @@ _REPLY_ACK = {
         "zh": "贵组织目前最多可派{free}人，请回复“1 {code} 人数”，人数不超过{free}。",
         "en": 'Your organization has only {free} people free. Reply "1 {code} <people>" with {free} or fewer.',
     },
+    "no_one_free": {
+        "zh": "贵组织目前没有空余人手，无法接受任务{code}。谢谢！",
+        "en": "Your organization has nobody free for task {code} now. Thank you!",
+    },
     "closed": {
         "zh": "任务{code}已结束或已满员，无需再回复。谢谢！",
         "en": "Task {code} is no longer open; no need to reply. Thank you!",

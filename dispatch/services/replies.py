@@ -7,10 +7,12 @@ changes nothing; the answer itself goes through the same accept and decline as t
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from dispatch.domain.assignments import AssignmentState
@@ -20,55 +22,59 @@ from dispatch.models import Assignment, InboundMessage, Organization, OutboxMess
 from dispatch.services import answers
 from dispatch.services.candidates import free_people
 from dispatch.services.delivery import leader_language
-from dispatch.services.errors import Conflict, InvalidInput
+from dispatch.services.errors import Conflict, FieldError, InvalidInput
 from notifications import templates
 from notifications.replies import ReplyError, parse_reply
 
 
 @dataclass(frozen=True)
 class Answered:
-    outcome: str  # accepted | declined | not_found | closed | too_many | over_capacity | reply.<parse error>
+    outcome: str  # accepted | declined | not_found | closed | too_many | over_capacity | no_one_free | reply.<parse error>
     reply: str  # what to tell the phone
 
 
+# A delivery that finds its message being answered by another (a replay at the same instant) waits for that answer;
+# a claim this old was left by a process that died while answering, and is taken over.
+CLAIM_STALE_S = 10
+REFUSALS = {"head_count.too_many": "too_many", "head_count.over_capacity": "over_capacity"}
+
+
 def handle_sms(sid: str, sender: str, body: str) -> Answered:
-    """An SMS reply from ``sender`` (E.164). Returns what to text back."""
-    if (earlier := _earlier(sid)) is not None:
-        return earlier
-    parsed = parse_reply(body)
-    language = _language_of(sender)
-    if isinstance(parsed, ReplyError):
-        answered = Answered(parsed.code.value, templates.reply_help(language))
-        return _keep(sid, "sms", sender, body, answered, None)
-    assignment = _offer_for(sender, parsed.code)
-    if assignment is None:
-        answered = Answered("not_found", templates.reply_ack("not_found", parsed.code, language))
-        return _keep(sid, "sms", sender, body, answered, None)
-    if parsed.action == "accept":
-        answered = _accept(assignment, parsed.head_count, language)
-    else:
-        answered = _decline(assignment, parsed.reason or "短信拒绝", language)
-    return _keep(sid, "sms", sender, body, answered, assignment.id)
+    """An SMS reply from ``sender`` (E.164). Returns what to text back; the same for every delivery of ``sid``."""
+    return _answer_once(sid, "sms", sender, body, lambda: _answer_sms(sender, body))
 
 
 def handle_key(call_sid: str, outbox_id: int, digits: str) -> Answered:
     """A key pressed during an offer's voice call: 1 accepts (with as many people as can go), 2 declines."""
     message = db.session.get(OutboxMessage, outbox_id)
-    key = f"{call_sid}:{outbox_id}"
-    if (earlier := _earlier(key)) is not None:
-        return earlier
     language = leader_language(message.organization_id if message else None)
     assignment = db.session.get(Assignment, message.assignment_id) if message and message.assignment_id else None
     if assignment is None or digits not in ("1", "2"):
         return Answered("reply.no_action", templates.reply_help(language))
-    code = assignment.short_code
+    key = f"{call_sid}:{outbox_id}"
+    return _answer_once(key, "voice", message.recipient, digits, lambda: _answer_key(assignment.id, digits, language))
+
+
+def _answer_sms(sender: str, body: str) -> tuple[Answered, int | None]:
+    parsed = parse_reply(body)
+    language = _language_of(sender)
+    if isinstance(parsed, ReplyError):
+        return Answered(parsed.code.value, templates.reply_help(language)), None
+    assignment = _offer_for(sender, parsed.code)
+    if assignment is None:
+        return Answered("not_found", templates.reply_ack("not_found", parsed.code, language)), None
+    if parsed.action == "accept":
+        return _accept(assignment, parsed.head_count, language), assignment.id
+    return _decline(assignment, parsed.reason or "短信拒绝", language), assignment.id
+
+
+def _answer_key(assignment_id: int, digits: str, language: str) -> tuple[Answered, int | None]:
+    assignment = db.session.get(Assignment, assignment_id)
     if assignment.state is not AssignmentState.OFFERED:
-        answered = Answered("closed", templates.reply_ack("closed", code, language))
-    elif digits == "1":
-        answered = _accept(assignment, None, language)
-    else:
-        answered = _decline(assignment, "电话拒绝", language)
-    return _keep(key, "voice", message.recipient, digits, answered, assignment.id)
+        return Answered("closed", templates.reply_ack("closed", assignment.short_code, language)), assignment_id
+    if digits == "1":
+        return _accept(assignment, None, language), assignment_id
+    return _decline(assignment, "电话拒绝", language), assignment_id
 
 
 def _accept(assignment: Assignment, head_count: int | None, language: str) -> Answered:
@@ -77,13 +83,21 @@ def _accept(assignment: Assignment, head_count: int | None, language: str) -> An
         head_count = max(1, min(need.still_needed, free_people(need, assignment.organization_id, datetime.now(UTC).date())))
     try:
         answers.accept(_leader(assignment), assignment.id, head_count)
-    except InvalidInput as refused:
-        error = refused.errors[0]
-        kind = "over_capacity" if error.code == "head_count.over_capacity" else "too_many"
-        return Answered(kind, templates.reply_ack(kind, code, language, **error.params))
-    except Conflict:
+    except Conflict:  # the offer ran out, was answered or withdrawn, or the need was filled or closed
         return Answered("closed", templates.reply_ack("closed", code, language))
+    except InvalidInput as refused:
+        return _refusal(refused.errors[0], code, language)
     return Answered("accepted", templates.reply_ack("accepted", code, language, head_count=head_count))
+
+
+def _refusal(error: FieldError, code: str, language: str) -> Answered:
+    """What to say to an accept the offer could not take: how many people it can take instead."""
+    kind = REFUSALS.get(error.code)
+    if kind is None:
+        return Answered(error.code, templates.reply_help(language))
+    if kind == "over_capacity" and int(error.params.get("free", 0)) <= 0:
+        kind = "no_one_free"
+    return Answered(kind, templates.reply_ack(kind, code, language, **error.params))
 
 
 def _decline(assignment: Assignment, reason: str, language: str) -> Answered:
@@ -120,21 +134,56 @@ def _language_of(sender: str) -> str:
     return leader_language(organization_id)
 
 
-def _earlier(sid: str) -> Answered | None:
-    found = db.session.scalar(select(InboundMessage).where(InboundMessage.sid == sid))
-    return Answered(found.outcome, found.reply) if found is not None else None
-
-
-def _keep(sid: str, channel: str, sender: str, body: str, answered: Answered, assignment_id: int | None) -> Answered:
-    db.session.add(
-        InboundMessage(
-            sid=sid, channel=channel, sender=sender, body=body[:2000], outcome=answered.outcome, reply=answered.reply,
-            assignment_id=assignment_id,
-        )
-    )  # fmt: skip
+def _answer_once(key: str, channel: str, sender: str, body: str, answer: Callable[[], tuple[Answered, int | None]]) -> Answered:
+    """Answer a message once per provider id: the first delivery claims the id and answers; a replay, also one
+    arriving at the same instant, gets that answer and changes nothing."""
+    while True:
+        if (earlier := _answered(key)) is not None:
+            return earlier
+        if _claim(key, channel, sender, body):
+            break
+        time.sleep(0.1)  # another delivery of this message is answering it: wait for its answer
     try:
-        db.session.commit()
-    except IntegrityError:  # the same webhook twice at once: the first one's answer stands
-        db.session.rollback()
-        return _earlier(sid) or answered
+        answered, assignment_id = answer()
+    except BaseException:
+        _release(key)  # the next delivery answers it afresh
+        raise
+    db.session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.sid == key)
+        .values(outcome=answered.outcome, reply=answered.reply, assignment_id=assignment_id)
+    )
+    db.session.commit()
     return answered
+
+
+def _claim(key: str, channel: str, sender: str, body: str) -> bool:
+    """Take the message to answer: a new row, or one whose answerer died (claimed long ago and never answered)."""
+    if db.session.scalar(select(InboundMessage.id).where(InboundMessage.sid == key)) is None:
+        db.session.add(InboundMessage(sid=key, channel=channel, sender=sender, body=body[:2000], outcome=""))
+        try:
+            db.session.commit()
+            return True
+        except IntegrityError:  # claimed by a delivery of the same message an instant before
+            db.session.rollback()
+            return False
+    stale = datetime.now(UTC) - timedelta(seconds=CLAIM_STALE_S)
+    taken = db.session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.sid == key, InboundMessage.outcome == "", InboundMessage.received_at < stale)
+        .values(received_at=datetime.now(UTC))
+    ).rowcount
+    db.session.commit()
+    return taken == 1
+
+
+def _answered(key: str) -> Answered | None:
+    found = db.session.execute(select(InboundMessage.outcome, InboundMessage.reply).where(InboundMessage.sid == key)).first()
+    db.session.commit()
+    return Answered(found.outcome, found.reply) if found is not None and found.outcome else None
+
+
+def _release(key: str) -> None:
+    db.session.rollback()
+    db.session.execute(delete(InboundMessage).where(InboundMessage.sid == key, InboundMessage.outcome == ""))
+    db.session.commit()

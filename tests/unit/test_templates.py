@@ -146,6 +146,7 @@ ACK_VALUES = {
     "not_found": {},
     "too_many": {"still_needed": 3},
     "over_capacity": {"free": 2},
+    "no_one_free": {},
     "closed": {},
 }
 
