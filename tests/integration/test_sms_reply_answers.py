@@ -4,11 +4,13 @@ the same instant, all get the first one's answer and change nothing more. Runs o
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from dispatch.extensions import db
 from dispatch.models import Assignment, InboundMessage
-from dispatch.services import answers
+from dispatch.services import answers, replies
 from tests.factories import make_incident, make_need, make_offer
 from tests.integration.dispatch_helpers import all_at_once, event_kinds, make_overdue, snapshot
 from tests.integration.test_twilio_webhooks import reply, sent_offer
@@ -93,3 +95,15 @@ def test_the_same_reply_delivered_three_times_at_once_gets_one_answer_and_one_ac
     assert len(texts) == 1, texts
     assert len(event_kinds(kind="offer.accepted")) == (0 if late else 1)
     assert db.session.query(InboundMessage).filter_by(sid=SID).count() == 1
+
+
+def test_a_reply_whose_first_answerer_died_is_answered_by_the_next_delivery(world, browser, twilio):
+    offer, _ = sent_offer(world, browser, twilio)
+    phone, body = world.org_a1.leader_phone, f"1 {offer['short_code']} 2"
+    claimed_long_ago = datetime.now(UTC) - timedelta(seconds=replies.CLAIM_STALE_S + 1)
+    db.session.add(InboundMessage(sid=SID, channel="sms", sender=phone, body=body, outcome="", received_at=claimed_long_ago))
+    db.session.commit()  # a process claimed the message, then was killed before answering
+
+    text = answer_text(reply(browser, twilio, phone, body, sid=SID))
+
+    assert "已确认" in text and db.session.get(Assignment, offer["id"]).state.value == "accepted"
