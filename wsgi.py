@@ -27,11 +27,11 @@ from dispatch.extensions import socketio  # noqa: E402
 app = create_app()
 
 if __name__ == "__main__":
-    from dispatch.jobs.sweeper import SweeperThread
+    from dispatch.jobs.heartbeat import Background
     from dispatch.serving import server_options
 
-    if not app.config["REDIS_URL"]:  # production sweeps on the RQ scheduler (`flask --app wsgi worker`)
-        SweeperThread(app).start()
+    if not app.config["REDIS_URL"]:  # the embedded default runs jobs here; production's workers sweep (`make worker`)
+        Background(app, "web").start()
     if app.config["SOCKETIO_ASYNC_MODE"] == "gevent":
         from dispatch.serving import prepare_process
 

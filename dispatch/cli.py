@@ -237,30 +237,32 @@ def start_drill_command(path: Path, username: str, manual: bool, subdistrict_id:
 @click.command("worker")
 @with_appcontext
 def worker_command() -> None:
-    """Run an RQ worker for the queue in REDIS_URL (production); the app is loaded once, not per job."""
+    """Run an RQ worker for the queue in REDIS_URL (production), with its heartbeat and sweep loop; the app is
+    loaded once, not per job."""
     from redis import Redis
+    from redis.exceptions import RedisError as RedisDown
+
+    from dispatch.jobs.heartbeat import Background
+    from dispatch.jobs.worker import app_worker
 
     url = current_app.config["REDIS_URL"]
     if not url:
         raise click.UsageError("REDIS_URL is not set: the embedded default runs jobs in the web process")
-    from redis.exceptions import RedisError as RedisDown
-
-    from dispatch.jobs.sweeper import SweeperKeeper, schedule_next
-    from dispatch.jobs.worker import app_worker
-
     app = current_app._get_current_object()
-    SweeperKeeper(app).start()  # keeps the sweeper scheduled, also when Redis forgets it (a restart)
-    while True:  # Redis away (a restart): wait for it and work on; the jobs' records are in the database
-        worker = app_worker(app, [current_app.config["RQ_QUEUE"]], Redis.from_url(url))
-        try:
-            schedule_next(delay_s=0)  # catch up on deadlines missed while no worker ran
-            worker.work(with_scheduler=True)
-        except RedisDown as exc:
-            click.echo(f"Redis unreachable ({exc})", err=True)
-        if worker.stopped:  # SIGTERM or SIGINT: a warm shutdown
-            return
-        click.echo("the worker stopped without being asked (Redis away?); starting again in 2 s", err=True)
-        time.sleep(2)
+    background = Background(app, "worker").start()  # deadlines are swept from the database, Redis or not
+    try:
+        while True:  # Redis away (a restart): wait for it and work on; the jobs' records are in the database
+            worker = app_worker(app, [current_app.config["RQ_QUEUE"]], Redis.from_url(url))
+            try:
+                worker.work()
+            except RedisDown as exc:
+                click.echo(f"Redis unreachable ({exc})", err=True)
+            if worker.stopped:  # SIGTERM or SIGINT: a warm shutdown
+                return
+            click.echo("the worker stopped without being asked (Redis away?); starting again in 2 s", err=True)
+            time.sleep(2)
+    finally:
+        background.stop()
 
 
 def register_commands(app: Flask) -> None:

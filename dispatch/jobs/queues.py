@@ -23,7 +23,8 @@ class QueueHealth:
 class JobQueue(Protocol):
     """The port the services use to run work in the background."""
 
-    def enqueue(self, func_path: str, *args: Any, job_id: str | None = None) -> None: ...
+    def enqueue(self, func_path: str, *args: Any, dedupe_key: str | None = None) -> None:
+        """Run the job in the background; with a ``dedupe_key``, not again while one with that key still waits."""
 
     def health(self) -> QueueHealth: ...
 
@@ -37,7 +38,7 @@ class InlineQueue:
     """Runs jobs on one background thread of this process, inside an app context.
 
     Used in the embedded default; jobs still go by dotted path so the same call works with RQ.
-    A job id enqueued while the same id is still waiting is dropped (the job is idempotent anyway).
+    A job enqueued with a ``dedupe_key`` while one with the same key is still waiting is dropped.
     """
 
     def __init__(self, app: Any) -> None:
@@ -49,14 +50,14 @@ class InlineQueue:
         self.failed = 0
         self.done = 0
 
-    def enqueue(self, func_path: str, *args: Any, job_id: str | None = None) -> None:
+    def enqueue(self, func_path: str, *args: Any, dedupe_key: str | None = None) -> None:
         with self._lock:
-            if job_id is not None and job_id in self._waiting:
+            if dedupe_key is not None and dedupe_key in self._waiting:
                 return
-            if job_id is not None:
-                self._waiting.add(job_id)
+            if dedupe_key is not None:
+                self._waiting.add(dedupe_key)
         self._ensure_thread()
-        self._jobs.put((func_path, args, job_id))
+        self._jobs.put((func_path, args, dedupe_key))
 
     def join(self) -> None:
         """Wait until every job enqueued so far has run (tests and the CLI use this)."""
@@ -80,9 +81,9 @@ class InlineQueue:
 
     def _work(self) -> None:
         while True:
-            func_path, args, job_id = self._jobs.get()
+            func_path, args, dedupe_key = self._jobs.get()
             with self._lock:
-                self._waiting.discard(job_id)
+                self._waiting.discard(dedupe_key)
             self._run(func_path, args)
             self._jobs.task_done()
 
@@ -97,7 +98,13 @@ class InlineQueue:
 
 
 class RqQueue:
-    """Enqueues jobs on an RQ queue in Redis; ``make worker`` (``flask --app wsgi worker``) runs them."""
+    """Enqueues jobs on an RQ queue in Redis; ``make worker`` (``flask --app wsgi worker``) runs them.
+
+    A ``dedupe_key`` is a Redis key set (``SET NX``) while its job waits and deleted by the worker as the job starts
+    (``AppWorker``); it expires on its own, so a key whose job was lost cannot block the next one for long. Each job
+    still gets an RQ id of its own: RQ keeps a finished job's data under its id for a while, and a new job reusing
+    the id would have its data expire with the old one's.
+    """
 
     def __init__(self, redis_url: str, name: str) -> None:
         from redis import Redis
@@ -106,16 +113,30 @@ class RqQueue:
         self._redis = Redis.from_url(redis_url)
         self._queue = Queue(name, connection=self._redis)
 
-    def enqueue(self, func_path: str, *args: Any, job_id: str | None = None) -> None:
-        self._queue.enqueue(func_path, *args, job_id=job_id)
+    def enqueue(self, func_path: str, *args: Any, dedupe_key: str | None = None) -> None:
+        if dedupe_key is None:
+            self._queue.enqueue(func_path, *args)
+            return
+        waiting = waiting_key(dedupe_key)
+        if not self._redis.set(waiting, "1", nx=True, ex=WAITING_TTL_S):
+            return
+        try:
+            self._queue.enqueue(func_path, *args, meta={"dedupe_key": dedupe_key})
+        except Exception:
+            self._redis.delete(waiting)
+            raise
 
     def health(self) -> QueueHealth:
         from redis.exceptions import RedisError
-        from rq import Worker
 
         try:
-            workers = Worker.count(queue=self._queue)
-            detail = {"queue": self._queue.name, "waiting": self._queue.count, "workers": workers}
-            return QueueHealth("rq", workers > 0, detail)  # queued jobs with no worker to run them are not healthy
+            return QueueHealth("rq", True, {"queue": self._queue.name, "waiting": self._queue.count})
         except RedisError as exc:
-            return QueueHealth("rq", False, {"error": type(exc).__name__})
+            return QueueHealth("rq", False, {"queue": self._queue.name, "error": type(exc).__name__})
+
+
+WAITING_TTL_S = 60
+
+
+def waiting_key(dedupe_key: str) -> str:
+    return f"dispatch:waiting:{dedupe_key}"

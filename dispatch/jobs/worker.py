@@ -10,6 +10,8 @@ from __future__ import annotations
 from flask import Flask
 from rq import SimpleWorker
 
+from dispatch.jobs.queues import waiting_key
+
 
 class AppWorker(SimpleWorker):
     app: Flask
@@ -20,6 +22,8 @@ class AppWorker(SimpleWorker):
         return self._stop_requested or self._shutdown_requested_date is not None
 
     def perform_job(self, job, queue, execution) -> bool:
+        if dedupe_key := job.meta.get("dedupe_key"):  # from now on, asking for this job again queues another
+            self.connection.delete(waiting_key(dedupe_key))
         with self.app.app_context():
             return super().perform_job(job, queue, execution)
 

@@ -5,6 +5,7 @@ from dispatch.models.drills import DrillRun
 from dispatch.models.evaluations import Evaluation, EvaluationRow
 from dispatch.models.incidents import Assignment, Event, EventCounter, IdempotencyKey, Incident, Need
 from dispatch.models.messages import InboundMessage, OutboxMessage
+from dispatch.models.operations import SweeperLease, WorkerBeat
 from dispatch.models.organizations import Certification, Member, Organization, OrganizationSkill
 from dispatch.models.places import Community, County, GridCell, Subdistrict
 from dispatch.models.recovery import ProgressReport, RecoveryTask
@@ -39,7 +40,9 @@ __all__ = [
     "RiskReport",
     "Skill",
     "Subdistrict",
+    "SweeperLease",
     "TrainingAttendance",
     "TrainingSession",
     "User",
+    "WorkerBeat",
 ]

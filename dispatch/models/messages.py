@@ -38,6 +38,7 @@ class OutboxMessage(db.Model):
     due_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    claimed_by: Mapped[str] = mapped_column(String(32), default="")  # the sending process (its WorkerBeat id)
     body: Mapped[str] = mapped_column(Text, default="")
     segments: Mapped[int] = mapped_column(Integer, default=0)
     provider: Mapped[str] = mapped_column(String(10), default="")  # twilio | outbox

@@ -1,9 +1,14 @@
 """Sending the outbox: every due row is claimed, checked, rendered, sent once, and what happened is recorded.
 
-A row moves ``pending → sending → sent | failed | skipped``. Claiming is a guarded UPDATE, so two workers (or a
-re-run job) never send one row twice. The text is written on the row before it goes out; a worker killed between
-sending and recording leaves the row ``sending``, and once its lease has run out the row is reconciled: if the
-provider has a message with that text to that number since the claim, the row takes that message's id, else it
+A row moves ``pending → sending → sent | failed | skipped``. Claiming is a guarded UPDATE (on PostgreSQL over rows
+picked ``FOR UPDATE SKIP LOCKED``), so two workers (or a re-run job) never send one row twice and never wait for
+each other. One kind of job sends: ``drain``, which claims due rows a few at a time until none is left. Asking for
+a drain while one is already waiting adds nothing (the queue port drops it), so however often commits and sweeper
+passes nudge it, the queue holds at most one waiting drain, and a worker that falls behind catches up in one go.
+
+The text is written on the row before it goes out; a worker that dies between sending and recording leaves the row
+``sending``. Once its claimer has stopped beating (liveness) or its lease has run out, the row is reconciled: if
+the provider has a message with that text to that number since the claim, the row takes that message's id, else it
 is sent again. Temporary failures (timeouts, 5xx) are retried with backoff; permanent ones (an invalid number) are
 not; both failures and deliveries land in the event log, where the duty officer sees them.
 """
@@ -11,60 +16,91 @@ not; both failures and deliveries land in the event log, where the duty officer 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 
 from dispatch.domain.assignments import AssignmentState
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
 from dispatch.models import Assignment, OutboxMessage, Skill, User
-from dispatch.services import events
+from dispatch.services import events, liveness
 from notifications import templates
 from notifications.channels import PermanentFailure, TemporaryFailure
 from notifications.segments import segments
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=120)  # a row claimed longer ago than this was abandoned by a worker that died
+LEASE = timedelta(seconds=120)  # a row claimed longer ago than this was abandoned, even by a process that never beat
 BACKOFF_S = (5, 15, 60, 180, 600)
 DELIVERY_ORDER = {"": 0, "accepted": 1, "queued": 1, "sending": 2, "initiated": 2, "sent": 3, "ringing": 3, "in-progress": 4}
 FINAL_DELIVERY = {"delivered", "undelivered", "failed", "completed", "busy", "no-answer", "canceled", "read"}
-JOB = "dispatch.services.delivery.deliver_many"
-BATCH = 50  # rows per job: a queue round trip per message would cost more than sending it
+DRAIN_JOB = "dispatch.services.delivery.drain"
+CLAIM = 10  # rows claimed at a time: few enough that several workers share a burst, many enough to save round trips
+DRAIN_BUDGET_S = 20.0  # a drain hands over to a fresh one after this long, so no single job runs for minutes
 
 
 def channel():
     return current_app.extensions["dispatch.channel"]
 
 
-def enqueue_due(now: datetime | None = None, limit: int = 5000) -> int:
-    """Hand every due row to a delivery job, after taking back rows abandoned mid-send. Safe to run any time."""
+def nudge() -> None:
+    """Ask for a drain; nothing more is queued while one is already waiting."""
+    current_app.extensions["dispatch.jobs"].enqueue(DRAIN_JOB, dedupe_key="outbox-drain")
+
+
+def enqueue_due(now: datetime | None = None) -> int:
+    """The sweeper's step: take back rows abandoned mid-send, and ask for a drain when rows are due. Returns how
+    many are due. Safe to run any time."""
     now = now or datetime.now(UTC)
     reconcile_abandoned(now)
-    due = db.session.execute(
-        select(OutboxMessage.id, OutboxMessage.attempts)
+    due = db.session.scalar(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
+    )
+    db.session.commit()
+    if due:
+        nudge()
+    return due
+
+
+def drain(budget_s: float = DRAIN_BUDGET_S) -> dict[str, int]:
+    """Job: send due rows until none is left (or the budget is spent: then a fresh drain carries on)."""
+    outcome: dict[str, int] = {}
+    until = time.monotonic() + budget_s
+    while claimed := claim_due(CLAIM):
+        for message in claimed:
+            status = _deliver_claimed(message, datetime.now(UTC))
+            outcome[status] = outcome.get(status, 0) + 1
+        if time.monotonic() > until:
+            nudge()
+            break
+    return outcome
+
+
+def claim_due(limit: int, now: datetime | None = None) -> list[OutboxMessage]:
+    """Claim up to ``limit`` due rows for this process, oldest first; rows another worker is claiming are skipped."""
+    now = now or datetime.now(UTC)
+    # Picked and locked first, then claimed: as a subquery of the UPDATE, PostgreSQL may run the locking pick again
+    # for every row it compares, and the LIMIT would no longer hold.
+    picked = db.session.scalars(
+        select(OutboxMessage.id)
         .where(OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
         .order_by(OutboxMessage.due_at, OutboxMessage.id)
         .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    ids = db.session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(picked), OutboxMessage.status == "pending")
+        .values(status="sending", claimed_at=now, claimed_by=liveness.process_id(), attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
     ).all()
     db.session.commit()
-    queue = current_app.extensions["dispatch.jobs"]
-    for start in range(0, len(due), BATCH):
-        batch = due[start : start + BATCH]
-        first_id, attempts = batch[0]
-        queue.enqueue(JOB, [outbox_id for outbox_id, _ in batch], job_id=f"outbox-{first_id}-{attempts}-{len(batch)}")
-    return len(due)
-
-
-def deliver_many(outbox_ids: list[int]) -> dict[str, int]:
-    """Deliver several rows in one job; each is claimed on its own, so a row another job has is left to it."""
-    outcome: dict[str, int] = {}
-    for outbox_id in outbox_ids:
-        status = deliver(outbox_id)
-        outcome[status] = outcome.get(status, 0) + 1
-    return outcome
+    rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)).execution_options(populate_existing=True))
+    return sorted(rows, key=lambda row: (row.due_at, row.id))
 
 
 def deliver(outbox_id: int) -> str:
@@ -73,13 +109,18 @@ def deliver(outbox_id: int) -> str:
     claimed = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == outbox_id, OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
-        .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
+        .values(status="sending", claimed_at=now, claimed_by=liveness.process_id(), attempts=OutboxMessage.attempts + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
     message = db.session.get(OutboxMessage, outbox_id, populate_existing=True)
     if not claimed:
         return message.status if message else "missing"
+    return _deliver_claimed(message, now)
+
+
+def _deliver_claimed(message: OutboxMessage, now: datetime) -> str:
+    """A row this process claimed: skip it if no longer wanted, else render it, put the text on record, send it."""
     if reason := _no_longer_wanted(message, now):
         message.status, message.error = "skipped", reason
         db.session.commit()
@@ -189,10 +230,12 @@ def _public(path: str) -> str:
 
 
 def reconcile_abandoned(now: datetime) -> int:
-    """Rows left ``sending`` by a worker that died: adopt the provider's message if it went, else send again."""
-    stuck = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - LEASE)
-    ).all()
+    """Rows left ``sending`` by a worker that died: adopt the provider's message if it went, else send again.
+
+    A row is abandoned once its claimer has stopped beating (killed or frozen: seconds), or, whoever claimed it, once
+    it has been sending for longer than ``LEASE``."""
+    abandoned = or_(OutboxMessage.claimed_at < now - LEASE, OutboxMessage.claimed_by.in_(liveness.dead_processes(now)))
+    stuck = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == "sending", abandoned)).all()
     for message in stuck:
         sid = None
         if message.channel == "sms" and message.body:

@@ -215,7 +215,9 @@ def _publish_committed(session: Session) -> None:
         return
     try:
         if due:  # SMS due now go now, not at the next sweep
-            current_app.extensions["dispatch.jobs"].enqueue("dispatch.services.delivery.enqueue_due", job_id="outbox-due")
+            from dispatch.services.delivery import nudge
+
+            nudge()
         if published and (publisher := current_app.extensions.get("dispatch.publisher")) is not None:
             publisher.publish(published)
     except Exception:  # Redis down or restarting: logged, and caught up later from the database

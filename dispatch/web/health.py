@@ -1,4 +1,9 @@
-"""GET /healthz: the state of the database, Redis (or "embedded") and the job runner, and how the server serves."""
+"""GET /healthz: whether the system keeps its promises now, and the facts behind the verdict.
+
+The database, Redis (or "embedded"), the job queue, the workers (production: those that beat in the database within
+the last seconds, so a restarted Redis does not hide them), the sweeper's lag and the longest wait of a message that
+is due. 200 "ok" when every promise holds; 503 "degraded" with the broken ones named under ``problems``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,9 @@ import logging
 from flask import Blueprint, current_app
 from sqlalchemy import text
 
+from dispatch.domain.health import problems
 from dispatch.extensions import csrf, db
+from dispatch.services import liveness
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
@@ -38,15 +45,30 @@ def redis_state() -> dict:
         return {"ok": False, "mode": "redis", "error": type(exc).__name__}
 
 
-def jobs_state() -> dict:
-    health = current_app.extensions["dispatch.jobs"].health()
-    return {"ok": health.ok, "backend": health.backend, **health.detail}
+def promises_state() -> tuple[dict, list[str]]:
+    """The jobs, sweeper and outbox sections, and the promises broken now."""
+    queue = current_app.extensions["dispatch.jobs"].health()
+    counts_workers = queue.backend != "inline"  # the embedded default runs its jobs in this very process
+    facts = liveness.facts(counts_workers)
+    broken = [problem.value for problem in problems(facts)]
+    jobs = {"ok": queue.ok and "no_worker" not in broken, "backend": queue.backend, **queue.detail}
+    if counts_workers:
+        jobs["workers"] = facts.workers_alive
+    sweeper = {"ok": not {"never_swept", "sweeper_late"} & set(broken), "lag_s": facts.sweeper_lag_s}
+    sweeper["holder"] = liveness.sweeper_holder()
+    outbox = {"ok": "outbox_late" not in broken, "oldest_due_s": facts.oldest_due_s}
+    return {"jobs": jobs, "sweeper": sweeper, "outbox": outbox}, broken
 
 
 @bp.get("/healthz")
 @csrf.exempt
 def healthz():
-    checks = {"database": database_state(), "redis": redis_state(), "jobs": jobs_state()}
-    ok = all(check["ok"] for check in checks.values())
+    checks = {"database": database_state(), "redis": redis_state()}
+    broken = [f"{name}_down" for name, check in checks.items() if not check["ok"]]
+    if checks["database"]["ok"]:
+        sections, promises = promises_state()
+        checks.update(sections)
+        broken += promises
+    ok = all(check["ok"] for check in checks.values()) and not broken
     server = {"async_mode": current_app.config["SOCKETIO_ASYNC_MODE"]}
-    return {"status": "ok" if ok else "degraded", **checks, "server": server}, 200 if ok else 503
+    return {"status": "ok" if ok else "degraded", "problems": broken, **checks, "server": server}, 200 if ok else 503

@@ -3,7 +3,7 @@
 Production as deployed: a throwaway PostgreSQL database, a Redis db number of its own, ``flask --app wsgi setup``,
 one ``flask --app wsgi worker`` with Twilio settings pointing at ``tests/fake_twilio.FakeTwilio`` (in this process,
 on a free port of 127.0.0.1) and no rate cap. The bench writes N outbox rows due now, hands them to the worker in
-one pass of ``enqueue_due`` (the sweeper's own step), and waits until every row is sent. Figures: messages per
+one pass of ``enqueue_due`` (the sweeper's own step: it asks for one drain job), and waits until every row is sent. Figures: messages per
 second of the worker (from the hand-over to the last row sent), the worker's CPU per message, and the exactly-once
 check: every row went to Twilio once (no body twice, none missing) and carries its own Twilio id.
 
@@ -74,7 +74,7 @@ def hand_over() -> int:
 
     app = create_app()
     with app.app_context():
-        return enqueue_due(limit=1_000_000)
+        return enqueue_due()
 
 
 def progress() -> tuple[int, int]:

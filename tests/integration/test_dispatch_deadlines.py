@@ -1,16 +1,11 @@
 """Deadlines: an unanswered offer runs out and the work passes on, exactly once, whoever sweeps and however often,
-after a restart too; in production the sweep runs on the RQ scheduler."""
+after a restart too."""
 
 from __future__ import annotations
 
 import time
 
-import pytest
-from redis import Redis
-from rq import Queue, SimpleWorker
-from rq.registry import ScheduledJobRegistry
-
-from dispatch.jobs.sweeper import SweeperThread, schedule_next, sweep_and_reschedule
+from dispatch.jobs.sweeper import SweepLoop, sweep_once
 from dispatch.services.answers import sweep_overdue
 from tests.integration.dispatch_helpers import (
     add_organizations,
@@ -68,14 +63,14 @@ def _wait_for(condition, seconds: float = 5) -> bool:
     return False
 
 
-def test_the_sweeper_thread_catches_up_on_deadlines_missed_while_it_was_down(app, world, browser):
+def test_the_sweep_loop_catches_up_on_deadlines_missed_while_it_was_down(app, world, browser):
     need = posted_need(browser(world.duty), world.cell_a1, policy="sequential")
-    first = SweeperThread(app, interval_s=0.05)
+    first = SweepLoop(app, interval_s=0.05)
     first.start()
     first.stop()
     first.join(5)
     make_overdue(need["assignments"][0]["id"])  # runs out while no sweeper runs
-    restarted = SweeperThread(app, interval_s=60)  # its first pass, at start, is the catch-up
+    restarted = SweepLoop(app, interval_s=60)  # its first pass, at start, is the catch-up
     restarted.start()
     try:
         assert _wait_for(lambda: states(need["id"]).get(world.org_a1b.id) == "offered")
@@ -86,37 +81,13 @@ def test_the_sweeper_thread_catches_up_on_deadlines_missed_while_it_was_down(app
     assert len(event_kinds(need["id"], "offer.expired")) == 1
 
 
-@pytest.fixture
-def rq_redis(app):
-    if not app.config["REDIS_URL"]:
-        pytest.skip("the embedded column sweeps on a thread (above); the RQ scheduler is production's")
-    redis = Redis.from_url(app.config["REDIS_URL"])
-    registry = ScheduledJobRegistry(app.config["RQ_QUEUE"], connection=redis)
-    for job_id in registry.get_job_ids():
-        registry.remove(job_id, delete_job=True)
-    yield redis
-    for job_id in registry.get_job_ids():
-        registry.remove(job_id, delete_job=True)
-
-
-def test_in_production_the_sweep_is_a_scheduled_rq_job_that_expires_the_offer_and_schedules_the_next(
-    app, world, browser, rq_redis
-):
+def test_a_sweep_pass_expires_the_offer_and_passes_the_need_on_until_nobody_is_left(world, browser):
     need = posted_need(browser(world.duty), world.cell_a1, policy="sequential")
-    registry = ScheduledJobRegistry(app.config["RQ_QUEUE"], connection=rq_redis)
-    schedule_next()
-    schedule_next()  # a second web process starting in the same slot does not double it
-    later = registry.get_job_ids()
-    assert len(later) == 1 and later[0].startswith("sweeper-")
-
     make_overdue(need["assignments"][0]["id"])
-    schedule_next(delay_s=0)  # what the worker does when it starts: catch up now
-    SimpleWorker([app.config["RQ_QUEUE"]], connection=rq_redis).work(burst=True, with_scheduler=True)
+    assert sweep_once() == 1
     assert states(need["id"]) == {world.org_a1.id: "expired", world.org_a1b.id: "offered"}
-    assert Queue(app.config["RQ_QUEUE"], connection=rq_redis).count == 0
-    assert registry.get_job_ids()  # the job put its own next run on the schedule
 
     make_overdue(open_offers(need["id"])[0].id)
-    assert sweep_and_reschedule() == 1  # the job's body, called directly
+    assert sweep_once() == 1
     assert need_row(need["id"]).status.value == "unfilled"
     assert len(event_kinds(need["id"], "offer.expired")) == 2
