@@ -32,17 +32,30 @@ class LocalRate:
             self._sleep(start - now)
 
 
+ALONE_S = 10.0  # after Redis fails to answer, a worker paces itself alone this long before asking it again
+
+
 class RedisRate:
     def __init__(self, redis, sender: str, per_second: float, clock: Callable[[], float] = time.time, sleep=time.sleep) -> None:
         self._redis, self._key, self._cap = redis, f"dispatch:sms-rate:{sender}", max(1, int(per_second))
         self._clock, self._sleep = clock, sleep
+        self._alone, self._alone_until = LocalRate(per_second, clock=clock, sleep=sleep), 0.0
 
     def wait(self) -> None:
+        from redis.exceptions import RedisError
+
         while True:
+            if self._clock() < self._alone_until:
+                self._alone.wait()
+                return
             second = int(self._clock())
             key = f"{self._key}:{second}"
-            with self._redis.pipeline() as pipe:
-                count, _ = pipe.incr(key).expire(key, 5).execute()
+            try:
+                with self._redis.pipeline() as pipe:
+                    count, _ = pipe.incr(key).expire(key, 5).execute()
+            except RedisError:  # Redis away: pace this process alone for a while rather than stop sending
+                self._alone_until = self._clock() + ALONE_S
+                continue
             if count <= self._cap:
                 return
             self._sleep(max(0.0, second + 1 - self._clock()))

@@ -135,7 +135,7 @@ class RqQueue:
             return QueueHealth("rq", False, {"queue": self._queue.name, "error": type(exc).__name__})
 
 
-WAITING_TTL_S = 60
+WAITING_TTL_S = 10  # a job lost with its key still set (taken by a worker that froze) is asked for again this soon
 
 
 def waiting_key(dedupe_key: str) -> str:

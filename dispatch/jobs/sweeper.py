@@ -26,7 +26,7 @@ def sweep_once() -> int:
     """Expire overdue offers, run the drill steps that came due, then hand the outbox rows that came due (failover
     SMS and calls, retries) to delivery. Returns how many offers expired."""
     from dispatch.services.answers import sweep_overdue
-    from dispatch.services.delivery import enqueue_due
+    from dispatch.services.delivery import enqueue_due, send_stalled
     from dispatch.services.drills import run_due_steps
 
     expired = sweep_overdue()
@@ -36,9 +36,10 @@ def sweep_once() -> int:
         log.info("ran %d drill step(s)", stepped)
     try:
         enqueue_due()
-    except Exception:  # Redis away: the rows stay due in the database, and the next pass asks again
+    except Exception:  # Redis away: the rows stay due in the database; send_stalled sends them if it lasts
         db.session.rollback()
         log.warning("sweeper: could not hand due messages to delivery", exc_info=True)
+    send_stalled()
     liveness.swept()
     return expired
 

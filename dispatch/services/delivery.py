@@ -40,6 +40,8 @@ FINAL_DELIVERY = {"delivered", "undelivered", "failed", "completed", "busy", "no
 DRAIN_JOB = "dispatch.services.delivery.drain"
 CLAIM = 10  # rows claimed at a time: few enough that several workers share a burst, many enough to save round trips
 DRAIN_BUDGET_S = 20.0  # a drain hands over to a fresh one after this long, so no single job runs for minutes
+STALLED_S = 5.0  # a message due this long is not being sent by the queue: the sweeper sends it (send_stalled)
+STALLED_BUDGET_S = 1.0  # and sends for at most this long per pass, so deadlines keep being swept
 
 
 def channel():
@@ -63,6 +65,21 @@ def enqueue_due(now: datetime | None = None) -> int:
     if due:
         nudge()
     return due
+
+
+def send_stalled(now: datetime | None = None) -> dict[str, int]:
+    """The sweeper's safety net: when a message has been due for ``STALLED_S`` the queue is not getting it out (Redis
+    away, or the drain job taken by a worker that then froze), so the sweeper sends for a moment itself. Rows are
+    claimed one by one, so the two never send one twice."""
+    now = now or datetime.now(UTC)
+    oldest = db.session.scalar(
+        select(func.min(OutboxMessage.due_at)).where(OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
+    )
+    db.session.commit()
+    if oldest is None or now - oldest < timedelta(seconds=STALLED_S):
+        return {}
+    log.warning("outbox: a message has waited %.0f s for delivery; the sweeper sends", (now - oldest).total_seconds())
+    return drain(budget_s=STALLED_BUDGET_S)
 
 
 def drain(budget_s: float = DRAIN_BUDGET_S) -> dict[str, int]:
@@ -125,10 +142,25 @@ def _deliver_claimed(message: OutboxMessage, now: datetime) -> str:
         message.status, message.error = "skipped", reason
         db.session.commit()
         return message.status
-    message.body = _render(message)
-    message.segments = segments(message.body) if message.channel == "sms" else 0
-    db.session.commit()  # the text is on record before it leaves, so an abandoned send can be reconciled
+    body = _render(message)
+    if not _still_mine(message, body):  # taken back while this process was frozen: the claim is someone else's now
+        db.session.rollback()
+        return "taken back"
+    db.session.refresh(message)
     return _send(message)
+
+
+def _still_mine(message: OutboxMessage, body: str) -> bool:
+    """Put the text on record before it leaves (so an abandoned send can be reconciled), if the claim is still ours."""
+    mine = (OutboxMessage.id == message.id, OutboxMessage.status == "sending", OutboxMessage.claimed_at == message.claimed_at)
+    written = db.session.execute(
+        update(OutboxMessage)
+        .where(*mine, OutboxMessage.claimed_by == liveness.process_id())
+        .values(body=body, segments=segments(body) if message.channel == "sms" else 0)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return written == 1
 
 
 def _send(message: OutboxMessage) -> str:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from redis import Redis
 from rq import Queue
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from dispatch.extensions import db
 from dispatch.jobs.queues import InlineQueue
@@ -80,3 +80,23 @@ def test_the_sweeper_asks_for_one_drain_however_many_rows_are_due(app, twilio):
         delivery.enqueue_due()
     run_waiting_jobs(app)
     assert statuses() == ["sent"] * 120
+
+
+def test_the_sweeper_sends_messages_the_queue_left_waiting_but_not_those_just_due(app, twilio):
+    write_notices(3, due_in_s=-(delivery.STALLED_S + 1))  # Redis away, or the drain taken by a frozen worker
+    write_notices(2, due_in_s=-1)  # the queue's, for now
+
+    assert delivery.send_stalled() == {"sent": 5}  # once it sends, it sends what is due, oldest first
+    assert delivery.send_stalled() == {}
+
+
+def test_a_message_taken_back_while_its_sender_was_frozen_is_not_sent_by_it(app, twilio):
+    write_notices(1)
+    [claimed] = delivery.claim_due(1)
+    db.session.execute(  # frozen past the lease: the sweeper took the row back, and another sender has it now
+        update(OutboxMessage).where(OutboxMessage.id == claimed.id).values(claimed_by="another", claimed_at=datetime.now(UTC))
+    )
+    db.session.commit()
+
+    assert delivery._deliver_claimed(claimed, datetime.now(UTC)) == "taken back"
+    assert twilio.messages == []

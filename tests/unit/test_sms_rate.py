@@ -59,3 +59,16 @@ def test_workers_sharing_redis_never_pass_the_cap_together(redis):
 def test_no_cap_means_no_waiting():
     assert isinstance(rate_for(0, "+15005550006", None), NoRate)
     assert isinstance(rate_for(10, "+15005550006", None), LocalRate)
+
+
+def test_a_worker_that_cannot_reach_redis_paces_itself_alone_rather_than_stop_sending():
+    import redis as redis_py
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    from tests.e2e.conftest import free_port
+
+    clock = Clock()
+    unreachable = redis_py.Redis(host="127.0.0.1", port=free_port(), retry=Retry(NoBackoff(), 0))
+    rate = RedisRate(unreachable, "+15005550006", 4, clock=clock, sleep=clock.sleep)
+    assert sent_per_second(rate, clock, 8) == {1000: 4, 1001: 4}
