@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -27,12 +28,24 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, url: str, env: dict[str, str], logs: Path | None = None) -> None:
+    def __init__(self, url: str, env: dict[str, str], logs: Path | None = None, processes: list | None = None) -> None:
         self.url, self.env, self.logs = url, env, logs
+        self.processes: list[subprocess.Popen] = processes if processes is not None else []
 
     def login(self, username: str, password: str) -> requests.Session:
         """A requests session logged in through the login form, sending the CSRF token on writes."""
         return login(self.url, username, password)
+
+    @property
+    def workers(self) -> list[subprocess.Popen]:
+        """The worker processes started so far (production), alive or not, oldest first."""
+        return [p for p in self.processes if p.args[-1] == "worker"]
+
+    def start_worker(self) -> subprocess.Popen:
+        """One more worker, as a supervisor starts one (the tests kill and restart them)."""
+        worker = _start(WORKER, self.env, self.logs / f"worker-{len(self.workers)}.log")
+        self.processes.append(worker)
+        return worker
 
 
 def _flask(env: dict[str, str], *args: str) -> None:
@@ -81,16 +94,21 @@ def serve(mode: str, tmp_path_factory, settings: Callable[[int], dict[str, str]]
     logs = tmp_path_factory.mktemp("logs")
     processes = [_start([sys.executable, "wsgi.py"], env, logs / "web.log")]
     if mode == "production":  # production has a worker: it runs jobs and the deadline sweeper
-        processes.append(_start([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], env, logs / "worker.log"))
+        processes.append(_start(WORKER, env, logs / "worker.log"))
     try:
         _wait_until_up(f"http://127.0.0.1:{port}", processes[0], logs / "web.log")
-        yield LiveServer(f"http://127.0.0.1:{port}", env, logs)
+        yield LiveServer(f"http://127.0.0.1:{port}", env, logs, processes)
     finally:
         for process in processes:
-            process.terminate()
+            if process.poll() is None:
+                process.send_signal(signal.SIGCONT)  # a test may have left one frozen
+                process.terminate()
             process.wait(timeout=10)
         if database:
             services.drop_database(database)
+
+
+WORKER = [sys.executable, "-m", "flask", "--app", "wsgi", "worker"]
 
 
 def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
