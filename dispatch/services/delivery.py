@@ -79,14 +79,14 @@ def send_stalled(now: datetime | None = None) -> dict[str, int]:
     if oldest is None or now - oldest < timedelta(seconds=STALLED_S):
         return {}
     log.warning("outbox: a message has waited %.0f s for delivery; the sweeper sends", (now - oldest).total_seconds())
-    return drain(budget_s=STALLED_BUDGET_S)
+    return drain(budget_s=STALLED_BUDGET_S, batch=1)  # one at a time: the budget is checked after each message
 
 
-def drain(budget_s: float = DRAIN_BUDGET_S) -> dict[str, int]:
+def drain(budget_s: float = DRAIN_BUDGET_S, batch: int = CLAIM) -> dict[str, int]:
     """Job: send due rows until none is left (or the budget is spent: then a fresh drain carries on)."""
     outcome: dict[str, int] = {}
     until = time.monotonic() + budget_s
-    while claimed := claim_due(CLAIM):
+    while claimed := claim_due(batch):
         for message in claimed:
             status = _deliver_claimed(message, datetime.now(UTC))
             outcome[status] = outcome.get(status, 0) + 1
