@@ -5,7 +5,7 @@
   "use strict";
   const T = JSON.parse(document.getElementById("strings").textContent);
   const $ = (id) => document.getElementById(id);
-  const { el, fill, api } = window.dom;
+  const { el, plain, fill, api } = window.dom;
   const skillNames = {}; // skill code → its name in the page's language
   let incidents = [];
   let current = null;
@@ -172,12 +172,12 @@
       if (!(need.status in NEED_COLOURS)) continue;
       for (const a of need.assignments.filter((a) => WORKING.includes(a.state) && a.organization_base)) {
         L.circleMarker(onMap(a.organization_base.lon, a.organization_base.lat), { radius: 6, color: "#1d6b2f", weight: 2, fillOpacity: 0.9 })
-          .bindTooltip(`${a.organization.name} · ${T.state[a.state]} ${a.head_count}`).addTo(needLayer);
+          .bindTooltip(plain(a.organization.name, ` · ${T.state[a.state]} ${a.head_count}`)).addTo(needLayer);
         L.polyline([onMap(a.organization_base.lon, a.organization_base.lat), onMap(need.location.lon, need.location.lat)],
           { color: "#1d6b2f", weight: 2, dashArray: "4 4" }).addTo(needLayer);
       }
       L.circleMarker(onMap(need.location.lon, need.location.lat), { radius: 9, color: NEED_COLOURS[need.status], weight: 3, fillOpacity: 0.6 })
-        .bindTooltip(`${need.skills.map((code) => skillNames[code] || code).join("、")} ${need.accepted}/${need.head_count}`)
+        .bindTooltip(plain(need.skills.map((code) => skillNames[code] || code).join("、"), ` ${need.accepted}/${need.head_count}`))
         .addTo(needLayer);
     }
   }

@@ -10,6 +10,10 @@ window.dom = {
     for (const child of children.flat()) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     return node;
   },
+  /* An element showing its parts as text: what Leaflet tooltips and popups get, since a string there is HTML. */
+  plain(...parts) {
+    return window.dom.el("span", {}, ...parts);
+  },
   fill(text, values) {
     return text.replace(/\{(\w+)\}/g, (_, key) => values[key]);
   },

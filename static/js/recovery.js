@@ -5,7 +5,7 @@
   "use strict";
   const T = JSON.parse(document.getElementById("strings").textContent);
   const $ = (id) => document.getElementById(id);
-  const { el, fill, api } = window.dom;
+  const { el, plain, fill, api } = window.dom;
   const incidentId = Number($("recovery").dataset.incident);
   const COLOURS = { waiting: "#a33b00", in_progress: "#b58900", done: "#0b5cad", confirmed: "#1d6b2f" };
   const RANK = { waiting: 0, in_progress: 1, done: 2, confirmed: 3 }; // a cell shows its least advanced task
@@ -73,7 +73,7 @@
     markers.clearLayers();
     for (const task of tasks) {
       L.circleMarker(onMap(task.location.lon, task.location.lat), { radius: 8, color: COLOURS[task.state], weight: 3, fillOpacity: 0.7 })
-        .bindTooltip(`${task.what} · ${T.recovery[task.state]} · ${task.percent}%`).addTo(markers);
+        .bindTooltip(plain(task.what, ` · ${T.recovery[task.state]} · ${task.percent}%`)).addTo(markers);
     }
   }
 

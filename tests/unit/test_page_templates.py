@@ -1,5 +1,6 @@
-"""The page templates keep ``_`` for translation: a template that assigns ``_`` (``{% set _ = ... %}``, a loop or
-macro variable, an import alias) hides the gettext function from everything after it, and the page fails to render."""
+"""The page templates keep ``_`` for translation (a template that binds ``_``, by ``{% set _ = ... %}``, a loop or
+macro variable or an import alias, hides the gettext function from everything after it and the page fails to render),
+and they escape what they show: no ``|safe``, no ``{% autoescape false %}``."""
 
 from __future__ import annotations
 
@@ -33,6 +34,40 @@ def test_no_template_assigns_the_translation_function(name):
     source = (TEMPLATES / name).read_text(encoding="utf-8")
     tree = ENVIRONMENT.parse(source, name=name)
     assert [line for line, bound in names_bound(tree) if bound == "_"] == [], f"{name} assigns _ and hides gettext"
+
+
+def unescaped(tree: nodes.Template) -> list[int]:
+    """The lines where a template marks text safe or turns escaping off."""
+    marked = [node.lineno for node in tree.find_all(nodes.Filter) if node.name == "safe"]
+    switched = [
+        node.lineno
+        for node in tree.find_all(nodes.ScopedEvalContextModifier)
+        for option in node.options
+        if option.key == "autoescape" and not (isinstance(option.value, nodes.Const) and option.value.value is True)
+    ]
+    return marked + switched
+
+
+@pytest.mark.parametrize("name", TEMPLATE_NAMES)
+def test_no_template_lets_text_through_as_markup(name):
+    tree = ENVIRONMENT.parse((TEMPLATES / name).read_text(encoding="utf-8"), name=name)
+    assert unescaped(tree) == [], f"{name} shows text unescaped"
+
+
+def test_pages_are_escaped():
+    from dispatch import create_app
+
+    assert create_app().jinja_env.autoescape("board.html") is True
+
+
+def test_the_escaping_check_sees_safe_and_autoescape_off():
+    for source in (
+        "{{ name|safe }}",
+        "{% autoescape false %}{{ name }}{% endautoescape %}",
+        "{% autoescape x %}{% endautoescape %}",
+    ):
+        assert len(unescaped(ENVIRONMENT.parse(source))) == 1, source
+    assert unescaped(ENVIRONMENT.parse("{% autoescape true %}{{ name|e }}{% endautoescape %}")) == []
 
 
 def test_the_check_sees_every_way_a_template_can_bind_a_name():
