@@ -154,8 +154,17 @@ def worker_with_pid(server: LiveServer, pid: int) -> subprocess.Popen:
 
 
 def kill(process: subprocess.Popen) -> None:
-    os.kill(process.pid, signal.SIGKILL)
+    """kill -9 the process and whatever it started (its group), as a supervisor or the OOM killer would."""
+    os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+
+
+def freeze(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGSTOP)
+
+
+def thaw(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGCONT)
 
 
 def standing_by(server: LiveServer) -> None:

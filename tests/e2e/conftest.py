@@ -101,7 +101,7 @@ def serve(mode: str, tmp_path_factory, settings: Callable[[int], dict[str, str]]
     finally:
         for process in processes:
             if process.poll() is None:
-                process.send_signal(signal.SIGCONT)  # a test may have left one frozen
+                os.killpg(process.pid, signal.SIGCONT)  # a test may have left one frozen
                 process.terminate()
             process.wait(timeout=10)
         if database:
@@ -112,6 +112,7 @@ WORKER = [sys.executable, "-m", "flask", "--app", "wsgi", "worker"]
 
 
 def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    """Output goes to a file: a pipe nobody reads would fill and stall the server."""
+    """Output goes to a file: a pipe nobody reads would fill and stall the server. Each process leads a group of its
+    own, so a test can kill it with everything it started, as a supervisor or the OOM killer would."""
     with log.open("wb") as handle:
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)

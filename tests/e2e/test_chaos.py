@@ -4,7 +4,6 @@ due; and /healthz says so when a worker dies, and again when it is back. See tes
 
 from __future__ import annotations
 
-import signal
 import time
 
 import pytest
@@ -14,9 +13,11 @@ from tests.e2e.chaos import (
     PROMISE_S,
     Rounds,
     chaos_stack,
+    freeze,
     holder_pid,
     kill,
     standing_by,
+    thaw,
     worker_with_pid,
 )
 
@@ -58,9 +59,9 @@ def test_the_sweeping_worker_frozen_with_another_standing_by(stack):
     standing_by(server)
     frozen = _sweeper(server)
     try:
-        kept_the_promise(rounds.run("sweeping worker frozen (SIGSTOP)", lambda: frozen.send_signal(signal.SIGSTOP)), server)
+        kept_the_promise(rounds.run("sweeping worker frozen (SIGSTOP)", lambda: freeze(frozen)), server)
     finally:
-        frozen.send_signal(signal.SIGCONT)
+        thaw(frozen)
 
 
 def test_healthz_is_degraded_within_15_s_of_the_last_worker_dying_and_ok_within_15_s_of_one_returning(stack):
