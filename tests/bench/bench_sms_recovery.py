@@ -20,7 +20,8 @@ the end of the stop until the p99 of every later 1 s window (by due time) is und
 peak depth, how many SMS were sent, the exactly-once check (each row sent once, no body twice, nothing sent that no
 row records, nothing left unsent), the worker's CPU per SMS and how busy the machine was. The windows around the
 stop go to stderr; with ``--keep``, ``sms.csv`` in the kept folder has every row's due, claim, receipt and record
-times. Everything it starts is stopped, the database dropped and the Redis db flushed, even when it fails.
+times. Everything it starts is stopped, the database dropped and the Redis db flushed, even when it fails. It exits
+1 when a post fails, an SMS is lost or sent twice, or nothing could be measured (not for a missed target).
 """
 
 from __future__ import annotations
@@ -293,7 +294,7 @@ def report_sms(rows: list[Row], twilio: TimedTwilio, since: float, hiccup: Hiccu
     emit(
         "sms_p99_under_2s_after_stop", recovered, "s", TARGET_RECOVERY_S, note="1 s windows by due time, from the end of the stop"
     )
-    return exactly_once(rows, twilio) and recovered is not None and recovered <= TARGET_RECOVERY_S
+    return exactly_once(rows, twilio) and recovered is not None  # a missed target is a figure; a lost or doubled SMS a failure
 
 
 def exactly_once(rows: list[Row], twilio: TimedTwilio) -> bool:
