@@ -17,8 +17,11 @@ bp = Blueprint("login", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths, so the login page cannot be used to send people elsewhere."""
+    """Only same-site paths, so the login page cannot be used to send people elsewhere. Browsers read a backslash as
+    a slash and drop tabs and newlines, so ``/\\host`` and ``/<tab>/host`` would be ``//host``: neither is a path."""
     if not target or urlsplit(target).netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("pages.organizations")
+    if "\\" in target or any(ord(character) < 0x20 or ord(character) == 0x7F for character in target):
         return url_for("pages.organizations")
     return target
 

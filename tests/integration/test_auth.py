@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from dispatch.extensions import db
 from tests.factories import World
 
@@ -67,11 +69,12 @@ def test_a_deactivated_user_is_out_at_once(world, browser):
     assert client.get("/api/me").status_code == 401
 
 
-def test_login_redirects_only_within_the_site(world, browser):
+@pytest.mark.parametrize("elsewhere", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "/\t/evil.example/"])
+def test_login_redirects_only_within_the_site(world, browser, elsewhere):
     client = browser()
     page = client.get("/login")
     token = page.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
-    form = {"csrf_token": token, "username": world.duty.username, "password": World.PASSWORD, "next": "https://evil.example/"}
+    form = {"csrf_token": token, "username": world.duty.username, "password": World.PASSWORD, "next": elsewhere}
     response = client.open("/login", method="POST", data=form)
     assert response.headers["Location"] == "/organizations"
 
