@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from dispatch.config import INSTANCE_DIR, Config
 from dispatch.extensions import babel, csrf, db, migrate, socketio
+from dispatch.routing import RowIdConverter
 
 
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:
@@ -19,6 +20,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.config.update(config.as_dict())
     app.config.update(overrides)
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    app.url_map.converters["int"] = RowIdConverter  # before any route is added: routes bind their converters then
     _init_extensions(app)
     _init_ports(app)
     _register_blueprints(app)

@@ -11,7 +11,7 @@ from dispatch.api.spec import spec
 from dispatch.api.validation import check_json_body
 from dispatch.auth import current_actor
 from dispatch.i18n import language
-from dispatch.schemas.common import ErrorOut, Page, Strict
+from dispatch.schemas.common import ErrorOut, Page, RowId, Strict
 from dispatch.schemas.places import CellIn, CellOut, CellPatch, CellQuery, CommunityOut, SubdistrictOut
 from dispatch.services import cells, places
 
@@ -22,7 +22,7 @@ ERRORS = {"HTTP_401": ErrorOut, "HTTP_403": ErrorOut, "HTTP_404": ErrorOut, "HTT
 
 
 class CommunityQuery(Strict):
-    subdistrict_id: int | None = None
+    subdistrict_id: RowId | None = None
 
 
 class Subdistricts(BaseModel):

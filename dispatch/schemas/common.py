@@ -33,6 +33,11 @@ PersonName = Annotated[str, Field(min_length=1, max_length=50)]  # the length of
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-.]+$")]
 CellCode = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_\-.]+$")]
 
+ROW_ID_MAX = 2**31 - 1
+"""Rows are numbered in PostgreSQL ``integer`` columns: a larger number names no row, and PostgreSQL would refuse it."""
+RowId = Annotated[int, Field(ge=1, le=ROW_ID_MAX)]
+Cursor = Annotated[int, Field(ge=0, le=ROW_ID_MAX)]
+
 
 class Strict(BaseModel):
     """Input models refuse unknown fields and trim text."""
@@ -73,7 +78,7 @@ class Ref(BaseModel):
 
 
 class PageQuery(Strict):
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=ROW_ID_MAX)
     per_page: int = Field(50, ge=1, le=200)
 
 

@@ -10,14 +10,14 @@ from pydantic import BaseModel, Field
 from dispatch.domain.complaints import ComplaintStatus
 from dispatch.domain.registry import ManagingBody
 from dispatch.domain.risks import RiskCategory, RiskStatus
-from dispatch.schemas.common import PageQuery, PointIn, PointOut, Ref, Strict
+from dispatch.schemas.common import PageQuery, PointIn, PointOut, Ref, RowId, Strict
 from dispatch.schemas.dispatching import NeedIn
 
 
 class ComplaintIn(Strict):
-    organization_id: int = Field(description="the organization complained about")
+    organization_id: RowId = Field(description="the organization complained about")
     summary: str = Field(min_length=1, max_length=2000, description="what happened")
-    incident_id: int | None = Field(None, description="the incident it happened in, if any")
+    incident_id: RowId | None = Field(None, description="the incident it happened in, if any")
     contact: str = Field("", max_length=100, description="how to reach the complainant with the outcome (never published)")
 
 
@@ -72,7 +72,7 @@ class RiskOut(BaseModel):
 class RiskNeedIn(NeedIn):
     """Post a need for the risk, at its place unless another is given."""
 
-    incident_id: int
+    incident_id: RowId
 
 
 class DismissIn(Strict):

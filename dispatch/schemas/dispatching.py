@@ -10,14 +10,14 @@ from pydantic import AwareDatetime, BaseModel, Field
 from dispatch.domain.assignments import AssignmentState
 from dispatch.domain.incidents import DispatchPolicy, IncidentCategory, IncidentLevel, IncidentStatus, NeedStatus, Priority
 from dispatch.domain.recovery import NeedKind
-from dispatch.schemas.common import Code, PageQuery, PointIn, PointOut, Ref, Strict
+from dispatch.schemas.common import Code, Cursor, PageQuery, PointIn, PointOut, Ref, RowId, Strict
 
 
 class IncidentIn(Strict):
     title: str = Field(min_length=1, max_length=200)
     category: IncidentCategory
     level: IncidentLevel
-    subdistrict_id: int | None = Field(None, description="the lead subdistrict; a duty officer's own when left out")
+    subdistrict_id: RowId | None = Field(None, description="the lead subdistrict; a duty officer's own when left out")
     area: dict[str, Any] | None = Field(
         None, description="GeoJSON Polygon or MultiPolygon (WGS-84); its grid cells are marked affected"
     )
@@ -148,11 +148,11 @@ class ProgressIn(Strict):
 
 
 class OfferIn(Strict):
-    organization_id: int
+    organization_id: RowId
 
 
 class EventQuery(Strict):
-    after: int = Field(0, ge=0, description="the last event id you saw")
+    after: Cursor = Field(0, description="the last event id you saw")
     limit: int = Field(200, ge=1, le=500)
 
 

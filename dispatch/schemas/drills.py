@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dispatch.domain.drill_scenario import MAX_CHARS
 from dispatch.domain.drills import DrillMode, DrillStatus
-from dispatch.schemas.common import Ref, Strict
+from dispatch.schemas.common import Ref, RowId, Strict
 
 
 class DrillIn(Strict):
@@ -17,7 +17,7 @@ class DrillIn(Strict):
 
     scenario: str = Field(min_length=1, max_length=MAX_CHARS, description="the scenario, as YAML text (docs/drills/)")
     mode: DrillMode = Field(DrillMode.AUTO, description="auto: the steps run on the drill's clock; manual: stepped by hand")
-    subdistrict_id: int | None = Field(None, description="the drilling subdistrict; a duty officer's own when left out")
+    subdistrict_id: RowId | None = Field(None, description="the drilling subdistrict; a duty officer's own when left out")
 
 
 class DrillOut(BaseModel):

@@ -7,17 +7,17 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from dispatch.domain.registry import OrgStatus
-from dispatch.schemas.common import Ref, Strict
+from dispatch.schemas.common import Ref, RowId, Strict
 
 
 class EvaluationQuery(Strict):
     period: str = Field(description="2026, 2026-H1, 2026-Q3 or 2026-07 (Beijing time)")
-    subdistrict_id: int | None = Field(None, description="your own when left out (a county admin: the county's first)")
+    subdistrict_id: RowId | None = Field(None, description="your own when left out (a county admin: the county's first)")
 
 
 class PublishIn(Strict):
     period: str = Field(description="2026, 2026-H1, 2026-Q3 or 2026-07 (Beijing time)")
-    subdistrict_id: int | None = Field(None, description="a duty officer's own when left out (a county admin: the first)")
+    subdistrict_id: RowId | None = Field(None, description="a duty officer's own when left out (a county admin: the first)")
 
 
 class ResponseFigures(BaseModel):

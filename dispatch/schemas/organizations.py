@@ -8,7 +8,20 @@ from pydantic import BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from dispatch.domain.registry import ManagingBody, OrgStatus
-from dispatch.schemas.common import Code, CreditCode, Mobile, Name, PageQuery, Patch, PersonName, PointIn, PointOut, Ref, Strict
+from dispatch.schemas.common import (
+    Code,
+    CreditCode,
+    Mobile,
+    Name,
+    PageQuery,
+    Patch,
+    PersonName,
+    PointIn,
+    PointOut,
+    Ref,
+    RowId,
+    Strict,
+)
 
 
 class SkillCapacityIn(Strict):
@@ -20,8 +33,8 @@ class OrganizationIn(Strict):
     name: Name
     status: OrgStatus
     credit_code: CreditCode | None = Field(None, description="统一社会信用代码, required when registered")
-    community_id: int
-    cell_ids: list[int] = Field(default_factory=list, max_length=500, description="grid cells it serves")
+    community_id: RowId
+    cell_ids: list[RowId] = Field(default_factory=list, max_length=500, description="grid cells it serves")
     base: PointIn | None = None
     skills: list[SkillCapacityIn] = Field(min_length=1, max_length=40)
     leader_name: PersonName
@@ -35,8 +48,8 @@ class OrganizationPatch(Patch):
     name: Name | None = None
     status: OrgStatus | None = None
     credit_code: CreditCode | None = None
-    community_id: int | None = None
-    cell_ids: list[int] | None = Field(None, max_length=500)
+    community_id: RowId | None = None
+    cell_ids: list[RowId] | None = Field(None, max_length=500)
     base: PointIn | None = None
     skills: list[SkillCapacityIn] | None = Field(None, min_length=1, max_length=40)
     leader_name: PersonName | None = None
@@ -46,8 +59,8 @@ class OrganizationPatch(Patch):
 class OrganizationQuery(PageQuery):
     status: OrgStatus | None = None
     skill: Code | None = None
-    community_id: int | None = None
-    subdistrict_id: int | None = None
+    community_id: RowId | None = None
+    subdistrict_id: RowId | None = None
     active: bool | None = None
     q: str | None = Field(None, max_length=50, description="part of the name")
 

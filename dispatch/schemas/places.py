@@ -7,13 +7,13 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from dispatch.domain.registry import SubdistrictKind
-from dispatch.schemas.common import CellCode, Mobile, Name, PageQuery, Patch, Ref, Strict
+from dispatch.schemas.common import CellCode, Mobile, Name, PageQuery, Patch, Ref, RowId, Strict
 
 
 class CellIn(Strict):
     code: CellCode
     name: Name
-    community_id: int
+    community_id: RowId
     geometry: dict[str, Any] = Field(description="GeoJSON Polygon or MultiPolygon in WGS-84")
     worker_name: str = Field("", max_length=50)
     worker_phone: Mobile | None = None
@@ -29,8 +29,8 @@ class CellPatch(Patch):
 
 
 class CellQuery(PageQuery):
-    community_id: int | None = None
-    subdistrict_id: int | None = None
+    community_id: RowId | None = None
+    subdistrict_id: RowId | None = None
     q: str | None = Field(None, max_length=50)
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from pydantic import BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from dispatch.schemas.common import Code, PageQuery, Ref, Strict
+from dispatch.schemas.common import Code, PageQuery, Ref, RowId, Strict
 
 
 class TrainingIn(Strict):
@@ -19,7 +19,7 @@ class TrainingIn(Strict):
     certificate_months: int | None = Field(
         None, ge=1, le=120, description="attendees earn a certificate of the skill valid this many months; none: no certificate"
     )
-    subdistrict_id: int | None = Field(None, description="a duty officer's own when left out")
+    subdistrict_id: RowId | None = Field(None, description="a duty officer's own when left out")
 
     @model_validator(mode="after")
     def _certificate_needs_a_skill(self) -> TrainingIn:
@@ -29,7 +29,7 @@ class TrainingIn(Strict):
 
 
 class AttendeesIn(Strict):
-    member_ids: list[int] = Field(min_length=1, max_length=500)
+    member_ids: list[RowId] = Field(min_length=1, max_length=500)
 
 
 class AttendeeOut(BaseModel):
