@@ -38,6 +38,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "string_too_short": ("不能为空或太短(至少 {min_length} 个字符)", "is empty or too short (at least {min_length})"),
     "string_too_long": ("太长(最多 {max_length} 个字符)", "is too long (at most {max_length})"),
     "string_type": ("应为文本", "must be text"),
+    "string_unicode": ("文本含有无效的字符", "the text holds characters that are not valid"),
+    "string_pattern_mismatch": ("格式不正确", "is not in the expected form"),
     "int_parsing": ("应为整数", "must be a whole number"),
     "int_type": ("应为整数", "must be a whole number"),
     "float_parsing": ("应为数字", "must be a number"),
@@ -58,6 +60,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "too_short": ("至少需要 {min_length} 项", "needs at least {min_length} item(s)"),
     "too_long": ("最多 {max_length} 项", "takes at most {max_length} item(s)"),
     "value_error": ("取值无效", "is not a valid value"),
+    "text.unstorable": (
+        "文本中含有无法保存的字符(空字符 NUL 或不成对的代理字符)",
+        "the text holds a character that cannot be stored (NUL, or an unpaired surrogate)",
+    ),
     "credit_code.length": ("统一社会信用代码应为 18 位", "the unified social credit code must be 18 characters"),
     "credit_code.characters": (
         "统一社会信用代码含有不允许的字符(不含 I、O、Z、S、V)",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from dispatch.domain.credit_code import InvalidCreditCode, normalize_credit_code
@@ -40,9 +40,36 @@ Cursor = Annotated[int, Field(ge=0, le=ROW_ID_MAX)]
 
 
 class Strict(BaseModel):
-    """Input models refuse unknown fields and trim text."""
+    """Input models refuse unknown fields, trim text, and refuse text no database can store."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        if not storable(value):
+            raise PydanticCustomError("text.unstorable", "text with NUL or an unpaired surrogate cannot be stored")
+        return value
+
+
+def storable(value: Any) -> bool:
+    """False when some text in the value (nested lists and objects, keys too) holds NUL, which PostgreSQL refuses,
+    or an unpaired surrogate, which is no UTF-8."""
+    if isinstance(value, str):
+        return "\x00" not in value and (value.isascii() or _utf8(value))
+    if isinstance(value, dict):
+        return all(storable(key) and storable(item) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(storable(item) for item in value)
+    return True
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class Patch(Strict):

@@ -3,6 +3,8 @@ naming what was wrong, and nothing is written. The class-finding test is tests/e
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from dispatch.extensions import db
@@ -115,3 +117,39 @@ def test_an_id_in_a_body_that_no_row_can_have_is_named(world, duty, open_need, u
 def test_a_cursor_or_filter_that_no_row_can_have_is_named(duty, url, field):
     response = duty.get(url)
     assert response.status_code == 422 and errors_of(response) == {field: "less_than_equal"}
+
+
+# NUL characters (PostgreSQL refuses them in text) and unpaired surrogates (no UTF-8 can hold them).
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "field", "code"),
+    [
+        ("POST", "/api/incidents", incident(title="台风\x00"), "title", "text.unstorable"),
+        ("POST", "/api/incidents", incident(title="台风\ud800"), "title", "string_unicode"),
+        ("POST", "/api/incidents", incident(area={"type\x00": "Polygon"}), "area", "text.unstorable"),
+        ("POST", "/api/incidents", incident(area={"type": "Polygon\udfff"}), "area", "text.unstorable"),
+        ("PATCH", "/api/cells/{cell}", {"worker_name": "\x00"}, "worker_name", "text.unstorable"),
+        ("POST", "/api/organizations/{org}/members", member(name="林\x00"), "name", "text.unstorable"),
+        ("POST", "/api/risks", {"category": "flooding", "address": "\x00", "note": "积水"}, "address", "text.unstorable"),
+    ],
+)
+def test_text_no_database_can_store_is_refused_and_changes_nothing(world, duty, method, url, body, field, code):
+    before = snapshot()
+    response = duty.send(method, url.format(cell=world.cell_a1.id, org=world.org_a1.id), body)
+    assert response.status_code == 422 and errors_of(response).get(field) == code, response.get_json()
+    assert snapshot() == before
+
+
+def test_a_search_for_nul_is_refused(duty):
+    response = duty.get("/api/organizations?q=%E7%BF%A0%00")
+    assert response.status_code == 422 and errors_of(response) == {"q": "text.unstorable"}
+
+
+def test_a_csv_cell_holding_nul_imports_nothing(world, duty):
+    csv = f"名称,类型,统一社会信用代码,社区代码,技能,负责人,负责人手机\n翠苑\x00应急队,备案,,{world.community_a1.code},rescue:5,钱队长,13900001234\n"
+    before = snapshot()
+    data = {"file": (io.BytesIO(csv.encode()), "orgs.csv")}
+    response = duty.send("POST", "/api/imports/organizations", None, data=data, content_type="multipart/form-data")
+    assert response.status_code == 422 and "text.unstorable" in {e["code"] for e in error_of(response)["errors"]}
+    assert snapshot() == before
