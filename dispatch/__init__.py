@@ -8,6 +8,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from dispatch.bodies import ChunkedBodies
 from dispatch.config import INSTANCE_DIR, Config
 from dispatch.extensions import babel, csrf, db, migrate, socketio
 from dispatch.routing import RowIdConverter
@@ -21,6 +22,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.config.update(overrides)
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     app.url_map.converters["int"] = RowIdConverter  # before any route is added: routes bind their converters then
+    app.wsgi_app = ChunkedBodies(app.wsgi_app, app.config)
     _init_extensions(app)
     _init_ports(app)
     _register_blueprints(app)

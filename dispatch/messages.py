@@ -22,6 +22,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "请求体须为 JSON(Content-Type: application/json)",
         "The body must be JSON (Content-Type: application/json)",
     ),
+    "json.too_deep": (
+        "请求体的 JSON 嵌套太深(最多 {limit} 层)",
+        "The JSON of the body nests too deeply (at most {limit} levels)",
+    ),
+    "multipart_required": (
+        "上传须为 multipart/form-data 表单,文件放在 file 字段中",
+        "An upload must be a multipart/form-data form with the file in its file field",
+    ),
     "too_large": ("上传内容超过大小上限 {limit}", "The upload is over the size limit of {limit}"),
     "method_not_allowed": ("不支持该请求方法", "Method not allowed"),
     "bad_request": ("请求有误", "Bad request"),
@@ -153,6 +161,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "drill.not_mapping": ("此处应为“键: 值”的映射", "a mapping of keys and values is expected here"),
     "drill.unknown_key": ("不认识的键“{key}”,可用的键:{allowed}", "unknown key “{key}”; the keys are: {allowed}"),
     "drill.duplicate_key": ("键“{key}”出现了两次", "the key “{key}” is given twice"),
+    "drill.too_deep": ("演练脚本嵌套太深", "the scenario nests too deeply"),
     "drill.alias": ("演练脚本中不能使用锚点和别名(& 与 *)", "anchors and aliases (& and *) are not allowed in a scenario"),
     "drill.missing": ("缺少“{key}”", "“{key}” is missing"),
     "drill.bad_title": ("标题应为非空文本", "the title must be text, not empty"),

@@ -6,7 +6,7 @@ from flask import Flask, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from dispatch.api.validation import JsonRequired, MalformedJson
+from dispatch.api.validation import MAX_JSON_DEPTH, JsonRequired, JsonTooDeep, MalformedJson, MultipartRequired
 from dispatch.auth import LoginRequired
 from dispatch.domain.scope import Forbidden
 from dispatch.i18n import language
@@ -62,9 +62,17 @@ def register_error_handlers(app: Flask) -> None:
     def malformed(exc: MalformedJson):
         return error_response(400, "malformed_json", detail=exc.detail)
 
+    @app.errorhandler(JsonTooDeep)
+    def too_deep(_exc: JsonTooDeep):
+        return error_response(400, "json.too_deep", limit=MAX_JSON_DEPTH)
+
     @app.errorhandler(JsonRequired)
     def json_required(_exc: JsonRequired):
         return error_response(415, "json_required")
+
+    @app.errorhandler(MultipartRequired)
+    def multipart_required(_exc: MultipartRequired):
+        return error_response(415, "multipart_required")
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_exc: RequestEntityTooLarge):

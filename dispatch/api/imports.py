@@ -8,11 +8,13 @@ from spectree import Response
 from spectree.model_adapter.pydantic_adapter import BaseFile
 
 from dispatch.api.spec import spec
+from dispatch.api.validation import check_upload
 from dispatch.auth import current_actor
 from dispatch.schemas.common import ErrorOut
 from dispatch.services.imports.uploads import import_upload
 
 bp = Blueprint("api_imports", __name__, url_prefix="/api/imports")
+bp.before_request(check_upload)
 
 ERRORS = {"HTTP_401": ErrorOut, "HTTP_403": ErrorOut, "HTTP_413": ErrorOut, "HTTP_422": ErrorOut}
 

@@ -32,6 +32,7 @@ from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import ReaderError
 
 from dispatch.domain.incidents import IncidentCategory, IncidentLevel
 
@@ -125,11 +126,20 @@ def _line(node: Node) -> int:
     return node.start_mark.line + 1
 
 
+def _yaml_error(exc: yaml.YAMLError, text: str) -> tuple[int | None, str]:
+    """Where a YAML error is (the line, as a person counts) and what it says."""
+    if isinstance(exc, ReaderError):
+        return text.count("\n", 0, exc.position) + 1, f"unacceptable character #x{exc.character:04x}"
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    return (mark.line + 1 if mark else None), getattr(exc, "problem", None) or str(exc)
+
+
 class _Reader:
     """Walks the composed node tree (which keeps line numbers), collecting problems as it goes."""
 
     def __init__(self, text: str) -> None:
-        self.loader = yaml.SafeLoader(text)
+        self.text = text
+        self.loader: yaml.SafeLoader | None = None
         self.problems: list[Problem] = []
         self._seen: set[int] = set()
 
@@ -139,14 +149,18 @@ class _Reader:
 
     def root(self) -> Node | None:
         try:
+            self.loader = yaml.SafeLoader(self.text)  # it refuses unprintable characters at once
             root = self.loader.get_single_node()
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-            detail = getattr(exc, "problem", None) or str(exc)
-            self.problem(mark.line + 1 if mark else None, "scenario", "drill.not_yaml", detail=detail)
+            line, detail = _yaml_error(exc, self.text)
+            self.problem(line, "scenario", "drill.not_yaml", detail=detail)
+            return None
+        except RecursionError:  # nested deeper than PyYAML's composer can go
+            self.problem(None, "scenario", "drill.too_deep")
             return None
         finally:
-            self.loader.dispose()
+            if self.loader is not None:
+                self.loader.dispose()
         if root is None:
             self.problem(None, "scenario", "drill.empty")
         return root

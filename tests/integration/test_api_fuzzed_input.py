@@ -153,3 +153,73 @@ def test_a_csv_cell_holding_nul_imports_nothing(world, duty):
     response = duty.send("POST", "/api/imports/organizations", None, data=data, content_type="multipart/form-data")
     assert response.status_code == 422 and "text.unstorable" in {e["code"] for e in error_of(response)["errors"]}
     assert snapshot() == before
+
+
+# JSON nested absurdly deep (the parser itself gave up with a RecursionError), and NaN, which is no JSON.
+
+
+@pytest.mark.parametrize("body", ["[" * 5000 + "]" * 5000, '{"title": ' + "[" * 33 + "]" * 33 + "}"])
+def test_json_nested_deeper_than_any_request_needs_is_refused(duty, body):
+    before = snapshot()
+    response = duty.send("POST", "/api/incidents", None, data=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and error_of(response)["code"] == "json.too_deep"
+    assert "32" in error_of(response)["message"]
+    assert snapshot() == before
+
+
+def test_a_geojson_area_nests_deep_enough(world, duty):
+    ring = [[120.10, 30.27], [120.12, 30.27], [120.12, 30.29], [120.10, 30.27]]
+    response = duty.post("/api/incidents", incident(area={"type": "MultiPolygon", "coordinates": [[ring]]}))
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json(duty, constant):
+    body = f'{{"title": "台风", "category": "accident", "level": "IV", "area": {constant}}}'
+    before = snapshot()
+    response = duty.send("POST", "/api/incidents", None, data=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and error_of(response)["code"] == "malformed_json"
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("body", ["null", "[]", "0", '""', "false", '["name"]'])
+def test_a_body_that_is_no_json_object_is_refused(world, duty, body):
+    before = snapshot()
+    headers = {"Content-Type": "application/json"}
+    response = duty.send("PATCH", f"/api/organizations/{world.org_a1.id}", None, data=body, headers=headers)
+    assert response.status_code == 422 and errors_of(response) == {"body": "model_type"}
+    assert snapshot() == before
+
+
+# Imports that are no form at all used to reach the route without one (AttributeError).
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type"), [(None, None), ('{"file": "orgs.csv"}', "application/json"), ("名称\n", "text/csv")]
+)
+def test_an_import_that_is_not_a_form_is_refused(duty, data, content_type):
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = duty.send("POST", "/api/imports/organizations", None, data=data, headers=headers)
+    assert response.status_code == 415 and error_of(response)["code"] == "multipart_required"
+
+
+def test_an_import_form_without_its_file_names_the_file(duty):
+    data = {"kind": "organizations"}
+    response = duty.send("POST", "/api/imports/members", None, data=data, content_type="multipart/form-data")
+    assert response.status_code == 422 and errors_of(response) == {"file": "missing"}
+
+
+# Every new answer speaks the caller's language.
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("zh", ("嵌套太深", "multipart/form-data", "无法保存")), ("en", ("too deeply", "multipart", "stored"))],
+)
+def test_the_new_answers_speak_the_callers_language(world, browser, language, words):
+    client = browser(world.duty, language=language)
+    deep = client.send("POST", "/api/incidents", None, data="[" * 40 + "]" * 40, headers={"Content-Type": "application/json"})
+    form = client.send("POST", "/api/imports/organizations", None)
+    nul = client.post("/api/incidents", incident(title="\x00"))
+    messages = (error_of(deep)["message"], error_of(form)["message"], error_of(nul)["errors"][0]["message"])
+    assert all(word in text for word, text in zip(words, messages, strict=True)), messages

@@ -70,6 +70,15 @@ def test_text_that_is_not_yaml_names_the_line_yaml_stopped_at():
     assert problems("title: 演练\nsteps:\n  - at: 0m\n    need: {skills: [logistics]\n") == [(5, "scenario", "drill.not_yaml")]
 
 
+def test_a_character_yaml_cannot_read_names_its_line():
+    assert problems("title: 演练\nsteps: \x9a\n") == [(2, "scenario", "drill.not_yaml")]
+
+
+@pytest.mark.parametrize("text", ["[" * 5000, "- " * 3000])
+def test_a_scenario_nested_deeper_than_yaml_can_read_is_refused(text):
+    assert problems(text) == [(None, "scenario", "drill.too_deep")]
+
+
 @pytest.mark.parametrize("text", ["", "# only a comment\n"])
 def test_an_empty_file_is_refused(text):
     assert problems(text) == [(None, "scenario", "drill.empty")]
