@@ -60,6 +60,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "date_from_datetime_parsing": ("应为日期(YYYY-MM-DD)", "must be a date (YYYY-MM-DD)"),
     "date_parsing": ("应为日期(YYYY-MM-DD)", "must be a date (YYYY-MM-DD)"),
     "date_type": ("应为日期(YYYY-MM-DD)", "must be a date (YYYY-MM-DD)"),
+    "datetime_type": (
+        "应为带时区的时间(如 2026-07-01T08:00:00+08:00)",
+        "must be a time with its zone (like 2026-07-01T08:00:00+08:00)",
+    ),
+    "datetime_parsing": (
+        "应为带时区的时间(如 2026-07-01T08:00:00+08:00)",
+        "must be a time with its zone (like 2026-07-01T08:00:00+08:00)",
+    ),
+    "datetime_from_date_parsing": (
+        "应为带时区的时间(如 2026-07-01T08:00:00+08:00)",
+        "must be a time with its zone (like 2026-07-01T08:00:00+08:00)",
+    ),
+    "timezone_aware": ("时间须注明时区(如 +08:00)", "the time must say its zone (like +08:00)"),
     "enum": ("应为以下之一:{expected}", "must be one of: {expected}"),
     "literal_error": ("应为以下之一:{expected}", "must be one of: {expected}"),
     "greater_than": ("应大于 {gt}", "must be greater than {gt}"),

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from dispatch.domain.credit_code import InvalidCreditCode, normalize_credit_code
@@ -32,6 +43,24 @@ Name = Annotated[str, Field(min_length=1, max_length=100)]
 PersonName = Annotated[str, Field(min_length=1, max_length=50)]  # the length of the name columns of people
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-.]+$")]
 CellCode = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_\-.]+$")]
+
+FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})")
+
+
+def _written_as(pattern: re.Pattern[str], code: str):
+    """JSON has no dates, only text in RFC 3339 form: pydantic alone would also read ``0`` as 1970-01-01."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, date) or (isinstance(value, str) and pattern.fullmatch(value)):
+            return value
+        raise PydanticCustomError(code, "must be written as RFC 3339 text")
+
+    return check
+
+
+IsoDate = Annotated[date, BeforeValidator(_written_as(FULL_DATE, "date_type"))]
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_written_as(DATE_TIME, "datetime_type"))]
 
 ROW_ID_MAX = 2**31 - 1
 """Rows are numbered in PostgreSQL ``integer`` columns: a larger number names no row, and PostgreSQL would refuse it."""

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from dispatch.domain.assignments import AssignmentState
 from dispatch.domain.incidents import DispatchPolicy, IncidentCategory, IncidentLevel, IncidentStatus, NeedStatus, Priority
 from dispatch.domain.recovery import NeedKind
-from dispatch.schemas.common import Code, Cursor, PageQuery, PointIn, PointOut, Ref, RowId, Strict
+from dispatch.schemas.common import Code, Cursor, IsoDateTime, PageQuery, PointIn, PointOut, Ref, RowId, Strict
 
 
 class IncidentIn(Strict):
@@ -21,7 +21,7 @@ class IncidentIn(Strict):
     area: dict[str, Any] | None = Field(
         None, description="GeoJSON Polygon or MultiPolygon (WGS-84); its grid cells are marked affected"
     )
-    drill: bool = False
+    drill: StrictBool = False
 
 
 class IncidentQuery(PageQuery):
@@ -54,8 +54,8 @@ class NeedIn(Strict):
     location: PointIn | None = Field(None, description="where: a point (say its coordinate system) or an address")
     address: str | None = Field(None, max_length=200)
     priority: Priority = Priority.NORMAL
-    window_start: AwareDatetime | None = None
-    window_end: AwareDatetime | None = None
+    window_start: IsoDateTime | None = None
+    window_end: IsoDateTime | None = None
     description: str = Field("", max_length=2000)
     policy: DispatchPolicy = DispatchPolicy.BROADCAST
     broadcast_k: int = Field(3, ge=1, le=20, description="offers out at once under the broadcast policy")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, StrictBool, model_validator
 from pydantic_core import PydanticCustomError
 
 from dispatch.domain.registry import ManagingBody, OrgStatus
 from dispatch.schemas.common import (
     Code,
     CreditCode,
+    IsoDate,
     Mobile,
     Name,
     PageQuery,
@@ -39,7 +40,7 @@ class OrganizationIn(Strict):
     skills: list[SkillCapacityIn] = Field(min_length=1, max_length=40)
     leader_name: PersonName
     leader_phone: Mobile
-    active: bool = True
+    active: StrictBool = True
 
 
 class OrganizationPatch(Patch):
@@ -92,8 +93,8 @@ class OrganizationOut(BaseModel):
 
 class CertificationIn(Strict):
     skill: Code
-    expires_on: date
-    issued_on: date | None = None
+    expires_on: IsoDate
+    issued_on: IsoDate | None = None
     issuer: str = Field("", max_length=100)
 
     @model_validator(mode="after")

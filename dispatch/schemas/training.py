@@ -7,13 +7,13 @@ from datetime import date
 from pydantic import BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from dispatch.schemas.common import Code, PageQuery, Ref, RowId, Strict
+from dispatch.schemas.common import Code, IsoDate, PageQuery, Ref, RowId, Strict
 
 
 class TrainingIn(Strict):
     title: str = Field(min_length=1, max_length=200)
     organizer: str = Field(min_length=1, max_length=100, description="the organizing department; it issues the certificates")
-    held_on: date
+    held_on: IsoDate
     hours: float = Field(gt=0, le=200)
     skill: Code | None = Field(None, description="the skill trained")
     certificate_months: int | None = Field(

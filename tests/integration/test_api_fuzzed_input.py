@@ -223,3 +223,40 @@ def test_the_new_answers_speak_the_callers_language(world, browser, language, wo
     nul = client.post("/api/incidents", incident(title="\x00"))
     messages = (error_of(deep)["message"], error_of(form)["message"], error_of(nul)["errors"][0]["message"])
     assert all(word in text for word, text in zip(words, messages, strict=True)), messages
+
+
+# Booleans and dates as JSON writes them: 0 is no boolean, and no date either (pydantic read it as 1970-01-01).
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field", "code"),
+    [
+        ("/api/incidents", incident(drill=0), "drill", "bool_type"),
+        ("/api/incidents", incident(drill="yes"), "drill", "bool_type"),
+        ("/api/organizations", None, "active", "bool_type"),
+        ("/api/training-sessions", training(held_on=0), "held_on", "date_type"),
+        ("/api/training-sessions", training(held_on="20260701"), "held_on", "date_type"),
+        ("/api/incidents/{incident}/needs", need(window_start=0), "window_start", "datetime_type"),
+        ("/api/incidents/{incident}/needs", need(window_end="2026-07-01"), "window_end", "datetime_type"),
+        (
+            "/api/organizations/{org}/members",
+            member(certifications=[{"skill": "first_aid", "expires_on": 1893456000}]),
+            "certifications.0.expires_on",
+            "date_type",
+        ),
+    ],
+)
+def test_a_boolean_or_date_of_another_json_type_is_refused(world, duty, url, body, field, code):
+    body = body or organization(world, active=1)
+    target = url.format(incident=make_incident(world.sub_a1).id, org=world.org_a1.id)
+    before = snapshot()
+    response = duty.post(target, body)
+    assert response.status_code == 422 and errors_of(response) == {field: code}, response.get_json()
+    assert snapshot() == before
+
+
+def test_a_filter_in_the_query_string_still_reads_true_and_false(world, duty):
+    make_incident(world.sub_a1, drill=True)
+    db.session.commit()
+    assert duty.get("/api/incidents?drill=true").get_json()["total"] == 1
+    assert duty.get("/api/incidents?drill=false").get_json()["total"] == 0

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def codes_used_in_source() -> set[str]:
     pattern = re.compile(
-        r'(?:FieldError\([^,]+,\s*|invalid\([^,]+,\s*|error_response\(\d+,\s*|PydanticCustomError\(f?)"([a-z_.{}]+)"'
+        r'(?:FieldError\([^,]+,\s*|invalid\([^,]+,\s*|error_response\(\d+,\s*|PydanticCustomError\(f?|_written_as\([^,]+,\s*)"([a-z_.{}]+)"'
     )
     found = set()
     for path in (ROOT / "dispatch").rglob("*.py"):
