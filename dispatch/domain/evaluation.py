@@ -25,7 +25,8 @@ EVALUATED_KINDS = (
     "offer.made", *ANSWERS, "offer.expired", "assignment.on_site", "assignment.progress", "assignment.completed",
     "training.attended", "complaint.upheld",
 )  # fmt: skip
-_PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|H[12]|\d{2}))?$")
+PERIOD_PATTERN = r"^((?:19|20)[0-9]{2})(?:-(Q[1-4]|H[12]|0[1-9]|1[0-2]))?$"
+_PERIOD = re.compile(PERIOD_PATTERN)
 
 
 class InvalidPeriod(ValueError):
@@ -43,8 +44,6 @@ def period_bounds(label: str) -> tuple[date, date]:
     first, months = (
         (int(part[1]) * 3 - 2, 3) if part[0] == "Q" else (int(part[1]) * 6 - 5, 6) if part[0] == "H" else (int(part), 1)
     )
-    if not 1 <= first <= 12:
-        raise InvalidPeriod(label)
     end_month = first - 1 + months
     return date(year, first, 1), date(year + end_month // 12, end_month % 12 + 1, 1)
 

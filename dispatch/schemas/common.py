@@ -101,9 +101,21 @@ def _utf8(text: str) -> bool:
     return True
 
 
+def _null_only_where_taken(schema: dict[str, Any], model: type[Patch]) -> None:
+    """The document offers ``null`` only to the fields that take it: the others refuse it (``_no_null_for_required``)."""
+    for name, field_schema in schema.get("properties", {}).items():
+        if name in model.nullable or "anyOf" not in field_schema:
+            continue
+        kept = [branch for branch in field_schema.pop("anyOf") if branch != {"type": "null"}]
+        field_schema.update(kept[0] if len(kept) == 1 else {"anyOf": kept})
+        if field_schema.get("default", 0) is None:
+            del field_schema["default"]
+
+
 class Patch(Strict):
     """A partial update: a field left out stays as it is; ``null`` is refused for fields that cannot be empty."""
 
+    model_config = ConfigDict(json_schema_extra=_null_only_where_taken)
     nullable: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="after")

@@ -3,20 +3,39 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+from pydantic_core import PydanticCustomError
 
+from dispatch.domain.evaluation import PERIOD_PATTERN, InvalidPeriod, period_bounds
 from dispatch.domain.registry import OrgStatus
 from dispatch.schemas.common import Ref, RowId, Strict
 
 
+def _period(label: str) -> str:
+    try:
+        period_bounds(label)
+    except InvalidPeriod as exc:
+        raise PydanticCustomError("period.format", "no period: {value}", {"value": label}) from exc
+    return label
+
+
+# Checked by the domain's own rule, so the message names the forms a period takes; the document shows its pattern.
+Period = Annotated[
+    str,
+    AfterValidator(_period),
+    Field(description="2026, 2026-H1, 2026-Q3 or 2026-07 (Beijing time)", json_schema_extra={"pattern": PERIOD_PATTERN}),
+]
+
+
 class EvaluationQuery(Strict):
-    period: str = Field(description="2026, 2026-H1, 2026-Q3 or 2026-07 (Beijing time)")
+    period: Period
     subdistrict_id: RowId | None = Field(None, description="your own when left out (a county admin: the county's first)")
 
 
 class PublishIn(Strict):
-    period: str = Field(description="2026, 2026-H1, 2026-Q3 or 2026-07 (Beijing time)")
+    period: Period
     subdistrict_id: RowId | None = Field(None, description="a duty officer's own when left out (a county admin: the first)")
 
 

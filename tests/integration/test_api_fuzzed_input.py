@@ -260,3 +260,80 @@ def test_a_filter_in_the_query_string_still_reads_true_and_false(world, duty):
     db.session.commit()
     assert duty.get("/api/incidents?drill=true").get_json()["total"] == 1
     assert duty.get("/api/incidents?drill=false").get_json()["total"] == 0
+
+
+# Requests the document calls valid were refused with 422 for their shape: now the document says what is accepted.
+
+
+def test_a_period_the_document_allows_is_read(duty):
+    assert duty.get("/api/evaluations?period=2026-Q3").status_code == 200
+    response = duty.get("/api/evaluations?period=")
+    assert response.status_code == 422 and errors_of(response) == {"period": "period.format"}
+
+
+@pytest.mark.parametrize("period", ["0000", "9999-12"])
+def test_a_period_outside_the_calendar_is_refused(duty, period):
+    response = duty.get(f"/api/evaluations?period={period}")
+    assert response.status_code == 422 and errors_of(response) == {"period": "period.format"}
+
+
+# The document lists every answer an operation can give (73 answers used to be missing) and every bound it keeps.
+
+
+@pytest.fixture
+def document(browser):
+    return browser().get("/api/openapi.json").get_json()
+
+
+def operations(document: dict):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            yield f"{method.upper()} {path}", method, operation
+
+
+def test_every_operation_lists_the_errors_it_can_answer(document):
+    for name, method, operation in operations(document):
+        expected = {"401"}
+        expected |= {"400", "413"} if method in {"post", "put", "patch", "delete"} else set()
+        expected |= {"415"} if "requestBody" in operation else set()
+        expected |= {"404"} if any(p["in"] == "path" for p in operation.get("parameters", [])) else set()
+        assert expected <= set(operation["responses"]), name
+
+
+def test_every_integer_a_request_carries_is_bounded_within_the_database_integer(document):
+    components = document["components"]["schemas"]
+    for name, _method, operation in operations(document):
+        for schema in integers(operation.get("parameters", []), components) + integers(operation.get("requestBody"), components):
+            assert schema.get("minimum") is not None and schema.get("maximum", 2**31) < 2**31, (name, schema)
+
+
+def integers(node, components: dict, seen: frozenset = frozenset()) -> list[dict]:
+    if isinstance(node, list):
+        return [found for item in node for found in integers(item, components, seen)]
+    if not isinstance(node, dict):
+        return []
+    if "$ref" in node:
+        target = node["$ref"].rsplit("/", 1)[1]
+        return [] if target in seen else integers(components[target], components, seen | {target})
+    own = [node] if node.get("type") == "integer" else []
+    return own + [found for value in node.values() for found in integers(value, components, seen)]
+
+
+def test_a_patch_offers_null_only_to_the_fields_that_take_it(document):
+    patches = {
+        name.split(".")[0]: schema["properties"]
+        for name, schema in document["components"]["schemas"].items()
+        if name.count(".") == 1 and name.split(".")[0].endswith("Patch")
+    }
+    nullable = {
+        name: {field for field, schema in properties.items() if {"type": "null"} in schema.get("anyOf", [])}
+        for name, properties in patches.items()
+    }
+    assert nullable == {"OrganizationPatch": {"credit_code"}, "MemberPatch": set(), "CellPatch": {"worker_phone"}}
+
+
+def test_a_body_of_optional_fields_alone_may_be_left_out(world, duty, document):
+    patch = document["paths"]["/api/organizations/{organization_id}"]["patch"]
+    create = document["paths"]["/api/organizations"]["post"]
+    assert patch["requestBody"]["required"] is False and create["requestBody"]["required"] is True
+    assert duty.patch(f"/api/organizations/{world.org_a1.id}").status_code == 200
