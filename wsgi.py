@@ -27,8 +27,11 @@ from dispatch.extensions import socketio  # noqa: E402
 app = create_app()
 
 if __name__ == "__main__":
+    from dispatch import logs
     from dispatch.jobs.heartbeat import Background
     from dispatch.serving import server_options
+
+    logs.configure()
 
     if not app.config["REDIS_URL"]:  # the embedded default runs jobs here; production's workers sweep (`make worker`)
         Background(app, "web").start()

@@ -242,12 +242,14 @@ def worker_command() -> None:
     from redis import Redis
     from redis.exceptions import RedisError as RedisDown
 
+    from dispatch import logs
     from dispatch.jobs.heartbeat import Background
     from dispatch.jobs.worker import app_worker
 
     url = current_app.config["REDIS_URL"]
     if not url:
         raise click.UsageError("REDIS_URL is not set: the embedded default runs jobs in the web process")
+    logs.configure()
     app = current_app._get_current_object()
     background = Background(app, "worker").start()  # deadlines are swept from the database, Redis or not
     try:

@@ -19,7 +19,7 @@ class Problem(str, Enum):
 
 
 WORKER_STALE_S = 8.0  # four missed beats (one every 2 s)
-SWEEPER_LATE_S = 15.0  # a pass every 2 s; a dead sweeper's lease (6 s) is taken over well within this
+SWEEPER_LATE_S = 15.0  # a pass every second; a dead sweeper's lease (4 s) is taken over well within this
 OUTBOX_LATE_S = 60.0  # a message waits for a free worker or the sending rate, seconds at most, not a minute
 
 

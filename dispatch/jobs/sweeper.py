@@ -19,7 +19,7 @@ from dispatch.extensions import db
 from dispatch.services import liveness
 
 log = logging.getLogger(__name__)
-INTERVAL_S = 2.0
+INTERVAL_S = 1.0
 
 
 def sweep_once() -> int:

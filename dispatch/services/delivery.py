@@ -17,15 +17,18 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from dispatch.domain.assignments import AssignmentState
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
-from dispatch.models import Assignment, OutboxMessage, Skill, User
+from dispatch.models import Assignment, Incident, Need, OutboxMessage, Skill, User
 from dispatch.services import events, liveness
 from notifications import templates
 from notifications.channels import PermanentFailure, TemporaryFailure
@@ -40,7 +43,7 @@ FINAL_DELIVERY = {"delivered", "undelivered", "failed", "completed", "busy", "no
 DRAIN_JOB = "dispatch.services.delivery.drain"
 CLAIM = 10  # rows claimed at a time: few enough that several workers share a burst, many enough to save round trips
 DRAIN_BUDGET_S = 20.0  # a drain hands over to a fresh one after this long, so no single job runs for minutes
-STALLED_S = 5.0  # a message due this long is not being sent by the queue: the sweeper sends it (send_stalled)
+STALLED_S = 3.0  # a message due this long is not being sent by the queue: the sweeper sends it (send_stalled)
 STALLED_BUDGET_S = 1.0  # and sends for at most this long per pass, so deadlines keep being swept
 
 
@@ -87,8 +90,9 @@ def drain(budget_s: float = DRAIN_BUDGET_S, batch: int = CLAIM) -> dict[str, int
     outcome: dict[str, int] = {}
     until = time.monotonic() + budget_s
     while claimed := claim_due(batch):
+        reading = _read_for(claimed)
         for message in claimed:
-            status = _deliver_claimed(message, datetime.now(UTC))
+            status = _deliver_claimed(message, datetime.now(UTC), reading)
             outcome[status] = outcome.get(status, 0) + 1
         if time.monotonic() > until:
             nudge()
@@ -133,20 +137,45 @@ def deliver(outbox_id: int) -> str:
     message = db.session.get(OutboxMessage, outbox_id, populate_existing=True)
     if not claimed:
         return message.status if message else "missing"
-    return _deliver_claimed(message, now)
+    return _deliver_claimed(message, now, _read_for([message]))
 
 
-def _deliver_claimed(message: OutboxMessage, now: datetime) -> str:
+@dataclass(frozen=True)
+class Reading:
+    """What rendering a batch of claimed rows needs, read once for all of them (their offers, with the need,
+    incident and subdistrict the event log names, are loaded into the session on the way)."""
+
+    offers: dict[int, Assignment]  # held here: the session's identity map keeps only what something else holds
+    languages: dict[int, str]  # organization id → its leader's language
+    labels: dict[str, dict[str, str]]  # skill code → {"zh": …, "en": …}
+
+
+def _read_for(messages: list[OutboxMessage]) -> Reading:
+    wanted = {m.assignment_id for m in messages if m.assignment_id}
+    offers = db.session.scalars(
+        select(Assignment)
+        .where(Assignment.id.in_(wanted))
+        .options(joinedload(Assignment.need).joinedload(Need.incident).joinedload(Incident.subdistrict))
+        .execution_options(populate_existing=True)
+    ).unique()
+    codes = {code for m in messages for code in m.params.get("skills", [])}
+    labels = db.session.execute(select(Skill.code, Skill.label_zh, Skill.label_en).where(Skill.code.in_(codes))).all()
+    languages = leader_languages({m.organization_id for m in messages if m.organization_id})
+    return Reading({a.id: a for a in offers}, languages, {code: {"zh": zh, "en": en} for code, zh, en in labels})
+
+
+def _deliver_claimed(message: OutboxMessage, now: datetime, reading: Reading) -> str:
     """A row this process claimed: skip it if no longer wanted, else render it, put the text on record, send it."""
-    if reason := _no_longer_wanted(message, now):
+    if reason := _no_longer_wanted(message, reading.offers.get(message.assignment_id), now):
         message.status, message.error = "skipped", reason
         db.session.commit()
         return message.status
-    body = _render(message)
+    body = _render(message, reading)
     if not _still_mine(message, body):  # taken back while this process was frozen: the claim is someone else's now
         db.session.rollback()
         return "taken back"
-    db.session.refresh(message)
+    set_committed_value(message, "body", body)
+    set_committed_value(message, "segments", segments(body) if message.channel == "sms" else 0)
     return _send(message)
 
 
@@ -209,11 +238,10 @@ def _record(kind: str, message: OutboxMessage, **data) -> None:
     events.record(kind, assignment=assignment, outbox_id=message.id, organization_id=organization_id, **data)
 
 
-def _no_longer_wanted(message: OutboxMessage, now: datetime) -> str:
+def _no_longer_wanted(message: OutboxMessage, assignment: Assignment | None, now: datetime) -> str:
     """Why an offer's failover step need not go out any more ("" when it must)."""
-    if message.template != "offer" or message.assignment_id is None:
+    if message.template != "offer" or assignment is None:
         return ""
-    assignment = db.session.get(Assignment, message.assignment_id)
     if assignment.state is not AssignmentState.OFFERED:
         return f"offer {assignment.state.value}"
     if assignment.deadline <= now:
@@ -223,14 +251,13 @@ def _no_longer_wanted(message: OutboxMessage, now: datetime) -> str:
     return ""
 
 
-def _render(message: OutboxMessage) -> str:
+def _render(message: OutboxMessage, reading: Reading) -> str:
     if message.template != "offer":
         return message.params.get("text", "")
-    language = leader_language(message.organization_id)
+    language = reading.languages.get(message.organization_id, "zh")
     codes = message.params.get("skills", [])
-    label = Skill.label_en if language == "en" else Skill.label_zh
-    labels = dict(db.session.execute(select(Skill.code, label).where(Skill.code.in_(codes))).all())
-    params = {**message.params, "skill_labels": {code: labels.get(code, code) for code in codes}}
+    labels = {code: reading.labels.get(code, {}).get(language, code) for code in codes}
+    params = {**message.params, "skill_labels": labels}
     if message.channel == "voice":
         return templates.voice_offer(params, language)
     return templates.offer_sms(params, language)
@@ -238,15 +265,18 @@ def _render(message: OutboxMessage) -> str:
 
 def leader_language(organization_id: int | None) -> str:
     """The language the organization's leader reads (their login's), Chinese when unknown."""
-    if organization_id is None:
-        return "zh"
-    found = db.session.scalar(
-        select(User.language)
-        .where(User.organization_id == organization_id, User.role == Role.ORG_LEADER, User.active.is_(True))
-        .order_by(User.id)
-        .limit(1)
-    )
-    return templates.language_of(found)
+    return leader_languages({organization_id}).get(organization_id, "zh") if organization_id else "zh"
+
+
+def leader_languages(organization_ids: set[int]) -> dict[int, str]:
+    """Each organization's leader's language (the first active leader login's); Chinese when unknown."""
+    found = db.session.execute(
+        select(User.organization_id, User.language)
+        .where(User.organization_id.in_(organization_ids), User.role == Role.ORG_LEADER, User.active.is_(True))
+        .order_by(User.id.desc())  # the first login wins: written last
+    ).all()
+    languages = {org_id: templates.language_of(language) for org_id, language in found}
+    return {org_id: languages.get(org_id, "zh") for org_id in organization_ids}
 
 
 def _validity_s(message: OutboxMessage) -> int | None:

@@ -4,7 +4,7 @@ and the health check reads both.
 Why a lease row and not a lock in Redis or a PostgreSQL advisory lock: a lock that lives as long as its holder's
 connection survives a holder that is frozen (stopped, swapping, stuck in a call) but not dead, and a lock in Redis
 (RQ's scheduler lock) outlives a killed process by its timeout and vanishes with a restarted Redis. A lease runs
-out on its own: the holder renews it on every pass (every 2 s), and once it has not for ``LEASE_S``, whatever the
+out on its own: the holder renews it on every pass (every second), and once it has not for ``LEASE_S``, whatever the
 reason, the next process that looks takes it over. Two sweepers overlapping for a moment (a frozen holder waking
 up) is harmless: every expiry, drill step and send is a guarded transition, done once whoever tries.
 
@@ -25,7 +25,7 @@ from dispatch.domain.health import WORKER_STALE_S, Facts
 from dispatch.extensions import db
 from dispatch.models import OutboxMessage, SweeperLease, WorkerBeat
 
-LEASE_S = 6.0  # three missed renewals: a dead or frozen sweeper is replaced within seconds
+LEASE_S = 4.0  # four missed renewals (one a second): a dead or frozen sweeper is replaced within seconds
 FORGET_AFTER = timedelta(days=1)  # rows of processes gone this long are deleted
 _ids: dict[int, str] = {}
 

@@ -82,14 +82,16 @@ def serve(mode: str, tmp_path_factory, settings: Callable[[int], dict[str, str]]
         "DISPATCH_INSTANCE_DIR": str(tmp_path_factory.mktemp("instance")),
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
-    database = None
+    database, port = None, free_port()
+    extra = settings(port) if settings else {}
     if mode == "production":
         services.ensure_postgres()
-        services.ensure_redis()
         database = services.create_database()
-        env.update(DATABASE_URL=database, REDIS_URL=services.redis_url(), SECRET_KEY="e2e-secret", SESSION_COOKIE_SECURE="0")
-    port = free_port()
-    env.update(HOST="127.0.0.1", PORT=str(port), **(settings(port) if settings else {}))
+        env.update(DATABASE_URL=database, SECRET_KEY="e2e-secret", SESSION_COOKIE_SECURE="0")
+        if "REDIS_URL" not in extra:  # a test with a Redis of its own leaves the shared one alone
+            services.ensure_redis()
+            env.update(REDIS_URL=services.redis_url())
+    env.update(HOST="127.0.0.1", PORT=str(port), **extra)
     _flask(env, "setup", "--demo")
     logs = tmp_path_factory.mktemp("logs")
     processes = [_start([sys.executable, "wsgi.py"], env, logs / "web.log")]

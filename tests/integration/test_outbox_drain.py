@@ -98,5 +98,5 @@ def test_a_message_taken_back_while_its_sender_was_frozen_is_not_sent_by_it(app,
     )
     db.session.commit()
 
-    assert delivery._deliver_claimed(claimed, datetime.now(UTC)) == "taken back"
+    assert delivery._deliver_claimed(claimed, datetime.now(UTC), delivery._read_for([claimed])) == "taken back"
     assert twilio.messages == []
