@@ -5,7 +5,7 @@
   "use strict";
   const T = JSON.parse(document.getElementById("strings").textContent);
   const $ = (id) => document.getElementById(id);
-  const { el, plain, fill, api } = window.dom;
+  const { el, plain, fill, api, all } = window.dom;
   const skillNames = {}; // skill code → its name in the page's language
   let incidents = [];
   let current = null;
@@ -23,8 +23,8 @@
   }
 
   async function loadIncidents() {
-    incidents = (await api("GET", "/api/incidents?status=active&per_page=50")).items;
-    const recovering = (await api("GET", "/api/incidents?status=recovery&per_page=50")).items;
+    incidents = await all("/api/incidents?status=active");
+    const recovering = await all("/api/incidents?status=recovery");
     if (!incidents.some((i) => i.id === current)) current = incidents.length ? incidents[0].id : null;
     const buttons = JSON.stringify([current, incidents, recovering]);
     if (buttons !== shownIncidents) {

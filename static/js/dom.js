@@ -17,6 +17,15 @@ window.dom = {
   fill(text, values) {
     return text.replace(/\{(\w+)\}/g, (_, key) => values[key]);
   },
+  /* Every item of a paged API list, asked for page after page: a live list shows them all, not the first page. */
+  async all(url) {
+    const items = [];
+    for (let page = 1; ; page += 1) {
+      const body = await window.dom.api("GET", `${url}${url.includes("?") ? "&" : "?"}per_page=200&page=${page}`);
+      items.push(...body.items);
+      if (page * body.per_page >= body.total || !body.items.length) return items;
+    }
+  },
   /* Call the API as the logged-in user; a refusal throws an Error whose message is what the API said was wrong. */
   async api(method, url, body, headers) {
     const csrf = document.querySelector('meta[name="csrf-token"]').content;

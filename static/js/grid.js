@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   const T = JSON.parse(document.getElementById("strings").textContent);
-  const { el, fill, api } = window.dom;
+  const { el, fill, api, all } = window.dom;
   const risks = window.riskForm();
   const json = (url) => api("GET", url);
   const send = (url, body) => api("POST", url, body);
@@ -29,7 +29,7 @@
         skillNames[skill.code] = document.documentElement.lang === "en" ? skill.label_en : skill.label_zh;
       }
     }
-    const incidents = (await json("/api/incidents?status=active&per_page=50")).items;
+    const incidents = await all("/api/incidents?status=active");
     const needs = (await Promise.all(incidents.map(async (incident) =>
       (await json(`/api/incidents/${incident.id}/needs`)).items.map((need) => ({ need, incident }))))).flat();
     const now = JSON.stringify(needs);
@@ -48,7 +48,7 @@
   // ---- recovery tasks in my cells ----------------------------------------------------------------------------
   let shownTasks = "";
   async function loadTasks() {
-    const incidents = (await json("/api/incidents?status=recovery&per_page=50")).items;
+    const incidents = await all("/api/incidents?status=recovery");
     const tasks = (await Promise.all(incidents.map(async (incident) =>
       (await json(`/api/incidents/${incident.id}/recovery`)).tasks.map((task) => ({ task, incident }))))).flat();
     const now = JSON.stringify(tasks);

@@ -4,7 +4,7 @@
   "use strict";
   const T = JSON.parse(document.getElementById("strings").textContent);
   const $ = (id) => document.getElementById(id);
-  const { el, fill, api } = window.dom;
+  const { el, fill, api, all } = window.dom;
   const english = document.documentElement.lang === "en";
   // The incident a risk most likely is (the officer can change it later on the board).
   const INCIDENT_CATEGORY = { flooding: "natural_disaster", landslide: "natural_disaster", fire: "accident", structure: "accident",
@@ -22,8 +22,8 @@
   }
 
   async function load() {
-    const risks = (await api("GET", "/api/risks?status=open&per_page=100")).items;
-    incidents = (await api("GET", "/api/incidents?status=active&per_page=50")).items;
+    const risks = await all("/api/risks?status=open");
+    incidents = await all("/api/incidents?status=active");
     const now = JSON.stringify([risks, incidents, opened]);
     if (now === shown) return;
     shown = now;

@@ -257,3 +257,20 @@ def test_no_user_text_becomes_markup_on_any_page_of_any_role(site, chromium):
     assert problems == [], "\n".join(problems)
     shown = [text for text in tooltips if hostile_district.MARK in text]
     assert len(shown) >= 4, tooltips  # the tooltips opened, and showed the names and tasks as text
+
+
+@pytest.mark.parametrize("site", ["embedded"], indirect=True)
+def test_the_live_lists_show_every_item_not_the_first_page(site, chromium):
+    url, duty = site.district.url, site.district.sessions["demo-duty"]
+    active, open_risks = total(duty, f"{url}/api/incidents?status=active"), total(duty, f"{url}/api/risks?status=open")
+    tab = Tab(chromium, url, "demo-duty")
+    tab.open(f"{url}/board")
+    assert tab.page.locator("#incidents button[aria-pressed]").count() == active > 50
+    tab.open(f"{url}/risks")
+    assert tab.page.locator("#risks li[data-risk]").count() == open_risks > 100
+    tab.close()
+
+
+def total(http: requests.Session, url: str) -> int:
+    """How many items a paged API list holds in all."""
+    return http.get(f"{url}&per_page=1", timeout=30).json()["total"]
