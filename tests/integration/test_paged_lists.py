@@ -47,7 +47,7 @@ def test_sessions_of_one_day_each_appear_on_exactly_one_page(world, browser):
     assert len(pages) == 3 and shown == titles
 
 
-@pytest.mark.parametrize("page", ["99", str(10**20)])
+@pytest.mark.parametrize("page", ["99", str(2**31 - 1)])
 def test_a_page_past_the_last_is_the_last_page(world, browser, page):
     response = browser(world.admin).get(f"/organizations?per_page=1&q=测试&page={page}")
     assert response.status_code == 302
@@ -58,6 +58,7 @@ def test_a_page_past_the_last_is_the_last_page(world, browser, page):
     ("url", "field"),
     [
         ("/organizations?page=0", "page"),
+        (f"/organizations?page={10**20}", "page"),
         ("/cells?page=abc", "page"),
         ("/training?per_page=100000", "per_page"),
         ("/drills?per_page=0", "per_page"),
