@@ -25,6 +25,16 @@ def list_organizations(actor: Actor, query: OrganizationQuery) -> tuple[list[Org
     return page_of(Organization, where, Organization.id, query, options)
 
 
+def names_in_scope(actor: Actor) -> list:
+    """Every organization the actor may see, as rows of ``id`` and ``name`` sorted by name: a choice on a page offers
+    all of them, not the first page."""
+    require(actor, Action.READ, Resource.ORGANIZATION)
+    query = (
+        select(Organization.id, Organization.name).where(organization_clause(actor)).order_by(Organization.name, Organization.id)
+    )
+    return list(db.session.execute(query))
+
+
 def _filters(query: OrganizationQuery) -> list:
     filters = []
     if query.status is not None:

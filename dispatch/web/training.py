@@ -7,7 +7,6 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from dispatch.auth import current_actor, login_required
 from dispatch.domain.scope import Action, Resource, may
-from dispatch.schemas.organizations import OrganizationQuery
 from dispatch.schemas.training import TrainingIn, TrainingQuery
 from dispatch.services import members, training
 from dispatch.services import organizations as org_service
@@ -47,7 +46,7 @@ def session_page(session_id: int):
     session = training.get_session(actor, session_id)
     chosen = request.args.get("organization_id", type=int)
     records = may(actor, Action.EDIT, Resource.TRAINING)
-    organizations = org_service.list_organizations(actor, OrganizationQuery(per_page=200))[0] if records else []
+    organizations = org_service.names_in_scope(actor) if records else []
     return render_template(
         "training_session.html", session=session, records=records, organizations=organizations, chosen=chosen,
         candidates=members.list_members(actor, chosen) if records and chosen else [],

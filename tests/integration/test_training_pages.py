@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from dispatch.extensions import db
 from dispatch.models import OutboxMessage, TrainingAttendance, TrainingSession
-from tests.factories import make_member
+from tests.factories import make_member, make_organization
 
 FORM = "multipart/form-data"
 
@@ -49,3 +49,12 @@ def test_certificates_running_out_are_listed_and_the_leader_reminded(world, brow
     )
     assert reminded.status_code == 302 and "已短信提醒负责人" in duty.get(reminded.headers["Location"]).get_data(as_text=True)
     assert db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.template == "certificates_expiring")) == 1
+
+
+def test_every_organization_in_scope_can_be_chosen_to_record_attendance(world, browser):
+    many = [make_organization(world.community_a1) for _ in range(201)]
+    session = TrainingSession(subdistrict=world.sub_a1, title="培训", organizer="街道", held_on=datetime.now(UTC).date(), hours=2)
+    db.session.add(session)
+    db.session.commit()
+    page = browser(world.duty).get(f"/training/{session.id}").get_data(as_text=True)
+    assert all(f'<option value="{o.id}"' in page for o in [*many, world.org_a1, world.org_a1b])
