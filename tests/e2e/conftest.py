@@ -67,6 +67,18 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: floa
     raise RuntimeError("server did not come up")
 
 
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium, driven by Playwright (no `playwright install`)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = services.ensure_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
 @pytest.fixture(scope="module", params=["embedded", "production"])
 def live_server(request, tmp_path_factory):
     with serve(request.param, tmp_path_factory) as server:

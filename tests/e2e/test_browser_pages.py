@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from dispatch.demo.seed import DEMO_PASSWORD
-from tests import services
 from tests.live_client import cell_polygons, interior_points, login, open_incident
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -28,15 +27,6 @@ PHONE = {
     "locale": "zh-CN",
 }
 BOARD = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    executable = services.ensure_chromium()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 class Watched:

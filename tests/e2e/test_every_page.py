@@ -10,10 +10,9 @@ from urllib.parse import quote
 
 import pytest
 import requests
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from dispatch.demo.seed import DEMO_PASSWORD
-from tests import services
 from tests.e2e import hostile_district
 from tests.e2e.conftest import serve
 from tests.e2e.crawler import Visit, crawl, route_of
@@ -135,15 +134,6 @@ REFLECTED = [  # what a person types into a query string or a form, echoed on th
     f"/complaints?status={quote(hostile_district.PAYLOADS[8])}",
     f"/login?next={quote(hostile_district.PAYLOADS[2])}",
 ]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    executable = services.ensure_chromium()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 class Tab:

@@ -9,10 +9,8 @@ from playwright.sync_api import expect
 from shapely.geometry import shape
 
 from dispatch.demo.seed import DEMO_PASSWORD
-from tests.e2e.test_browser_pages import BOARD, PHONE, SCREENSHOTS, Watched, basic_accessibility, chromium, leader_task
+from tests.e2e.test_browser_pages import BOARD, PHONE, SCREENSHOTS, Watched, basic_accessibility, leader_task
 from tests.live_client import login, open_incident
-
-__all__ = ["chromium"]  # the module's browser, shared with the other page tests
 
 
 def a_place_in_the_grid_workers_cell(live_server) -> tuple[requests.Session, tuple[float, float]]:
