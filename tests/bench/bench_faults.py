@@ -38,7 +38,6 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -62,17 +61,6 @@ class TempDirs:
 
     def mktemp(self, basename: str, numbered: bool = True) -> Path:
         return Path(tempfile.mkdtemp(prefix=f"{basename}-", dir=self.root))
-
-
-@contextlib.contextmanager
-def shared_redis_untouched() -> Iterator[None]:
-    """``serve()`` picks and flushes a db number of the shared Redis (127.0.0.1:6379) for REDIS_URL, which
-    ``chaos_stack`` then replaces with its private Redis. The bench must not flush a db another run may be using,
-    so serve() is handed a URL nothing listens on; the private Redis's URL replaces it before any process starts."""
-    from tests import services
-
-    with mock.patch.object(services, "redis_url", lambda: "redis://127.0.0.1:1/0"):
-        yield
 
 
 # --- the faults -----------------------------------------------------------------------------------------
@@ -245,7 +233,7 @@ def run(count: int, only: list[str], keep: bool) -> int:
     database = ""
     previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so a SIGTERM still runs the cleanup
     try:
-        with shared_redis_untouched(), chaos_stack(TempDirs(root)) as (server, redis):
+        with chaos_stack(TempDirs(root)) as (server, redis):
             database = server.env["DATABASE_URL"]
             try:
                 emit("setup_s", round(time.perf_counter() - started, 1), "s")
