@@ -20,6 +20,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     config = config or Config()
     app.config.update(config.as_dict())
     app.config.update(overrides)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     app.url_map.converters["int"] = RowIdConverter  # before any route is added: routes bind their converters then
     app.wsgi_app = ChunkedBodies(app.wsgi_app, app.config)
@@ -28,6 +29,17 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
     return app
+
+
+def engine_options(config: dict) -> dict:
+    """PostgreSQL: a connection is checked before use (the server may have ended it), and a transaction left idle
+    longer than ``DB_IDLE_TRANSACTION_S`` is ended by the server, releasing its locks."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and config["DB_IDLE_TRANSACTION_S"] > 0:
+        idle_ms = int(config["DB_IDLE_TRANSACTION_S"] * 1000)
+        options.setdefault("pool_pre_ping", True)
+        options.setdefault("connect_args", {"options": f"-c idle_in_transaction_session_timeout={idle_ms}"})
+    return options
 
 
 def _init_extensions(app: Flask) -> None:
@@ -132,7 +144,9 @@ def _register_blueprints(app: Flask) -> None:
     from dispatch.web import health, live, login, pages, phones, scorecards, twilio_hooks, uploads
     from dispatch.web import training as training_pages
     from dispatch.web.helpers import register_template_helpers
+    from dispatch.web.request_text import refuse_unstorable_text
 
+    app.before_request(refuse_unstorable_text)
     app.before_request(auth.load_user)
     register_template_helpers(app)
     for module in (

@@ -86,6 +86,9 @@ class Config:
         self.SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12")))
         self.PERMANENT_SESSION_LIFETIME = self.SESSION_ABSOLUTE_TIMEOUT
         self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(2 * 1024 * 1024)))
+        # PostgreSQL ends a transaction left idle this long (a frozen process's), so its row locks stop nobody for
+        # longer; the app's own transactions never wait on anything that long (the geocoder's timeout is shorter).
+        self.DB_IDLE_TRANSACTION_S = float(os.environ.get("DB_IDLE_TRANSACTION_S", "5"))
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which has its own timeouts
         self.BABEL_DEFAULT_LOCALE = "zh"
         self.BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).parent / "translations")

@@ -33,6 +33,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "too_large": ("上传内容超过大小上限 {limit}", "The upload is over the size limit of {limit}"),
     "method_not_allowed": ("不支持该请求方法", "Method not allowed"),
     "bad_request": ("请求有误", "Bad request"),
+    "database_unavailable": (
+        "数据库暂时不可用,操作未完成,请几秒后重试",
+        "The database is briefly unavailable; nothing was done. Try again in a few seconds",
+    ),
     "internal_error": ("服务器出错,操作未完成,请稍后重试", "A server error stopped this; nothing was done. Try again shortly"),
     "login_failed": ("用户名或密码错误", "Wrong username or password"),
     "session_expired": ("登录已超时,请重新登录", "Your session has timed out; please log in again"),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask import Flask, jsonify, make_response, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from dispatch.api.validation import MAX_JSON_DEPTH, JsonRequired, JsonTooDeep, MalformedJson, MultipartRequired
 from dispatch.auth import LoginRequired
 from dispatch.domain.scope import Forbidden
+from dispatch.extensions import db
 from dispatch.i18n import language
 from dispatch.messages import message
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -78,6 +80,15 @@ def register_error_handlers(app: Flask) -> None:
     def too_large(_exc: RequestEntityTooLarge):
         limit = f"{app.config['MAX_CONTENT_LENGTH'] // 1024} KB"
         return error_response(413, "too_large", limit=limit)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(_exc: Exception):
+        """The database went away, restarted, or ended a transaction it found idle: nothing was done, try again."""
+        db.session.rollback()
+        response = make_response(*error_response(503, "database_unavailable"))
+        response.headers["Retry-After"] = "2"
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

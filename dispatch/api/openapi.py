@@ -39,7 +39,10 @@ def completed(document: dict[str, Any], error_schema: dict[str, Any]) -> dict[st
 def common_answers(method: str, operation: dict[str, Any]) -> dict[str, str]:
     """What any operation like this one may answer besides its own results: every route is behind the login,
     every write carries a CSRF token and a bounded body, every body has one media type, every path names a row."""
-    answers = {"401": "Not logged in, or the session timed out"}
+    answers = {
+        "401": "Not logged in, or the session timed out",
+        "503": "The database is briefly unavailable; nothing was done (see Retry-After)",
+    }
     if method in WRITES:
         answers["400"] = "Malformed or too deeply nested JSON, or a missing or stale CSRF token"
         answers["413"] = "The body is over the size limit"

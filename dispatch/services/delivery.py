@@ -298,6 +298,7 @@ def reconcile_abandoned(now: datetime) -> int:
     it has been sending for longer than ``LEASE``."""
     abandoned = or_(OutboxMessage.claimed_at < now - LEASE, OutboxMessage.claimed_by.in_(liveness.dead_processes(now)))
     stuck = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == "sending", abandoned)).all()
+    db.session.commit()  # no transaction waits on the provider's answer
     for message in stuck:
         sid = None
         if message.channel == "sms" and message.body:
