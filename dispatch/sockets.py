@@ -18,6 +18,7 @@ from flask_socketio import ConnectionRefusedError, emit, join_room
 from dispatch.auth import load_user
 from dispatch.domain.scope import Actor, Forbidden, Role
 from dispatch.extensions import socketio
+from dispatch.schemas.common import ROW_ID_MAX
 from dispatch.services import answers
 from dispatch.services.errors import NotFound
 from dispatch.services.events import events_after, nudge_of
@@ -47,9 +48,15 @@ def on_connect(auth=None):
     for room in rooms_for(g.actor):
         join_room(room)
     after = auth.get("after") if isinstance(auth, dict) else None
-    if isinstance(after, int) and not isinstance(after, bool) and after >= 0:
+    if _row_number(after, lowest=0):
         _resync(g.actor, after)
     return True
+
+
+def _row_number(value, lowest: int = 1) -> bool:
+    """Whether a client's value can be a row id (or, from 0, an event cursor) in the database: anything else is
+    ignored or refused here, before it reaches a query."""
+    return isinstance(value, int) and not isinstance(value, bool) and lowest <= value <= ROW_ID_MAX
 
 
 def _resync(actor: Actor, after: int) -> None:
@@ -69,7 +76,7 @@ def on_seen(data=None):
     if g.get("actor") is None:
         return {"ok": False, "error": "login_required"}
     assignment_id = data.get("assignment_id") if isinstance(data, dict) else None
-    if not isinstance(assignment_id, int) or isinstance(assignment_id, bool):
+    if not _row_number(assignment_id):
         return {"ok": False, "error": "assignment_id"}
     try:
         first = answers.mark_seen(g.actor, assignment_id)

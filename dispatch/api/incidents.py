@@ -41,7 +41,11 @@ TAGS = ["incidents"]
 class NeedHeaders(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
     idempotency_key: str | None = Field(
-        None, alias="Idempotency-Key", max_length=100, description="the same key posts one need, however often it is sent"
+        None,
+        alias="Idempotency-Key",
+        max_length=100,
+        pattern=r"^[ -~]+$",  # printable ASCII, as any client's keys (UUIDs, random tokens) are
+        description="the same key posts one need, however often it is sent",
     )
 
 

@@ -14,6 +14,7 @@ from dispatch.services import drills
 from dispatch.services.errors import InvalidInput
 from dispatch.services.places import list_subdistricts
 from dispatch.services.skills import list_skills
+from dispatch.web.forms import row_id
 from dispatch.web.paging import list_query, pager, past_the_end
 
 bp = Blueprint("drills", __name__)
@@ -47,7 +48,7 @@ def start():
     text = upload.read().decode("utf-8", errors="replace") if upload and upload.filename else request.form.get("scenario", "")
     mode = DrillMode.MANUAL if request.form.get("mode") == "manual" else DrillMode.AUTO
     try:
-        run = drills.start(current_actor(), text, mode, request.form.get("subdistrict_id", type=int))
+        run = drills.start(current_actor(), text, mode, row_id(request.form, "subdistrict_id"))
     except InvalidInput as failed:
         lang = language()
         errors = [{"row": e.row, "field": e.field, "message": message(e.code, lang, **e.params)} for e in failed.errors]

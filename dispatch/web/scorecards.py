@@ -16,6 +16,7 @@ from dispatch.domain.scope import Action, Resource, require
 from dispatch.services import evaluations
 from dispatch.services.exports import inert
 from dispatch.services.places import list_subdistricts
+from dispatch.web.forms import row_id
 
 bp = Blueprint("scorecards", __name__)
 
@@ -65,7 +66,7 @@ def live():
     actor = current_actor()
     require(actor, Action.READ, Resource.EVALUATION)
     period = request.args.get("period") or evaluations.current_quarter()
-    subdistrict_id = request.args.get("subdistrict_id", type=int)
+    subdistrict_id = row_id(request.args, "subdistrict_id")
     result = evaluations.evaluate_subdistrict(actor, subdistrict_id, period)
     rows = [(organization, card.figures()) for organization, card in result.cards]
     return render_template(
@@ -77,5 +78,5 @@ def live():
 @bp.post("/evaluations/publish")
 @login_required
 def publish():
-    published = evaluations.publish(current_actor(), request.form.get("subdistrict_id", type=int), request.form.get("period", ""))
+    published = evaluations.publish(current_actor(), row_id(request.form, "subdistrict_id"), request.form.get("period", ""))
     return redirect(url_for("scorecards.scorecard", code=published.subdistrict.code, period=published.period))

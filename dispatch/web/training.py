@@ -11,7 +11,7 @@ from dispatch.schemas.training import TrainingIn, TrainingQuery
 from dispatch.services import members, training
 from dispatch.services import organizations as org_service
 from dispatch.services.skills import list_skills
-from dispatch.web.forms import parsed
+from dispatch.web.forms import parsed, row_id, row_ids
 from dispatch.web.paging import list_query, pager, past_the_end
 
 bp = Blueprint("training", __name__)
@@ -44,7 +44,7 @@ def create():
 def session_page(session_id: int):
     actor = current_actor()
     session = training.get_session(actor, session_id)
-    chosen = request.args.get("organization_id", type=int)
+    chosen = row_id(request.args, "organization_id")
     records = may(actor, Action.EDIT, Resource.TRAINING)
     organizations = org_service.names_in_scope(actor) if records else []
     return render_template(
@@ -57,7 +57,7 @@ def session_page(session_id: int):
 @bp.post("/training/<int:session_id>/attendees")
 @login_required
 def add_attendees(session_id: int):
-    ids = [int(value) for value in request.form.getlist("member_ids") if value.isdigit()]
+    ids = row_ids(request.form, "member_ids")
     training.add_attendees(current_actor(), session_id, ids)
     return redirect(url_for("training.session_page", session_id=session_id))
 

@@ -20,7 +20,9 @@ PAGING_VARIANTS = (
     {"page": "0"}, {"page": "-1"}, {"page": "abc"}, {"page": "1.5"}, {"page": ""},
     {"per_page": "0"}, {"per_page": "100000"}, {"per_page": "abc"}, {"per_page": "5", "page": "3"},
 )  # fmt: skip
-NONSENSE = ("abc", "-1")  # what any other query parameter a link carries is also tried with
+# What any other query parameter a link carries is also tried with: words, numbers no row id can be, a NUL.
+NONSENSE = ("abc", "-1", str(2**31), str(10**20), "\x00")
+TAMPERED_SEGMENTS = (str(2**31), "%00", "%ED%A0%80")  # what each segment of a path is replaced with, once per kind
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,18 @@ def nonsense_variants(url: str, seen: set[str]) -> list[str]:
     return variants
 
 
+def path_variants(url: str) -> list[str]:
+    """The URL with each segment of its path after the first replaced by a number no row can have, a NUL or half of
+    a surrogate pair in turn (``/scorecards/<code>/<period>`` takes text, ``/training/<id>`` a row id)."""
+    parts = urlsplit(url)
+    segments = parts.path.split("/")
+    return [
+        parts._replace(path="/".join([*segments[:at], wrong, *segments[at + 1 :]]), query="").geturl()
+        for at in range(2, len(segments))
+        for wrong in TAMPERED_SEGMENTS
+    ]
+
+
 def route_of(url: str) -> str:
     """The URL's path with its ids replaced: the pages of one kind share it."""
     return re.sub(r"/\d+(?=/|$)", "/<id>", urlsplit(url).path)
@@ -157,5 +171,6 @@ def _next_steps(step: _Step, response: requests.Response, html: str, kinds_seen:
         kinds_seen.add(route_of(step.url))
         found += [_Step(url, step.url, False) for url in forms]
         found += [_Step(url, step.url, True) for url in paging_variants(step.url)] if is_list(html) else []
+        found += [_Step(url, step.url, True) for url in path_variants(step.url)]
     found += [_Step(variant, step.url, True) for s in list(found) for variant in nonsense_variants(s.url, kinds_seen)]
     return found

@@ -136,3 +136,11 @@ def test_the_grid_worker_of_the_needs_cell_hears_of_it(app, world, browser):
     heard = [n["kind"] for e in received(grid_socket) if e["name"] == "events" for n in e["args"][0]]
     assert "need.posted" in heard and "offer.made" in heard
     grid_socket.disconnect()
+
+
+@pytest.mark.parametrize("number", [2**31, 2**63, 10**22, -1])
+def test_numbers_no_row_can_have_are_ignored_or_refused_before_any_query(app, world, browser, number):
+    phone = connect_after(app, browser(world.leader), number)  # a cursor past any event: no resync, no error
+    assert phone.is_connected() and [e for e in received(phone, 0.5) if e["name"] == "resync"] == []
+    assert phone.emit("seen", {"assignment_id": number}, callback=True) == {"ok": False, "error": "assignment_id"}
+    phone.disconnect()
