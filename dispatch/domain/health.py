@@ -18,9 +18,10 @@ class Problem(str, Enum):
     OUTBOX_LATE = "outbox_late"  # an SMS or call has been due for longer than OUTBOX_LATE_S
 
 
+# The promise: a deadline is acted on, and a due message goes out, within 10 s, whatever fails.
 WORKER_STALE_S = 8.0  # four missed beats (one every 2 s)
-SWEEPER_LATE_S = 15.0  # a pass every second; a dead sweeper's lease (4 s) is taken over well within this
-OUTBOX_LATE_S = 60.0  # a message waits for a free worker or the sending rate, seconds at most, not a minute
+SWEEPER_LATE_S = 10.0  # a pass every second; a dead or frozen sweeper's lease (4 s) is taken over well within this
+OUTBOX_LATE_S = 10.0  # a due message waits a moment for a drain, 3 s at most for the sweeper's own sending
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,8 @@ class RqQueue:
     """Enqueues jobs on an RQ queue in Redis; ``make worker`` (``flask --app wsgi worker``) runs them.
 
     A ``dedupe_key`` is a Redis key set (``SET NX``) while its job waits and deleted by the worker as the job starts
-    (``AppWorker``); it expires on its own, so a key whose job was lost cannot block the next one for long. Each job
+    (``AppWorker``); it expires on its own, so a key whose job was lost cannot block the next one for long, and once
+    it has expired the queue itself is looked at before another job joins the one still waiting. Each job
     still gets an RQ id of its own: RQ keeps a finished job's data under its id for a while, and a new job reusing
     the id would have its data expire with the old one's.
     """
@@ -118,13 +119,21 @@ class RqQueue:
             self._queue.enqueue(func_path, *args)
             return
         waiting = waiting_key(dedupe_key)
-        if not self._redis.set(waiting, "1", nx=True, ex=WAITING_TTL_S):
+        if not self._redis.set(waiting, "1", nx=True, ex=WAITING_TTL_S) or self._still_queued(dedupe_key):
             return
         try:
             self._queue.enqueue(func_path, *args, meta={"dedupe_key": dedupe_key})
         except Exception:
             self._redis.delete(waiting)
             raise
+
+    def _still_queued(self, dedupe_key: str) -> bool:
+        """Whether a job of this key still waits though its key ran out (the workers were busy that long): the key is
+        set again for it, and no second job joins it."""
+        from rq.job import Job
+
+        waiting = Job.fetch_many(self._queue.get_job_ids(0, QUEUE_LOOKED_AT - 1), connection=self._redis)
+        return any(job is not None and job.meta.get("dedupe_key") == dedupe_key for job in waiting)
 
     def health(self) -> QueueHealth:
         from redis.exceptions import RedisError
@@ -136,6 +145,7 @@ class RqQueue:
 
 
 WAITING_TTL_S = 10  # a job lost with its key still set (taken by a worker that froze) is asked for again this soon
+QUEUE_LOOKED_AT = 100  # the first jobs of the queue searched for one waiting under a key that ran out
 
 
 def waiting_key(dedupe_key: str) -> str:

@@ -6,7 +6,7 @@ import pytest
 from redis import Redis
 from rq import Queue, SimpleWorker
 
-from dispatch.jobs.queues import InlineQueue, RqQueue
+from dispatch.jobs.queues import InlineQueue, RqQueue, waiting_key
 from dispatch.jobs.worker import app_worker
 
 
@@ -61,3 +61,15 @@ def test_rq_queue_holds_one_waiting_job_per_key_however_often_it_is_asked(app, t
     assert queue.count == 1
     app_worker(app, [app.config["RQ_QUEUE"]], redis).work(burst=True)
     assert log.read_text().splitlines() == ["ask 0 dispatch", "after dispatch"]
+
+
+def test_a_job_that_waits_longer_than_its_key_lives_is_still_the_only_one(app, tmp_path):
+    if not app.config["REDIS_URL"]:
+        pytest.skip("the embedded column has no Redis; the inline tests above cover it")
+    jobs: RqQueue = app.extensions["dispatch.jobs"]
+    redis = Redis.from_url(app.config["REDIS_URL"])
+    jobs.enqueue("tests.integration.job_probe.record", str(tmp_path / "log"), "first", dedupe_key="drain")
+    for _ in range(3):  # every worker busy with long drains: the key runs out while the job still waits
+        redis.delete(waiting_key("drain"))
+        jobs.enqueue("tests.integration.job_probe.record", str(tmp_path / "log"), "again", dedupe_key="drain")
+    assert Queue(app.config["RQ_QUEUE"], connection=redis).count == 1
