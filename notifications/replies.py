@@ -64,10 +64,12 @@ class Reply:
 
 @dataclass(frozen=True)
 class ReplyError:
-    """Why a reply could not be read, and the part of it (normalized) that was wrong."""
+    """Why a reply could not be read, the part of it (normalized) that was wrong, and the offer's code when the
+    reply got as far as naming one."""
 
     code: ReplyErrorCode
     text: str
+    offer_code: str = ""
 
 
 _SEP = rf"[\s{re.escape(SEPARATORS)}]"
@@ -132,5 +134,5 @@ def _accept(code: str, count_text: str) -> Reply | ReplyError:
         return Reply(ReplyAction.ACCEPT, code)
     count = _HEAD_COUNT.fullmatch(count_text)
     if count is None or not 1 <= int(count.group(1)) <= MAX_HEAD_COUNT:
-        return ReplyError(ReplyErrorCode.BAD_HEAD_COUNT, count_text)
+        return ReplyError(ReplyErrorCode.BAD_HEAD_COUNT, count_text, code)
     return Reply(ReplyAction.ACCEPT, code, int(count.group(1)))

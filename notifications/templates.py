@@ -64,6 +64,18 @@ _REPLY_ACK = {
         "zh": "贵组织目前最多可派{free}人，请回复“1 {code} 人数”，人数不超过{free}。",
         "en": 'Your organization has only {free} people free. Reply "1 {code} <people>" with {free} or fewer.',
     },
+    "already_accepted": {
+        "zh": "您已接受任务{code}，{head_count}人前往，无需再回复。如需变更，请在手机页操作或联系值班人员。",
+        "en": "You already accepted task {code} for {head_count} people; no need to reply. To change it, use the phone page or call the duty officer.",
+    },
+    "already_declined": {
+        "zh": "您已拒绝任务{code}，无需再回复。谢谢！",
+        "en": "You already declined task {code}; no need to reply. Thank you!",
+    },
+    "bad_head_count": {
+        "zh": "任务{code}的人数请写1到{most}之间的整数，如“1 {code} 5”。",
+        "en": 'For task {code}, give the people as a whole number from 1 to {most}, e.g. "1 {code} 5".',
+    },
     "no_one_free": {
         "zh": "贵组织目前没有空余人手，无法接受任务{code}。谢谢！",
         "en": "Your organization has nobody free for task {code} now. Thank you!",

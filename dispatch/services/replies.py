@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from dispatch.domain.assignments import AssignmentState
+from dispatch.domain.assignments import ACTIVE_STATES, AssignmentState
 from dispatch.domain.scope import Actor, Role
 from dispatch.extensions import db
 from dispatch.models import Assignment, InboundMessage, Organization, OutboxMessage, User
@@ -24,7 +24,7 @@ from dispatch.services.candidates import free_people
 from dispatch.services.delivery import leader_language
 from dispatch.services.errors import Conflict, FieldError, InvalidInput
 from notifications import templates
-from notifications.replies import ReplyError, parse_reply
+from notifications.replies import MAX_HEAD_COUNT, ReplyError, ReplyErrorCode, parse_reply
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,10 @@ class Answered:
 # a claim this old was left by a process that died while answering, and is taken over.
 CLAIM_STALE_S = 10
 REFUSALS = {"head_count.too_many": "too_many", "head_count.over_capacity": "over_capacity"}
+ANSWERED_BEFORE = {
+    **dict.fromkeys((*ACTIVE_STATES, AssignmentState.COMPLETED), "already_accepted"),
+    AssignmentState.DECLINED: "already_declined",
+}
 
 
 def handle_sms(sid: str, sender: str, body: str) -> Answered:
@@ -59,7 +63,7 @@ def _answer_sms(sender: str, body: str) -> tuple[Answered, int | None]:
     parsed = parse_reply(body)
     language = _language_of(sender)
     if isinstance(parsed, ReplyError):
-        return Answered(parsed.code.value, templates.reply_help(language)), None
+        return _unreadable(parsed, language), None
     assignment = _offer_for(sender, parsed.code)
     if assignment is None:
         return Answered("not_found", templates.reply_ack("not_found", parsed.code, language)), None
@@ -68,10 +72,17 @@ def _answer_sms(sender: str, body: str) -> tuple[Answered, int | None]:
     return _decline(assignment, parsed.reason or "短信拒绝", language), assignment.id
 
 
+def _unreadable(error: ReplyError, language: str) -> Answered:
+    """A head count that is no count gets the range a count must be in; any other misreading, the forms a reply takes."""
+    if error.code is ReplyErrorCode.BAD_HEAD_COUNT and error.offer_code:
+        return Answered(error.code.value, templates.reply_ack("bad_head_count", error.offer_code, language, most=MAX_HEAD_COUNT))
+    return Answered(error.code.value, templates.reply_help(language))
+
+
 def _answer_key(assignment_id: int, digits: str, language: str) -> tuple[Answered, int | None]:
     assignment = db.session.get(Assignment, assignment_id)
     if assignment.state is not AssignmentState.OFFERED:
-        return Answered("closed", templates.reply_ack("closed", assignment.short_code, language)), assignment_id
+        return _not_open(assignment_id, language), assignment_id
     if digits == "1":
         return _accept(assignment, None, language), assignment_id
     return _decline(assignment, "电话拒绝", language), assignment_id
@@ -83,8 +94,8 @@ def _accept(assignment: Assignment, head_count: int | None, language: str) -> An
         head_count = max(1, min(need.still_needed, free_people(need, assignment.organization_id, datetime.now(UTC).date())))
     try:
         answers.accept(_leader(assignment), assignment.id, head_count)
-    except Conflict:  # the offer ran out, was answered or withdrawn, or the need was filled or closed
-        return Answered("closed", templates.reply_ack("closed", code, language))
+    except Conflict:  # answered already (by SMS or on the phone page), ran out or withdrawn, or the need closed
+        return _not_open(assignment.id, language)
     except InvalidInput as refused:
         return _refusal(refused.errors[0], code, language)
     return Answered("accepted", templates.reply_ack("accepted", code, language, head_count=head_count))
@@ -105,8 +116,16 @@ def _decline(assignment: Assignment, reason: str, language: str) -> Answered:
     try:
         answers.decline(_leader(assignment), assignment.id, reason[:200])
     except Conflict:
-        return Answered("closed", templates.reply_ack("closed", code, language))
+        return _not_open(assignment.id, language)
     return Answered("declined", templates.reply_ack("declined", code, language))
+
+
+def _not_open(assignment_id: int, language: str) -> Answered:
+    """Why an answer changes nothing now, said as it is: the organization answered this offer already (and is
+    committed, if it accepted), or the offer is closed."""
+    assignment = db.session.get(Assignment, assignment_id, populate_existing=True)
+    kind = ANSWERED_BEFORE.get(assignment.state, "closed")
+    return Answered(kind, templates.reply_ack(kind, assignment.short_code, language, head_count=assignment.head_count))
 
 
 def _leader(assignment: Assignment) -> Actor:

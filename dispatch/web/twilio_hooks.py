@@ -65,6 +65,8 @@ def voice_script(outbox_id: int):
 @bp.post("/voice/<int:outbox_id>/answer")
 def voice_answer(outbox_id: int):
     answered = replies.handle_key(request.form.get("CallSid", ""), outbox_id, request.form.get("Digits", ""))
+    if answered.outcome == "reply.no_action":  # a key that means nothing: read the offer out again and ask again
+        return voice_script(outbox_id)
     message = db.session.get(OutboxMessage, outbox_id)
     language = VOICE_LANGUAGE[delivery.leader_language(message.organization_id if message else None)]
     twiml = VoiceResponse()

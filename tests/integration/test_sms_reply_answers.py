@@ -10,10 +10,11 @@ import pytest
 
 from dispatch.extensions import db
 from dispatch.models import Assignment, InboundMessage
-from dispatch.services import answers, replies
+from dispatch.services import answers, delivery, replies
 from tests.factories import make_incident, make_need, make_offer
 from tests.integration.dispatch_helpers import all_at_once, event_kinds, make_overdue, snapshot
-from tests.integration.test_twilio_webhooks import reply, sent_offer
+from tests.integration.sms_helpers import first_offer, make_due, outbox
+from tests.integration.test_twilio_webhooks import hook, reply, sent_offer
 
 SID = "SM" + "7" * 32
 
@@ -107,3 +108,41 @@ def test_a_reply_whose_first_answerer_died_is_answered_by_the_next_delivery(worl
     text = answer_text(reply(browser, twilio, phone, body, sid=SID))
 
     assert "已确认" in text and db.session.get(Assignment, offer["id"]).state.value == "accepted"
+
+
+def test_a_leader_who_accepted_and_texts_again_is_told_they_are_committed_not_that_the_task_is_closed(world, browser, twilio):
+    offer, _ = sent_offer(world, browser, twilio, head_count=5)
+    phone, code = world.org_a1.leader_phone, offer["short_code"]
+    answer_text(reply(browser, twilio, phone, f"1 {code} 2", sid="SM" + "1" * 32))  # 3 still needed: the need stays open
+
+    again = answer_text(reply(browser, twilio, phone, f"1 {code} 2", sid="SM" + "2" * 32))
+    backing_out = answer_text(reply(browser, twilio, phone, f"2 {code} 忙", sid="SM" + "3" * 32))
+
+    assert f"您已接受任务{code}，2人前往" in again and f"您已接受任务{code}，2人前往" in backing_out
+    assert "已结束" not in again + backing_out
+    assert db.session.get(Assignment, offer["id"]).state.value == "accepted"
+
+
+def test_a_leader_who_declined_and_then_accepts_is_told_they_declined(world, browser, twilio):
+    offer, _ = sent_offer(world, browser, twilio)
+    phone, code = world.org_a1.leader_phone, offer["short_code"]
+    answer_text(reply(browser, twilio, phone, f"2 {code} 不在", sid="SM" + "1" * 32))
+    assert f"您已拒绝任务{code}" in answer_text(reply(browser, twilio, phone, f"1 {code} 1", sid="SM" + "2" * 32))
+
+
+@pytest.mark.parametrize("count", ["0", "-1", "1.5", "五"])
+def test_a_head_count_that_is_no_count_gets_the_range_it_must_be_in(world, browser, twilio, count):
+    offer, _ = sent_offer(world, browser, twilio)
+    text = answer_text(reply(browser, twilio, world.org_a1.leader_phone, f"1 {offer['short_code']} {count}", sid=SID))
+    assert f"任务{offer['short_code']}的人数请写1到1000之间的整数" in text
+
+
+def test_a_key_that_means_nothing_reads_the_offer_again_and_asks_again(world, browser, twilio):
+    offer = first_offer(world, browser)
+    row = outbox(offer["id"], "voice")
+    make_due(row.id)
+    delivery.deliver(row.id)
+    call = {"CallSid": "CA" + "4" * 32, "AccountSid": twilio.account_sid, "From": "+15005550006"}
+    pressed = hook(browser, twilio, f"/twilio/voice/{row.id}/answer", {**call, "Digits": "9"}).get_data(as_text=True)
+    assert "<Gather" in pressed and "<Hangup" not in pressed
+    assert db.session.get(Assignment, offer["id"]).state.value == "offered"

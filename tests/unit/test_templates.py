@@ -147,6 +147,9 @@ ACK_VALUES = {
     "too_many": {"still_needed": 3},
     "over_capacity": {"free": 2},
     "no_one_free": {},
+    "already_accepted": {"head_count": 3},
+    "already_declined": {},
+    "bad_head_count": {"most": 1000},
     "closed": {},
 }
 
