@@ -225,8 +225,8 @@ def close_need_records(need: Need, actor: Actor, status: NeedStatus) -> None:
         for assignment in need.assignments:
             if assignment.state in (AssignmentState.ACCEPTED, AssignmentState.EN_ROUTE, AssignmentState.ON_SITE):
                 assignment.state = AssignmentState.CANCELLED
+                need.accepted -= assignment.head_count  # completed work keeps its people: it was done
                 events.record("assignment.cancelled", assignment=assignment, actor_id=actor.user_id)
-        need.accepted = 0
     need.status = status
     events.record(f"need.{status.value}", need=need, actor_id=actor.user_id)
 

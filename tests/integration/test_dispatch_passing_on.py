@@ -132,6 +132,19 @@ def test_cancelling_a_need_withdraws_its_offers_and_calls_accepted_work_off(worl
     assert again.status_code == 409 and error_code(again) == "need.not_open"
 
 
+def test_cancelling_a_need_keeps_the_people_of_work_already_completed(world, browser):
+    duty, leader = browser(world.duty), browser(world.leader)
+    need = posted_need(duty, world.cell_a1, broadcast_k=2)
+    done, ongoing = need["assignments"][0]["id"], need["assignments"][1]["id"]
+    leader.post(f"/api/assignments/{done}/accept", {"head_count": 2})
+    for step in ("depart", "arrive", "complete"):
+        leader.post(f"/api/assignments/{done}/{step}", {"note": ""})
+    browser(leader_of(world.org_a1b)).post(f"/api/assignments/{ongoing}/accept", {"head_count": 1})
+    cancelled = duty.post(f"/api/needs/{need['id']}/cancel").get_json()
+    assert (cancelled["status"], cancelled["accepted"]) == ("cancelled", 2)
+    assert states(need["id"]) == {world.org_a1.id: "completed", world.org_a1b.id: "cancelled"}
+
+
 def test_closing_a_need_stops_offers_but_accepted_work_goes_on(world, browser):
     add_organizations(world.community_a1, 2)
     duty, leader = browser(world.duty), browser(world.leader)
