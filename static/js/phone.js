@@ -266,6 +266,8 @@
   window.addEventListener("online", () => { connection(socket.connected); flush(); });
   window.addEventListener("offline", () => connection(false));
   setInterval(flush, 15000);
+  // A nudge can be lost while the socket stays up (Redis away between two web processes): ask again now and then.
+  setInterval(() => load(), 30000);
 
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("/m/sw.js", { scope: "/m" }).catch(() => {});
   load();
