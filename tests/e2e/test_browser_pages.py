@@ -135,7 +135,7 @@ def test_an_offer_goes_from_the_board_to_the_phone_and_back_without_a_reload(liv
         board.mouse.down()
         board.mouse.up()
         board.wait_for_timeout(150)
-    expect(board.locator("#area-state")).to_have_text("已画出范围:其中的网格将标为受影响")
+    expect(board.locator("#area-state")).to_have_text("已画出范围：其中的网格将标为受影响")
     board.click("#incident-form button[type=submit]")
     expect(board.locator("#incidents button[aria-pressed=true]")).to_contain_text("浏览器测试", timeout=5_000)
     expect(board.locator("#map path[stroke='#a33b00'][stroke-width='2']").first).to_be_attached()  # affected cells
@@ -175,7 +175,7 @@ def test_an_offer_goes_from_the_board_to_the_phone_and_back_without_a_reload(liv
     for step, state in (("出发", "en_route"), ("已到达", "on_site")):
         work.get_by_role("button", name=step).click()
         expect(board.locator(f"li[data-assignment='{assignment}'][data-state={state}]")).to_be_visible(timeout=5_000)
-    work.get_by_label("备注(可不填)").fill("积水已排除")
+    work.get_by_label("备注（可不填）").fill("积水已排除")
     work.get_by_role("button", name="完成").click()
     expect(board.locator(f"li[data-assignment='{assignment}'][data-state=completed]")).to_be_visible(timeout=5_000)
     expect(mobile.locator("#no-work")).to_be_visible()

@@ -64,7 +64,7 @@ def test_a_role_without_its_scope_is_refused_in_either_language(app, world, role
     english = run_cli(app, "create-user", "li.na", "--role", role, "--password", PASSWORD, "--lang", "en")
 
     assert chinese.exit_code == english.exit_code == 2
-    assert f"{scope}: 该角色需要指定管辖范围:{scope}" in chinese.stderr
+    assert f"{scope}: 该角色需要指定管辖范围：{scope}" in chinese.stderr
     assert f"{scope}: this role needs its jurisdiction: {scope}" in english.stderr
     assert row_counts() == before
 

@@ -143,7 +143,7 @@ def test_a_phone_already_in_the_organization_is_a_duplicate(app, tmp_path, organ
     result = import_rows(app, tmp_path, [member(phone="15000003333"), member()])
 
     assert result.exit_code == 2
-    assert error_lines(result.stderr) == ["第 3 行 phone: 重复:+8613812345678"]
+    assert error_lines(result.stderr) == ["第 3 行 phone: 重复：+8613812345678"]
     assert row_counts() == before
 
 

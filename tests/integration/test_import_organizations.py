@@ -87,7 +87,7 @@ def test_a_gbk_file_with_one_bad_row_in_the_middle_imports_nothing_and_names_tha
     result = import_rows(app, tmp_path, rows, encoding="gbk")
 
     assert result.exit_code == 2
-    assert "导入失败,未写入任何数据" in result.stderr
+    assert "导入失败，未写入任何数据" in result.stderr
     assert error_lines(result.stderr) == ["第 4 行 credit_code: 统一社会信用代码校验位不正确"]
     assert row_counts() == before
 
@@ -190,7 +190,7 @@ def test_messages_are_in_chinese_by_default_and_english_on_request(app, tmp_path
     chinese = import_rows(app, tmp_path, rows)
     english = import_rows(app, tmp_path, rows, "--lang", "en")
 
-    assert chinese.stderr.splitlines()[-2:] == ["导入失败,未写入任何数据。问题如下:", "  第 2 行 leader_phone: 电话号码无效"]
+    assert chinese.stderr.splitlines()[-2:] == ["导入失败，未写入任何数据。问题如下：", "  第 2 行 leader_phone: 电话号码无效"]
     assert english.stderr.splitlines()[-2:] == [
         "Import failed; nothing was written. The problems:",
         "  line 2 leader_phone: the phone number is not valid",
@@ -205,7 +205,7 @@ def test_a_missing_required_column_is_named_in_the_header_line(app, tmp_path, pl
     english = import_rows(app, tmp_path, rows, "--lang", "en", header=header)
 
     assert chinese.exit_code == english.exit_code == 2
-    assert error_lines(chinese.stderr) == ["第 1 行 header: CSV 缺少列:负责人手机(leader_phone)"]
+    assert error_lines(chinese.stderr) == ["第 1 行 header: CSV 缺少列：负责人手机(leader_phone)"]
     assert error_lines(english.stderr) == ["line 1 header: the CSV lacks column(s): 负责人手机(leader_phone)"]
     assert row_counts()["organizations"] == 0
 

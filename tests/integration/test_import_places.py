@@ -156,11 +156,11 @@ def test_every_bad_feature_is_listed_in_file_order_in_chinese_by_default(app, tm
     result = import_file(app, tmp_path, collection(*features))
 
     assert result.exit_code == 2
-    assert "导入失败,未写入任何数据" in result.stderr
+    assert "导入失败，未写入任何数据" in result.stderr
     assert error_lines(result.stderr) == [
-        "第 2 个要素 geometry: 应为多边形(Polygon 或 MultiPolygon)",
+        "第 2 个要素 geometry: 应为多边形（Polygon 或 MultiPolygon）",
         "第 4 个要素 name: 必填",
-        "第 5 个要素 code: 与第 1 个要素重复:G001",
+        "第 5 个要素 code: 与第 1 个要素重复：G001",
     ]
     assert row_counts()["grid_cells"] == 0
 

@@ -32,7 +32,7 @@ def test_the_pager_walks_every_organization_once_keeping_the_filters(world, brow
     expected = [o.name for o in (world.org_a1, world.org_a1b, world.org_a2) if o.status.value == "filed"]
     shown = [name for page in pages for name in expected if f">{name}<" in page]
     assert len(pages) == len(expected) >= 2 and shown == expected
-    assert "第 1 页,共" in pages[0] and "上一页" in pages[-1]
+    assert "第 1 页，共" in pages[0] and "上一页" in pages[-1]
 
 
 def test_sessions_of_one_day_each_appear_on_exactly_one_page(world, browser):

@@ -39,7 +39,7 @@ def test_both_languages_are_filled_in_and_differ():
 
 
 def test_parameters_are_filled_in():
-    assert message("skill.unknown", "zh", code="juggling") == "未知技能:juggling"
+    assert message("skill.unknown", "zh", code="juggling") == "未知技能：juggling"
     assert message("skill.unknown", "en", code="juggling") == "unknown skill: juggling"
 
 
