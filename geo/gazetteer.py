@@ -1,4 +1,4 @@
-"""Offline gazetteer: find our own places (communities, grid cells, landmarks) by name.
+"""Offline gazetteer: find our own places (communities, grid cells, landmarks, roads) by name.
 
 Names are compared after normalization (NFKC, lower case, spaces and punctuation
 removed, a trailing administrative suffix such as 社区, 街道 or 村 dropped), so
@@ -42,19 +42,22 @@ _IN_TEXT_SCORE = 90.0
 _INSIDE_NAME_SCORE = 85.0
 # More specific kinds win ties: a landmark beats the community of the same name.
 # Place kinds, most specific first: a tie between names goes to the more specific place.
-KINDS = ("landmark", "grid_cell", "community", "subdistrict", "county")
+KINDS = ("landmark", "road", "grid_cell", "community", "subdistrict", "county")
 _KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
 
 
 @dataclass(frozen=True)
 class Place:
-    """A named place at a WGS-84 point; ``kind`` e.g. "community", ``ref_id`` our row id."""
+    """A named place at a WGS-84 point; ``kind`` e.g. "community" or "road", ``ref_id`` our row id, ``name_en`` its
+    English name when known, ``line`` a road's polyline of (lon, lat) points when known (``lon, lat`` lie on it)."""
 
     name: str
     lon: float
     lat: float
     kind: str
     ref_id: int | str | None = None
+    name_en: str = ""
+    line: tuple[tuple[float, float], ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,8 @@ def assignment_out(assignment: Assignment, language: str) -> AssignmentOut:
 def task_out(need: Need, language: str) -> TaskOut:
     return TaskOut(
         skills=[s.label(language) for s in need.skills], still_needed=need.still_needed, head_count=need.head_count,
-        priority=need.priority, address=need.address, location=PointOut(lon=need.lon, lat=need.lat),
-        description=need.description, incident_title=need.incident.title, kind=need.kind,
+        priority=need.priority, address=need.address, place_name=place_name(need, language),
+        location=PointOut(lon=need.lon, lat=need.lat), description=need.description, incident_title=need.incident.title, kind=need.kind,
     )  # fmt: skip
 
 
@@ -42,13 +42,18 @@ def need_out(need: Need, language: str) -> NeedOut:
     return NeedOut(
         id=need.id, incident_id=need.incident_id, skills=[s.code for s in need.skills], head_count=need.head_count,
         accepted=need.accepted, still_needed=need.still_needed, priority=need.priority,
-        location=PointOut(lon=need.lon, lat=need.lat), address=need.address,
+        location=PointOut(lon=need.lon, lat=need.lat), address=need.address, place_name=place_name(need, language),
         cell=Ref(id=cell.id, code=cell.code, name=cell.name) if cell else None, window_start=need.window_start,
         window_end=need.window_end, description=need.description, policy=need.policy, broadcast_k=need.broadcast_k,
         offer_timeout_s=need.offer_timeout_s, status=need.status, kind=need.kind,
         radius_km=None if need.radius_m is None else need.radius_m / 1000,
         assignments=[assignment_out(a, language) for a in need.assignments], created_at=need.created_at,
     )  # fmt: skip
+
+
+def place_name(need: Need, language: str) -> str:
+    """Where the need is, in the reader's language (English names where known, else the Chinese)."""
+    return (need.place_name_en or need.place_name) if language == "en" else need.place_name
 
 
 def candidate_out(candidate, names: dict[int, str], offered: dict, language: str) -> CandidateOut:
@@ -60,8 +65,16 @@ def candidate_out(candidate, names: dict[int, str], offered: dict, language: str
     )  # fmt: skip
 
 
-def event_out(event: Event) -> EventOut:
+def event_out(event: Event, language: str) -> EventOut:
     return EventOut(
         id=event.id, kind=event.kind, at=event.at, incident_id=event.incident_id, need_id=event.need_id,
-        assignment_id=event.assignment_id, organization_id=event.organization_id, drill=event.drill, data=event.data or {},
+        assignment_id=event.assignment_id, organization_id=event.organization_id, drill=event.drill,
+        data=event_data(event.data or {}, language),
     )  # fmt: skip
+
+
+def event_data(data: dict, language: str) -> dict:
+    """An offer's reasons are kept in both languages (``reason``, ``reason_en``); ``reason`` is shown in the reader's."""
+    if "reason_en" not in data:
+        return data
+    return {**data, "reason": data["reason_en"] if language == "en" else data["reason"]}

@@ -7,7 +7,7 @@ from dispatch.models.incidents import Assignment, Event, EventCounter, Idempoten
 from dispatch.models.messages import InboundMessage, OutboxMessage
 from dispatch.models.operations import SweeperLease, WorkerBeat
 from dispatch.models.organizations import Certification, Member, Organization, OrganizationSkill
-from dispatch.models.places import Community, County, GridCell, Subdistrict
+from dispatch.models.places import Community, County, GridCell, Landmark, Subdistrict
 from dispatch.models.recovery import ProgressReport, RecoveryTask
 from dispatch.models.risks import RiskReport
 from dispatch.models.skills import Skill
@@ -29,6 +29,7 @@ __all__ = [
     "IdempotencyKey",
     "InboundMessage",
     "Incident",
+    "Landmark",
     "LoginCode",
     "Member",
     "Need",

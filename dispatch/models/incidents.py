@@ -91,6 +91,10 @@ class Need(db.Model):
     lon: Mapped[float] = mapped_column(SqlFloat)
     lat: Mapped[float] = mapped_column(SqlFloat)
     address: Mapped[str] = mapped_column(String(200), default="")
+    # Where, as a local person says it: the address given, or the community, grid cell and nearest landmark or road
+    # of a map click. Worked out once when the need is posted, so every SMS, call and card names the same place.
+    place_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    place_name_en: Mapped[str] = mapped_column(String(200), default="", server_default="")  # "" when the same
     cell_id: Mapped[int | None] = mapped_column(ForeignKey("grid_cells.id"))
     window_start: Mapped[datetime | None] = mapped_column(UtcDateTime())
     window_end: Mapped[datetime | None] = mapped_column(UtcDateTime())

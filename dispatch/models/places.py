@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy import Enum as SqlEnum
-from sqlalchemy import Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dispatch.domain.registry import SubdistrictKind
 from dispatch.extensions import db
 from dispatch.models.types import UtcDateTime, utcnow
+from geo.nearby import LandmarkKind
 
 
 def enum_column(enum: type) -> SqlEnum:
@@ -86,3 +87,21 @@ class GridCell(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
     community: Mapped[Community] = relationship(back_populates="cells")
+
+
+class Landmark(Named, db.Model):
+    """A landmark or road local people know (地标、道路), named in messages as "…附近": a point, or for a road
+    optionally its line (a GeoJSON LineString's coordinates, WGS-84), nearest by distance."""
+
+    __tablename__ = "landmarks"
+    __table_args__ = (UniqueConstraint("county_id", "kind", "name_zh", name="uq_landmarks_county_kind_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("counties.id"), index=True)
+    kind: Mapped[LandmarkKind] = mapped_column(enum_column(LandmarkKind))
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100), default="")
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    line: Mapped[list | None] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)

@@ -81,6 +81,9 @@ class TaskOut(BaseModel):
     head_count: int
     priority: Priority
     address: str
+    place_name: str = Field(
+        description="where, as a local person says it: the address given, or community · grid cell，nearest landmark or road"
+    )
     location: PointOut
     description: str
     incident_title: str
@@ -116,6 +119,9 @@ class NeedOut(BaseModel):
     priority: Priority
     location: PointOut
     address: str
+    place_name: str = Field(
+        description="where, as a local person says it: the address given, or community · grid cell，nearest landmark or road"
+    )
     cell: Ref | None
     window_start: datetime | None
     window_end: datetime | None

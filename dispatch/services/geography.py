@@ -1,9 +1,10 @@
-"""The grid-cell index and the gazetteer of our own place names, kept per process and refreshed when cells change.
+"""The grid-cell index, the gazetteer of our own place names (cells, communities, subdistricts, landmarks and roads)
+and the namer of points built from both, kept per process and refreshed when cells or landmarks change.
 
-The database is the record: each process compares a cheap fingerprint of the cells table (row count and latest
-change) at most every ``CHECK_SECONDS`` and rebuilds off to the side when it moved; other requests keep using
-the old snapshot until the new one is swapped in. The process that changed a cell calls ``cells_changed()`` and sees the
-change at once; other web processes and workers see it within ``CHECK_SECONDS``.
+The database is the record: each process compares a cheap fingerprint of the cells and landmarks tables (row counts
+and latest changes) at most every ``CHECK_SECONDS`` and rebuilds off to the side when it moved; other requests keep
+using the old snapshot until the new one is swapped in. The process that changed a cell or landmark calls
+``cells_changed()`` and sees the change at once; other web processes and workers see it within ``CHECK_SECONDS``.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from dispatch.extensions import db
-from dispatch.models import Community, GridCell, Subdistrict
+from dispatch.models import Community, GridCell, Landmark, Subdistrict
 from geo.cells import Cell, GridIndex
 from geo.gazetteer import Gazetteer, Place
+from geo.nearby import PlaceNamer
 
 CHECK_SECONDS = 2.0
 
@@ -33,6 +35,7 @@ class Places:
     fingerprint: tuple
     cells: GridIndex
     gazetteer: Gazetteer
+    namer: PlaceNamer
 
 
 class PlaceCache:
@@ -67,7 +70,9 @@ class PlaceCache:
 
 
 def _fingerprint() -> tuple:
-    return tuple(db.session.execute(select(func.count(GridCell.id), func.max(GridCell.updated_at))).one())
+    cells = db.session.execute(select(func.count(GridCell.id), func.max(GridCell.updated_at))).one()
+    landmarks = db.session.execute(select(func.count(Landmark.id), func.max(Landmark.updated_at))).one()
+    return (*cells, *landmarks)
 
 
 def _build(fingerprint: tuple) -> Places:
@@ -82,6 +87,8 @@ def _build(fingerprint: tuple) -> Places:
             Subdistrict.id,
             Subdistrict.name_zh,
             Subdistrict.county_id,
+            Community.name_en,
+            Subdistrict.name_en,
         )
         .join(Community, GridCell.community_id == Community.id)
         .join(Subdistrict)
@@ -91,7 +98,15 @@ def _build(fingerprint: tuple) -> Places:
         Cell(id=r[0], geometry=g, community_id=r[4], subdistrict_id=r[6], county_id=r[8], code=r[1])
         for r, g in zip(rows, geometries, strict=True)
     ]
-    return Places(fingerprint, GridIndex(cells), Gazetteer(_place_names(rows, geometries)))
+    index, names = GridIndex(cells), _place_names(rows, geometries) + _landmarks()
+    return Places(fingerprint, index, Gazetteer(names), PlaceNamer(index, names))
+
+
+def _landmarks() -> list[Place]:
+    return [
+        Place(m.name_zh, m.lon, m.lat, m.kind.value, m.id, m.name_en, tuple(map(tuple, m.line)) if m.line else None)
+        for m in db.session.scalars(select(Landmark).order_by(Landmark.id))
+    ]
 
 
 def _place_names(rows, geometries) -> list[Place]:
@@ -100,10 +115,11 @@ def _place_names(rows, geometries) -> list[Place]:
     for row, geometry in zip(rows, geometries, strict=True):
         point = geometry.representative_point()
         places.append(Place(row[2], point.x, point.y, "grid_cell", row[0]))
-        groups[("community", row[4], row[5])].append(point)
-        groups[("subdistrict", row[6], row[7])].append(point)
-    for (kind, ref_id, name), points in groups.items():
-        places.append(Place(name, float(np.mean([p.x for p in points])), float(np.mean([p.y for p in points])), kind, ref_id))
+        groups[("community", row[4], row[5], row[9])].append(point)
+        groups[("subdistrict", row[6], row[7], row[10])].append(point)
+    for (kind, ref_id, name, name_en), points in groups.items():
+        lon, lat = float(np.mean([p.x for p in points])), float(np.mean([p.y for p in points]))
+        places.append(Place(name, lon, lat, kind, ref_id, name_en or ""))
     return places
 
 

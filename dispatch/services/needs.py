@@ -25,6 +25,7 @@ from dispatch.services.scoping import need_clause
 from geo.coords import to_wgs84
 from geo.geojson import check_point
 
+PLACE_NAME_MAX = 200  # the column's length
 STAGE_OF = {NeedKind.RESPONSE: IncidentStatus.ACTIVE, NeedKind.RECOVERY: IncidentStatus.RECOVERY}  # when each kind is posted
 
 
@@ -123,7 +124,16 @@ def _checked_need(actor: Actor, incident: Incident, data: NeedIn, kind: NeedKind
         offer_timeout_s=data.offer_timeout_s, radius_m=None if data.radius_km is None else data.radius_km * 1000,
         created_by=actor.user_id, skills=skills, assignments=[], accepted=0, status=NeedStatus.OPEN, kind=kind,  # new: none to load
     )  # fmt: skip
+    need.place_name, need.place_name_en = _place_name(data, point)
     return need
+
+
+def _place_name(data: NeedIn, point: tuple[float, float]) -> tuple[str, str]:
+    """Where, as a local person says it: the address given, else the reverse lookup of the point (clipped to fit)."""
+    if data.address:
+        return data.address, ""
+    name = places().namer.describe(*point)
+    return name.zh[:PLACE_NAME_MAX], name.en[:PLACE_NAME_MAX] if name.en != name.zh else ""
 
 
 def _skills(codes: list[str], errors: list[FieldError]) -> list[Skill]:
