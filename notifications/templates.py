@@ -134,7 +134,7 @@ def voice_offer(params: dict[str, Any], language: str = "zh") -> str:
 
 
 _LOGIN_CODE = {
-    "zh": "【社区应急】登录验证码 {code},{minutes} 分钟内有效。请勿告诉他人。",
+    "zh": "【社区应急】登录验证码 {code}，{minutes} 分钟内有效。请勿告诉他人。",
     "en": "Your login code is {code}. It expires in {minutes} minutes. Do not share it.",
 }
 
