@@ -9,6 +9,7 @@ from spectree import Response
 from dispatch.api.dispatch_presenters import event_out
 from dispatch.api.spec import spec
 from dispatch.auth import current_actor
+from dispatch.i18n import language
 from dispatch.schemas.common import ErrorOut
 from dispatch.schemas.dispatching import EventOut, EventQuery
 from dispatch.services.events import events_after
@@ -27,4 +28,4 @@ class Events(BaseModel):
 def list_events(query: EventQuery):
     """Events after ``after``, oldest first; ``last_id`` is the cursor for the next call."""
     found = events_after(event_clause(current_actor()), query.after, query.limit)
-    return Events(items=[event_out(e) for e in found], last_id=found[-1].id if found else query.after)
+    return Events(items=[event_out(e, language()) for e in found], last_id=found[-1].id if found else query.after)

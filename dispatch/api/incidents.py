@@ -176,4 +176,4 @@ def timeline(incident_id: int, query: EventQuery):
     actor = current_actor()
     incident = incidents.get_incident(actor, incident_id)
     found = events_after((Event.incident_id == incident.id) & event_clause(actor), query.after, query.limit)
-    return Timeline(items=[event_out(e) for e in found])
+    return Timeline(items=[event_out(e, language()) for e in found])

@@ -34,6 +34,7 @@ from functools import cached_property
 
 import numpy as np
 
+from dispatch.domain.candidate_reasons import CandidateFacts, reason_en, reason_zh
 from geo.distance import geodesic_many_m, haversine_m
 
 __all__ = [
@@ -104,8 +105,8 @@ class CandidateTable:
     community_ids: np.ndarray  # int; -1 (or any id no need has) when unknown
     free: np.ndarray  # people who could go now for the need's skill(s)
     load: np.ndarray  # people out on active assignments
-    offered: np.ndarray  # offers received so far
-    accepted: np.ndarray
+    offered: np.ndarray  # offers answered (or left to expire) in the past year; pending ones are no evidence yet
+    accepted: np.ndarray  # of those
     completed: np.ndarray
 
     def __post_init__(self) -> None:
@@ -230,7 +231,7 @@ def smoothed_reliability(offered: np.ndarray, accepted: np.ndarray, completed: n
 
 def _ranked(need: NeedSpec, table: CandidateTable, scored: ScoredTable, i: int, metres: float) -> RankedCandidate:
     parts = {name: float(scored.parts[name][i]) for name in PARTS}
-    facts = _Facts(
+    facts = CandidateFacts(
         serves_cell=parts["cell"] == 1.0,
         same_community=parts["community"] == 1.0,
         metres=metres,
@@ -245,37 +246,6 @@ def _ranked(need: NeedSpec, table: CandidateTable, scored: ScoredTable, i: int, 
         parts=parts,
         distance_m=metres,
         free=facts.free,
-        reason_zh=" · ".join(facts.zh()),
-        reason_en=" · ".join(facts.en()),
+        reason_zh=reason_zh(facts),
+        reason_en=reason_en(facts),
     )
-
-
-@dataclass(frozen=True)
-class _Facts:
-    """What a duty officer reads about one candidate; only the parts that apply."""
-
-    serves_cell: bool
-    same_community: bool
-    metres: float
-    free: int
-    load: int
-    offered: int
-    accepted: int
-
-    def zh(self) -> list[str]:
-        words = ["服务本网格"] if self.serves_cell else []
-        words += ["同社区"] if self.same_community else []
-        words.append(f"{round(self.metres)} 米" if self.metres < 1000 else f"{self.metres / 1000:.1f} 公里")
-        words.append(f"可派 {self.free} 人")
-        words += [f"已出勤 {self.load} 人"] if self.load else []
-        words.append(f"{self.offered} 次接受 {self.accepted} 次" if self.offered else "新组织")
-        return words
-
-    def en(self) -> list[str]:
-        words = ["serves this cell"] if self.serves_cell else []
-        words += ["same community"] if self.same_community else []
-        words.append(f"{round(self.metres)} m" if self.metres < 1000 else f"{self.metres / 1000:.1f} km")
-        words.append(f"{self.free} free")
-        words += [f"{self.load} already out"] if self.load else []
-        words.append(f"accepted {self.accepted} of {self.offered}" if self.offered else "new organization")
-        return words

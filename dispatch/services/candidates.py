@@ -9,10 +9,10 @@ minus the people it already has out on active assignments.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 
 from dispatch.domain.assignments import ACTIVE_STATES, AssignmentState
 from dispatch.domain.matching import CandidateTable, NeedSpec
@@ -28,6 +28,10 @@ ANSWERED = (
     AssignmentState.COMPLETED,
     AssignmentState.ABORTED,
 )
+# Offers that say something about an organization: answered, or left to expire. One still waiting (such as the
+# offer just made), one withdrawn because others filled the need and work the officer called off say nothing of it.
+DECIDED = (*ANSWERED, AssignmentState.DECLINED, AssignmentState.EXPIRED)
+RECORD_DAYS = 365  # the reliability the reasons and the ranking use is the past year's
 
 
 def need_spec(need: Need) -> NeedSpec:
@@ -48,7 +52,7 @@ def candidate_table(need: Need, today: date) -> CandidateTable:
         )
     ).all()
     ids = [row[0] for row in rows]
-    stats = _history(ids)
+    stats = _history(ids, since=_year_before(today))
     free = _free(ids, need, today, load={org_id: stats[org_id][0] for org_id in ids})
     return CandidateTable(
         org_ids=np.array(ids, dtype=np.int64),
@@ -65,7 +69,7 @@ def candidate_table(need: Need, today: date) -> CandidateTable:
 
 def free_people(need: Need, organization_id: int, today: date) -> int:
     """People the organization could send now for the need's skills: the same count the ranking used."""
-    load = {organization_id: _history([organization_id])[organization_id][0]}
+    load = {organization_id: _history([organization_id], since=_year_before(today))[organization_id][0]}
     return _free([organization_id], need, today, load)[organization_id]
 
 
@@ -94,15 +98,21 @@ def _certified(ids: list[int], skill_id: int, today: date) -> dict[int, int]:
     return dict(db.session.execute(query).all())
 
 
-def _history(ids: list[int]) -> dict[int, tuple[int, int, int, int]]:
-    """(people out now, offers received, offers accepted, assignments completed) per organization."""
+def _year_before(today: date) -> datetime:
+    return datetime.combine(today - timedelta(days=RECORD_DAYS), time(), tzinfo=UTC)
+
+
+def _history(ids: list[int], since: datetime) -> dict[int, tuple[int, int, int, int]]:
+    """(people out now, offers decided, offers accepted, assignments completed) per organization; the last three
+    count the offers made since ``since``."""
+    recent = Assignment.offered_at >= since
     query = (
         select(
             Assignment.organization_id,
             func.sum(case((Assignment.state.in_(ACTIVE_STATES), Assignment.head_count), else_=0)),
-            func.count(Assignment.id),
-            func.sum(case((Assignment.state.in_(ANSWERED), 1), else_=0)),
-            func.sum(case((Assignment.state == AssignmentState.COMPLETED, 1), else_=0)),
+            func.sum(case((and_(recent, Assignment.state.in_(DECIDED)), 1), else_=0)),
+            func.sum(case((and_(recent, Assignment.state.in_(ANSWERED)), 1), else_=0)),
+            func.sum(case((and_(recent, Assignment.state == AssignmentState.COMPLETED), 1), else_=0)),
         )
         .where(Assignment.organization_id.in_(ids), Assignment.state != AssignmentState.WITHDRAWN)
         .group_by(Assignment.organization_id)

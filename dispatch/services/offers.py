@@ -79,6 +79,7 @@ def make_offers(need: Need, candidates: list[RankedCandidate], first_rank: int, 
             code=assignment.short_code,
             rank=assignment.rank,
             reason=candidate.reason_zh,
+            reason_en=candidate.reason_en,  # the timeline shows the reader's language
         )
         _notify(assignment, organizations[assignment.organization_id], event)
     return made

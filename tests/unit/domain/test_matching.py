@@ -94,15 +94,15 @@ def test_ties_go_to_the_lower_org_id():
 def test_reasons_in_both_languages():
     need = make_need(serving_org_ids=frozenset({1}))
     (best,) = rank_candidates(need, make_table(make_org(1, km=1.2, free=8, offered=10, accepted=9, completed=9)))
-    assert best.reason_zh == "服务本网格 · 1.2 公里 · 可派 8 人 · 10 次接受 9 次"
-    assert best.reason_en == "serves this cell · 1.2 km · 8 free · accepted 9 of 10"
+    assert best.reason_zh == "服务本网格；相距 1.2 公里；现可派 8 人；近一年派单 10 次，接受 9 次。"
+    assert best.reason_en == "Serves this grid cell; 1.2 km away; 8 people free now; 10 offers in the past year, 9 accepted."
     assert best.free == 8 and best.distance_m == pytest.approx(1200, rel=0.01)
 
 
 def test_reasons_name_only_what_applies():
     (best,) = rank_candidates(make_need(), make_table(make_org(1, km=0.35, community_ids=70, load=2)))
-    assert best.reason_zh == "同社区 · 350 米 · 可派 5 人 · 已出勤 2 人 · 新组织"
-    assert best.reason_en == "same community · 350 m · 5 free · 2 already out · new organization"
+    assert best.reason_zh == "同社区；相距 350 米；现可派 5 人，另有 2 人正在出勤；近一年未接过派单。"
+    assert best.reason_en == "Same community; 350 m away; 5 people free now, 2 more already out; no offers in the past year."
 
 
 def test_score_is_the_weighted_mean_of_its_parts():
