@@ -70,8 +70,9 @@ class Step:
     number: int  # 1-based, as the officer counts them
     offset_s: int
     need: dict[str, Any]  # the raw mapping, as the needs API reads it
-    line: int
-    field_lines: dict[str, int]  # the line of each need field, so the service can place what NeedIn refuses
+    # Where the step was written: not part of what the step is, so one scenario typed two ways compares equal.
+    line: int = field(compare=False)
+    field_lines: dict[str, int] = field(compare=False)  # each need field's line, to place what NeedIn refuses
 
     @property
     def where(self) -> str:
@@ -111,6 +112,24 @@ def parse_offset(value: Any) -> int | None:
         return None
     hours, minutes, seconds = (int(part or 0) for part in match.groups())
     return hours * 3600 + minutes * 60 + seconds
+
+
+def scenario_yaml(title: str, category: str, level: str, steps: list[tuple[Any, dict[str, Any]]]) -> str:
+    """The YAML text of a scenario given as plain values (what the drill form builds): ``steps`` are (at, need) pairs.
+    Nothing is checked here: the text goes through ``parse_scenario`` like any file, so it meets the same rules."""
+    document = {"title": title, "category": category, "level": level, "steps": [{"at": at, "need": need} for at, need in steps]}
+    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
+
+
+def as_yaml_reads(text: str) -> Any:
+    """A typed value as YAML reads it where the scenario expects a number: ``5`` is 5, ``0`` is 0, ``120.13`` is
+    120.13; anything else stays the text, so a form and a file that say the same thing meet the same checks."""
+    tag = _RESOLVER.resolve(ScalarNode, text, (True, False))
+    return yaml.safe_load(text) if tag in _NUMBER_TAGS else text
+
+
+_RESOLVER = yaml.resolver.Resolver()
+_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 
 
 @dataclass(frozen=True)
