@@ -143,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     from dispatch.web import drills as drill_pages
     from dispatch.web import health, live, login, pages, phones, scorecards, twilio_hooks, uploads
     from dispatch.web import training as training_pages
+    from dispatch.web import workbooks
     from dispatch.web.helpers import register_template_helpers
     from dispatch.web.request_text import refuse_unstorable_text
 
@@ -179,6 +180,7 @@ def _register_blueprints(app: Flask) -> None:
         drill_pages,
         complaint_pages,
         training_pages,
+        workbooks,
     ):
         app.register_blueprint(module.bp)
     register_error_handlers(app)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from dispatch.models import Assignment, Event, Incident, Need
+from dataclasses import asdict
+
+from dispatch.domain.navigation import navigation_links
+from dispatch.models import Assignment, Event, Incident, Need, Organization
 from dispatch.schemas.common import PointOut, Ref
 from dispatch.schemas.dispatching import AssignmentOut, CandidateOut, EventOut, IncidentOut, NeedOut, TaskOut
+from dispatch.schemas.navigation import MapLinkOut
+from geo.distance import geodesic_m
 
 
 def incident_out(incident: Incident, language: str) -> IncidentOut:
@@ -22,7 +27,8 @@ def assignment_out(assignment: Assignment, language: str) -> AssignmentOut:
     return AssignmentOut(
         id=assignment.id, need_id=assignment.need_id, incident_id=assignment.need.incident_id,
         organization=Ref(id=org.id, name=org.name),
-        organization_base=PointOut(lon=org.base_lon, lat=org.base_lat) if org.base_lon is not None else None, state=assignment.state, head_count=assignment.head_count,
+        organization_base=PointOut(lon=org.base_lon, lat=org.base_lat) if org.base_lon is not None else None,
+        distance_m=distance_m(org, assignment.need), state=assignment.state, head_count=assignment.head_count,
         short_code=assignment.short_code, rank=assignment.rank, reason=assignment.reason_en if language == "en" else assignment.reason_zh,
         offered_at=assignment.offered_at, deadline=assignment.deadline, answered_at=assignment.answered_at,
         note=assignment.note, drill=assignment.need.incident.drill, task=task_out(assignment.need, language),
@@ -30,11 +36,20 @@ def assignment_out(assignment: Assignment, language: str) -> AssignmentOut:
 
 
 def task_out(need: Need, language: str) -> TaskOut:
+    place = place_name(need, language)
     return TaskOut(
         skills=[s.label(language) for s in need.skills], still_needed=need.still_needed, head_count=need.head_count,
-        priority=need.priority, address=need.address, place_name=place_name(need, language),
+        priority=need.priority, address=need.address, place_name=place,
         location=PointOut(lon=need.lon, lat=need.lat), description=need.description, incident_title=need.incident.title, kind=need.kind,
+        navigation=[MapLinkOut(**asdict(link)) for link in navigation_links(need.lon, need.lat, place)],
     )  # fmt: skip
+
+
+def distance_m(organization: Organization, need: Need) -> float | None:
+    """How far the organization's base is from the need, as a person reads it (geodesic, to the metre)."""
+    if organization.base_lon is None or organization.base_lat is None:
+        return None
+    return round(geodesic_m(organization.base_lon, organization.base_lat, need.lon, need.lat))
 
 
 def need_out(need: Need, language: str) -> NeedOut:

@@ -11,6 +11,7 @@ from dispatch.domain.assignments import AssignmentState
 from dispatch.domain.incidents import DispatchPolicy, IncidentCategory, IncidentLevel, IncidentStatus, NeedStatus, Priority
 from dispatch.domain.recovery import NeedKind
 from dispatch.schemas.common import Code, Cursor, IsoDateTime, PageQuery, PointIn, PointOut, Ref, RowId, Strict
+from dispatch.schemas.navigation import MapLinkOut
 
 
 class IncidentIn(Strict):
@@ -27,6 +28,7 @@ class IncidentIn(Strict):
 class IncidentQuery(PageQuery):
     status: IncidentStatus | None = None
     drill: bool | None = None
+    subdistrict_id: RowId | None = Field(None, description="only those led by this subdistrict (a county admin's board)")
 
 
 class IncidentStatusIn(Strict):
@@ -88,6 +90,7 @@ class TaskOut(BaseModel):
     description: str
     incident_title: str
     kind: NeedKind = Field(description="response work, or recovery work (the leader logs progress on it)")
+    navigation: list[MapLinkOut] = Field(description="导航: the place in each map app, in the coordinates that app reads")
 
 
 class AssignmentOut(BaseModel):
@@ -96,6 +99,7 @@ class AssignmentOut(BaseModel):
     incident_id: int
     organization: Ref
     organization_base: PointOut | None = Field(description="where the organization is based (WGS-84), for the map")
+    distance_m: float | None = Field(description="metres from the organization's base to the place; none without a base")
     state: AssignmentState
     head_count: int
     short_code: str
@@ -176,3 +180,6 @@ class EventOut(BaseModel):
 
 class AssignmentQuery(PageQuery):
     state: AssignmentState | None = None
+    past: bool | None = Field(
+        None, description="true: only those over (completed, declined, expired, withdrawn, aborted, cancelled); false: the rest"
+    )

@@ -19,7 +19,14 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 
-from dispatch.domain.assignments import ACTIVE_STATES, AssignmentAction, AssignmentState, InvalidTransition, next_state
+from dispatch.domain.assignments import (
+    ACTIVE_STATES,
+    TERMINAL_STATES,
+    AssignmentAction,
+    AssignmentState,
+    InvalidTransition,
+    next_state,
+)
 from dispatch.domain.incidents import NeedStatus
 from dispatch.domain.scope import Action, Actor, Forbidden, Resource, Role, require
 from dispatch.extensions import db
@@ -49,6 +56,9 @@ def list_assignments(actor: Actor, query: AssignmentQuery) -> tuple[list[Assignm
     where = [assignment_clause(actor)]
     if query.state is not None:
         where.append(Assignment.state == query.state)
+    if query.past is not None:  # the phone's history: what is over; its cards: what still asks something of the leader
+        over = Assignment.state.in_(TERMINAL_STATES)
+        where.append(over if query.past else ~over)
     return page_of(Assignment, where, Assignment.id.desc(), query)
 
 

@@ -1,4 +1,5 @@
-"""Export the registry to CSV in the same columns the importers read, so an export can be imported again."""
+"""Export the registry in the same columns the importers read, so an export can be imported again: to CSV files
+(the whole database, from the command line) or to one Excel workbook (what the caller keeps, from the pages)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import selectinload
 
 from dispatch.domain.phone import national
+from dispatch.domain.scope import Action, Actor, Resource, require
 from dispatch.extensions import db
 from dispatch.models import Certification, Community, GridCell, Member, Organization, OrganizationSkill, Subdistrict
+from dispatch.services.scoping import organization_clause
+from dispatch.services.spreadsheets import Column, Sheet, workbook
 
 ORGANIZATION_HEADER = [
     "name",
@@ -29,6 +33,11 @@ ORGANIZATION_HEADER = [
     "active",
 ]
 MEMBER_HEADER = ["community_code", "organization_name", "name", "phone", "skills", "certifications"]
+# The Chinese headers of the workbook, each one the importers read (dispatch.schemas.rows), in the order above.
+ORGANIZATION_HEADER_ZH = ["名称", "类型", "统一社会信用代码", "社区代码", "服务网格", "经度", "纬度", "坐标系", "技能", "负责人",
+                          "负责人手机", "在册"]  # fmt: skip
+MEMBER_HEADER_ZH = ["社区代码", "组织名称", "姓名", "手机", "技能", "证书"]
+STATUS_ZH = {"registered": "登记", "filed": "备案", "guided": "指导"}
 BATCH = 2_000
 
 
@@ -40,6 +49,36 @@ def export_registry(directory: Path) -> dict[str, int]:
         "members": _write_csv(directory / "members.csv", MEMBER_HEADER, _member_rows()),
         "cells": _write_cells(directory / "cells.geojson"),
     }
+
+
+def registry_workbook(actor: Actor, language: str) -> bytes:
+    """The organizations and members the actor keeps, as an .xlsx the importer reads back (sheets 组织 and 成员).
+
+    Phone numbers are written in full: the workbook is for those who keep the registry, to correct and import again.
+    """
+    require(actor, Action.EDIT, Resource.ORGANIZATION)
+    scope = organization_clause(actor)
+    zh = language != "en"
+    organizations = (
+        (_in_words(row) for row in _organization_rows(scope, expunge=False)) if zh else _organization_rows(scope, expunge=False)
+    )
+    return workbook(
+        [
+            Sheet("组织", _columns(ORGANIZATION_HEADER_ZH, ORGANIZATION_HEADER), organizations),
+            Sheet("成员", _columns(MEMBER_HEADER_ZH, MEMBER_HEADER), _member_rows(scope, expunge=False)),
+        ],
+        language,
+    )
+
+
+def _columns(chinese: list[str], english: list[str]) -> list[Column]:
+    return [Column(zh, en) for zh, en in zip(chinese, english, strict=True)]
+
+
+def _in_words(row: list) -> list:
+    """Status and active as the Chinese words people type (登记 / 备案 / 指导, 是 / 否); the importer reads both."""
+    status, active = ORGANIZATION_HEADER.index("status"), ORGANIZATION_HEADER.index("active")
+    return [*row[:status], STATUS_ZH[row[status]], *row[status + 1 : active], "是" if row[active] == "true" else "否"]
 
 
 def _write_csv(path: Path, header: list[str], rows: Iterator[list]) -> int:
@@ -74,8 +113,8 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _batched(model, query) -> Iterator:
-    """Walk a large table in id order a batch at a time, so memory stays flat."""
+def _batched(model, query, expunge: bool = True) -> Iterator:
+    """Walk a large table in id order a batch at a time; ``expunge`` (the command line) keeps memory flat."""
     last = 0
     while True:
         batch = list(db.session.scalars(query.where(model.id > last).limit(BATCH)))
@@ -83,12 +122,14 @@ def _batched(model, query) -> Iterator:
             return
         yield from batch
         last = batch[-1].id
-        db.session.expunge_all()
+        if expunge:
+            db.session.expunge_all()
 
 
-def _organization_rows() -> Iterator[list]:
+def _organization_rows(scope: ColumnElement[bool] | None = None, expunge: bool = True) -> Iterator[list]:
     query = (
         select(Organization)
+        .where(true() if scope is None else scope)
         .options(
             selectinload(Organization.community),
             selectinload(Organization.cells),
@@ -96,7 +137,7 @@ def _organization_rows() -> Iterator[list]:
         )
         .order_by(Organization.id)
     )
-    for org in _batched(Organization, query):
+    for org in _batched(Organization, query, expunge):
         yield [
             org.name,
             org.status.value,
@@ -113,9 +154,11 @@ def _organization_rows() -> Iterator[list]:
         ]
 
 
-def _member_rows() -> Iterator[list]:
+def _member_rows(scope: ColumnElement[bool] | None = None, expunge: bool = True) -> Iterator[list]:
     query = (
         select(Member)
+        .join(Organization, Member.organization_id == Organization.id)
+        .where(true() if scope is None else scope)
         .options(
             selectinload(Member.organization).selectinload(Organization.community),
             selectinload(Member.skills),
@@ -123,7 +166,7 @@ def _member_rows() -> Iterator[list]:
         )
         .order_by(Member.id)
     )
-    for member in _batched(Member, query):
+    for member in _batched(Member, query, expunge):
         certificates = ";".join(f"{c.skill.code}:{c.expires_on.isoformat()}:{c.issuer}" for c in member.certifications)
         org = member.organization
         yield [

@@ -12,7 +12,9 @@
   const NEXT = { accepted: "depart", en_route: "arrive", on_site: "complete" };
   const $ = (id) => document.getElementById(id);
   const { el, fill } = window.dom;
-  const opened = {}; // assignment id → "accept" | "decline": the second step shown on a card
+  const opened = {}; // assignment id → "accept" | "decline" | "finish": the second step shown on a card
+  const declining = {}; // assignment id → the reason picked and the words added, kept while the card is drawn again
+  const routes = new Set(); // assignment ids whose 导航 choices are open
   const chosen = {}; // assignment id → head count picked on the stepper
   const acked = new Set();
   let shown = null; // offer ids on screen, to ring for new ones (null until the first load)
@@ -81,7 +83,7 @@
   async function load(redraw) {
     let response;
     try {
-      response = await fetch("/api/assignments?per_page=100", { credentials: "same-origin", headers: { Accept: "application/json" } });
+      response = await fetch("/api/assignments?past=false&per_page=100", { credentials: "same-origin", headers: { Accept: "application/json" } });
     } catch (offline) {
       return;
     }
@@ -94,6 +96,7 @@
     if (shown !== null && offers.some((a) => !shown.has(a.id))) ring();
     shown = new Set(offers.map((a) => a.id));
     if (!same || redraw === true) render(); // nothing new: leave the cards (and the focus) where they are
+    if (!same || archive.items === null) loadHistory(1);
     acknowledge(offers);
   }
 
@@ -109,15 +112,51 @@
     showWaiting();
   }
 
+  function place(task) {
+    return task.place_name || task.address || `${task.location.lat.toFixed(5)}, ${task.location.lon.toFixed(5)}`;
+  }
+
+  function distance(metres) {
+    if (metres === null || metres === undefined) return "";
+    return metres < 1000 ? fill(T.metres, { n: Math.round(metres) }) : fill(T.kilometres, { n: (metres / 1000).toFixed(1) });
+  }
+
   function header(a) {
     const task = a.task;
     return [
       el("h3", {}, a.drill ? el("span", { class: "drill" }, T.drill) : "", task.skills.join("、"), " · ",
         fill(T.still_needed, { n: task.still_needed })),
-      el("p", { class: "where" }, task.address || `${task.location.lat.toFixed(5)}, ${task.location.lon.toFixed(5)}`),
-      task.description ? el("p", {}, task.description) : "",
+      el("p", { class: "priority" }, el("span", { class: `need-priority ${task.priority}` }, fill(T.priority, { p: T.priorities[task.priority] }))),
+      el("p", { class: "where" }, place(task)),
+      a.distance_m === null ? "" : el("p", { class: "distance" }, distance(a.distance_m)),
+      task.description ? el("p", { class: "description" }, task.description) : "",
+      navigation(a),
       el("p", { class: "meta" }, task.incident_title, " · ", `${T.code} ${a.short_code}`),
     ];
+  }
+
+  // 导航: the map apps people have, each given the place in its own coordinates (the server converts them). A phone
+  // without the app stays on this page; then its web map opens instead.
+  function navigation(a) {
+    const open = routes.has(a.id);
+    const box = el("div", { class: "navigate" },
+      el("button", { type: "button", class: "nav-toggle", "aria-expanded": open ? "true" : "false",
+        onclick: () => { if (routes.has(a.id)) routes.delete(a.id); else routes.add(a.id); render(); } }, T.navigate));
+    if (!open) return box;
+    const [web] = a.task.navigation;
+    box.append(el("ul", { class: "nav-apps" },
+      ...a.task.navigation.map((link) => el("li", {},
+        el("a", { href: link.app_url, class: "nav-app", "data-app": link.app, "data-web": link.web_url, onclick: opening(link.web_url) },
+          T.apps[link.app]))),
+      web ? el("li", {}, el("a", { href: web.web_url, class: "nav-web", rel: "noopener", target: "_blank" }, T.web_map)) : ""));
+    return box;
+  }
+
+  function opening(webUrl) {
+    return () => { // the app opens and hides this page; if nothing took the link, the page is still here
+      const fallback = setTimeout(() => { if (document.visibilityState === "visible") window.location.href = webUrl; }, 1500);
+      document.addEventListener("visibilitychange", () => clearTimeout(fallback), { once: true });
+    };
   }
 
   function offerCard(a) {
@@ -138,16 +177,36 @@
         el("button", { type: "button", class: "big go", onclick: () => act(a.id, "accept", { head_count: n }) }, fill(T.confirm_accept, { n })),
         el("button", { type: "button", class: "link", onclick: () => { delete opened[a.id]; render(); } }, T.back));
     } else if (opened[a.id] === "decline") {
-      card.append(el("p", {}, T.reason_prompt),
-        el("div", { class: "reasons" }, ...T.reasons.map((reason) =>
-          el("button", { type: "button", onclick: () => act(a.id, "decline", { reason }) }, reason))),
-        el("button", { type: "button", class: "link", onclick: () => { delete opened[a.id]; render(); } }, T.back));
+      card.append(...declineStep(a));
     } else {
       card.append(el("div", { class: "answers" },
         el("button", { type: "button", class: "big go", onclick: () => { opened[a.id] = "accept"; render(); } }, T.accept),
         el("button", { type: "button", class: "big stop", onclick: () => { opened[a.id] = "decline"; render(); } }, T.decline)));
     }
     return card;
+  }
+
+  // A decline says why: one of the usual reasons in a tap, words of one's own beside it (or instead, for "other").
+  function declineStep(a) {
+    const mine = declining[a.id] || (declining[a.id] = { picked: null, words: "" });
+    const other = mine.picked === T.other;
+    const ready = () => mine.picked !== null && (!other || mine.words.trim() !== "");
+    const words = el("input", { id: `reason-${a.id}`, maxlength: 150, value: mine.words, autocomplete: "off" });
+    const confirm = el("button", { type: "button", class: "big stop", disabled: !ready(), onclick: () => {
+      const said = mine.words.trim();
+      const reason = other ? said : said ? fill(T.reason_with_words, { reason: mine.picked, words: said }) : mine.picked;
+      delete declining[a.id];
+      act(a.id, "decline", { reason });
+    } }, T.confirm_decline);
+    words.addEventListener("input", () => { mine.words = words.value; confirm.disabled = !ready(); });
+    return [
+      el("p", { id: `reasons-${a.id}` }, T.reason_prompt),
+      el("div", { class: "reasons", role: "group", "aria-labelledby": `reasons-${a.id}` }, ...[...T.reasons, T.other].map((reason) =>
+        el("button", { type: "button", "aria-pressed": mine.picked === reason ? "true" : "false",
+          onclick: () => { mine.picked = reason; render(); } }, reason))),
+      el("label", { for: `reason-${a.id}` }, other ? T.reason_other : T.reason_more), words, confirm,
+      el("button", { type: "button", class: "link", onclick: () => { delete opened[a.id]; delete declining[a.id]; render(); } }, T.back),
+    ];
   }
 
   function workCard(a) {
@@ -157,14 +216,20 @@
       card.append(el("p", { class: "waiting" }, fill(T.waiting, { n: 1 })));
       return card;
     }
-    if (a.task.kind === "recovery") card.append(progressForm(a));
     const next = NEXT[a.state];
-    if (next === "complete") {
+    const recovery = a.task.kind === "recovery";
+    // One note field on screen at a time: recovery work at 已到达 reports progress (with its note) until the leader
+    // chooses to finish it; only then the closing note and head count appear, in place of the progress form.
+    if (recovery && opened[a.id] !== "finish") card.append(progressForm(a));
+    if (next === "complete" && recovery && opened[a.id] !== "finish") {
+      card.append(el("button", { type: "button", class: "big go", onclick: () => { opened[a.id] = "finish"; render(); } }, T.finish));
+    } else if (next === "complete") {
       const note = el("input", { id: `note-${a.id}`, maxlength: 200 });
       const came = el("input", { id: `came-${a.id}`, type: "number", min: 0, max: 1000, inputmode: "numeric", value: a.head_count });
       card.append(el("label", { for: `note-${a.id}` }, T.note), note, el("label", { for: `came-${a.id}` }, T.came), came,
         el("button", { type: "button", class: "big go", onclick: () =>
           act(a.id, "complete", { note: note.value, people: came.value === "" ? null : Number(came.value) }) }, T.complete));
+      if (recovery) card.append(el("button", { type: "button", class: "link", onclick: () => { delete opened[a.id]; render(); } }, T.back));
     } else {
       card.append(el("button", { type: "button", class: "big go", onclick: () => act(a.id, next, { note: "" }) }, T[next]));
     }
@@ -201,6 +266,37 @@
       } }, T.report_progress));
     return box;
   }
+
+  // ---- the history: what is over, newest first, a page at a time ------------------------------------------------
+  const archive = { items: null, page: 0, total: 0 };
+  async function loadHistory(page) {
+    let response;
+    try {
+      response = await fetch(`/api/assignments?past=true&per_page=20&page=${page}`, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    } catch (offline) {
+      return;
+    }
+    if (!response.ok) return;
+    const body = await response.json();
+    archive.items = page === 1 ? body.items : [...archive.items, ...body.items];
+    Object.assign(archive, { page, total: body.total });
+    $("history").replaceChildren(...archive.items.map(pastCard));
+    $("no-history").hidden = archive.items.length > 0;
+    $("more-history").hidden = archive.items.length >= archive.total;
+  }
+
+  function pastCard(a) {
+    const when = new Date(a.answered_at || a.deadline).toLocaleString(document.documentElement.lang,
+      { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
+    return el("li", { class: `card past ${a.state}`, "data-assignment": a.id, "data-state": a.state },
+      el("p", { class: "state" }, T.past[a.state] || a.state, " · ", when),
+      el("h3", {}, a.drill ? el("span", { class: "drill" }, T.drill) : "", a.task.skills.join("、")),
+      el("p", { class: "where" }, place(a.task)),
+      a.note ? el("p", { class: "note" }, a.state === "declined" ? fill(T.reason, { reason: a.note }) : a.note) : "",
+      el("p", { class: "meta" }, a.task.incident_title, " · ", `${T.code} ${a.short_code}`));
+  }
+
+  $("more-history").addEventListener("click", () => loadHistory(archive.page + 1));
 
   function countdown(deadline) {
     const left = Math.max(0, Math.round((new Date(deadline) - new Date()) / 1000));

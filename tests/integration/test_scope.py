@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from dispatch.domain.drills import DrillMode
@@ -289,6 +290,7 @@ CASES = [
     Case("GET", "/api/incidents/<int:incident_id>/timeline", "incident", EVERYONE, 200, 404, lambda i: f"/api/incidents/{i.id}/timeline"),
     Case("GET", "/api/incidents/<int:incident_id>/needs", "incident", EVERYONE, 200, 404, lambda i: f"/api/incidents/{i.id}/needs"),
     Case("GET", "/incidents/<int:incident_id>/report", "incident", ADMINISTRATORS, 200, 404, lambda i: f"/incidents/{i.id}/report"),
+    Case("GET", "/incidents/<int:incident_id>/report.xlsx", "incident", ADMINISTRATORS, 200, 404, lambda i: f"/incidents/{i.id}/report.xlsx"),
     Case("POST", "/api/incidents/<int:incident_id>/candidates", "incident", ADMINISTRATORS, 200, 404, lambda i: f"/api/incidents/{i.id}/candidates", new_need),
     Case("GET", "/api/incidents/<int:incident_id>/plan", "incident", ADMINISTRATORS, 200, 404, lambda i: f"/api/incidents/{i.id}/plan"),
     Case("GET", "/api/needs/<int:need_id>", "need", EVERYONE, 200, 404, lambda n: f"/api/needs/{n.id}"),
@@ -324,6 +326,7 @@ CASES = [
     Case("GET", "/api/evaluations", "subdistrict", ADMINISTRATORS | {LEADER}, 200, 422, lambda s: f"/api/evaluations?period=2026&subdistrict_id={s.id}"),
     Case("POST", "/api/evaluations/publish", "subdistrict", ADMINISTRATORS, 200, 422, lambda s: "/api/evaluations/publish", lambda s: {"period": "2026", "subdistrict_id": s.id}),
     Case("GET", "/evaluations", "subdistrict", ADMINISTRATORS | {LEADER}, 200, 422, lambda s: f"/evaluations?period=2026&subdistrict_id={s.id}"),
+    Case("GET", "/evaluations.xlsx", "subdistrict", ADMINISTRATORS | {LEADER}, 200, 422, lambda s: f"/evaluations.xlsx?period=2026&subdistrict_id={s.id}"),
     Case("POST", "/evaluations/publish", "subdistrict", ADMINISTRATORS, 302, 422, lambda s: "/evaluations/publish", lambda s: {"period": "2026", "subdistrict_id": str(s.id)}, upload=True),
     # Recovery: the dispatch world's incident is active, so a task there is reached but refused (422) in scope.
     Case("GET", "/incidents/<int:incident_id>/recovery", "incident", ADMINISTRATORS, 200, 404, lambda i: f"/incidents/{i.id}/recovery"),
@@ -349,6 +352,7 @@ CASES = [
     # The drill pages: the form posts a scenario (multipart), the buttons redirect to the report page.
     Case("POST", "/drills", "subdistrict", ADMINISTRATORS, 302, 422, lambda s: "/drills", lambda s: {"scenario": drill_scenario(), "mode": "manual", "subdistrict_id": str(s.id)}, upload=True),
     Case("GET", "/drills/<int:run_id>/report", "drill", ADMINISTRATORS, 200, 404, lambda d: f"/drills/{d.id}/report"),
+    Case("GET", "/drills/<int:run_id>/report.xlsx", "drill", ADMINISTRATORS, 200, 404, lambda d: f"/drills/{d.id}/report.xlsx"),
     Case("POST", "/drills/<int:run_id>/step", "drill", ADMINISTRATORS, 302, 404, lambda d: f"/drills/{d.id}/step", lambda d: {}, upload=True),
     Case("POST", "/drills/<int:run_id>/stop", "drill", ADMINISTRATORS, 302, 404, lambda d: f"/drills/{d.id}/stop", lambda d: {}, upload=True),
 ]  # fmt: skip
@@ -367,6 +371,14 @@ class ListCase:
 
 def _ids(response) -> set[int]:
     return {item["id"] for item in response.get_json()["items"]}
+
+
+def _workbook_names(response) -> set[str]:
+    """The organizations named in the registry workbook's first column (organizations, then members' organizations)."""
+    book = load_workbook(io.BytesIO(response.data), read_only=True)
+    return {row[0] for row in book["组织"].iter_rows(min_row=2, values_only=True)} | {
+        row[1] for row in book["成员"].iter_rows(min_row=2, values_only=True)
+    }
 
 
 LIST_CASES = [
@@ -388,6 +400,7 @@ LIST_CASES = [
     ListCase("/api/certifications/expiring", "certificate", lambda r, o: o.id in {g["organization"]["id"] for g in r.get_json()["items"]}, frozenset(ADMINISTRATORS | {LEADER})),
     ListCase("/api/drills", "drill", lambda r, d: d.id in _ids(r), frozenset(ADMINISTRATORS)),
     ListCase("/drills", "drill", lambda r, d: f"/drills/{d.id}/report" in r.get_data(as_text=True), frozenset(ADMINISTRATORS)),
+    ListCase("/registry.xlsx", "organization", lambda r, o: o.name in _workbook_names(r), frozenset(ADMINISTRATORS)),
 ]  # fmt: skip
 
 # Routes that find records by where they are: the point inside a cell, or the cell's name.
@@ -423,6 +436,7 @@ PUBLIC = {
     ("GET", "/m/sw.js"), ("GET", "/login/code"), ("POST", "/login/code"), ("POST", "/login/code/verify"),
     # Published scorecards: figures only, for anyone (tests/integration/test_evaluations.py).
     ("GET", "/scorecards"), ("GET", "/scorecards/<code>/<period>"), ("GET", "/scorecards/<code>/<period>/scorecards.csv"),
+    ("GET", "/scorecards/<code>/<period>/scorecards.xlsx"),
 }  # fmt: skip
 # Twilio's webhooks answer no user: each must carry Twilio's signature (tests/integration/test_twilio_webhooks.py).
 TWILIO_SIGNED = {
