@@ -28,6 +28,12 @@ def error_response(status: int, code: str, errors: list[FieldError] | None = Non
     return render_template("error.html", status=status, error=body), status
 
 
+def _here() -> str:
+    """The page asked for, to come back to after logging in: its path, and its query only when it has one."""
+    query = request.query_string.decode("utf-8", "replace")
+    return f"{request.path}?{query}" if query else request.path
+
+
 def _field(error: FieldError, lang: str) -> dict:
     entry = {"field": error.field, "code": error.code, "message": message(error.code, lang, **error.params)}
     if error.row is not None:
@@ -54,7 +60,7 @@ def register_error_handlers(app: Flask) -> None:
         code = "session_expired" if exc.expired else "login_required"
         if wants_json():
             return error_response(401, code)
-        return redirect(url_for("login.login_form", next=request.full_path, expired=int(exc.expired)))
+        return redirect(url_for("login.login_form", next=_here(), **({"expired": 1} if exc.expired else {})))
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_exc: CSRFError):

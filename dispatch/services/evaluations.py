@@ -23,14 +23,22 @@ from dispatch.domain.evaluation import (
     period_bounds,
     summarize,
 )
-from dispatch.domain.scope import Action, Actor, Resource, Role, require
+from dispatch.domain.scope import Action, Actor, Forbidden, Resource, Role, require
 from dispatch.extensions import db
 from dispatch.models import Community, Evaluation, EvaluationRow, Event, Organization, Subdistrict
 from dispatch.services.errors import FieldError, InvalidInput, NotFound
 from dispatch.services.places import subdistrict_in_scope
 from dispatch.services.scoping import subdistrict_clause
 
-__all__ = ["evaluate_subdistrict", "period_bounds", "publish", "published", "published_evaluations", "scorecards"]
+__all__ = [
+    "evaluate_county",
+    "evaluate_subdistrict",
+    "period_bounds",
+    "publish",
+    "published",
+    "published_evaluations",
+    "scorecards",
+]
 
 CHINA = ZoneInfo("Asia/Shanghai")
 STREAM_ROWS = 5_000
@@ -57,6 +65,33 @@ def evaluate_subdistrict(actor: Actor, subdistrict_id: int | None, period: str) 
     return SubdistrictEvaluation(
         subdistrict, period, starts_on, ends_on, [(o, cards[o.id]) for o in shown], summarize(cards.values())
     )
+
+
+@dataclass(frozen=True)
+class CountyEvaluation:
+    period: str
+    starts_on: date
+    ends_on: date
+    subdistricts: list[tuple[Subdistrict, Summary]]
+    summary: Summary
+
+
+def evaluate_county(actor: Actor, period: str) -> CountyEvaluation:
+    """The county administrator's view: every subdistrict's summary for the period, and the county's, in one pass
+    over the log (a subdistrict's organizations' cards summed as on its own page)."""
+    require(actor, Action.READ, Resource.EVALUATION)
+    if actor.role is not Role.ADMIN:
+        raise Forbidden()
+    starts_on, ends_on = _period(period)
+    subdistricts = list(db.session.scalars(select(Subdistrict).where(subdistrict_clause(actor)).order_by(Subdistrict.code)))
+    where = Community.subdistrict_id.in_([s.id for s in subdistricts])
+    homes = dict(db.session.execute(select(Organization.id, Community.subdistrict_id).join(Community).where(where)).all())
+    cards = scorecards(list(homes), starts_on, ends_on)
+    by_subdistrict: dict[int, list[Scorecard]] = {s.id: [] for s in subdistricts}
+    for organization_id, card in cards.items():
+        by_subdistrict[homes[organization_id]].append(card)
+    rows = [(s, summarize(by_subdistrict[s.id])) for s in subdistricts]
+    return CountyEvaluation(period, starts_on, ends_on, rows, summarize(cards.values()))
 
 
 def publish(actor: Actor, subdistrict_id: int | None, period: str) -> Evaluation:

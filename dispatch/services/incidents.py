@@ -31,6 +31,8 @@ def list_incidents(actor: Actor, query: IncidentQuery) -> tuple[list[Incident], 
         where.append(Incident.status == query.status)
     if query.drill is not None:
         where.append(Incident.drill == query.drill)
+    if query.subdistrict_id is not None:
+        where.append(Incident.subdistrict_id == query.subdistrict_id)
     return page_of(Incident, where, Incident.id.desc(), query)
 
 

@@ -1,4 +1,4 @@
-"""Log in, log out and choose the language."""
+"""Log in, log out and choose the language; after logging in, each role starts where its work is."""
 
 from __future__ import annotations
 
@@ -7,23 +7,43 @@ from urllib.parse import urlsplit
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
 from dispatch.auth import log_in, log_out
+from dispatch.domain.scope import Role
 from dispatch.i18n import LANGUAGES, language
 from dispatch.messages import message
+from dispatch.models import User
 from dispatch.services import login_codes
 from dispatch.services.errors import InvalidInput
 from dispatch.services.users import authenticate
 
 bp = Blueprint("login", __name__)
 
+# Where each role's work is: the page a person lands on after logging in, unless they were on their way elsewhere.
+LANDING = {
+    Role.ADMIN: "overview.county",
+    Role.DUTY_OFFICER: "live.board",
+    Role.ORG_LEADER: "live.phone",
+    Role.GRID_WORKER: "live.grid",
+}
 
-def _safe_next(target: str | None) -> str:
+
+def landing(role: Role) -> str:
+    return url_for(LANDING[role])
+
+
+def _safe_next(target: str | None, fallback: str) -> str:
     """Only same-site paths, so the login page cannot be used to send people elsewhere. Browsers read a backslash as
     a slash and drop tabs and newlines, so ``/\\host`` and ``/<tab>/host`` would be ``//host``: neither is a path."""
     if not target or urlsplit(target).netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("pages.organizations")
+        return fallback
     if "\\" in target or any(ord(character) < 0x20 or ord(character) == 0x7F for character in target):
-        return url_for("pages.organizations")
+        return fallback
     return target
+
+
+def _enter(user: User, target: str | None):
+    """Start the session and go where the person was headed, or else to where their role's work is."""
+    log_in(user)
+    return redirect(_safe_next(target, landing(user.actor().role)))
 
 
 @bp.get("/login")
@@ -37,13 +57,12 @@ def login():
     user = authenticate(request.form.get("username", ""), request.form.get("password", ""))
     if user is None:
         return render_template("login.html", next=request.form.get("next", ""), expired=False, failed=True), 401
-    log_in(user)
-    return redirect(_safe_next(request.form.get("next")))
+    return _enter(user, request.form.get("next"))
 
 
 @bp.get("/login/code")
 def code_form():
-    return render_template("login_code.html", phone="", sent=False, failed=False, error=None)
+    return _code_page(phone="", next=request.args.get("next", ""))
 
 
 @bp.post("/login/code")
@@ -52,9 +71,8 @@ def send_code():
     try:
         login_codes.request_code(phone)
     except InvalidInput as exc:
-        error = message(exc.errors[0].code, language())
-        return render_template("login_code.html", phone=phone, sent=False, failed=False, error=error), 422
-    return render_template("login_code.html", phone=phone, sent=True, failed=False, error=None)
+        return _code_page(phone=phone, error=message(exc.errors[0].code, language())), 422
+    return _code_page(phone=phone, sent=True)
 
 
 @bp.post("/login/code/verify")
@@ -65,9 +83,14 @@ def check_code():
     except InvalidInput:
         user = None
     if user is None:
-        return render_template("login_code.html", phone=phone, sent=True, failed=True, error=None), 401
-    log_in(user)
-    return redirect(url_for("live.phone"))
+        return _code_page(phone=phone, sent=True, failed=True), 401
+    return _enter(user, request.form.get("next"))
+
+
+def _code_page(phone: str, sent: bool = False, failed: bool = False, error: str | None = None, next: str | None = None):
+    """The code form; the page a person was headed for rides along in a hidden field, as on the password form."""
+    kept = request.form.get("next", "") if next is None else next
+    return render_template("login_code.html", phone=phone, sent=sent, failed=failed, error=error, next=kept)
 
 
 @bp.post("/logout")
@@ -80,4 +103,4 @@ def logout():
 def choose_language(code: str):
     if code in LANGUAGES:
         session["lang"] = code
-    return redirect(_safe_next(request.referrer and urlsplit(request.referrer).path))
+    return redirect(_safe_next(request.referrer and urlsplit(request.referrer).path, url_for("pages.home")))

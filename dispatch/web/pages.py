@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, g, redirect, render_template, url_for
 
 from dispatch.auth import current_actor, login_required
 from dispatch.domain.phone import mask, readable
@@ -14,6 +14,7 @@ from dispatch.schemas.places import CellQuery
 from dispatch.services import cells, members, phones, places
 from dispatch.services import organizations as org_service
 from dispatch.services.skills import list_skills
+from dispatch.web.login import landing
 from dispatch.web.paging import list_query, pager, past_the_end
 
 bp = Blueprint("pages", __name__)
@@ -21,7 +22,10 @@ bp = Blueprint("pages", __name__)
 
 @bp.get("/")
 def home():
-    return redirect(url_for("pages.organizations"))
+    """Where the visitor's work is: their role's page once logged in, the login form before."""
+    if g.get("user") is None:
+        return redirect(url_for("login.login_form"))
+    return redirect(landing(g.user.actor().role))
 
 
 @bp.get("/organizations")

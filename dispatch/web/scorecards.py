@@ -75,6 +75,15 @@ def live():
     )  # fmt: skip
 
 
+@bp.get("/evaluations/county")
+@login_required
+def county():
+    """The county administrator: every subdistrict's summary side by side, and the county's."""
+    period = request.args.get("period") or evaluations.current_quarter()
+    result = evaluations.evaluate_county(current_actor(), period)
+    return render_template("scorecards_county.html", evaluation=result)
+
+
 @bp.post("/evaluations/publish")
 @login_required
 def publish():

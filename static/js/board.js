@@ -13,6 +13,9 @@
   const openCandidates = {}; // need id → its candidates, while shown
   let timelineNeed = null; // the need whose timeline is shown; null: the whole incident's
   let shownIncidents = "";
+  // A county admin comes from the overview with one subdistrict's board in mind: its incidents, and new ones led by it.
+  const subdistrictId = Number(new URLSearchParams(window.location.search).get("subdistrict_id")) || null;
+  const ofSubdistrict = subdistrictId ? `&subdistrict_id=${subdistrictId}` : "";
 
 
   function say(text, isError) {
@@ -23,8 +26,8 @@
   }
 
   async function loadIncidents() {
-    incidents = await all("/api/incidents?status=active");
-    const recovering = await all("/api/incidents?status=recovery");
+    incidents = await all(`/api/incidents?status=active${ofSubdistrict}`);
+    const recovering = await all(`/api/incidents?status=recovery${ofSubdistrict}`);
     if (!incidents.some((i) => i.id === current)) current = incidents.length ? incidents[0].id : null;
     const buttons = JSON.stringify([current, incidents, recovering]);
     if (buttons !== shownIncidents) {
@@ -228,6 +231,7 @@
     try {
       const made = await api("POST", "/api/incidents", {
         title: form.title.value, category: form.category.value, level: form.level.value, drill: form.drill.checked, area,
+        ...(subdistrictId ? { subdistrict_id: subdistrictId } : {}),
       });
       $("clear-area").click();
       current = made.id;

@@ -76,7 +76,7 @@ def test_login_redirects_only_within_the_site(world, browser, elsewhere):
     token = page.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
     form = {"csrf_token": token, "username": world.duty.username, "password": World.PASSWORD, "next": elsewhere}
     response = client.open("/login", method="POST", data=form)
-    assert response.headers["Location"] == "/organizations"
+    assert response.headers["Location"] == "/board"  # the duty officer's own page, not the one named
 
 
 def test_logout_needs_the_csrf_token_and_ends_the_session(world, browser):

@@ -401,6 +401,9 @@ LIST_CASES = [
     ListCase("/api/drills", "drill", lambda r, d: d.id in _ids(r), frozenset(ADMINISTRATORS)),
     ListCase("/drills", "drill", lambda r, d: f"/drills/{d.id}/report" in r.get_data(as_text=True), frozenset(ADMINISTRATORS)),
     ListCase("/registry.xlsx", "organization", lambda r, o: o.name in _workbook_names(r), frozenset(ADMINISTRATORS)),
+    # The county administrator's pages: each of the county's subdistricts in a row, none of another county's.
+    ListCase("/overview", "subdistrict", lambda r, s: f'data-subdistrict="{s.id}"' in r.get_data(as_text=True), frozenset({ADMIN})),
+    ListCase("/evaluations/county", "subdistrict", lambda r, s: f'data-subdistrict="{s.id}"' in r.get_data(as_text=True), frozenset({ADMIN})),
 ]  # fmt: skip
 
 # Routes that find records by where they are: the point inside a cell, or the cell's name.
