@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from dispatch.message_words import worded
+
 MESSAGES: dict[str, tuple[str, str]] = {
     # request level
     "not_found": ("找不到该记录，或不在您的管辖范围内", "Not found, or outside your jurisdiction"),
@@ -17,6 +19,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "invalid_input": ("输入有误，未做任何修改", "The input has errors; nothing was changed"),
     "import_failed": ("导入失败，未写入任何数据。问题如下：", "Import failed; nothing was written. The problems:"),
     "conflict": ("与已有记录重复，未做任何修改", "This duplicates an existing record; nothing was changed"),
+    "state_conflict": (
+        "记录当前的状态不允许这样做，未做任何修改",
+        "The record's current state does not allow this; nothing was changed",
+    ),
     "malformed_json": ("请求体不是有效的 JSON:{detail}", "The request body is not valid JSON: {detail}"),
     "json_required": (
         "请求体须为 JSON（Content-Type: application/json）",
@@ -46,14 +52,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # field level (pydantic types and our own)
     "missing": ("必填", "is required"),
     "null_not_allowed": ("不能为空（null）：{fields}", "cannot be null: {fields}"),
-    "extra_forbidden": ("不认识的字段", "is not a known field"),
+    "extra_forbidden": ("不是可用的字段", "is not a known field"),
     "string_too_short": ("不能为空或太短（至少 {min_length} 个字符）", "is empty or too short (at least {min_length})"),
     "string_too_long": ("太长（最多 {max_length} 个字符）", "is too long (at most {max_length})"),
     "string_type": ("应为文本", "must be text"),
-    "string_unicode": ("文本含有无效的字符", "the text holds characters that are not valid"),
+    "string_unicode": ("含有无效的字符", "holds characters that are not valid"),
     "string_pattern_mismatch": ("格式不正确", "is not in the expected form"),
     "int_parsing": ("应为整数", "must be a whole number"),
     "int_type": ("应为整数", "must be a whole number"),
+    "int_from_float": ("应为整数", "must be a whole number"),
     "float_parsing": ("应为数字", "must be a number"),
     "float_type": ("应为数字", "must be a number"),
     "bool_parsing": ("应为是或否（true/false）", "must be true or false"),
@@ -76,18 +83,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "应为带时区的时间（如 2026-07-01T08:00:00+08:00）",
         "must be a time with its zone (like 2026-07-01T08:00:00+08:00)",
     ),
-    "timezone_aware": ("时间须注明时区（如 +08:00）", "the time must say its zone (like +08:00)"),
+    "timezone_aware": ("须注明时区（如 +08:00）", "must say its zone (like +08:00)"),
     "enum": ("应为以下之一：{expected}", "must be one of: {expected}"),
     "literal_error": ("应为以下之一：{expected}", "must be one of: {expected}"),
     "greater_than": ("应大于 {gt}", "must be greater than {gt}"),
     "greater_than_equal": ("应不小于 {ge}", "must be at least {ge}"),
+    "less_than": ("应小于 {lt}", "must be less than {lt}"),
     "less_than_equal": ("应不大于 {le}", "must be at most {le}"),
     "too_short": ("至少需要 {min_length} 项", "needs at least {min_length} item(s)"),
     "too_long": ("最多 {max_length} 项", "takes at most {max_length} item(s)"),
     "value_error": ("取值无效", "is not a valid value"),
     "text.unstorable": (
-        "文本中含有无法保存的字符（空字符 NUL 或不成对的代理字符）",
-        "the text holds a character that cannot be stored (NUL, or an unpaired surrogate)",
+        "含有无法保存的字符（空字符 NUL 或不成对的代理字符）",
+        "holds a character that cannot be stored (NUL, or an unpaired surrogate)",
     ),
     "credit_code.length": ("统一社会信用代码应为 18 位", "the unified social credit code must be 18 characters"),
     "credit_code.characters": (
@@ -133,6 +141,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "coordinates_swapped": ("经纬度似乎填反了（纬度在前？）", "longitude and latitude look swapped"),
     "outside_china": ("坐标不在中国境内", "the point is not in China"),
     "outside_county": ("坐标离本县（市、区）太远，请检查", "the point is far outside the county; check it"),
+    "landmark_kind.unknown": ("类型应为 地标 或 道路（landmark / road）", "the kind must be 地标 or 道路 (landmark or road)"),
+    "landmark_line.invalid": (
+        "道路走向应为 2 到 200 个点，写作“经度 纬度; 经度 纬度”",
+        "a road's course is 2 to 200 points, written “lon lat; lon lat”",
+    ),
     "malformed_geojson": ("GeoJSON 格式有误：{detail}", "the GeoJSON is malformed: {detail}"),
     "not_geojson": ("不是 GeoJSON 要素或几何", "not a GeoJSON feature or geometry"),
     "not_a_polygon": ("应为多边形（Polygon 或 MultiPolygon）", "must be a Polygon or MultiPolygon"),
@@ -145,6 +158,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "csv.header_duplicate": ("CSV 中同一列出现了两次：{columns}", "the CSV has the same column twice: {columns}"),
     "csv.encoding": ("无法识别文件编码（支持 UTF-8 与 GB18030/GBK）", "unknown encoding (UTF-8 and GB18030/GBK are read)"),
     "csv.empty": ("文件没有数据行", "the file has no data rows"),
+    "xlsx.header_missing": ("工作表缺少列：{columns}", "the sheet lacks column(s): {columns}"),
+    "xlsx.header_unknown": ("工作表中有无法识别的列：{columns}", "the sheet has column(s) the import does not know: {columns}"),
+    "xlsx.header_duplicate": ("工作表中同一列出现了两次：{columns}", "the sheet has the same column twice: {columns}"),
+    "xlsx.unreadable": (
+        "无法读取该 Excel 文件（须为 .xlsx 工作簿），请在 Excel 中另存为 .xlsx 或 CSV 后重试",
+        "this is no Excel workbook that can be read (.xlsx); save it from Excel as .xlsx or CSV and retry",
+    ),
+    "xlsx.old_format": (
+        "这是旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV 后重试",
+        "this is an old .xls file; save it from Excel as .xlsx or CSV and retry",
+    ),
+    "xlsx.too_large": (
+        "工作簿解压后太大（最多 {limit} MB），请分成几个文件导入",
+        "the workbook is too large once unpacked (at most {limit} MB); import it in several files",
+    ),
+    "xlsx.too_many_rows": ("工作表行数太多（最多 {limit} 行），请分成几个文件导入", "the sheet has too many rows (at most {limit}); import it in several files"),
+    "xlsx.empty": ("工作表是空的：第 1 行应为列名，其后是数据", "the sheet is empty: row 1 should name the columns, the data below it"),
+    "xlsx.which_sheet": (
+        "工作簿有多张工作表（{sheets}），请只保留要导入的一张，或将其命名为“{name}”",
+        "the workbook has several sheets ({sheets}); keep only the one to import, or name it “{name}”",
+    ),
+    "xlsx.formula": (
+        "单元格 {cell} 是公式，请复制后“选择性粘贴为数值”再导入",
+        "cell {cell} holds a formula; copy it and paste it as values before importing",
+    ),
     "certification.format": ("证书格式应为“技能:有效期至[:发证机构]”", "a certificate reads skill:expires[:issuer]"),
     "certification.expires_before_issued": (
         "证书有效期至 {expires_on}，早于或等于发证日期 {issued_on}",
@@ -153,21 +191,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "skills.format": ("技能格式应为“技能代码:人数”，以分号分隔", "skills read code:capacity, separated by semicolons"),
     "role.scope_missing": ("该角色需要指定管辖范围：{field}", "this role needs its jurisdiction: {field}"),
     "scope.unknown": ("找不到该管辖范围：{field} {value}", "no such {field}: {value}"),
-    "incident.transition": ("突发事件不能从“{from}”改为“{to}”", "an incident cannot go from {from} to {to}"),
+    "incident.transition": ("突发事件{from}，不能{to}", "the incident is {from}; it cannot {to}"),
     "incident.not_active": (
-        "突发事件已不在应急处置阶段（{status}），不能再发布需求",
-        "the incident is no longer active ({status}); no new needs",
+        "突发事件{status}，不能再发布应急需求",
+        "the incident is {status}; it takes no new emergency needs",
     ),
     "incident.not_recovering": (
-        "突发事件不在恢复重建阶段（{status}），不能发布恢复重建任务",
-        "the incident is not in recovery ({status}); no recovery tasks",
+        "突发事件{status}，不在恢复重建阶段，不能发布恢复重建任务",
+        "the incident is {status}, not in recovery; it takes no recovery tasks",
     ),
     "recovery.not_recovery_work": ("这不是恢复重建任务的派单", "this is not recovery work"),
     "recovery.not_active": (
         "只有接单后、完成前可以报告进度（当前：{state}）",
         "progress is reported on work under way (it is {state})",
     ),
-    "recovery.not_done": ("任务尚未完成（当前：{state}），不能确认", "the task is not done ({state}); nothing to confirm"),
+    "recovery.not_done": ("任务尚未完成（{state}），不能确认", "the task is not done ({state}); nothing to confirm"),
     "recovery.no_work_left": ("该需求没有剩余工作", "that need has no work left"),
     "recovery.already_task": ("该需求已转为恢复重建任务 {task}", "that need is recovery task {task} already"),
     "recovery.not_your_cell": ("只有该网格的网格员可以确认完成", "only the grid worker of the task's cell confirms it"),
@@ -194,7 +232,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "steps must be in time order: this one comes before step {previous}",
     ),
     "drill.step_without_need": ("这一步缺少 need（要发布的需求）", "this step has no need to post"),
-    "drill.not_running": ("演练已不在进行中（当前：{status}）", "the drill is no longer running (it is {status})"),
+    "drill.not_running": ("演练{status}，不能再推进或停止", "the drill is {status}; it can no longer be stepped or stopped"),
     # why a drill's need went unfilled (the drill report)
     "drill.why.no_candidates": (
         "没有可派单的组织（辖区内无此技能或无空余人手）",
@@ -214,13 +252,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the place is not in a grid cell this incident may dispatch to",
     ),
     "location.missing": ("请给出地点：坐标或地址", "give a place: a point or an address"),
-    "address.not_found": ("找不到该地址。相近的地名：{suggestions}", "address not found. Close names: {suggestions}"),
+    "address.not_found": ("找不到这个地址。相近的地名：{suggestions}", "address not found. Close names: {suggestions}"),
+    "address.not_found.no_suggestion": (
+        "找不到这个地址，也没有相近的地名；请在地图上点选位置，或填写经纬度",
+        "address not found, and no place name comes close; click the place on the map or give its coordinates",
+    ),
     "head_count.too_many": (
         "接受 {asked} 人超过了尚缺的 {still_needed} 人",
         "{asked} people is more than the {still_needed} still needed",
     ),
-    "offer.not_open": ("该派单已不能接受或拒绝（当前：{state}）", "this offer can no longer be answered (it is {state})"),
-    "need.not_open": ("该需求已不再派单（当前：{status}）", "this need takes no more offers (it is {status})"),
+    "offer.not_open": ("该派单{state}，不能再接受或拒绝", "this offer is {state}; it can no longer be answered"),
+    "need.not_open": ("该需求{status}，不再派单", "this need is {status}; it takes no more offers"),
     "offer.already_made": ("该组织手上已有此单", "that organization already holds an open offer or job for this need"),
     "head_count.over_capacity": (
         "接受 {asked} 人超过了本组织现有空余的 {free} 人",
@@ -234,7 +276,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "该组织不符合条件（不在辖区、已暂停、缺少技能或无空余人手）",
         "that organization is not a candidate (outside the area, suspended, lacking the skill or with no one free)",
     ),
-    "assignment.transition": ("当前状态“{state}”下不能“{action}”", "cannot {action} an assignment that is {state}"),
+    "assignment.transition": ("{state}不能{action}", "{state} cannot {action}"),
     "assignment.changed": ("该派单刚被他人改动，请刷新", "someone changed this assignment just now; reload"),
     "cell.overlaps": ("与已有网格 {code} 重叠", "overlaps the existing grid cell {code}"),
     "username.taken": ("用户名已存在", "the username is taken"),
@@ -242,11 +284,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+# conflict codes that mean "this exists already"; every other conflict is a state that forbids the action
+DUPLICATES = frozenset(
+    {"duplicate", "duplicate_in_file", "duplicate_feature", "username.taken", "offer.already_made", "recovery.already_task"}
+)
+
+# a code whose list parameter came out empty reads as its own sentence ("找不到这个地址，也没有相近的地名 ...")
+WHEN_EMPTY = {"address.not_found": ("suggestions", "address.not_found.no_suggestion")}
+
+
 def message(code: str, language: str, /, **params: Any) -> str:
-    """The message for a code in ``zh`` or ``en``; unknown codes fall back to the code itself."""
-    zh, en = MESSAGES.get(code, (code, code))
+    """The message for a code in ``zh`` or ``en``, states and actions in words; unknown codes fall back to the code."""
+    zh, en = MESSAGES.get(_variant(code, params), (code, code))
     template = en if language == "en" else zh
     try:
-        return template.format(**params)
+        return template.format(**worded(code, params, language))
     except (KeyError, IndexError):
         return template
+
+
+def _variant(code: str, params: dict[str, Any]) -> str:
+    name, variant = WHEN_EMPTY.get(code, (None, code))
+    return variant if name and str(params.get(name) or "").strip(" —-、,") == "" else code

@@ -1,4 +1,4 @@
-"""/api/imports/<kind>: upload a CSV of organizations or members (all or nothing, within your jurisdiction)."""
+"""/api/imports/<kind>: upload a CSV of organizations, members or landmarks (all or nothing, within your jurisdiction)."""
 
 from __future__ import annotations
 
@@ -44,3 +44,11 @@ def import_organizations(form: Upload):
 def import_members(form: Upload):
     """A CSV of members of organizations you keep (a leader: their own); every bad row is listed."""
     return _run("members", form)
+
+
+@bp.post("/landmarks")
+@spec.validate(form=Upload, resp=Response(HTTP_200=ImportOut, **ERRORS), tags=["imports"])
+def import_landmarks(form: Upload):
+    """A CSV of landmarks and roads of your county (名称, 类型 地标/道路, 经度, 纬度; optional 英文名称, 坐标系, 走向):
+    messages name a need's place by the nearest. A name already stored is moved; every bad row is listed."""
+    return _run("landmarks", form)

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from dispatch.demo.district import DemoDistrict, build_demo_district
+from dispatch.demo.landmarks import landmark_rows
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
 from dispatch.models import Community, County, GridCell, Organization, Subdistrict, User
+from dispatch.services.imports.landmarks import import_landmarks
 from dispatch.services.imports.members import import_members
 from dispatch.services.imports.organizations import import_organizations
 from dispatch.services.imports.places import import_places
@@ -29,11 +31,13 @@ class DemoLogin:
 
 
 def seed_demo(seed: int = 2020) -> list[DemoLogin]:
-    """Seed skills, places, organizations, members and users of the demo district, if the database is empty."""
+    """Seed skills, places, landmarks, organizations, members and users of the demo district, if the database is empty."""
     seed_skills()
     if db.session.scalar(select(County.id).limit(1)) is None:
         district = build_demo_district(seed)
         import_places(_feature_collection(district))
+        county_id = db.session.scalar(select(County.id).where(County.code == district.county.code))
+        import_landmarks(_numbered(landmark_rows()), county_id=county_id)
         import_organizations(_numbered(_organization_rows(district)))
         import_members(_numbered(_member_rows(district)))
         _create_users()

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from dispatch.domain.scope import Actor
+from dispatch.schemas.landmark_rows import LANDMARK_COLUMNS, LANDMARK_REQUIRED
 from dispatch.schemas.rows import MEMBER_COLUMNS, MEMBER_REQUIRED, ORGANIZATION_COLUMNS, ORGANIZATION_REQUIRED
 from dispatch.services.imports.batch import ImportReport
 from dispatch.services.imports.csv_rows import rows_from_bytes
+from dispatch.services.imports.landmarks import import_landmarks
 from dispatch.services.imports.members import import_members
 from dispatch.services.imports.organizations import import_organizations
 
 KINDS = {
     "organizations": (ORGANIZATION_COLUMNS, ORGANIZATION_REQUIRED, import_organizations),
     "members": (MEMBER_COLUMNS, MEMBER_REQUIRED, import_members),
+    "landmarks": (LANDMARK_COLUMNS, LANDMARK_REQUIRED, import_landmarks),
 }
 
 
 def import_upload(actor: Actor, kind: str, raw: bytes) -> ImportReport:
-    """Import an uploaded CSV of ``organizations`` or ``members``, all or nothing, within the actor's scope."""
+    """Import an uploaded CSV of ``organizations``, ``members`` or ``landmarks``, all or nothing, within the actor's
+    scope."""
     aliases, required, run = KINDS[kind]
     return run(rows_from_bytes(raw, aliases, required), actor=actor)
