@@ -19,7 +19,7 @@ from dispatch.models import InboundMessage, Organization, OutboxMessage
 from dispatch.services import replies
 from dispatch.services.errors import NotFound
 from dispatch.services.organizations import get_organization
-from notifications.segments import describe
+from notifications.segments import SmsSize, describe
 
 SIMULATING_ROLES = {Role.ADMIN, Role.DUTY_OFFICER, Role.ORG_LEADER}
 
@@ -32,7 +32,8 @@ class Line:
     direction: str  # in (to the phone) | out (typed on the phone)
     channel: str  # sms | voice
     text: str
-    detail: str  # "2 × UCS-2", "已接受", …
+    outcome: str = ""  # what a typed reply did: accepted, declined, too_many, reply.no_action, … (replies.Answered)
+    size: SmsSize | None = None  # what a message sent to the phone cost: its segments and encoding
     outbox_id: int | None = None
 
 
@@ -64,15 +65,14 @@ def conversation(organization: Organization, limit: int = 100) -> list[Line]:
     ).all()
     lines = [_line_of_sent(message) for message in sent]
     for message in typed:
-        lines.append(Line(message.received_at, "out", message.channel, message.body, message.outcome))
-        lines.append(Line(message.received_at, "in", message.channel, message.reply, ""))
+        lines.append(Line(message.received_at, "out", message.channel, message.body, outcome=message.outcome))
+        lines.append(Line(message.received_at, "in", message.channel, message.reply))
     return sorted(lines, key=lambda line: (line.at, line.direction == "in"))
 
 
 def _line_of_sent(message: OutboxMessage) -> Line:
-    size = describe(message.body)
-    detail = f"{size.segments} × {size.encoding.value}" if message.channel == "sms" else ""
-    return Line(message.sent_at, "in", message.channel, message.body, detail, message.id)
+    size = describe(message.body) if message.channel == "sms" else None
+    return Line(message.sent_at, "in", message.channel, message.body, size=size, outbox_id=message.id)
 
 
 def reply(actor: Actor, organization_id: int, text: str) -> replies.Answered:
