@@ -208,8 +208,9 @@ class Tab:
             self.page.fill(selector, value)
         for selector, (name, content) in (files or {}).items():
             self.page.set_input_files(selector, {"name": name, "mimeType": "text/csv", "buffer": content})
+        typed_into = next(iter({**fill, **(files or {})}), "*")  # the form typed into (a page may hold more than one)
         with self.page.expect_navigation():
-            self.page.locator("main form button[type=submit]").first.click()
+            self.page.locator(f"main form:has({typed_into}) button[type=submit]").first.click()
         shown = hostile_district.MARK in self.page.content()
         echoed = [] if shown else [f"{self.role} {path}: the answer does not show what was typed"]
         return echoed + self.problems(f"{self.url}{path} (sent)", 200)

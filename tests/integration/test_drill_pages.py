@@ -197,3 +197,16 @@ def test_one_more_step_and_show_as_yaml_keep_what_was_typed_and_save_nothing(wor
     assert downloaded.get_data(as_text=True) == yaml_text
     assert [s.need["skills"] for s in parse_scenario(yaml_text).steps] == [["logistics"], ["first_aid"]]
     assert counts() == before
+
+
+def test_the_form_starts_drills_only_in_the_officers_own_subdistrict_and_not_for_leaders_or_grid_workers(world, browser):
+    before = counts()
+    elsewhere = post_form(browser(world.duty), drill_form(two_steps(world)[0], subdistrict_id=str(world.sub_a2.id)))
+    assert elsewhere.status_code == 422 and counts() == before
+    for user in (world.leader, world.grid):
+        assert post_form(browser(user), drill_form(two_steps(world)[0])).status_code == 403
+    assert counts() == before
+    admin = browser(world.admin)
+    assert 'id="build-subdistrict"' in admin.get("/drills").get_data(as_text=True)  # the county's: it says which one
+    started = post_form(admin, drill_form(two_steps(world)[0], subdistrict_id=str(world.sub_a2.id)))
+    assert started.status_code == 302 and run_of(started).subdistrict_id == world.sub_a2.id
