@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from dispatch.domain.drill_scenario import MAX_STEPS, InvalidScenario, parse_offset, parse_scenario
+from dispatch.domain.drill_scenario import (
+    MAX_STEPS,
+    InvalidScenario,
+    as_yaml_reads,
+    parse_offset,
+    parse_scenario,
+    scenario_yaml,
+)
 from dispatch.domain.incidents import IncidentCategory, IncidentLevel
 from dispatch.messages import MESSAGES
 
@@ -149,3 +156,36 @@ def test_every_code_a_drill_can_give_has_both_languages():
     source = "".join((domain / name).read_text() for name in ("drill_scenario.py", "drill_report.py"))
     codes = set(re.findall(r'"(drill\.[a-z_.]+)"', source)) - {"drill.step", "drill.step_failed"}  # event kinds
     assert len(codes) > 15 and codes - set(MESSAGES) == set()
+
+
+def test_the_same_drill_written_two_ways_is_the_same_scenario():
+    flowing = GOOD.replace(
+        "    need:\n      skills: [logistics]\n      head_count: 20\n      address: 文新社区\n      description: 装填沙袋\n",
+        "    need: {description: 装填沙袋, address: 文新社区, head_count: 20, skills: [logistics]}\n",
+    )
+    assert flowing != GOOD
+    assert parse_scenario(flowing) == parse_scenario(GOOD)  # where a step was written is not what it is
+    assert parse_scenario(GOOD.replace("head_count: 20", "head_count: 21")) != parse_scenario(GOOD)
+
+
+def test_a_scenario_given_as_plain_values_is_written_as_the_yaml_that_says_the_same():
+    steps = [
+        ("0m", {"skills": ["logistics"], "head_count": 20, "address": "文新社区", "description": "装填沙袋"}),
+        ("5m", {"skills": ["first_aid"], "head_count": 4, "location": {"lon": 120.1, "lat": 30.27}}),
+    ]
+    assert parse_scenario(scenario_yaml("台风防汛演练", "natural_disaster", "III", steps)) == parse_scenario(GOOD)
+
+
+def test_text_that_looks_like_yaml_stays_text():
+    title = "演练: &a *a [1, 2] {x: 1} # 不是注释\n'引号' \"双引号\" - 列表"
+    steps = [("0m", {"skills": ["logistics"], "head_count": 1, "address": "- *a", "description": "yes"})]
+    scenario = parse_scenario(scenario_yaml(title, "accident", "IV", steps))
+    assert scenario.title == title.strip() and scenario.steps[0].need["address"] == "- *a"
+    assert scenario.steps[0].need["description"] == "yes"  # not True: a form's words are words
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"), [("0", 0), ("5", 5), ("120.13", 120.13), ("-3", -3), ("5m", "5m"), ("五", "五"), ("", ""), ("yes", "yes")]
+)
+def test_a_typed_number_is_read_as_yaml_reads_it_and_anything_else_stays_the_text(typed, read):
+    assert as_yaml_reads(typed) == read and type(as_yaml_reads(typed)) is type(read)
