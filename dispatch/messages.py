@@ -179,6 +179,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "工作簿有多张工作表（{sheets}），请只保留要导入的一张，或将其命名为“{name}”",
         "the workbook has several sheets ({sheets}); keep only the one to import, or name it “{name}”",
     ),
+    "xlsx.date": (
+        "单元格 {cell} 被 Excel 当成了日期（{value}），该列应为文字：请把该列设为“文本”格式后重新输入",
+        "Excel turned cell {cell} into a date ({value}); the column holds text: format it as Text and type it again",
+    ),
     "xlsx.formula": (
         "单元格 {cell} 是公式，请复制后“选择性粘贴为数值”再导入",
         "cell {cell} holds a formula; copy it and paste it as values before importing",
@@ -252,9 +256,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the place is not in a grid cell this incident may dispatch to",
     ),
     "location.missing": ("请给出地点：坐标或地址", "give a place: a point or an address"),
-    "address.not_found": ("找不到这个地址。相近的地名：{suggestions}", "address not found. Close names: {suggestions}"),
+    "address.not_found": ("找不到该地址。相近的地名：{suggestions}", "address not found. Close names: {suggestions}"),
     "address.not_found.no_suggestion": (
-        "找不到这个地址，也没有相近的地名；请在地图上点选位置，或填写经纬度",
+        "找不到该地址，也没有相近的地名；请在地图上点选位置，或填写经纬度",
         "address not found, and no place name comes close; click the place on the map or give its coordinates",
     ),
     "head_count.too_many": (
@@ -289,7 +293,7 @@ DUPLICATES = frozenset(
     {"duplicate", "duplicate_in_file", "duplicate_feature", "username.taken", "offer.already_made", "recovery.already_task"}
 )
 
-# a code whose list parameter came out empty reads as its own sentence ("找不到这个地址，也没有相近的地名 ...")
+# a code whose list parameter came out empty reads as its own sentence ("找不到该地址，也没有相近的地名 ...")
 WHEN_EMPTY = {"address.not_found": ("suggestions", "address.not_found.no_suggestion")}
 
 

@@ -11,8 +11,10 @@ from dispatch.api.validation import MAX_JSON_DEPTH, JsonRequired, JsonTooDeep, M
 from dispatch.auth import LoginRequired
 from dispatch.domain.scope import Forbidden
 from dispatch.extensions import db
+from dispatch.field_labels import field_message
 from dispatch.i18n import language
-from dispatch.messages import message
+from dispatch.message_words import WORDED
+from dispatch.messages import DUPLICATES, message
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
 
 
@@ -35,17 +37,25 @@ def _here() -> str:
 
 
 def _field(error: FieldError, lang: str) -> dict:
-    entry = {"field": error.field, "code": error.code, "message": message(error.code, lang, **error.params)}
+    entry = {"field": error.field, "code": error.code, "message": field_message(error.field, error.code, lang, **error.params)}
     if error.row is not None:
         entry["row"] = error.row
     return entry
+
+
+def headline(exc: InvalidInput) -> str:
+    """What the refusal is, above its field errors: a duplicate and a state that forbids the action are two things."""
+    codes = {error.code for error in exc.errors}
+    if isinstance(exc, Conflict):
+        return "conflict" if codes & DUPLICATES else "state_conflict"
+    return "state_conflict" if codes and codes <= WORDED.keys() else exc.code
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(InvalidInput)
     def invalid_input(exc: InvalidInput):
         status = 409 if isinstance(exc, Conflict) else 422
-        return error_response(status, exc.code, exc.errors)
+        return error_response(status, headline(exc), exc.errors)
 
     @app.errorhandler(NotFound)
     def not_found(_exc: NotFound):

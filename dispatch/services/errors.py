@@ -57,7 +57,14 @@ def field_errors(error: ValidationError, row: int | None = None) -> list[FieldEr
 
 
 def _params(item: Any) -> dict[str, Any]:
-    params = {key: str(value) for key, value in (item.get("ctx") or {}).items()}
+    params = {key: _plain(value) for key, value in (item.get("ctx") or {}).items()}
     if "input" in item and isinstance(item["input"], (str, int, float)):
         params.setdefault("value", item["input"])
     return params
+
+
+def _plain(value: Any) -> str:
+    """A limit as a person writes it: 90, not the 90.0 a float field's bound holds."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

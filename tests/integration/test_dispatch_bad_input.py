@@ -120,14 +120,14 @@ def test_an_expired_or_withdrawn_offer_cannot_be_accepted(world, browser, langua
     before = snapshot()
     expired = browser(world.leader, language).post(f"/api/assignments/{mine}/accept", {"head_count": 1})
     _refused(expired, 409, "offer.not_open", language)
-    assert "expired" in expired.get_json()["error"]["errors"][0]["message"]
+    assert {"zh": "已过期", "en": "expired"}[language] in expired.get_json()["error"]["errors"][0]["message"]
     assert snapshot() == before
 
     assert browser(leader_of(world.org_a1b)).post(f"/api/assignments/{theirs}/accept", {"head_count": 2}).status_code == 200
     before = snapshot()
     withdrawn = browser(leader_of(extra), language).post(f"/api/assignments/{late}/accept", {"head_count": 1})
     _refused(withdrawn, 409, "offer.not_open", language)
-    assert "withdrawn" in withdrawn.get_json()["error"]["errors"][0]["message"]
+    assert {"zh": "已撤回", "en": "withdrawn"}[language] in withdrawn.get_json()["error"]["errors"][0]["message"]
     assert snapshot() == before
 
 

@@ -50,7 +50,7 @@ def test_an_offer_past_its_deadline_cannot_be_accepted_even_before_the_sweeper_c
     before = snapshot()
     late = browser(world.leader).post(f"/api/assignments/{offer}/accept", {"head_count": 1})
     assert late.status_code == 409 and error_code(late) == "offer.not_open"
-    assert "expired" in late.get_json()["error"]["errors"][0]["message"]
+    assert "已过期" in late.get_json()["error"]["errors"][0]["message"]
     assert snapshot() == before
 
 

@@ -55,11 +55,14 @@ def notification_templates() -> Iterator[tuple[str, str]]:
         yield from chinese_of(name, value)
 
 
+COMMENTS = ("//", "/*", "*", "{#", "<!--")  # read by programmers, in English with a Chinese word at most
+
+
 def page_and_script_lines() -> Iterator[tuple[str, str]]:
     files = [*(ROOT / "dispatch/templates").rglob("*.html"), *(ROOT / "static/js").rglob("*.js")]
     for path in files:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if re.search(f"[{CHINESE}]", line):
+            if re.search(f"[{CHINESE}]", line) and not line.lstrip().startswith(COMMENTS):
                 yield f"{path.relative_to(ROOT)}:{number}", line
 
 
