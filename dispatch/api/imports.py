@@ -28,21 +28,23 @@ class ImportOut(BaseModel):
 
 
 def _run(kind: str, form: Upload) -> ImportOut:
-    report = import_upload(current_actor(), kind, form.file.read())
+    report = import_upload(current_actor(), kind, form.file.read(), form.file.filename or "")
     return ImportOut(created=report.created)
 
 
 @bp.post("/organizations")
 @spec.validate(form=Upload, resp=Response(HTTP_200=ImportOut, **ERRORS), tags=["imports"])
 def import_organizations(form: Upload):
-    """A CSV of organizations (UTF-8 or GB18030/GBK, Chinese or English headers); every bad row is listed."""
+    """A CSV (UTF-8 or GB18030/GBK) or Excel workbook (.xlsx) of organizations, Chinese or English headers; every bad
+    row is listed."""
     return _run("organizations", form)
 
 
 @bp.post("/members")
 @spec.validate(form=Upload, resp=Response(HTTP_200=ImportOut, **ERRORS), tags=["imports"])
 def import_members(form: Upload):
-    """A CSV of members of organizations you keep (a leader: their own); every bad row is listed."""
+    """A CSV or Excel workbook (.xlsx) of members of organizations you keep (a leader: their own); every bad row is
+    listed."""
     return _run("members", form)
 
 

@@ -1,4 +1,5 @@
-"""The upload page: a CSV of organizations or members in, either everything imported or every bad row listed."""
+"""The upload page: a CSV or Excel workbook of organizations or members in, either everything imported or every bad row
+listed."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def upload():
     if upload is None or not upload.filename:
         return render_template("import.html", result=None, errors=[_no_file()], kind=kind), 422
     try:
-        report = import_upload(current_actor(), kind, upload.read())
+        report = import_upload(current_actor(), kind, upload.read(), upload.filename)
     except InvalidInput as failed:
         return render_template("import.html", result=None, errors=_rows(failed), kind=kind), 422
     return render_template("import.html", result=report.created, errors=[], kind=kind)

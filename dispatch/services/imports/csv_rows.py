@@ -57,14 +57,20 @@ def parse_rows(text: Iterable[str], aliases: dict[str, str], required: set[str])
     Columns with a blank header (Excel's trailing commas) are ignored.
     """
     reader = csv.reader(text)
-    header = [aliases.get(name.strip().lower(), name.strip().lower()) for name in next(reader, [])]
+    header = canonical_header(next(reader, []), aliases)
     check_header(header, aliases, required)
     for values in reader:
         if any(value.strip() for value in values):
-            yield reader.line_num, _row(header, values)
+            yield reader.line_num, keyed_row(header, values)
 
 
-def _row(header: list[str], values: list[str]) -> dict[str, str]:
+def canonical_header(names: list[str], aliases: dict[str, str]) -> list[str]:
+    """Each header as its column's canonical name (a Chinese alias or the English name, in any case)."""
+    return [aliases.get(name.strip().lower(), name.strip().lower()) for name in names]
+
+
+def keyed_row(header: list[str], values: list[str]) -> dict[str, str]:
+    """One line's values by column; a value past the last column is kept under ``column N`` for the row model to refuse."""
     row = {name: value.strip() for name, value in zip(header, values, strict=False) if name}
     # A value past the last column (often a comma typed inside a name) must not vanish: the row model refuses it.
     overflow = enumerate(values[len(header) :], start=len(header) + 1)
@@ -72,14 +78,17 @@ def _row(header: list[str], values: list[str]) -> dict[str, str]:
     return row
 
 
-def check_header(header: list[str], aliases: dict[str, str], required: set[str]) -> None:
-    """Refuse a header once, at line 1, rather than every row for it: missing, unknown or repeated columns."""
+def check_header(header: list[str], aliases: dict[str, str], required: set[str], source: str = "csv") -> None:
+    """Refuse a header once, at line 1, rather than every row for it: missing, unknown or repeated columns.
+
+    ``source`` (``csv`` or ``xlsx``) names the kind of file in the message.
+    """
     known = set(aliases.values()) | required
     named = [name for name in header if name]
     problems = {
-        "csv.header_missing": [_label(name, aliases) for name in sorted(required - set(named))],
-        "csv.header_unknown": [name for name in named if name not in known],
-        "csv.header_duplicate": sorted({_label(name, aliases) for name in named if named.count(name) > 1}),
+        f"{source}.header_missing": [_label(name, aliases) for name in sorted(required - set(named))],
+        f"{source}.header_unknown": [name for name in named if name not in known],
+        f"{source}.header_duplicate": sorted({_label(name, aliases) for name in named if named.count(name) > 1}),
     }
     errors = [FieldError("header", code, {"columns": ", ".join(columns)}, 1) for code, columns in problems.items() if columns]
     if errors:
