@@ -37,7 +37,8 @@ window.dom = {
     const data = await response.json().catch(() => ({}));
     if (!response.ok) {
       const error = data.error || {};
-      const detail = (error.errors || []).map((e) => e.message).join("; ");
+      const separator = document.documentElement.lang === "en" ? "; " : "；";  // Chinese text, full-width mark
+      const detail = (error.errors || []).map((e) => e.message).join(separator);
       throw new Error(detail || error.message || String(response.status));
     }
     return data;
