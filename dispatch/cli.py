@@ -80,10 +80,10 @@ def _print_logins() -> None:
     url = current_app.config["PUBLIC_URL"]
     click.echo(f"\n打开 Open {url}")
     click.echo(f"  值班员看板 Duty officer's board: {url}/board · 负责人手机页 Leader's phone page: {url}/m")
-    click.echo("  负责人也可用短信验证码登录(/login/code);不配置 Twilio 时短信显示在组织页的“手机模拟器”里")
+    click.echo("  负责人也可用短信验证码登录（/login/code）；不配置 Twilio 时短信显示在组织页的“手机模拟器”里")
     click.echo("  Leaders can also log in with a texted code (/login/code); without Twilio, SMS show on the phone simulator")
     click.echo(f"  网格员 Grid worker: {url}/grid · 风险收件箱 Risk inbox: {url}/risks · 评价 Scorecards: {url}/evaluations")
-    click.echo(f"  公开评价(无需登录)Published scorecards, no login: {url}/scorecards\n")
+    click.echo(f"  公开评价（无需登录） Published scorecards, no login: {url}/scorecards\n")
 
 
 @click.command("seed-demo")

@@ -121,7 +121,7 @@ def _create_users() -> None:
         "demo-grid",
         DEMO_PASSWORD,
         Role.GRID_WORKER,
-        display_name=f"{cells[0].worker_name}(网格员)",
+        display_name=f"{cells[0].worker_name}（网格员）",
         cell_ids=[c.id for c in cells],
         phone=cells[0].worker_phone,
     )
