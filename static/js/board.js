@@ -1,6 +1,7 @@
-/* The duty officer's board: the active incidents, the needs of the one chosen, their offers with countdowns and
-   the unfilled ones standing out; post a need, cancel, close, widen, escalate. Socket nudges make it ask the API
-   again, so it updates without reloading. */
+/* The duty officer's board: the active incidents, the needs of the one chosen (where, what, how urgent), their
+   offers with countdowns and the unfilled ones standing out, with a beep and a flashing title; filter the needs by
+   status; post a need, cancel, close, widen, escalate; close an incident. Socket nudges make it ask the API again,
+   so it updates without reloading. */
 (function () {
   "use strict";
   const T = JSON.parse(document.getElementById("strings").textContent);
@@ -13,6 +14,7 @@
   const openCandidates = {}; // need id → its candidates, while shown
   let timelineNeed = null; // the need whose timeline is shown; null: the whole incident's
   let shownIncidents = "";
+  const alarm = window.unfilledAlert(T.unfilled_alarm, () => { $("sound-hint").hidden = true; });
   // A county admin comes from the overview with one subdistrict's board in mind: its incidents, and new ones led by it.
   const subdistrictId = Number(new URLSearchParams(window.location.search).get("subdistrict_id")) || null;
   const ofSubdistrict = subdistrictId ? `&subdistrict_id=${subdistrictId}` : "";
@@ -38,9 +40,12 @@
     }, incident.drill ? `【${T.drill}】` : "", incident.title, ` (${incident.level})`)),
       ...(current === null ? [] : [
         el("a", { href: `/incidents/${current}/report`, class: "report-link" }, T.report),
-        el("button", { type: "button", onclick: () => toRecovery(current) }, T.to_recovery)]),
-      ...recovering.map((incident) => el("a", { href: `/incidents/${incident.id}/recovery`, class: "report-link" },
-        fill(T.recovery_of, { title: incident.title }))));
+        el("button", { type: "button", onclick: () => toRecovery(current) }, T.to_recovery),
+        el("button", { type: "button", "data-close": current, onclick: () => closeIncident(current, true) }, T.close_incident)]),
+      ...recovering.flatMap((incident) => [
+        el("a", { href: `/incidents/${incident.id}/recovery`, class: "report-link" }, fill(T.recovery_of, { title: incident.title })),
+        el("button", { type: "button", "data-close": incident.id, onclick: () => closeIncident(incident.id, false) },
+          fill(T.close_named, { title: incident.title }))]));
     }
     await loadNeeds();
   }
@@ -55,20 +60,49 @@
     }
   }
 
+  /* Closing ends the incident: open offers are withdrawn and its needs closed. An active incident passes through
+     recovery on the way, as every incident does; the after-action report opens once it is closed. */
+  async function closeIncident(incidentId, active) {
+    if (!confirm(T.confirm_close)) return;
+    try {
+      if (active) await api("POST", `/api/incidents/${incidentId}/status`, { status: "recovery" });
+      await api("POST", `/api/incidents/${incidentId}/status`, { status: "closed" });
+      say(T.closed_incident);
+    } catch (error) {
+      say(error.message, true);
+    }
+    loadIncidents();
+  }
+
   async function loadNeeds() {
     if (current === null) {
       $("needs").replaceChildren();
       $("no-needs").hidden = false;
+      $("unfilled-banner").hidden = true;
+      alarm([]);
       return;
     }
     const needs = (await api("GET", `/api/incidents/${current}/needs`)).items;
+    const unfilled = needs.filter((need) => need.status === "unfilled").map((need) => need.id);
+    alarm(unfilled);
+    $("unfilled-banner").hidden = !unfilled.length;
+    $("unfilled-banner").textContent = fill(T.unfilled_banner, { n: unfilled.length });
     loadTimeline(needs); // events the rows do not show (an SMS sent, an offer seen) change the timeline too
     drawMap(needs);
-    const seen = JSON.stringify([current, incidents, needs]);
+    const status = $("need-filter").value;
+    const seen = JSON.stringify([current, incidents, needs, status]);
     if (seen === shownNeeds) return; // nothing new: leave the rows (and the focus) where they are
     shownNeeds = seen;
-    $("needs").replaceChildren(...needs.flatMap((need) => [needRow(need), ...candidateRows(need)]));
-    $("no-needs").hidden = needs.length > 0;
+    const shown = needs.filter((need) => !status || need.status === status);
+    $("needs").replaceChildren(...shown.flatMap((need) => [needRow(need), ...candidateRows(need)]));
+    $("no-needs").hidden = shown.length > 0;
+    $("no-needs").textContent = needs.length ? T.none_with_status : T.no_needs;
+  }
+
+  $("need-filter").addEventListener("change", () => loadNeeds());
+
+  function place(need) {
+    return need.place_name || need.address || `${need.location.lat.toFixed(5)}, ${need.location.lon.toFixed(5)}`;
   }
 
   function needRow(need) {
@@ -93,7 +127,10 @@
       actions.append(el("button", { type: "button", onclick: () => act(`/api/incidents/${need.incident_id}/escalate`) }, T.escalate));
     }
     row.append(
-      el("td", {}, el("strong", {}, need.skills.map((code) => skillNames[code] || code).join("、")), el("br"), need.address || `${need.location.lat.toFixed(5)}, ${need.location.lon.toFixed(5)}`),
+      el("td", {}, el("strong", {}, need.skills.map((code) => skillNames[code] || code).join("、")), " ",
+        el("span", { class: `need-priority ${need.priority}` }, T.priority[need.priority] || need.priority), el("br"),
+        el("span", { class: "where" }, place(need)),
+        need.description ? el("p", { class: "description" }, need.description) : ""),
       el("td", {}, need.status === "unfilled" ? el("span", { class: "alert" }, T.status.unfilled, " · ", T.unfilled) : T.status[need.status]),
       el("td", { class: "count" }, `${need.accepted} / ${need.head_count}`),
       el("td", {}, el("ul", { class: "offers" }, ...need.assignments.map((a) => el("li", { "data-assignment": a.id, "data-state": a.state },
@@ -115,7 +152,7 @@
     return (openCandidates[need.id] || []).map((c) => el("tr", { class: "candidate", "data-candidate": c.organization.id },
       el("td", { colspan: 2 }, c.organization.name),
       el("td", {}, fill(T.free, { n: c.free })),
-      el("td", {}, `${(c.distance_m / 1000).toFixed(1)} ${T.km} · ${c.reason}`),
+      el("td", {}, c.reason),
       el("td", {}, live.includes(c.offered) ? T.state[c.offered] : el("button", { type: "button",
         onclick: () => { delete openCandidates[need.id]; act(`/api/needs/${need.id}/offers`, { organization_id: c.organization.id }); },
       }, T.offer_to))));
@@ -216,7 +253,15 @@
     $("need-lat").value = lat.toFixed(6);
     if (picked) picked.remove();
     picked = L.marker(event.latlng, { title: T.picked, keyboard: false }).addTo(map);
+    clearPreview();
   });
+
+  // The candidates shown were for the skills and place asked about: a change to either makes them wrong.
+  function clearPreview() {
+    $("preview").replaceChildren();
+  }
+  $("need-skills").addEventListener("change", clearPreview);
+  for (const id of ["need-address", "need-lon", "need-lat"]) $(id).addEventListener("input", clearPreview);
 
   async function loadSkills() {
     const skills = (await api("GET", "/api/skills")).items;
@@ -262,7 +307,7 @@
     try {
       const ranked = (await api("POST", `/api/incidents/${current}/candidates`, needBody($("need-form")))).items;
       $("preview").replaceChildren(...ranked.slice(0, 10).map((c) => el("li", {},
-        el("strong", {}, c.organization.name), ` · ${fill(T.free, { n: c.free })} · ${(c.distance_m / 1000).toFixed(1)} ${T.km}`,
+        el("strong", {}, c.organization.name), ` · ${fill(T.free, { n: c.free })}`,
         el("br"), el("span", { class: "hint" }, c.reason))));
       say("");
     } catch (error) {
@@ -280,6 +325,10 @@
       const need = await api("POST", `/api/incidents/${current}/needs`, body, { "Idempotency-Key": key });
       delete form.dataset.key; // posted: the next submit is a new need; a double click reused the key
       say(fill(T.posted, { n: need.assignments.length }));
+      form.reset(); // ready for the next need
+      clearPreview();
+      if (picked) picked.remove();
+      picked = null;
     } catch (error) {
       say(error.message, true);
     }

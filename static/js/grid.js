@@ -1,4 +1,4 @@
-/* The grid worker's page: the needs in my cells (the API answers only those) and who is working on them; the
+/* The grid worker's page: the needs in my cells (the API answers only those: where, what, how urgent) and who is working on them; the
    recovery tasks in my cells, to confirm once done; and a form to report a risk, with the risks I reported. */
 (function () {
   "use strict";
@@ -36,9 +36,11 @@
     if (now === shown) return;
     shown = now;
     $("needs").replaceChildren(...needs.map(({ need, incident }) => el("li", { class: `card ${need.status}`, "data-need": need.id },
-      el("h2", {}, need.skills.map((code) => skillNames[code] || code).join("、")),
+      el("h2", {}, need.skills.map((code) => skillNames[code] || code).join("、"), " ",
+        el("span", { class: `need-priority ${need.priority}` }, T.priority[need.priority] || need.priority)),
       el("p", { class: "meta" }, incident.drill ? el("span", { class: "drill" }, T.drill) : "", incident.title),
-      el("p", { class: "where" }, need.address || `${need.location.lat.toFixed(5)}, ${need.location.lon.toFixed(5)}`),
+      el("p", { class: "where" }, need.place_name || need.address || `${need.location.lat.toFixed(5)}, ${need.location.lon.toFixed(5)}`),
+      need.description ? el("p", { class: "description" }, need.description) : "",
       el("p", {}, T.status[need.status] || need.status, ` · ${need.accepted} / ${need.head_count} ${T.people}`),
       el("ul", { class: "offers" }, ...need.assignments.filter((a) => SHOWN.includes(a.state)).map((a) =>
         el("li", { "data-state": a.state }, a.organization.name, " · ", T.state[a.state], a.head_count ? ` ${a.head_count}` : ""))))));

@@ -1,6 +1,6 @@
 /* The recovery board of one incident: its tasks coloured by state on the map and listed with their progress; a task
-   made by hand (a click on the map picks its place) or from an emergency need left unfinished. Socket nudges make
-   it ask the API again. */
+   made by hand (a click on the map picks its place) or from an emergency need left unfinished; close the incident
+   once recovery is done. Socket nudges make it ask the API again. */
 (function () {
   "use strict";
   const T = JSON.parse(document.getElementById("strings").textContent);
@@ -110,6 +110,19 @@
       say(error.message, true);
     }
   });
+
+  const closeButton = $("close-incident"); // there while the incident is in recovery
+  if (closeButton) {
+    closeButton.addEventListener("click", async () => {
+      if (!confirm(T.confirm_close)) return;
+      try {
+        await api("POST", `/api/incidents/${incidentId}/status`, { status: "closed" });
+        window.location = `/incidents/${incidentId}/report`;
+      } catch (error) {
+        say(error.message, true);
+      }
+    });
+  }
 
   const socket = io({ transports: ["websocket"] });
   let soon = null;

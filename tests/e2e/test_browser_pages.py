@@ -147,11 +147,11 @@ def test_an_offer_goes_from_the_board_to_the_phone_and_back_without_a_reload(liv
     board.fill("#need-lat", str(task["lat"]))
     board.fill("#need-k", "20")
     board.get_by_role("button", name="预览候选组织").click()  # the ranked candidates before anything is sent
-    expect(board.locator("#preview li").first).to_contain_text("公里", timeout=5_000)
+    expect(board.locator("#preview li").first).to_contain_text("相距", timeout=5_000)
     board.click("#need-form button[type=submit]")
     expect(board.locator("#message")).to_contain_text("已发布", timeout=5_000)
     board.get_by_role("button", name="候选组织", exact=True).first.click()  # the ranked candidates, each with its reason
-    expect(board.locator("tr.candidate").first).to_contain_text("公里", timeout=5_000)
+    expect(board.locator("tr.candidate").first).to_contain_text("相距", timeout=5_000)
     expect(board.locator("#timeline li[data-kind='offer.made']").first).to_be_visible()
     board.get_by_role("button", name="时间线").first.click()  # one need's own timeline
     expect(board.locator("#timeline-title")).to_contain_text("需求")
