@@ -12,7 +12,15 @@ from dispatch.i18n import language
 from dispatch.models import Organization
 from dispatch.models.places import Named
 from dispatch.schemas.common import ErrorOut, Ref
-from dispatch.schemas.evaluations import EvaluationOut, EvaluationQuery, PublishIn, ScorecardOut
+from dispatch.schemas.evaluations import (
+    CountyEvaluationOut,
+    CountyEvaluationQuery,
+    EvaluationOut,
+    EvaluationQuery,
+    PublishIn,
+    ScorecardOut,
+    SubdistrictSummaryOut,
+)
 from dispatch.services import evaluations
 
 bp = Blueprint("api_evaluations", __name__, url_prefix="/api/evaluations")
@@ -41,6 +49,17 @@ def evaluation(query: EvaluationQuery):
     return EvaluationOut(
         subdistrict=_place(result.subdistrict), period=result.period, starts_on=result.starts_on, ends_on=result.ends_on,
         summary=result.summary.figures(), organizations=[scorecard_out(o, card.figures()) for o, card in result.cards],
+    )  # fmt: skip
+
+
+@bp.get("/county")
+@spec.validate(query=CountyEvaluationQuery, resp=Response(HTTP_200=CountyEvaluationOut, **ERRORS), tags=TAGS)
+def county(query: CountyEvaluationQuery):
+    """The county administrator's summary: every subdistrict's for the period side by side, and the county's."""
+    result = evaluations.evaluate_county(current_actor(), query.period or evaluations.current_quarter())
+    return CountyEvaluationOut(
+        period=result.period, starts_on=result.starts_on, ends_on=result.ends_on, summary=result.summary.figures(),
+        subdistricts=[SubdistrictSummaryOut(subdistrict=_place(s), summary=summary.figures()) for s, summary in result.subdistricts],
     )  # fmt: skip
 
 

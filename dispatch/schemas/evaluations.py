@@ -34,6 +34,10 @@ class EvaluationQuery(Strict):
     subdistrict_id: RowId | None = Field(None, description="your own when left out (a county admin: the county's first)")
 
 
+class CountyEvaluationQuery(Strict):
+    period: Period | None = Field(None, description="the current quarter when left out")
+
+
 class PublishIn(Strict):
     period: Period
     subdistrict_id: RowId | None = Field(None, description="a duty officer's own when left out (a county admin: the first)")
@@ -83,3 +87,18 @@ class EvaluationOut(BaseModel):
     summary: SummaryFigures
     organizations: list[ScorecardOut] = Field(description="for a leader, only their own")
     published_at: datetime | None = Field(None, description="when this was published (publishing only)")
+
+
+class SubdistrictSummaryOut(BaseModel):
+    subdistrict: Ref
+    summary: SummaryFigures
+
+
+class CountyEvaluationOut(BaseModel):
+    """A county administrator's view: each subdistrict's summary beside the others, and the county's."""
+
+    period: str
+    starts_on: date
+    ends_on: date = Field(description="the first day after the period")
+    summary: SummaryFigures = Field(description="the county's organizations taken together")
+    subdistricts: list[SubdistrictSummaryOut]

@@ -17,6 +17,8 @@ def test_the_county_summary_puts_each_subdistrict_beside_the_others_with_the_sam
     assert (rows[world.sub_a2.id]["organizations"], rows[world.sub_a2.id]["real"]["offers"]) == (1, 0)
     total = county.summary.figures()
     assert (total["organizations"], total["real"]["offers"], total["training_hours"]) == (3, own_page["real"]["offers"], 6)
+    api = browser(world.admin).get(f"/api/evaluations/county?period={YEAR}").get_json()
+    assert api["summary"] == total and {row["subdistrict"]["id"]: row["summary"] for row in api["subdistricts"]} == rows
 
 
 def test_the_county_page_links_each_subdistrict_to_its_scorecards_and_refuses_a_bad_period(world, browser):
@@ -32,3 +34,4 @@ def test_the_county_page_links_each_subdistrict_to_its_scorecards_and_refuses_a_
 def test_only_the_county_administrator_has_the_county_summary(world, browser):
     for user in (world.duty, world.leader, world.grid):
         assert browser(user).get("/evaluations/county").status_code == 403
+        assert browser(user).get("/api/evaluations/county").status_code == 403

@@ -404,6 +404,7 @@ LIST_CASES = [
     # The county administrator's pages: each of the county's subdistricts in a row, none of another county's.
     ListCase("/overview", "subdistrict", lambda r, s: f'data-subdistrict="{s.id}"' in r.get_data(as_text=True), frozenset({ADMIN})),
     ListCase("/evaluations/county", "subdistrict", lambda r, s: f'data-subdistrict="{s.id}"' in r.get_data(as_text=True), frozenset({ADMIN})),
+    ListCase("/api/evaluations/county", "subdistrict", lambda r, s: s.id in {row["subdistrict"]["id"] for row in r.get_json()["subdistricts"]}, frozenset({ADMIN})),
 ]  # fmt: skip
 
 # Routes that find records by where they are: the point inside a cell, or the cell's name.
