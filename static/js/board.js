@@ -307,8 +307,7 @@
     try {
       const ranked = (await api("POST", `/api/incidents/${current}/candidates`, needBody($("need-form")))).items;
       $("preview").replaceChildren(...ranked.slice(0, 10).map((c) => el("li", {},
-        el("strong", {}, c.organization.name), ` · ${fill(T.free, { n: c.free })}`,
-        el("br"), el("span", { class: "hint" }, c.reason))));
+        el("strong", {}, c.organization.name), el("br"), el("span", { class: "hint" }, c.reason)))); // the reason says who is free
       say("");
     } catch (error) {
       say(error.message, true);
