@@ -3,10 +3,16 @@
 Chinese is the default; a leader who chose English gets English (any language tag starting with ``en``).
 Every SMS names the offer's short code and how to answer with it, because that is all a reply is matched on.
 
-An offer SMS costs at most two segments (see ``notifications.segments``). When it would need more, the address is
-shortened with an ellipsis, then the skill list; the code and the reply instructions are never cut. The ellipsis is
-"…" in a UCS-2 text and "..." in a GSM-7 one, where "…" would switch the whole text to UCS-2 and halve the room.
-An English offer to a Chinese address is UCS-2 too, so it has less room for the address than a Chinese one.
+An offer says where: the need's place name as a local person knows it (the address given, or "翠苑一区 · 第3网格，
+文一西路附近" for a map click), and ends with the short link that opens the offer on the phone page.
+
+An offer SMS costs at most three segments (see ``notifications.segments``); a Chinese offer with its place and link
+takes two, and the description the third. What must go out comes first: the code, the reply instructions and the
+link are never cut; then the skills and the place, whole when they fit; the description takes what room is left,
+shortened to fit, or is left out. When the text would need more, the description is cut first, then the place
+(shortened with an ellipsis), then the skill list. The ellipsis is "…" in a UCS-2 text and "..." in a GSM-7 one, where
+"…" would switch the whole text to UCS-2 and halve the room. An English offer to a Chinese place is UCS-2 too, so it
+has less room than a Chinese one: that is why the budget is three segments, not two.
 """
 
 from __future__ import annotations
@@ -19,22 +25,27 @@ from zoneinfo import ZoneInfo
 from notifications.segments import Encoding, encoding, segments
 
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")
-OFFER_MAX_SEGMENTS = 2
+OFFER_MAX_SEGMENTS = 3
+VOICE_DESCRIPTION_MAX = 120  # characters: a call that reads on and on is hung up on
 
 _OFFER_SMS = {
-    "zh": "{drill}应急任务{code}：{skills}，需{head_count}人{address}。请于{deadline}前回复“1 {code} 人数”接受，“2 {code} 原因”拒绝。",
-    "en": '{drill}Task {code}: {skills}, {head_count} people{address}. By {deadline}, reply "1 {code} <people>" to accept, '
-    '"2 {code} <reason>" to decline.',
+    "zh": "{drill}应急任务{code}：{skills}，需{head_count}人{place}。{description}请于{deadline}前回复“1 {code} 人数”接受，"
+    "“2 {code} 原因”拒绝。{link}",
+    "en": '{drill}Task {code}: {skills}, {head_count} people{place}. {description}By {deadline}, reply "1 {code} <people>" '
+    'to accept, "2 {code} <reason>" to decline.{link}',
 }
-_ADDRESS = {"zh": "，地点：{}", "en": " at {}"}
+_PLACE = {"zh": "，地点：{}", "en": " at {}"}
+_DESCRIPTION = {"zh": "情况：{}。", "en": "{}. "}
+_LINK = {"zh": "详情：{}", "en": " {}"}
 _DRILL_SMS = {"zh": "【演练】", "en": "[DRILL] "}
 _SKILL_SEPARATOR = {"zh": "、", "en": ", "}
+_TRAILING_PUNCTUATION = "。.！!；;，,、 "
 
 _VOICE_OFFER = {
-    "zh": "{drill}应急任务：{skills}，需要{head_count}人{address}。接受请按1，拒绝请按2。",
-    "en": "{drill}Emergency task: {skills}, {head_count} people needed{address}. Press 1 to accept, 2 to decline.",
+    "zh": "{drill}应急任务：{skills}，需要{head_count}人{place}。{description}接受请按1，拒绝请按2。",
+    "en": "{drill}Emergency task: {skills}, {head_count} people needed{place}. {description}Press 1 to accept, 2 to decline.",
 }
-_VOICE_ADDRESS = {"zh": "，地点：{}", "en": ", at {}"}
+_VOICE_PLACE = {"zh": "，地点：{}", "en": ", at {}"}
 _DRILL_VOICE = {"zh": "演练。", "en": "Drill. "}
 
 _REPLY_HELP = {
@@ -94,43 +105,59 @@ def language_of(language: str | None) -> str:
 
 
 def offer_sms(params: dict[str, Any], language: str = "zh") -> str:
-    """The offer SMS for the outbox row's params, within two segments (see the module docstring).
+    """The offer SMS for the outbox row's params, within the segment budget (see the module docstring).
 
     ``params``: ``code``, ``skills`` (codes), optional ``skill_labels`` (code → label in this language),
-    ``head_count``, ``address`` (may be empty), ``deadline`` (ISO 8601), ``drill``.
+    ``head_count``, ``place`` and ``place_en`` (the place name; rows written before place names carry ``address``),
+    ``description``, ``link``, ``deadline`` (ISO 8601), ``drill``. Any of the optional ones may be empty.
     """
     lang = language_of(language)
-    skills, address = _skills(params, lang), params.get("address") or ""
+    skills, place, description = _skills(params, lang), place_of(params, lang), _description(params)
 
-    def render(skills_text: str, address_text: str) -> str:
+    def render(skills_text: str, place_text: str, description_text: str = "") -> str:
         return _OFFER_SMS[lang].format(
             drill=_DRILL_SMS[lang] if params.get("drill") else "",
             code=params["code"],
             skills=skills_text,
             head_count=params["head_count"],
-            address=_ADDRESS[lang].format(address_text) if address_text else "",
+            place=_PLACE[lang].format(place_text) if place_text else "",
+            description=_DESCRIPTION[lang].format(description_text) if description_text else "",
             deadline=local_time(params["deadline"]),
+            link=_LINK[lang].format(params["link"]) if params.get("link") else "",
         )
 
-    text = render(skills, address)
-    if _fits(text):
-        return text
-    text = _shortened(address, lambda cut: render(skills, cut))
-    if _fits(text):
-        return text
-    return _shortened(skills, lambda cut: render(cut, ""))
+    fitted_place = _fitting(place, lambda cut: render(skills, cut), OFFER_MAX_SEGMENTS)
+    if fitted_place is None:  # not even without the place: the skills are cut too
+        fitted_place, skills = "", _fitting(skills, lambda cut: render(cut, ""), OFFER_MAX_SEGMENTS) or ""
+    fitted_description = _fitting(description, lambda cut: render(skills, fitted_place, cut), OFFER_MAX_SEGMENTS)
+    return render(skills, fitted_place, fitted_description or "")
 
 
 def voice_offer(params: dict[str, Any], language: str = "zh") -> str:
-    """What an offer call reads out: drill mark, skills, head count, address, then which key answers how."""
+    """What an offer call reads out: drill mark, skills, head count, place, description, then which key answers how."""
     lang = language_of(language)
-    address = params.get("address") or ""
+    place, description = place_of(params, lang), _description(params)
+    if len(description) > VOICE_DESCRIPTION_MAX:
+        description = description[: VOICE_DESCRIPTION_MAX - 1].rstrip() + "…"
     return _VOICE_OFFER[lang].format(
         drill=_DRILL_VOICE[lang] if params.get("drill") else "",
         skills=_skills(params, lang),
         head_count=params["head_count"],
-        address=_VOICE_ADDRESS[lang].format(address) if address else "",
+        place=_VOICE_PLACE[lang].format(place) if place else "",
+        description=_DESCRIPTION[lang].format(description) if description else "",
     )
+
+
+def place_of(params: dict[str, Any], language: str) -> str:
+    """The offer's place in the reader's language: the English place name where one is known, else the Chinese;
+    the address of offers written before place names were."""
+    english = params.get("place_en") if language_of(language) == "en" else ""
+    return english or params.get("place") or params.get("address") or ""
+
+
+def _description(params: dict[str, Any]) -> str:
+    """The need's description on one line, without the full stop the template adds itself."""
+    return " ".join((params.get("description") or "").split()).rstrip(_TRAILING_PUNCTUATION)
 
 
 _LOGIN_CODE = {
@@ -187,15 +214,25 @@ def _skills(params: dict[str, Any], lang: str) -> str:
     return _SKILL_SEPARATOR[lang].join(labels.get(code, code) for code in params["skills"])
 
 
-def _fits(text: str) -> bool:
-    return segments(text) <= OFFER_MAX_SEGMENTS
+def _fitting(field: str, render: Callable[[str], str], budget: int) -> str | None:
+    """``field`` whole if the text fits ``budget`` segments with it, else its longest prefix plus an ellipsis that fits,
+    else "" if the text fits without it; None if not even that fits."""
+    if segments(render(field)) <= budget:
+        return field
 
-
-def _shortened(field: str, render: Callable[[str], str]) -> str:
-    """The text with ``field`` cut to its longest prefix, plus an ellipsis, that fits; with it left out if none does."""
-    for length in range(len(field) - 1, 0, -1):
+    def shortened(length: int) -> str:
         cut = field[:length].rstrip()
-        text = render(cut + ("..." if encoding(render(cut)) is Encoding.GSM7 else "…"))
-        if _fits(text):
-            return text
-    return render("")
+        return cut + ("..." if encoding(render(cut)) is Encoding.GSM7 else "…")
+
+    # A shorter prefix never costs more (at worst it drops the last character that needed UCS-2), so the longest
+    # prefix that fits is found by halving: a 2,000-character description takes a dozen renders, not 2,000.
+    low, high = 0, len(field) - 1  # prefix lengths: low fits (0 is tried last), high is the longest worth trying
+    while low < high:
+        middle = (low + high + 1) // 2
+        if segments(render(shortened(middle))) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    if low > 0 and field[:low].strip():
+        return shortened(low)
+    return "" if segments(render("")) <= budget else None

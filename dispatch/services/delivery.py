@@ -30,6 +30,7 @@ from dispatch.domain.scope import Role
 from dispatch.extensions import db
 from dispatch.models import Assignment, Incident, Need, OutboxMessage, Skill, User
 from dispatch.services import events, liveness
+from dispatch.services.offer_links import offer_link
 from notifications import templates
 from notifications.channels import PermanentFailure, TemporaryFailure
 from notifications.segments import segments
@@ -257,7 +258,7 @@ def _render(message: OutboxMessage, reading: Reading) -> str:
     language = reading.languages.get(message.organization_id, "zh")
     codes = message.params.get("skills", [])
     labels = {code: reading.labels.get(code, {}).get(language, code) for code in codes}
-    params = {**message.params, "skill_labels": labels}
+    params = {**message.params, "skill_labels": labels, "link": offer_link(message.params["code"])}
     if message.channel == "voice":
         return templates.voice_offer(params, language)
     return templates.offer_sms(params, language)

@@ -91,7 +91,8 @@ def _notify(assignment: Assignment, organization: Organization, event) -> None:
     need = assignment.need
     params = {
         "code": assignment.short_code, "skills": [s.code for s in need.skills], "head_count": need.still_needed,
-        "address": need.address, "deadline": assignment.deadline.isoformat(), "drill": need.incident.drill,
+        "place": need.place_name, "place_en": need.place_name_en, "description": need.description,
+        "deadline": assignment.deadline.isoformat(), "drill": need.incident.drill,
     }  # fmt: skip
     failover = current_app.config["FAILOVER"][need.incident.level.value]
     for channel, due_at in planned_steps(failover, assignment.offered_at, assignment.deadline):

@@ -10,7 +10,9 @@ from flask import Blueprint, Response, current_app, redirect, render_template, s
 
 from dispatch.auth import current_actor, login_required
 from dispatch.domain.scope import Forbidden, Role
-from dispatch.services import incidents, reports
+from dispatch.services import incidents, offer_links, reports
+from dispatch.services.errors import NotFound
+from dispatch.services.offers import CODE_LENGTH
 
 bp = Blueprint("live", __name__)
 
@@ -67,6 +69,19 @@ def phone():
     if actor.role is not Role.ORG_LEADER:
         return redirect(url_for("live.board")) if actor.role in BOARD_ROLES else redirect(url_for("pages.organizations"))
     return render_template("phone_app.html")
+
+
+@bp.get("/m/o/<code>")
+@login_required
+def offer_link(code: str):
+    """Where an offer SMS's short link leads: the phone page, at that offer (its card is ``#offer-<id>``)."""
+    actor = current_actor()
+    if actor.role is not Role.ORG_LEADER:
+        raise Forbidden()
+    if len(code) > CODE_LENGTH:
+        raise NotFound()
+    assignment = offer_links.offer_by_code(actor, code)
+    return redirect(url_for("live.phone", _anchor=f"offer-{assignment.id}"))
 
 
 @bp.get("/grid")

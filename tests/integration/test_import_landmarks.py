@@ -83,10 +83,14 @@ def test_importing_a_corrected_file_moves_the_landmark(world, browser):
     assert stored() == [("landmark", "黄龙体育中心", 120.126, 30.273)]
 
 
-def test_an_organization_leader_or_grid_worker_may_not_import_landmarks(world, browser):
+def test_an_organization_leader_or_grid_worker_may_not_import_landmarks_nor_may_a_stranger(world, browser, app):
     for user in (world.leader, world.grid):
         response = upload(browser(user), HEADER + STADIUM)
         assert response.status_code == 403
+    with app.app_context():
+        data = {"file": (io.BytesIO((HEADER + STADIUM).encode()), "landmarks.csv")}
+        anonymous = app.test_client().post("/api/imports/landmarks", data=data, content_type="multipart/form-data")
+    assert anonymous.status_code in (400, 401)  # no session: no CSRF token either
     assert stored() == []
 
 

@@ -80,3 +80,23 @@ def test_appending_a_character_never_saves_a_segment(text, char):
 def test_one_segment_exactly_when_within_the_single_limit(text):
     size = describe(text)
     assert (size.segments == 1) == (size.units <= single_segment_limit(size.encoding))
+
+
+@pytest.mark.parametrize(
+    ("link", "units"),
+    [
+        ("https://yingji.example.cn/m/o/A7KM", 34),  # letters, digits, ':', '/', '.' are all in the default alphabet
+        ("http://127.0.0.1:5000/m/o/A7KM", 30),
+        ("https://example.cn/~duty/m/o/A7KM", 34),  # '~' is an extension character: two septets
+    ],
+)
+def test_an_offer_link_keeps_an_english_text_in_gsm7(link, units):
+    size = describe(link)
+    assert size.encoding is Encoding.GSM7 and size.units == units
+
+
+def test_a_chinese_offer_with_place_and_link_fills_two_segments_and_its_description_a_third():
+    essentials = "应急任务A7KM：沙袋封堵，需5人，地点：翠苑一区 · 第3网格，文一西路附近。请于14:30前回复“1 A7KM 人数”接受，“2 A7KM 原因”拒绝。"
+    link = "详情：https://yingji.example.cn/m/o/A7KM"
+    assert describe(essentials + link) == SmsSize(Encoding.UCS2, len(essentials + link), 2)
+    assert segments(essentials + "情况：" + "水" * 60 + "。" + link) == 3
