@@ -1,8 +1,8 @@
 """Reverse lookup: the name a local person gives a WGS-84 point.
 
 A point is named by where it lies and what it lies near: the community and grid cell containing it
-("翠苑一区 · 第3网格"), then the nearest landmark or road the gazetteer knows ("文一西路附近"), as in
-"翠苑一区 · 第3网格，文一西路附近". Within ``NEAR_M`` the point is "near" the landmark; farther, up to
+("翠苑一区 · 第3网格": the community without its "社区", the cell without the community's name in front), then the
+nearest landmark or road the gazetteer knows ("文一西路附近"), as in "翠苑一区 · 第3网格，文一西路附近". Within ``NEAR_M`` the point is "near" the landmark; farther, up to
 ``FAR_M``, it is given as a compass direction and distance from it ("黄龙体育中心东北约1.2公里"); farther still
 the landmark says nothing a person could use and is left out.
 
@@ -27,6 +27,7 @@ __all__ = ["FAR_M", "NEAR_M", "LandmarkKind", "PlaceName", "PlaceNamer"]
 NEAR_M = 500.0
 FAR_M = 3_000.0
 _METRES_PER_DEGREE_LAT = 111_320.0
+_COMMUNITY_SUFFIX = "社区"
 _DIRECTIONS_ZH = ("北", "东北", "东", "东南", "南", "西南", "西", "西北")
 _DIRECTIONS_EN = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
 
@@ -94,8 +95,25 @@ class PlaceNamer:
             return "", ""
         community = self._names.get(("community", cell.community_id))
         cell_place = self._names.get(("grid_cell", cell.id))
-        parts = [p for p in (community, cell_place) if p is not None]
-        return " · ".join(p.name for p in parts), " · ".join(p.name_en or p.name for p in parts)
+        community_zh = _short_community(community.name) if community else ""
+        community_en = (community.name_en or community_zh) if community else ""
+        cell_name = _within(cell_place.name, community.name if community else "") if cell_place else ""
+        return _joined(community_zh, cell_name, " · "), _joined(community_en, cell_name, " · ")
+
+
+def _short_community(name: str) -> str:
+    """ "翠苑一区社区" as people say it: "翠苑一区" (a village, "村口村", keeps its name)."""
+    short = name.removesuffix(_COMMUNITY_SUFFIX)
+    return short if len(short) >= 2 else name
+
+
+def _within(cell_name: str, community_name: str) -> str:
+    """A cell's name without its community's in front ("翠苑一区社区第3网格" in 翠苑一区社区 is "第3网格")."""
+    for prefix in (community_name, _short_community(community_name)):
+        rest = cell_name.removeprefix(prefix).lstrip(" ·-—") if prefix else cell_name
+        if rest and rest != cell_name:
+            return rest
+    return cell_name
 
 
 def _joined(first: str, second: str, separator: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from dispatch.demo.seed import DEMO_PASSWORD, seed_demo
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
 from dispatch.models import Landmark
@@ -13,6 +14,7 @@ from dispatch.services import delivery
 from dispatch.services.geography import cells_changed
 from geo.nearby import LandmarkKind
 from tests.factories import make_user
+from tests.integration.conftest import Browser
 from tests.integration.dispatch_helpers import need_body, open_incident, post_need
 from tests.integration.sms_helpers import PUBLIC_URL, make_due, outbox
 from tests.integration.test_twilio_webhooks import hook
@@ -108,3 +110,12 @@ def test_the_link_opens_nothing_for_anyone_else(world, browser, road):
         assert browser(user).get(f"/m/o/{offer['short_code']}").status_code == 403, user.role
     for code in ("ZZZZ", "A" * 9, "%00"):
         assert browser(world.leader).get(f"/m/o/{code}").status_code in (404, 422)
+
+
+def test_in_the_demo_district_a_click_by_wenyi_road_is_named_as_people_there_say_it(app):
+    seed_demo()
+    duty = Browser(app)
+    assert duty.login("demo-duty", DEMO_PASSWORD).status_code == 302  # 翠苑街道's duty officer
+    body = {"skills": ["rescue"], "head_count": 2, "location": {"lon": 120.1305, "lat": 30.2921}}
+    need = post_need(duty, open_incident(duty)["id"], body).get_json()
+    assert need["place_name"] == "翠苑二区 · 第5网格，文一路附近"

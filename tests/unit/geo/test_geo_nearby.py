@@ -93,3 +93,18 @@ def test_english_falls_back_to_chinese_names():
 def test_the_label_follows_the_reader():
     name = namer(WENYI).describe(120.104, 30.2855)
     assert name.label("zh") == name.zh and name.label("en") == name.en
+
+
+@pytest.mark.parametrize(
+    ("community", "cell", "named"),
+    [
+        ("翠苑一区社区", "翠苑一区社区第3网格", "翠苑一区 · 第3网格"),
+        ("翠苑一区社区", "翠苑一区第3网格", "翠苑一区 · 第3网格"),
+        ("村口村", "村口村第2网格", "村口村 · 第2网格"),
+        ("翠苑一区社区", "文一西路网格", "翠苑一区 · 文一西路网格"),
+        ("社区", "社区", "社区 · 社区"),  # nothing would be left: the names stay as they are
+    ],
+)
+def test_the_area_is_said_as_briefly_as_people_say_it(community, cell, named):
+    places = [Place(cell, 120.105, 30.285, "grid_cell", 3), Place(community, 120.105, 30.285, "community", 12)]
+    assert PlaceNamer(CELLS, places).describe(120.105, 30.285).zh == named
