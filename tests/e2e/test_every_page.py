@@ -28,9 +28,11 @@ LANGUAGES = {  # two roles walk in English, so both catalogues are rendered
     ANONYMOUS: "zh",
 }
 OFFICERS_PAGES = {"/board", "/risks", "/drills", "/drills/<id>/report", "/incidents/<id>/report", "/organizations/<id>",
-                  "/phones/<id>", "/training/<id>", "/complaints", "/certificates/expiring", "/evaluations", "/cells"}  # fmt: skip
+                  "/phones/<id>", "/training/<id>", "/complaints", "/certificates/expiring", "/evaluations", "/cells",
+                  # the reports' Excel downloads and the registry workbook, linked from their pages
+                  "/incidents/<id>/report.xlsx", "/drills/<id>/report.xlsx", "/evaluations.xlsx", "/registry.xlsx"}  # fmt: skip
 PAGES_REACHED = {  # the kinds of page each role's walk must reach (a walk stopped early finds no failure either)
-    "demo-admin": OFFICERS_PAGES | {"/incidents/<id>/recovery"},
+    "demo-admin": OFFICERS_PAGES | {"/incidents/<id>/recovery", "/overview", "/evaluations/county"},
     "demo-duty": OFFICERS_PAGES | {"/incidents/<id>/recovery"},
     "demo-duty2": OFFICERS_PAGES,
     "demo-leader": {"/m", "/organizations/<id>", "/training/<id>", "/complaints", "/evaluations", "/cells"},
@@ -136,6 +138,9 @@ REFLECTED = [  # what a person types into a query string or a form, echoed on th
 ]
 
 
+LOADING_FAILED = "Failed to load resource"  # what the console says of a page answered 4xx on purpose (a bad query)
+
+
 class Tab:
     """One role's browser tab, which notes every dialog and every call of ``xss()`` a payload makes if it runs."""
 
@@ -146,7 +151,10 @@ class Tab:
         self.url, self.role = url, role
         self.dialogs: list[str] = []
         self.tooltips: list[str] = []
+        self.errors: list[str] = []  # the console's errors and uncaught exceptions: each page opens without one
         self.page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
+        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         if role != ANONYMOUS:
             self.page.goto(f"{url}/login")
             self.page.fill("#username", role)
@@ -197,8 +205,10 @@ class Tab:
             *(f"markup from user text: {html}" for html in found["injected"]),
             *(f"a javascript: link: {html}" for html in found["scripted"]),
             *(["template text was rendered (xss49)"] if found["rendered"] else []),
+            *(f"a console error: {error}" for error in self.errors if not (status >= 400 and LOADING_FAILED in error)),
         ]
         self.dialogs.clear()
+        self.errors.clear()
         return [f"{self.role} {url.removeprefix(self.url)}: {problem}" for problem in said]
 
     def submit(self, path: str, fill: dict[str, str], files: dict[str, tuple[str, bytes]] | None = None) -> list[str]:
@@ -209,11 +219,11 @@ class Tab:
         for selector, (name, content) in (files or {}).items():
             self.page.set_input_files(selector, {"name": name, "mimeType": "text/csv", "buffer": content})
         typed_into = next(iter({**fill, **(files or {})}), "*")  # the form typed into (a page may hold more than one)
-        with self.page.expect_navigation():
+        with self.page.expect_navigation() as sent:
             self.page.locator(f"main form:has({typed_into}) button[type=submit]").first.click()
         shown = hostile_district.MARK in self.page.content()
         echoed = [] if shown else [f"{self.role} {path}: the answer does not show what was typed"]
-        return echoed + self.problems(f"{self.url}{path} (sent)", 200)
+        return echoed + self.problems(f"{self.url}{path} (sent)", sent.value.status if sent.value else 200)
 
     def close(self) -> None:
         self.context.close()
