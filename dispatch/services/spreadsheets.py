@@ -74,7 +74,7 @@ def _write_sheet(book: Workbook, sheet: Sheet, language: str) -> None:
     rows = iter(sheet.rows)
     sample = list(islice(rows, WIDTH_SAMPLE))
     headers = [column.label(language) for column in sheet.columns]
-    for index, width in enumerate(_widths(headers, sheet.columns, sample), start=1):
+    for index, width in enumerate(_widths(headers, sample), start=1):
         worksheet.column_dimensions[get_column_letter(index)].width = width
     worksheet.freeze_panes = "A2"
     worksheet.append([_header_cell(worksheet, text) for text in headers])
@@ -117,13 +117,13 @@ def _excel_value(value: object) -> object:
     return value
 
 
-def _widths(headers: list[str], columns: Sequence[Column], sample: list[Sequence[object]]) -> Iterator[float]:
-    for index, (header, column) in enumerate(zip(headers, columns, strict=True)):
-        longest = max((_display_width(_shown(column, row[index])) for row in sample), default=0)
+def _widths(headers: list[str], sample: list[Sequence[object]]) -> Iterator[float]:
+    for index, header in enumerate(headers):
+        longest = max((_display_width(_shown(row[index])) for row in sample), default=0)
         yield min(MAX_WIDTH, max(MIN_WIDTH, _display_width(header), longest) + 2)
 
 
-def _shown(column: Column, value: object) -> str:
+def _shown(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
