@@ -186,3 +186,11 @@ def test_several_sheets_are_fine_when_one_is_named_for_what_it_holds(world, brow
     content = workbook_bytes(("说明", [["请在“组织”表中填写"]]), ("组织", organization_rows(world.community_a1)))
     response = upload(browser(world.duty), content, api=True)
     assert response.status_code == 200 and response.get_json()["created"]["organizations"] == 5
+
+
+def test_a_value_typed_past_the_last_column_is_named_not_lost(world, browser):
+    rows = organization_rows(world.community_a1)
+    rows[2] = [*rows[2], None, "多出来的备注"]
+    response = upload(browser(world.duty), workbook_bytes(("Sheet1", rows)), api=True)
+    assert response.status_code == 422
+    assert [(e["row"], e["field"]) for e in response.get_json()["error"]["errors"]] == [(3, "column 9")]

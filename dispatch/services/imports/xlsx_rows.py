@@ -24,8 +24,7 @@ MB = 1024 * 1024
 MAX_UNPACKED = 50 * MB  # a 2 MB upload of text unpacks to 10–20 MB; far more is a zip bomb
 MAX_ENTRIES = 1_000
 MAX_ROWS = 100_000
-MAX_COLUMNS = 60
-OVERFLOW = 5  # cells read past the last named column, so a value typed there is named, not lost
+MAX_COLUMNS = 60  # read past the last named column too, so a value typed there is named, not lost
 ZIP_MAGIC = b"PK\x03\x04"
 OLD_EXCEL_MAGIC = b"\xd0\xcf\x11\xe0"  # .xls (OLE2 compound file)
 
@@ -95,11 +94,9 @@ def _read_sheet(sheet, aliases: dict[str, str], required: set[str]) -> Rows:
     header = canonical_header(names, aliases)
     check_header(header, aliases, required, source="xlsx")
     rows, problems = [], []
-    width = len(header) + OVERFLOW
     for number, cells in enumerate(lines, start=2):
         if number > MAX_ROWS + 1:
             raise InvalidInput([FieldError("file", "xlsx.too_many_rows", {"limit": MAX_ROWS})])
-        cells = cells[:width]
         problems.extend(_cell_problems(cells, header, number))
         values = _trimmed([_text(cell.value) for cell in cells])
         if any(values):
