@@ -22,7 +22,7 @@ from itertools import pairwise
 from geo.cells import GridIndex
 from geo.gazetteer import Place
 
-__all__ = ["FAR_M", "NEAR_M", "LandmarkKind", "PlaceName", "PlaceNamer"]
+__all__ = ["FAR_M", "NEAR_M", "LandmarkKind", "PlaceName", "PlaceNamer", "area_name"]
 
 NEAR_M = 500.0
 FAR_M = 3_000.0
@@ -95,10 +95,16 @@ class PlaceNamer:
             return "", ""
         community = self._names.get(("community", cell.community_id))
         cell_place = self._names.get(("grid_cell", cell.id))
-        community_zh = _short_community(community.name) if community else ""
-        community_en = (community.name_en or community_zh) if community else ""
-        cell_name = _within(cell_place.name, community.name if community else "") if cell_place else ""
-        return _joined(community_zh, cell_name, " · "), _joined(community_en, cell_name, " · ")
+        community_zh, community_en = (community.name, community.name_en) if community else ("", "")
+        cell_name = cell_place.name if cell_place else ""
+        return area_name(community_zh, cell_name), area_name(community_zh, cell_name, community_en)
+
+
+def area_name(community: str, cell: str, community_en: str = "") -> str:
+    """The community and grid cell as people say them: "翠苑一区 · 第3网格" for 翠苑一区社区's cell 翠苑一区社区第3网格;
+    with ``community_en``, the English form ("Cuiyuan 1st · 第3网格"). Either may be empty."""
+    short = _short_community(community) if community else ""
+    return _joined(community_en or short, _within(cell, community) if cell else "", " · ")
 
 
 def _short_community(name: str) -> str:

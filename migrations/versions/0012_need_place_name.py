@@ -9,6 +9,8 @@ Create Date: 2026-12-06 11:10:00.000000
 from alembic import op
 import sqlalchemy as sa
 
+from geo.nearby import area_name
+
 
 # revision identifiers, used by Alembic.
 revision = '0012_need_place_name'
@@ -38,8 +40,20 @@ def upgrade():
     with op.batch_alter_table('needs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('place_name', sa.String(length=200), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('place_name_en', sa.String(length=200), nullable=False, server_default=''))
-    # Needs posted before this knew only their address: it is their place name.
+    # Needs posted before this: the address given is their place name; one placed on the map is named by its
+    # community and grid cell (there were no landmarks yet to say what it is near).
     op.execute("UPDATE needs SET place_name = address")
+    bind = op.get_bind()
+    unnamed = bind.execute(sa.text(
+        "SELECT needs.id, communities.name_zh, grid_cells.name FROM needs"
+        " JOIN grid_cells ON grid_cells.id = needs.cell_id JOIN communities ON communities.id = grid_cells.community_id"
+        " WHERE needs.address = ''"
+    )).all()
+    if unnamed:
+        bind.execute(
+            sa.text("UPDATE needs SET place_name = :name WHERE id = :id"),
+            [{"id": need_id, "name": area_name(community, cell)[:200]} for need_id, community, cell in unnamed],
+        )
 
 
 def downgrade():
