@@ -1,6 +1,7 @@
-/* The leader's phone page: offers arrive live; accept with a head count or decline with a reason in two taps;
-   then set off, arrive, done. What is done offline waits in a queue (kept in localStorage) and is sent when the
-   network returns; a repeated action changes nothing on the server, so sending twice is safe.
+/* The leader's phone page: offers arrive live, each saying where (place, distance, 导航 to a map app); accept with a
+   head count in two taps, or decline with a reason; then set off, arrive, done; what is over stays in the history.
+   What is done offline waits in a queue (kept in localStorage) and is sent when the network returns; a repeated
+   action changes nothing on the server, so sending twice is safe.
    The page shows what the API says; socket messages only tell it when to ask again. */
 (function () {
   "use strict";
@@ -128,7 +129,7 @@
         fill(T.still_needed, { n: task.still_needed })),
       el("p", { class: "priority" }, el("span", { class: `need-priority ${task.priority}` }, fill(T.priority, { p: T.priorities[task.priority] }))),
       el("p", { class: "where" }, place(task)),
-      a.distance_m === null ? "" : el("p", { class: "distance" }, distance(a.distance_m)),
+      distance(a.distance_m) ? el("p", { class: "distance" }, distance(a.distance_m)) : "",
       task.description ? el("p", { class: "description" }, task.description) : "",
       navigation(a),
       el("p", { class: "meta" }, task.incident_title, " · ", `${T.code} ${a.short_code}`),
@@ -286,7 +287,7 @@
   }
 
   function pastCard(a) {
-    const when = new Date(a.answered_at || a.deadline).toLocaleString(document.documentElement.lang,
+    const when = new Date(a.offered_at).toLocaleString(document.documentElement.lang,
       { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
     return el("li", { class: `card past ${a.state}`, "data-assignment": a.id, "data-state": a.state },
       el("p", { class: "state" }, T.past[a.state] || a.state, " · ", when),

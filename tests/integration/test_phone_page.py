@@ -99,6 +99,8 @@ def test_the_history_filter_must_be_true_or_false(world, browser):
     assert response.status_code == 422 and response.get_json()["error"]["errors"][0]["field"] == "past"
 
 
-def test_the_phone_page_has_a_way_out(world, browser):
+def test_the_phone_page_has_a_way_out_and_a_way_to_the_rest(world, browser):
     page = browser(world.leader).get("/m").get_data(as_text=True)
     assert 'action="/logout"' in page and "退出登录" in page
+    for link in (f"/organizations/{world.org_a1.id}", "/training", "/complaints", "/evaluations", "/cells"):
+        assert f'href="{link}"' in page  # a leader lands here: the other pages they may see are a tap away
