@@ -43,7 +43,7 @@ def _safe_next(target: str | None, fallback: str) -> str:
 def _enter(user: User, target: str | None):
     """Start the session and go where the person was headed, or else to where their role's work is."""
     log_in(user)
-    return redirect(_safe_next(target, landing(user.actor().role)))
+    return redirect(_safe_next(target, landing(user.role)))
 
 
 @bp.get("/login")

@@ -25,7 +25,7 @@ def home():
     """Where the visitor's work is: their role's page once logged in, the login form before."""
     if g.get("user") is None:
         return redirect(url_for("login.login_form"))
-    return redirect(landing(g.user.actor().role))
+    return redirect(landing(g.actor.role))
 
 
 @bp.get("/organizations")
