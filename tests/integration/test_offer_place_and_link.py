@@ -4,6 +4,9 @@ its own leader's phone page and nowhere else. Runs on SQLite and on PostgreSQL."
 
 from __future__ import annotations
 
+import re
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 
 from dispatch.demo.seed import DEMO_PASSWORD, seed_demo
@@ -13,7 +16,7 @@ from dispatch.models import Landmark
 from dispatch.services import delivery
 from dispatch.services.geography import cells_changed
 from geo.nearby import LandmarkKind
-from tests.factories import make_user
+from tests.factories import World, make_user
 from tests.integration.conftest import Browser
 from tests.integration.dispatch_helpers import need_body, open_incident, post_need
 from tests.integration.sms_helpers import PUBLIC_URL, make_due, outbox
@@ -94,11 +97,21 @@ def test_the_short_link_opens_the_offer_on_its_own_leaders_phone_page(world, bro
     assert browser(world.leader).get(f"/m/o/{offer['short_code'].lower()}").location == f"/m#offer-{offer['id']}"
 
 
-def test_a_stranger_is_asked_to_log_in_and_comes_back_to_the_offer(world, browser, road):
+def test_a_stranger_is_asked_to_log_in_and_the_leader_comes_back_to_the_offer(world, browser, road):
     offer = map_click_offer(world, browser)["assignments"][0]
-    response = browser().get(f"/m/o/{offer['short_code']}")
+    link = f"/m/o/{offer['short_code']}"
+    stranger = browser()
+    response = stranger.get(link)
     assert response.status_code == 302 and response.location.startswith("/login")
-    assert f"/m/o/{offer['short_code']}" in response.location
+    next_page = parse_qs(urlsplit(response.location).query)["next"][0]
+    assert next_page == link
+
+    page = stranger.get(response.location).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    form = {"csrf_token": token, "username": world.leader.username, "password": World.PASSWORD, "next": next_page}
+    logged_in = stranger.open("/login", method="POST", data=form, headers=stranger.headers)
+    assert logged_in.status_code == 302 and logged_in.location == link
+    assert stranger.get(link).location == f"/m#offer-{offer['id']}"
 
 
 def test_the_link_opens_nothing_for_anyone_else(world, browser, road):
