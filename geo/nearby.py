@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from enum import Enum
 from itertools import pairwise
 
+import numpy as np
+
 from geo.cells import GridIndex
 from geo.gazetteer import Place
 
@@ -73,6 +75,9 @@ class PlaceNamer:
                 self._names[(place.kind, place.ref_id)] = place
             elif place.kind in (LandmarkKind.LANDMARK.value, LandmarkKind.ROAD.value):
                 self._landmarks.append(place)
+        # Each landmark's extent (its line's, or its point), so a query measures only those that may lie within reach.
+        extents = [_extent(place) for place in self._landmarks]
+        self._extents = np.array(extents, dtype=float).reshape(len(extents), 4)
 
     def describe(self, lon: float, lat: float) -> PlaceName:
         """The point's name: "community · cell，near landmark"; an empty name when nothing is known around it."""
@@ -83,11 +88,19 @@ class PlaceNamer:
     def nearest(self, lon: float, lat: float) -> _Nearest | None:
         """The landmark or road nearest the point within ``FAR_M``, or None."""
         found = None
-        for place in self._landmarks:
+        for place in self._within_reach(lon, lat):
             metres, bearing = _distance_and_bearing(lon, lat, place)
             if metres <= FAR_M and (found is None or (metres, place.name) < (found.metres, found.place.name)):
                 found = _Nearest(place, metres, bearing)
         return found
+
+    def _within_reach(self, lon: float, lat: float) -> list[Place]:
+        """Landmarks whose extent comes within ``FAR_M`` of the point (a generous box: the exact test comes after)."""
+        d_lat = FAR_M / _METRES_PER_DEGREE_LAT * 1.01
+        d_lon = d_lat / max(math.cos(math.radians(abs(lat) + d_lat)), 1e-6)
+        west, south, east, north = self._extents.T
+        near = (west <= lon + d_lon) & (east >= lon - d_lon) & (south <= lat + d_lat) & (north >= lat - d_lat)
+        return [self._landmarks[i] for i in np.flatnonzero(near)]
 
     def _area(self, lon: float, lat: float) -> tuple[str, str]:
         cell = self._cells.cell_at(lon, lat)
@@ -105,6 +118,12 @@ def area_name(community: str, cell: str, community_en: str = "") -> str:
     with ``community_en``, the English form ("Cuiyuan 1st · 第3网格"). Either may be empty."""
     short = _short_community(community) if community else ""
     return _joined(community_en or short, _within(cell, community) if cell else "", " · ")
+
+
+def _extent(place: Place) -> tuple[float, float, float, float]:
+    points = place.line or ((place.lon, place.lat),)
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    return min(lons), min(lats), max(lons), max(lats)
 
 
 def _short_community(name: str) -> str:

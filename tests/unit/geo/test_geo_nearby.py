@@ -108,3 +108,14 @@ def test_the_label_follows_the_reader():
 def test_the_area_is_said_as_briefly_as_people_say_it(community, cell, named):
     places = [Place(cell, 120.105, 30.285, "grid_cell", 3), Place(community, 120.105, 30.285, "community", 12)]
     assert PlaceNamer(CELLS, places).describe(120.105, 30.285).zh == named
+
+
+def test_among_fifty_thousand_landmarks_the_near_one_is_found_at_once():
+    import time
+
+    far_away = [Place(f"远处{n}", 121.0 + n * 1e-5, 31.0, "landmark", 100 + n) for n in range(50_000)]
+    many = namer(*far_away, WENYI)
+    started = time.perf_counter()
+    name = many.describe(120.104, 30.2855)
+    assert name.zh == "翠苑一区 · 第3网格，文一西路附近"
+    assert time.perf_counter() - started < 0.05  # only what lies within reach is measured
