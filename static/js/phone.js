@@ -19,6 +19,9 @@
   const chosen = {}; // assignment id → head count picked on the stepper
   const acked = new Set();
   let shown = null; // offer ids on screen, to ring for new ones (null until the first load)
+  // The offer an SMS's short link (/m/o/<code> → /m#offer-<id>) points to: marked, and scrolled to once it is drawn.
+  const linked = Number((window.location.hash.match(/^#offer-(\d+)$/) || [])[1]) || null;
+  let scrolled = false;
   let assignments = [];
 
 
@@ -111,6 +114,18 @@
     $("no-offers").hidden = offers.length > 0;
     $("no-work").hidden = work.length > 0;
     showWaiting();
+    showLinked();
+  }
+
+  function showLinked() {
+    const card = linked && document.getElementById(`offer-${linked}`);
+    if (!card || scrolled) return;
+    scrolled = true;
+    card.scrollIntoView({ block: "start" });
+  }
+
+  function cardAttributes(a, kind) {
+    return { class: `card ${kind}${a.id === linked ? " linked" : ""}`, id: `offer-${a.id}`, "data-assignment": a.id };
   }
 
   function place(task) {
@@ -161,7 +176,7 @@
   }
 
   function offerCard(a) {
-    const card = el("li", { class: "card offer", "data-assignment": a.id });
+    const card = el("li", cardAttributes(a, "offer"));
     card.append(...header(a), el("p", { class: "deadline", "data-deadline": a.deadline }, countdown(a.deadline)));
     if (pending(a.id)) {
       card.append(el("p", { class: "waiting" }, fill(T.waiting, { n: 1 })));
@@ -211,7 +226,7 @@
   }
 
   function workCard(a) {
-    const card = el("li", { class: `card work ${a.state}`, "data-assignment": a.id });
+    const card = el("li", cardAttributes(a, `work ${a.state}`));
     card.append(el("p", { class: "state" }, T.states[a.state], " · ", `${a.head_count} ${T.people}`), ...header(a));
     if (pending(a.id)) {
       card.append(el("p", { class: "waiting" }, fill(T.waiting, { n: 1 })));
@@ -284,12 +299,13 @@
     $("history").replaceChildren(...archive.items.map(pastCard));
     $("no-history").hidden = archive.items.length > 0;
     $("more-history").hidden = archive.items.length >= archive.total;
+    showLinked(); // an offer answered or run out since the SMS: the link finds it here
   }
 
   function pastCard(a) {
     const when = new Date(a.offered_at).toLocaleString(document.documentElement.lang,
       { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
-    return el("li", { class: `card past ${a.state}`, "data-assignment": a.id, "data-state": a.state },
+    return el("li", { ...cardAttributes(a, `past ${a.state}`), "data-state": a.state },
       el("p", { class: "state" }, T.past[a.state] || a.state, " · ", when),
       el("h3", {}, a.drill ? el("span", { class: "drill" }, T.drill) : "", a.task.skills.join("、")),
       el("p", { class: "where" }, place(a.task)),

@@ -55,7 +55,10 @@ def test_the_card_says_where_and_the_way_there_then_a_decline_with_a_reason_land
     context = chromium.new_context(**PHONE)
     phone = Watched(context)
     page = phone.log_in(url, "demo-leader", "/m")
+    page.goto(f"{url}/m/o/{mine['short_code']}")  # the short link in the offer's SMS
     card = page.locator(f".card.offer[data-assignment='{mine['id']}']")
+    expect(card).to_have_class(re.compile(r"\blinked\b"), timeout=10_000)
+    expect(card).to_be_in_viewport()
     expect(card).to_contain_text(need["place_name"], timeout=10_000)
     expect(card.locator(".distance")).to_have_text(re.compile(r"^距驻地 [\d.]+ (公里|米)$"))
     expect(card).to_contain_text(DESCRIPTION)
