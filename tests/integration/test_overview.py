@@ -58,6 +58,8 @@ def test_each_subdistrict_links_to_its_own_board_which_lists_only_its_incidents(
     for subdistrict in (busy_county.sub_a1, busy_county.sub_a2):
         assert f'href="/board?subdistrict_id={subdistrict.id}"' in page
     assert "缺人的需求" in page and "可派组织" in page
+    english = browser(busy_county.admin, language="en").get("/overview").get_data(as_text=True)
+    assert "Needs lacking people" in english and "5 people short" in english
     listed = client.get(f"/api/incidents?status=active&subdistrict_id={busy_county.sub_a2.id}").get_json()
     assert listed["items"] == []
     assert len(client.get(f"/api/incidents?status=active&subdistrict_id={busy_county.sub_a1.id}").get_json()["items"]) == 2
