@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, s
 
 from dispatch.auth import current_actor, login_required
 from dispatch.domain.scope import Forbidden, Role
-from dispatch.services import incidents, offer_links, reports
+from dispatch.services import incidents, offer_links, places, reports
 from dispatch.services.errors import NotFound
 from dispatch.services.offers import CODE_LENGTH
 
@@ -22,11 +22,18 @@ BOARD_ROLES = {Role.ADMIN, Role.DUTY_OFFICER}
 @bp.get("/board")
 @login_required
 def board():
-    if current_actor().role not in BOARD_ROLES:
+    actor = current_actor()
+    if actor.role not in BOARD_ROLES:
         raise Forbidden()
     config = current_app.config
+    # A county administrator opens incidents for one of the county's subdistricts: the form asks which.
+    subdistricts = places.list_subdistricts(actor) if actor.role is Role.ADMIN else []
     return render_template(
-        "board.html", tiles=config["MAP_TILES"], attribution=config["MAP_ATTRIBUTION"], tiles_system=config["MAP_TILES_SYSTEM"]
+        "board.html",
+        tiles=config["MAP_TILES"],
+        attribution=config["MAP_ATTRIBUTION"],
+        tiles_system=config["MAP_TILES_SYSTEM"],
+        subdistricts=subdistricts,
     )
 
 

@@ -276,7 +276,7 @@
     try {
       const made = await api("POST", "/api/incidents", {
         title: form.title.value, category: form.category.value, level: form.level.value, drill: form.drill.checked, area,
-        ...(subdistrictId ? { subdistrict_id: subdistrictId } : {}),
+        ...(form.subdistrict_id ? { subdistrict_id: Number(form.subdistrict_id.value) } : {}),
       });
       $("clear-area").click();
       current = made.id;

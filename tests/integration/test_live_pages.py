@@ -46,3 +46,11 @@ def test_the_after_action_report_shows_answer_times_and_organizations(world, bro
     text = page.get_data(as_text=True)
     assert "事后报告" in text and world.org_a1.name in text and "<svg" in text and "答复用时" in text
     assert browser(world.leader).get(f"/incidents/{need['incident_id']}/report").status_code == 403
+
+
+def test_a_county_administrator_chooses_which_subdistrict_an_incident_on_the_board_is_for(world, browser):
+    admin = browser(world.admin).get(f"/board?subdistrict_id={world.sub_a2.id}").get_data(as_text=True)
+    assert 'name="subdistrict_id"' in admin
+    assert f'value="{world.sub_a2.id}" selected' in admin and f'value="{world.sub_a1.id}"' in admin
+    assert world.sub_a1.name_zh in admin and world.sub_b1.name_zh not in admin  # never another county's
+    assert 'name="subdistrict_id"' not in browser(world.duty).get("/board").get_data(as_text=True)  # a duty officer's own
