@@ -141,9 +141,8 @@ def _register_blueprints(app: Flask) -> None:
     from dispatch.api.errors import register_error_handlers
     from dispatch.web import complaints as complaint_pages
     from dispatch.web import drills as drill_pages
-    from dispatch.web import health, live, login, overview, pages, phones, scorecards, twilio_hooks, uploads
+    from dispatch.web import health, live, login, overview, pages, phones, scorecards, twilio_hooks, uploads, workbooks
     from dispatch.web import training as training_pages
-    from dispatch.web import workbooks
     from dispatch.web.helpers import register_template_helpers
     from dispatch.web.request_text import refuse_unstorable_text
 

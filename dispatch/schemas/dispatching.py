@@ -29,7 +29,6 @@ class IncidentQuery(PageQuery):
     status: IncidentStatus | None = None
     drill: bool | None = None
     subdistrict_id: RowId | None = Field(None, description="only those led by this subdistrict (a county admin's board)")
-    subdistrict_id: RowId | None = Field(None, description="only those led by this subdistrict (a county admin's board)")
 
 
 class IncidentStatusIn(Strict):
