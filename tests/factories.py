@@ -38,6 +38,12 @@ def _next() -> int:
     return next(_serial)
 
 
+def _code_part(n: int, digits: int) -> str:
+    """The last ``digits`` digits of a serial: codes have fixed widths (a county 6, a subdistrict 9), the serial runs
+    on through the whole session, and a test's database starts empty, so codes need only differ within one test."""
+    return f"{n % 10**digits:0{digits}d}"
+
+
 def square(lon: float, lat: float, size: float = 0.01) -> dict:
     """A GeoJSON Polygon: a square with its south-west corner at (lon, lat), counter-clockwise."""
     ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
@@ -59,7 +65,7 @@ def skill(code: str) -> Skill:
 
 def make_county(**fields) -> County:
     n = _next()
-    county = County(**{"code": f"33{n:04d}", "name_zh": f"测试县{n}", "name_en": f"Test County {n}", **fields})
+    county = County(**{"code": f"33{_code_part(n, 4)}", "name_zh": f"测试县{n}", "name_en": f"Test County {n}", **fields})
     db.session.add(county)
     db.session.flush()
     return county
@@ -69,7 +75,7 @@ def make_subdistrict(county: County | None = None, **fields) -> Subdistrict:
     n = _next()
     county = county or make_county()
     values = {
-        "code": f"{county.code}{n:03d}",
+        "code": f"{county.code}{_code_part(n, 3)}",
         "name_zh": f"测试街道{n}",
         "name_en": f"Test Street {n}",
         "kind": SubdistrictKind.STREET,
@@ -83,7 +89,9 @@ def make_subdistrict(county: County | None = None, **fields) -> Subdistrict:
 def make_community(subdistrict: Subdistrict | None = None, **fields) -> Community:
     n = _next()
     subdistrict = subdistrict or make_subdistrict()
-    community = Community(subdistrict=subdistrict, **{"code": f"{subdistrict.code}{n:03d}", "name_zh": f"测试社区{n}", **fields})
+    community = Community(
+        subdistrict=subdistrict, **{"code": f"{subdistrict.code}{_code_part(n, 3)}", "name_zh": f"测试社区{n}", **fields}
+    )
     db.session.add(community)
     db.session.flush()
     return community

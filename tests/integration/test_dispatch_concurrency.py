@@ -177,7 +177,8 @@ def test_needs_posted_while_the_incident_moves_to_recovery_are_either_posted_bef
     for _ in range(3):
         incident = open_incident(duty)
         url = f"/api/incidents/{incident['id']}"
-        posts = [lambda url=url: duty.post(f"{url}/needs", need_body(world.cell_a1, head_count=1)) for _ in range(4)]
+        body = need_body(world.cell_a1, head_count=1)  # read here: the test's objects belong to this thread's session
+        posts = [lambda url=url, body=body: duty.post(f"{url}/needs", body) for _ in range(4)]
         recovery = [lambda url=url: duty.post(f"{url}/status", {"status": "recovery"})]
         *posted, moved = all_at_once(app, posts + recovery)
         assert moved.status_code == 200, moved.get_json()

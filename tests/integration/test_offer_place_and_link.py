@@ -75,6 +75,7 @@ def test_the_sms_and_the_call_of_a_map_click_need_name_the_place(world, browser,
 
 def test_a_leader_who_reads_english_hears_and_reads_the_english_names(world, browser, twilio, road):
     world.leader.language = "en"
+    world.community_a1.name_zh, world.cell_a1.name = "翠苑一区", "第3网格"  # names of a real length, not the serial's
     db.session.commit()
     offer = map_click_offer(world, browser)["assignments"][0]
     row_id = outbox(offer["id"]).id
