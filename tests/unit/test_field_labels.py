@@ -13,6 +13,8 @@ from pydantic import BaseModel, ValidationError
 
 import dispatch.api
 import dispatch.schemas
+import dispatch.services
+import dispatch.web
 from dispatch.field_labels import FIELD_LABELS, PREDICATES, field_label, field_message
 from dispatch.messages import MESSAGES
 from dispatch.schemas.common import PointIn, Strict
@@ -22,9 +24,9 @@ from dispatch.services.errors import field_errors
 
 def input_schemas() -> Iterator[type[BaseModel]]:
     """Every model the API, the forms and the imports validate input with: the Strict ones, wherever defined."""
-    for package in (dispatch.schemas, dispatch.api):
-        for module in pkgutil.iter_modules(package.__path__):
-            importlib.import_module(f"{package.__name__}.{module.name}")
+    for package in (dispatch.schemas, dispatch.api, dispatch.services, dispatch.web):
+        for module in pkgutil.walk_packages(package.__path__, prefix=f"{package.__name__}."):
+            importlib.import_module(module.name)
     pending = [Strict]
     while pending:
         model = pending.pop()
