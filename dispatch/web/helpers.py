@@ -36,4 +36,6 @@ def register_template_helpers(app: Flask) -> None:
             "body_label": lambda body: str(BODY_LABELS.get(body, body)),
             "place": lambda place: place.label(language()),
             "local_zone": LOCAL_ZONE,
+            "colon": "：" if language() == "zh" else ": ",  # between a label and its value
+            "enclose": lambda text: f"（{text}）" if language() == "zh" else f" ({text})",
         }

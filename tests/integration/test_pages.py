@@ -42,7 +42,7 @@ def test_organization_list_filters_by_skill_and_status(world, browser):
 
 def test_a_bad_filter_gets_a_clear_page_not_a_crash(world, browser):
     response = browser(world.admin).get("/organizations?page=0")
-    assert response.status_code == 422 and "page" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "页码应不小于 1" in response.get_data(as_text=True)  # the field named in words
 
 
 def test_suspended_organizations_are_marked(world, browser):
