@@ -173,8 +173,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "工作簿解压后太大（最多 {limit} MB），请分成几个文件导入",
         "the workbook is too large once unpacked (at most {limit} MB); import it in several files",
     ),
-    "xlsx.too_many_rows": ("工作表行数太多（最多 {limit} 行），请分成几个文件导入", "the sheet has too many rows (at most {limit}); import it in several files"),
-    "xlsx.empty": ("工作表是空的：第 1 行应为列名，其后是数据", "the sheet is empty: row 1 should name the columns, the data below it"),
+    "xlsx.too_many_rows": (
+        "工作表行数太多（最多 {limit} 行），请分成几个文件导入",
+        "the sheet has too many rows (at most {limit}); import it in several files",
+    ),
+    "xlsx.empty": (
+        "工作表是空的：第 1 行应为列名，其后是数据",
+        "the sheet is empty: row 1 should name the columns, the data below it",
+    ),
     "xlsx.which_sheet": (
         "工作簿有多张工作表（{sheets}），请只保留要导入的一张，或将其命名为“{name}”",
         "the workbook has several sheets ({sheets}); keep only the one to import, or name it “{name}”",

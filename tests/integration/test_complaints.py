@@ -65,7 +65,9 @@ def test_a_complaint_with_no_organization_is_refused_and_nothing_is_written(worl
     before = state()
     answer = browser(world.grid, language="en").post("/api/complaints", {"summary": "态度恶劣"})
     assert answer.status_code == 422
-    assert answer.get_json()["error"]["errors"] == [{"field": "organization_id", "code": "missing", "message": "the organization is required"}]
+    assert answer.get_json()["error"]["errors"] == [
+        {"field": "organization_id", "code": "missing", "message": "the organization is required"}
+    ]
     assert state() == before
 
 
