@@ -22,6 +22,7 @@ CHECKS = (
     "negative_data_rejection",
     "refused_for_its_shape",
 )
+REFUSALS = ["400", "401", "403", "404", "406", "413", "415", "422", "428", "5xx"]  # schemathesis's, and 413, 415
 # pydantic's own error types are about a request's shape; our codes (skill.unknown, incident.transition) are about what
 # it means. value_error and assertion_error are raised by our own validators.
 SHAPE_ERRORS = frozenset(get_args(ErrorType)) - {"value_error", "assertion_error"} | {"null_not_allowed"}
@@ -92,6 +93,11 @@ def _config(url: str, http, examples: int) -> SchemathesisConfig:
             "headers": {"Cookie": cookie, "X-CSRFToken": http.headers["X-CSRFToken"]},
             "generation": {"mode": "all", "max-examples": examples, "deterministic": True, "database": "none"},
             "phases": {"stateful": {"enabled": False}},
-            "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
+            "checks": {
+                "enabled": False,
+                **{name: {"enabled": True} for name in CHECKS},
+                # A body over the upload limit (413) or of a type the operation does not read (415) is refused too.
+                "negative_data_rejection": {"enabled": True, "expected-statuses": REFUSALS},
+            },
         }
     )
