@@ -141,6 +141,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "coordinates_swapped": ("经纬度似乎填反了（纬度在前？）", "longitude and latitude look swapped"),
     "outside_china": ("坐标不在中国境内", "the point is not in China"),
     "outside_county": ("坐标离本县（市、区）太远，请检查", "the point is far outside the county; check it"),
+    "outside_subdistrict": (
+        "该位置不在您的街道（乡镇）的网格内；其他街道的地标请由该街道或区县管理员导入",
+        "the point is not in a grid cell of your subdistrict; another subdistrict's landmarks are imported by it or the county",
+    ),
+    "landmark.not_yours": (
+        "同名地标或道路在其他街道（乡镇），您不能移动它；请换个名称，或请区县管理员修改",
+        "a landmark or road of this name lies in another subdistrict and you may not move it; name it otherwise or ask the county",
+    ),
     "landmark_kind.unknown": ("类型应为 地标 或 道路（landmark / road）", "the kind must be 地标 or 道路 (landmark or road)"),
     "landmark_line.invalid": (
         "道路走向应为 2 到 200 个点，写作“经度 纬度; 经度 纬度”",

@@ -13,7 +13,7 @@ from tests.integration.dispatch_helpers import need_body, open_incident, post_ne
 
 HEADER = "名称,英文名称,类型,经度,纬度,走向\n"
 ROAD = "文一西路,Wenyi West Road,道路,120.105,30.2755,120.095 30.2755; 120.125 30.2755\n"
-STADIUM = "黄龙体育中心,Huanglong Sports Centre,地标,120.125,30.274,\n"
+STADIUM = "黄龙体育中心,Huanglong Sports Centre,地标,120.115,30.274,\n"  # in the duty officer's cell_a1b
 
 
 def upload(client, text: str, encoding: str = "gb18030"):
@@ -77,10 +77,23 @@ def test_a_bad_road_course_and_a_point_far_outside_the_county_are_refused(world,
 def test_importing_a_corrected_file_moves_the_landmark(world, browser):
     client = browser(world.admin)
     assert upload(client, HEADER + STADIUM).status_code == 200
-    moved = STADIUM.replace("120.125,30.274", "120.126,30.273")
+    moved = STADIUM.replace("120.115,30.274", "120.116,30.273")
     response = upload(client, HEADER + moved)
     assert response.get_json()["created"] == {"landmarks": 0, "landmarks_updated": 1}
-    assert stored() == [("landmark", "黄龙体育中心", 120.126, 30.273)]
+    assert stored() == [("landmark", "黄龙体育中心", 120.116, 30.273)]
+
+
+def test_a_duty_officer_names_only_places_of_their_own_subdistrict(world, browser):
+    """Another subdistrict's texts and addresses are not the officer's to change: no new landmark in its cells, and
+    no moving one that lies there (the county administrator may do both)."""
+    in_a2 = "翠苑菜场,,地标,120.125,30.275,\n"  # cell_a2, of subdistrict A2
+    body = upload(browser(world.duty, language="en"), HEADER + in_a2).get_json()["error"]
+    assert [(e["row"], e["field"], e["code"]) for e in body["errors"]] == [(2, "lon", "outside_subdistrict")]
+    assert upload(browser(world.admin), HEADER + in_a2).status_code == 200
+    moved_into_a1 = in_a2.replace("120.125,30.275", "120.105,30.275")
+    body = upload(browser(world.duty), HEADER + moved_into_a1).get_json()["error"]
+    assert [(e["row"], e["field"], e["code"]) for e in body["errors"]] == [(2, "name", "landmark.not_yours")]
+    assert stored() == [("landmark", "翠苑菜场", 120.125, 30.275)]
 
 
 def test_an_organization_leader_or_grid_worker_may_not_import_landmarks_nor_may_a_stranger(world, browser, app):
@@ -99,7 +112,7 @@ def test_each_county_keeps_its_own_landmarks(world, browser):
     from tests.factories import make_user
 
     other_admin = make_user(Role.ADMIN, county_id=world.county_b.id)
-    far_stadium = STADIUM.replace("120.125,30.274", "120.305,30.405")
+    far_stadium = STADIUM.replace("120.115,30.274", "120.305,30.405")
     assert upload(browser(other_admin), HEADER + far_stadium).status_code == 200
     assert upload(browser(world.admin), HEADER + STADIUM).status_code == 200
     counties = db.session.execute(select(Landmark.county_id).order_by(Landmark.id)).scalars().all()

@@ -11,12 +11,12 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from dispatch.domain.scope import Action, Actor, Resource, require
+from dispatch.domain.scope import Action, Actor, Resource, Role, require
 from dispatch.extensions import db
 from dispatch.models import Landmark, Subdistrict
 from dispatch.schemas.landmark_rows import LandmarkRow
 from dispatch.services.errors import FieldError, InvalidInput
-from dispatch.services.geography import cells_changed
+from dispatch.services.geography import cells_changed, places
 from dispatch.services.imports.batch import ChunkWriter, ImportReport, Progress, UniqueKeys, finish, ticking, validated
 from dispatch.services.places import county_extent, within_margin
 from geo.coords import to_wgs84
@@ -24,8 +24,13 @@ from geo.geojson import check_point
 
 
 class LandmarkImport:
-    def __init__(self, county_id: int) -> None:
+    """``subdistrict_id`` set (a duty officer's import): every point must lie in that subdistrict's cells and a
+    landmark already stored may be moved only if it lies there too; other subdistricts' place names stay theirs."""
+
+    def __init__(self, county_id: int, subdistrict_id: int | None = None) -> None:
         self.county_id = county_id
+        self.subdistrict_id = subdistrict_id
+        self.cells = places().cells if subdistrict_id is not None else None
         self.extent = county_extent(county_id)
         stored = db.session.scalars(select(Landmark).where(Landmark.county_id == county_id))
         self.stored = {(m.kind.value, m.name_zh): m for m in stored}
@@ -48,6 +53,9 @@ class LandmarkImport:
         course = [self._point(line, "line", row, vertex, problems) for vertex in row.line]
         if problem := self.names.problem((row.kind.value, row.name), row.name, line):
             problems.append(problem)
+        stored = self.stored.get((row.kind.value, row.name))
+        if stored is not None and not self._ours(stored.lon, stored.lat):
+            problems.append(FieldError("name", "landmark.not_yours", {}, line))
         self.errors.extend(problems)
         if problems:
             return None
@@ -61,7 +69,13 @@ class LandmarkImport:
         lon, lat = to_wgs84(*point, row.coord_system)
         if self.extent and not within_margin(self.extent, lon, lat):
             problems.append(FieldError(field, "outside_county", {}, line))
+        elif field == "lon" and not self._ours(lon, lat):
+            problems.append(FieldError(field, "outside_subdistrict", {}, line))
         return lon, lat
+
+    def _ours(self, lon: float, lat: float) -> bool:
+        """Whether the importer may name this point: anywhere in the county, or in the officer's own subdistrict."""
+        return self.cells is None or self.cells.subdistrict_of(lon, lat) == self.subdistrict_id
 
     def _write(self, chunk: list[dict]) -> None:
         for values in chunk:
@@ -84,12 +98,14 @@ def import_landmarks(
 ) -> ImportReport:
     """Import landmarks and roads into the actor's county (or ``county_id`` when run without one, as the demo seed
     does), all or nothing; raises ImportFailed listing every bad row."""
+    subdistrict_id = None
     if actor is not None:
         require(actor, Action.CREATE, Resource.CELL)
         county_id = _county_of(actor)
+        subdistrict_id = actor.subdistrict_id if actor.role is Role.DUTY_OFFICER else None
     if county_id is None:
         raise InvalidInput([FieldError("county", "scope.unknown", {"field": "county", "value": None})])
-    report = LandmarkImport(county_id).run(rows, progress)
+    report = LandmarkImport(county_id, subdistrict_id).run(rows, progress)
     cells_changed()
     return report
 
