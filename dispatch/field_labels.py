@@ -138,6 +138,7 @@ PREDICATES = frozenset(
         "too_long",
         "value_error",
         "text.unstorable",
+        "text.direction_control",
     }
 )
 

@@ -97,6 +97,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "含有无法保存的字符（空字符 NUL 或不成对的代理字符）",
         "holds a character that cannot be stored (NUL, or an unpaired surrogate)",
     ),
+    "text.direction_control": (
+        "含有改变文字方向的控制字符（如 U+202E），会让短信和页面倒着显示，请删去",
+        "holds a character that turns text around (such as U+202E), which would garble the SMS and the page; remove it",
+    ),
     "credit_code.length": ("统一社会信用代码应为 18 位", "the unified social credit code must be 18 characters"),
     "credit_code.characters": (
         "统一社会信用代码含有不允许的字符（不含 I、O、Z、S、V）",

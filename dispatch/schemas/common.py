@@ -78,7 +78,25 @@ class Strict(BaseModel):
     def _storable(cls, value: Any) -> Any:
         if not storable(value):
             raise PydanticCustomError("text.unstorable", "text with NUL or an unpaired surrogate cannot be stored")
+        if turns_text_around(value):
+            raise PydanticCustomError("text.direction_control", "text with a bidirectional override cannot be shown safely")
         return value
+
+
+# Embeddings, overrides and isolates of the Unicode bidirectional algorithm: one of them in a description turns the rest
+# of an SMS, a voice script or a page around ("…abc反。2按请绝拒"), so text carrying them is refused.
+DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def turns_text_around(value: Any) -> bool:
+    """True when some text in the value (nested lists and objects, keys too) holds a bidirectional control character."""
+    if isinstance(value, str):
+        return not value.isascii() and not DIRECTION_CONTROLS.isdisjoint(value)
+    if isinstance(value, dict):
+        return any(turns_text_around(key) or turns_text_around(item) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(turns_text_around(item) for item in value)
+    return False
 
 
 def storable(value: Any) -> bool:

@@ -90,3 +90,18 @@ def test_an_unknown_address_with_nothing_close_says_so(world, browser, language,
     body = {**need_body(world.cell_a1), "location": None, "address": NO_SUCH_PLACE}
     _, reasons = refusal(post_need(duty, open_incident(duty)["id"], body), 422)
     assert reasons == [says]
+
+
+def test_a_description_that_would_turn_the_sms_around_is_refused_and_nothing_is_posted(world, browser):
+    from dispatch.extensions import db
+    from dispatch.models import Need
+
+    duty = browser(world.duty)
+    incident = open_incident(duty)
+    response = post_need(duty, incident["id"], need_body(world.cell_a1, description="abc\u202e反转"))
+    assert response.status_code == 422
+    assert [(e["field"], e["code"]) for e in response.get_json()["error"]["errors"]] == [
+        ("description", "text.direction_control")
+    ]
+    assert db.session.query(Need).count() == 0
+    assert post_need(duty, incident["id"], need_body(world.cell_a1, description="3 号楼（东侧）积水")).status_code == 201
