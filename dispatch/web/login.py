@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import HTTPException
 
 from dispatch.auth import log_in, log_out
 from dispatch.domain.scope import Role
@@ -30,6 +31,26 @@ def landing(role: Role) -> str:
     return url_for(LANDING[role])
 
 
+# The live pages each belong to some roles; a ``next`` to another role's (a leader sent to /board) is not followed.
+LIVE_PAGE_ROLES = {
+    "overview.county": {Role.ADMIN},
+    "live.board": {Role.ADMIN, Role.DUTY_OFFICER},
+    "live.risks": {Role.ADMIN, Role.DUTY_OFFICER},
+    "live.phone": {Role.ORG_LEADER},
+    "live.grid": {Role.GRID_WORKER},
+}
+
+
+def _opens_for(target: str, role: Role) -> bool:
+    """Whether ``target`` is a page of the site (a GET route: not /logout, not a path that is no page) that ``role``
+    may open, as far as the page's own name tells."""
+    try:
+        endpoint, _ = current_app.url_map.bind("localhost").match(urlsplit(target).path, method="GET")
+    except HTTPException:
+        return False
+    return role in LIVE_PAGE_ROLES.get(endpoint, {role})
+
+
 def _safe_next(target: str | None, fallback: str) -> str:
     """Only same-site paths, so the login page cannot be used to send people elsewhere. Browsers read a backslash as
     a slash and drop tabs and newlines, so ``/\\host`` and ``/<tab>/host`` would be ``//host``: neither is a path."""
@@ -43,7 +64,9 @@ def _safe_next(target: str | None, fallback: str) -> str:
 def _enter(user: User, target: str | None):
     """Start the session and go where the person was headed, or else to where their role's work is."""
     log_in(user)
-    return redirect(_safe_next(target, landing(user.role)))
+    home = landing(user.role)
+    destination = _safe_next(target, home)
+    return redirect(destination if _opens_for(destination, user.role) else home)
 
 
 @bp.get("/login")

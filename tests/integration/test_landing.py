@@ -71,3 +71,13 @@ def test_the_code_login_lands_the_leader_on_the_phone_page_or_where_they_were_he
     code = texted_code()
     form = {"phone": world.leader.phone, "code": code, "next": "/training", "csrf_token": token}
     assert client.open("/login/code/verify", method="POST", data=form).headers["Location"] == "/training"
+
+
+@pytest.mark.parametrize(
+    ("user", "headed_for", "lands_on"),
+    [("leader", "/board", "/m"), ("duty", "/m", "/board"), ("grid", "/overview", "/grid"), ("leader", "/logout", "/m"),
+     ("duty", "/no-such-page", "/board"), ("admin", "/board?subdistrict_id=2", "/board?subdistrict_id=2")],
+)  # fmt: skip
+def test_a_next_page_the_role_cannot_open_gives_way_to_its_own(world, browser, user, headed_for, lands_on):
+    response = log_in(browser(), getattr(world, user), next_page=headed_for.replace("?", "%3F").replace("=", "%3D"))
+    assert unquote(response.headers["Location"]) == lands_on
