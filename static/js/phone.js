@@ -317,8 +317,8 @@
 
   function countdown(deadline) {
     const left = Math.max(0, Math.round((new Date(deadline) - new Date()) / 1000));
-    const time = `${String(Math.floor(left / 60)).padStart(2, "0")}:${String(left % 60).padStart(2, "0")}`;
-    return fill(T.answer_by, { time });
+    // Minutes and seconds said as such: "09:58" reads as a clock time.
+    return fill(T.answer_by, { minutes: Math.floor(left / 60), seconds: String(left % 60).padStart(2, "0") });
   }
 
   setInterval(() => {
