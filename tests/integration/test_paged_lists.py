@@ -65,6 +65,8 @@ def test_a_page_past_the_last_is_the_last_page(world, browser, page):
         ("/complaints?status=nonsense", "status"),
     ],
 )
-def test_nonsense_in_the_query_string_is_a_clear_422(world, browser, url, field):
+def test_nonsense_in_the_query_string_is_a_clear_422_naming_the_field_in_words(world, browser, url, field):
+    from dispatch.field_labels import field_label
+
     response = browser(world.admin).get(url)
-    assert response.status_code == 422 and f"<code>{field}</code>" in response.get_data(as_text=True)
+    assert response.status_code == 422 and f"<li>{field_label(field, 'zh')}" in response.get_data(as_text=True)
