@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
+from dispatch.audit_commands import audit
 from dispatch.domain.scope import Role
 from dispatch.messages import message
 from dispatch.services.errors import FieldError, InvalidInput
@@ -280,5 +281,6 @@ def register_commands(app: Flask) -> None:
         remind_certificates_command,
         start_drill_command,
         worker_command,
+        audit,
     ):
         app.cli.add_command(command)

@@ -1,5 +1,6 @@
 """The database models; importing this package registers every table with the metadata."""
 
+from dispatch.models.audit import AuditAnchor, AuditHead, AuditRecord, LoginFailure
 from dispatch.models.complaints import Complaint
 from dispatch.models.drills import DrillRun
 from dispatch.models.evaluations import Evaluation, EvaluationRow
@@ -16,6 +17,9 @@ from dispatch.models.users import LoginCode, User
 
 __all__ = [
     "Assignment",
+    "AuditAnchor",
+    "AuditHead",
+    "AuditRecord",
     "Certification",
     "Community",
     "Complaint",
@@ -31,6 +35,7 @@ __all__ = [
     "Incident",
     "Landmark",
     "LoginCode",
+    "LoginFailure",
     "Member",
     "Need",
     "Organization",
