@@ -7,10 +7,11 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dispatch.bodies import ChunkedBodies
 from dispatch.config import INSTANCE_DIR, Config
-from dispatch.extensions import babel, csrf, db, migrate, socketio
+from dispatch.extensions import babel, csrf, db, limiter, migrate, socketio
 from dispatch.routing import RowIdConverter
 
 
@@ -24,6 +25,9 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     app.url_map.converters["int"] = RowIdConverter  # before any route is added: routes bind their converters then
     app.wsgi_app = ChunkedBodies(app.wsgi_app, app.config)
+    if app.config["TRUSTED_PROXIES"]:  # behind nginx: the client's address and scheme as the proxies saw them
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     _init_extensions(app)
     _init_ports(app)
     _register_blueprints(app)
@@ -50,6 +54,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
+    limiter.init_app(app)
     message_queue = app.config["REDIS_URL"]
     socketio.init_app(
         app,

@@ -113,6 +113,28 @@ class Config:
         self.MAP_TILES = os.environ.get("MAP_TILES") or None
         self.MAP_ATTRIBUTION = os.environ.get("MAP_ATTRIBUTION", "")
         self.MAP_TILES_SYSTEM = os.environ.get("MAP_TILES_SYSTEM", "wgs84")  # gcj02 for AMap or Tencent tiles
+        # Login protection (等保 身份鉴别): wrong passwords lock a login name; each client address is rate limited.
+        self.LOGIN_LOCK_ATTEMPTS = int(os.environ.get("LOGIN_LOCK_ATTEMPTS", "5"))
+        self.LOGIN_LOCK_WINDOW = timedelta(minutes=float(os.environ.get("LOGIN_LOCK_WINDOW_MINUTES", "15")))
+        self.LOGIN_LOCK_PERIOD = timedelta(minutes=float(os.environ.get("LOGIN_LOCK_MINUTES", "15")))
+        # Per client address (limits' notation: "30/minute;300/hour"). A street office's staff may share one address.
+        self.RATE_LIMIT_LOGIN = os.environ.get("RATE_LIMIT_LOGIN", "30/minute;300/hour")
+        self.RATE_LIMIT_LOGIN_CODE = os.environ.get("RATE_LIMIT_LOGIN_CODE", "10/minute;60/hour")
+        self.RATE_LIMIT_API = os.environ.get("RATE_LIMIT_API", "1200/minute")
+        self.RATE_LIMIT_WEBHOOKS = os.environ.get("RATE_LIMIT_WEBHOOKS", "6000/minute")
+        self.RATELIMIT_ENABLED = env_flag("RATE_LIMITS", True)
+        # Shared by every web process in production (Redis); the embedded default has one process.
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATE_LIMIT_STORAGE") or self.REDIS_URL or "memory://"
+        self.RATELIMIT_KEY_PREFIX = os.environ.get("RATE_LIMIT_PREFIX", "dispatch-limits")
+        self.RATELIMIT_HEADERS_ENABLED = True
+        # Redis restarting must not turn every request into an error: each process counts on its own meanwhile.
+        self.RATELIMIT_SWALLOW_ERRORS = True
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        # Behind nginx (deploy/), the client's address is the one the proxies put in X-Forwarded-For.
+        self.TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+        # The audit trail's seal key; without one, a key derived from SECRET_KEY (set AUDIT_KEY and never change it).
+        self.AUDIT_KEY = os.environ.get("AUDIT_KEY") or None
+        self.AUDIT_ARCHIVE_DIR = os.environ.get("AUDIT_ARCHIVE_DIR") or str(INSTANCE_DIR / "audit-archive")
         self.TESTING = False
 
     @property

@@ -5,7 +5,10 @@ Nothing here connects to a database or Redis at import time.
 
 from __future__ import annotations
 
+from flask import current_app, request
 from flask_babel import Babel
+from flask_limiter import ApplicationLimit, Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
@@ -24,3 +27,18 @@ migrate = Migrate()
 socketio = SocketIO()
 babel = Babel()
 csrf = CSRFProtect()
+# Per client address (the proxy's X-Forwarded-For when TRUSTED_PROXIES is set): the API as a whole and the webhooks
+# as a whole share one budget each; the login routes have their own (dispatch/web/login.py).
+limiter = Limiter(
+    key_func=get_remote_address,
+    application_limits=[
+        ApplicationLimit(lambda: current_app.config["RATE_LIMIT_API"], scope="api", exempt_when=lambda: not _under("/api/")),
+        ApplicationLimit(
+            lambda: current_app.config["RATE_LIMIT_WEBHOOKS"], scope="webhooks", exempt_when=lambda: not _under("/twilio/")
+        ),
+    ],
+)
+
+
+def _under(prefix: str) -> bool:
+    return request.path.startswith(prefix)

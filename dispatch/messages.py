@@ -38,6 +38,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "too_large": ("上传内容超过大小上限 {limit}", "The upload is over the size limit of {limit}"),
     "method_not_allowed": ("不支持该请求方法", "Method not allowed"),
+    "too_many_requests": (
+        "请求过于频繁，请 {seconds} 秒后再试",
+        "Too many requests; please try again in {seconds} seconds",
+    ),
+    "login.locked": (
+        "登录失败次数过多，请 {minutes} 分钟后再试，或请管理员解除锁定",
+        "Too many failed logins; try again in {minutes} minutes, or ask an administrator to lift the lock",
+    ),
     "bad_request": ("请求有误", "Bad request"),
     "database_unavailable": (
         "数据库暂时不可用，操作未完成，请几秒后重试",

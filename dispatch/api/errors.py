@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Flask, jsonify, make_response, redirect, render_template, request, url_for
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -10,11 +13,12 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from dispatch.api.validation import MAX_JSON_DEPTH, JsonRequired, JsonTooDeep, MalformedJson, MultipartRequired
 from dispatch.auth import LoginRequired
 from dispatch.domain.scope import Forbidden
-from dispatch.extensions import db
+from dispatch.extensions import db, limiter
 from dispatch.field_labels import field_message
 from dispatch.i18n import language
 from dispatch.message_words import WORDED
 from dispatch.messages import DUPLICATES, message
+from dispatch.services import audit
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
 
 
@@ -51,6 +55,19 @@ def headline(exc: InvalidInput) -> str:
     return "state_conflict" if codes and codes <= WORDED.keys() else exc.code
 
 
+def _audit_refusal(status: int, code: str = "not_found") -> None:
+    """A record or page outside the caller's reach (or no such record: the answer is the same). What the request
+    had begun is dropped first; nothing of a refused request is kept."""
+    db.session.rollback()
+    audit.record(
+        "access.refused",
+        "refused",
+        object_type="path",
+        object_id=request.path,
+        detail={"status": status, "code": code, "method": request.method},
+    )
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(InvalidInput)
     def invalid_input(exc: InvalidInput):
@@ -59,10 +76,12 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(NotFound)
     def not_found(_exc: NotFound):
+        _audit_refusal(404)
         return error_response(404, "not_found")
 
     @app.errorhandler(Forbidden)
     def forbidden(exc: Forbidden):
+        _audit_refusal(403, exc.code)
         return error_response(403, exc.code)
 
     @app.errorhandler(LoginRequired)
@@ -105,6 +124,14 @@ def register_error_handlers(app: Flask) -> None:
         response = make_response(*error_response(503, "database_unavailable"))
         response.headers["Retry-After"] = "2"
         return response
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many(_exc: RateLimitExceeded):
+        """Flask-Limiter adds Retry-After (and the X-RateLimit headers) to the answer after this."""
+        breached = limiter.current_limit
+        seconds = max(1, breached.reset_at - int(time.time())) if breached else 60
+        audit.record("rate_limited", "refused", object_type="path", object_id=request.path, detail={"method": request.method})
+        return error_response(429, "too_many_requests", seconds=seconds)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

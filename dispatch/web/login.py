@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
 from dispatch.auth import log_in, log_out
+from dispatch.domain.phone import to_e164
 from dispatch.domain.scope import Role
+from dispatch.extensions import limiter
 from dispatch.i18n import LANGUAGES, language
 from dispatch.messages import message
 from dispatch.models import User
-from dispatch.services import login_codes
+from dispatch.services import audit, login_codes, login_guard
 from dispatch.services.errors import InvalidInput
 from dispatch.services.users import authenticate
 
@@ -75,12 +78,38 @@ def login_form():
     return render_template("login.html", next=request.args.get("next", ""), expired=expired, failed=False)
 
 
+def _limit(setting: str):
+    """A per-address limit read from the settings at each request (tests and operators change it)."""
+    return limiter.limit(lambda: current_app.config[setting])
+
+
 @bp.post("/login")
+@_limit("RATE_LIMIT_LOGIN")
 def login():
-    user = authenticate(request.form.get("username", ""), request.form.get("password", ""))
+    typed = request.form.get("username", "")[:80]
+    name = login_guard.name_for_password(typed)
+    if until := login_guard.locked_until(name):
+        audit.record("login.password", "locked", object_type="login_name", object_id=name, actor_name=typed)
+        return _locked_page("login.html", until, next=request.form.get("next", ""), expired=False, failed=False)
+    user = authenticate(typed, request.form.get("password", ""))
     if user is None:
+        audit.record("login.password", "failed", object_type="login_name", object_id=name, actor_name=typed)
+        if until := login_guard.note_failure(name):
+            audit.record("account.locked", "ok", object_type="login_name", object_id=name, actor_name=typed)
+            return _locked_page("login.html", until, next=request.form.get("next", ""), expired=False, failed=False)
         return render_template("login.html", next=request.form.get("next", ""), expired=False, failed=True), 401
+    login_guard.clear(name)
+    audit.record("login.password", "ok", object_type="user", object_id=user.id, actor=user)
     return _enter(user, request.form.get("next"))
+
+
+def _locked_page(template: str, until: datetime, **context):
+    """429 with Retry-After; the same words whether or not an account has the name."""
+    seconds = max(1, int((until - datetime.now(UTC)).total_seconds()))
+    locked = message("login.locked", language(), minutes=max(1, -(-seconds // 60)))
+    response = current_app.make_response((render_template(template, locked=locked, **context), 429))
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 @bp.get("/login/code")
@@ -89,6 +118,7 @@ def code_form():
 
 
 @bp.post("/login/code")
+@limiter.shared_limit(lambda: current_app.config["RATE_LIMIT_LOGIN_CODE"], scope="login-code")
 def send_code():
     phone = request.form.get("phone", "")[:40]
     try:
@@ -99,15 +129,38 @@ def send_code():
 
 
 @bp.post("/login/code/verify")
+@limiter.shared_limit(lambda: current_app.config["RATE_LIMIT_LOGIN_CODE"], scope="login-code")
 def check_code():
     phone = request.form.get("phone", "")[:40]
+    name = _code_login_name(phone)
+    if until := login_guard.locked_until(name):
+        audit.record("login.code", "locked", object_type="login_name", object_id=name)
+        return _locked_page("login_code.html", until, phone=phone, sent=True, failed=False, error=None, next=_next())
     try:
         user = login_codes.verify(phone, request.form.get("code", "")[:12])
     except InvalidInput:
         user = None
     if user is None:
+        audit.record("login.code", "failed", object_type="login_name", object_id=name)
+        if until := login_guard.note_failure(name):
+            audit.record("account.locked", "ok", object_type="login_name", object_id=name)
+            return _locked_page("login_code.html", until, phone=phone, sent=True, failed=False, error=None, next=_next())
         return _code_page(phone=phone, sent=True, failed=True), 401
+    login_guard.clear(name)
+    audit.record("login.code", "ok", object_type="user", object_id=user.id, actor=user)
     return _enter(user, request.form.get("next"))
+
+
+def _code_login_name(phone: str) -> str:
+    """The lock's name for a code login: the number as dialled everywhere, so spellings of it share one lock."""
+    try:
+        return login_guard.name_for_code(to_e164(phone))
+    except ValueError:
+        return login_guard.name_for_code(phone.strip())
+
+
+def _next() -> str:
+    return request.form.get("next", "")
 
 
 def _code_page(phone: str, sent: bool = False, failed: bool = False, error: str | None = None, next: str | None = None):
@@ -118,6 +171,8 @@ def _code_page(phone: str, sent: bool = False, failed: bool = False, error: str 
 
 @bp.post("/logout")
 def logout():
+    if g.get("user") is not None:
+        audit.record("logout", "ok", object_type="user", object_id=g.user.id)
     log_out()
     return redirect(url_for("login.login_form"))
 

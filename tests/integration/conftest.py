@@ -10,7 +10,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from dispatch import create_app
-from dispatch.extensions import db
+from dispatch.extensions import db, limiter
 from dispatch.models.audit import install_guards, remove_guards, start_head
 from dispatch.services.skills import seed_skills
 from notifications.channels import TwilioChannel
@@ -50,6 +50,7 @@ def app(session_app):
     with session_app.app_context():
         _empty_database()
         session_app.extensions["dispatch.places"].invalidate()  # the cells it indexed were just deleted
+        limiter.reset()  # each test starts with every client address's budget whole
         seed_skills()
         yield session_app
         db.session.remove()

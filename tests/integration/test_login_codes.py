@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from dispatch.extensions import db
 from dispatch.models import LoginCode, OutboxMessage
@@ -70,7 +70,8 @@ def test_an_unknown_number_gets_the_same_answer_and_no_sms(world, browser, phone
     assert db.session.scalars(select(OutboxMessage)).all() == []
 
 
-def test_a_code_allows_five_tries_then_even_the_right_one_is_refused(world, browser, phone):
+def test_a_code_allows_five_tries_then_even_the_right_one_is_refused(app, world, browser, phone, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_LOCK_ATTEMPTS", 10)  # the code's own limit, before the number's lock
     client = browser()
     ask(client, phone)
     code = texted_code()
@@ -78,6 +79,24 @@ def test_a_code_allows_five_tries_then_even_the_right_one_is_refused(world, brow
     for _ in range(5):
         assert enter(client, phone, wrong).status_code == 401
     assert enter(client, phone, code).status_code == 401
+    assert client.get("/api/me").status_code == 401
+
+
+def test_five_wrong_codes_lock_the_number_for_a_while_even_with_a_new_code(world, browser, phone):
+    client = browser()
+    ask(client, phone)
+    wrong = f"{(int(texted_code()) + 1) % 10**6:06d}"
+    for _ in range(4):
+        assert enter(client, phone, wrong).status_code == 401
+    locked = enter(client, phone, wrong)
+    assert locked.status_code == 429 and 0 < int(locked.headers["Retry-After"]) <= 15 * 60
+    assert "登录失败次数过多" in locked.get_data(as_text=True)
+    # A new code, asked for once the first may be sent again: it is refused all the same while the lock lasts.
+    db.session.execute(update(LoginCode).values(created_at=datetime.now(UTC) - timedelta(minutes=2)))
+    db.session.execute(delete(OutboxMessage))
+    db.session.commit()
+    ask(client, phone)
+    assert enter(client, phone, texted_code()).status_code == 429
     assert client.get("/api/me").status_code == 401
 
 

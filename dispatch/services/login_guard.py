@@ -1,0 +1,91 @@
+"""Wrong passwords and codes lock a login name (``dispatch.domain.lockout``); an administrator can lift the lock.
+
+The lock is kept on the name as typed (folded to lower case), whether or not an account has it, so the answer
+never tells which names exist. A code login's name is a keyed hash of the phone number, never the number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+
+from dispatch.domain.lockout import LockoutPolicy, is_locked
+from dispatch.domain.scope import Actor, Role
+from dispatch.extensions import db
+from dispatch.models import LoginFailure, User
+
+
+def policy() -> LockoutPolicy:
+    config = current_app.config
+    return LockoutPolicy(config["LOGIN_LOCK_ATTEMPTS"], config["LOGIN_LOCK_WINDOW"], config["LOGIN_LOCK_PERIOD"])
+
+
+def name_for_password(username: str) -> str:
+    return username.strip().lower()[:80]
+
+
+def name_for_code(phone_e164: str) -> str:
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), phone_e164.encode(), hashlib.sha256).hexdigest()
+    return f"phone:{digest[:40]}"
+
+
+def locked_until(login_name: str) -> datetime | None:
+    """The end of the lock on this name now in force, or None."""
+    now = datetime.now(UTC)
+    rules = policy()
+    failures = db.session.scalars(
+        select(LoginFailure.at).where(LoginFailure.login_name == login_name, LoginFailure.at > now - rules.memory)
+    ).all()
+    return is_locked(failures, rules, now)
+
+
+def note_failure(login_name: str) -> datetime | None:
+    """Count a wrong password or code; the lock it brings about, if it is the one too many."""
+    now = datetime.now(UTC)
+    db.session.execute(
+        delete(LoginFailure).where(LoginFailure.login_name == login_name, LoginFailure.at <= now - policy().memory)
+    )
+    db.session.add(LoginFailure(login_name=login_name, at=now))
+    db.session.commit()
+    return locked_until(login_name)
+
+
+def clear(login_name: str) -> None:
+    """A successful login, or an administrator's unlock: the failures so far no longer count."""
+    db.session.execute(delete(LoginFailure).where(LoginFailure.login_name == login_name))
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class Lock:
+    user: User
+    until: datetime
+
+
+def locks_for(actor: Actor) -> list[Lock]:
+    """Accounts in the administrator's county locked right now (names no account has are nobody's to unlock)."""
+    if actor.role is not Role.ADMIN:
+        return []
+    candidates = db.session.scalars(
+        select(User)
+        .where(func.lower(User.username).in_(select(LoginFailure.login_name).distinct()), User.county_id == actor.county_id)
+        .order_by(User.username)
+    ).all()
+    locks = [Lock(user, until) for user in candidates if (until := locked_until(name_for_password(user.username)))]
+    return locks
+
+
+def lift(actor: Actor, user_id: int) -> User | None:
+    """Lift the lock on an account of the administrator's county; the account, or None if it is not theirs."""
+    user = db.session.get(User, user_id)
+    if actor.role is not Role.ADMIN or user is None or user.county_id != actor.county_id:
+        return None
+    clear(name_for_password(user.username))
+    if user.phone:
+        clear(name_for_code(user.phone))
+    return user
