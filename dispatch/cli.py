@@ -63,7 +63,7 @@ def feature_count(data: Any) -> int:
 @with_appcontext
 def setup_command(demo: bool | None) -> None:
     """Create or migrate the database, seed skills and (embedded, by default) the demo district; print demo logins."""
-    upgrade(directory=current_app.extensions["migrate"].directory)
+    upgrade(directory=current_app.extensions["migrate"].directory, revision="heads")
     seed_skills()
     if demo is None:
         demo = current_app.config["REDIS_URL"] is None and current_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")

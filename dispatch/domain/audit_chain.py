@@ -23,6 +23,7 @@ SEALED_FIELDS = (
     "at",
     "actor_id",
     "actor_name",
+    "county_id",
     "address",
     "user_agent",
     "action",

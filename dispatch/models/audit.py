@@ -26,6 +26,9 @@ class AuditRecord(db.Model):
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(Integer)  # no foreign key: the record outlives the account
     actor_name: Mapped[str] = mapped_column(String(60), default="")
+    # Whose administrators see the record: the actor's county, or the county of the account a login name belongs to.
+    # None for what belongs to no county (a name no account has, an anonymous client over its budget).
+    county_id: Mapped[int | None] = mapped_column(Integer, index=True)
     address: Mapped[str] = mapped_column(String(64), default="")
     user_agent: Mapped[str] = mapped_column(String(200), default="")
     action: Mapped[str] = mapped_column(String(40))

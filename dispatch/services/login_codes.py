@@ -75,6 +75,15 @@ def verify(phone_text: str, code: str) -> User | None:
     return user if used else None
 
 
+def leader_county(phone_text: str) -> int | None:
+    """The county of the leader with this number, for the audit of a code login; None if nobody has it."""
+    try:
+        user = _leader(_phone(phone_text))
+    except InvalidInput:
+        return None
+    return user.county_id if user is not None else None
+
+
 def _phone(text: str) -> str:
     try:
         return to_e164(text)

@@ -34,6 +34,11 @@ def name_for_code(phone_e164: str) -> str:
     return f"phone:{digest[:40]}"
 
 
+def county_of(login_name: str) -> int | None:
+    """The county of the account with this name, if one has it: its administrators see what happens to it."""
+    return db.session.scalar(select(User.county_id).where(func.lower(User.username) == login_name).limit(1))
+
+
 def locked_until(login_name: str) -> datetime | None:
     """The end of the lock on this name now in force, or None."""
     now = datetime.now(UTC)

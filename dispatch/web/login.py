@@ -88,14 +88,15 @@ def _limit(setting: str):
 def login():
     typed = request.form.get("username", "")[:80]
     name = login_guard.name_for_password(typed)
+    attempt = {"object_type": "login_name", "object_id": name, "actor_name": typed, "county_id": login_guard.county_of(name)}
     if until := login_guard.locked_until(name):
-        audit.record("login.password", "locked", object_type="login_name", object_id=name, actor_name=typed)
+        audit.record("login.password", "locked", **attempt)
         return _locked_page("login.html", until, next=request.form.get("next", ""), expired=False, failed=False)
     user = authenticate(typed, request.form.get("password", ""))
     if user is None:
-        audit.record("login.password", "failed", object_type="login_name", object_id=name, actor_name=typed)
+        audit.record("login.password", "failed", **attempt)
         if until := login_guard.note_failure(name):
-            audit.record("account.locked", "ok", object_type="login_name", object_id=name, actor_name=typed)
+            audit.record("account.locked", "ok", **attempt)
             return _locked_page("login.html", until, next=request.form.get("next", ""), expired=False, failed=False)
         return render_template("login.html", next=request.form.get("next", ""), expired=False, failed=True), 401
     login_guard.clear(name)
@@ -133,17 +134,18 @@ def send_code():
 def check_code():
     phone = request.form.get("phone", "")[:40]
     name = _code_login_name(phone)
+    attempt = {"object_type": "login_name", "object_id": name, "county_id": login_codes.leader_county(phone)}
     if until := login_guard.locked_until(name):
-        audit.record("login.code", "locked", object_type="login_name", object_id=name)
+        audit.record("login.code", "locked", **attempt)
         return _locked_page("login_code.html", until, phone=phone, sent=True, failed=False, error=None, next=_next())
     try:
         user = login_codes.verify(phone, request.form.get("code", "")[:12])
     except InvalidInput:
         user = None
     if user is None:
-        audit.record("login.code", "failed", object_type="login_name", object_id=name)
+        audit.record("login.code", "failed", **attempt)
         if until := login_guard.note_failure(name):
-            audit.record("account.locked", "ok", object_type="login_name", object_id=name)
+            audit.record("account.locked", "ok", **attempt)
             return _locked_page("login_code.html", until, phone=phone, sent=True, failed=False, error=None, next=_next())
         return _code_page(phone=phone, sent=True, failed=True), 401
     login_guard.clear(name)

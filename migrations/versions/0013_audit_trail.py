@@ -25,6 +25,7 @@ def upgrade():
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('actor_name', sa.String(length=60), nullable=False),
+    sa.Column('county_id', sa.Integer(), nullable=True),
     sa.Column('address', sa.String(length=64), nullable=False),
     sa.Column('user_agent', sa.String(length=200), nullable=False),
     sa.Column('action', sa.String(length=40), nullable=False),
@@ -40,6 +41,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_records_at'), ['at'], unique=False)
         batch_op.create_index('ix_audit_records_action_at', ['action', 'at'], unique=False)
         batch_op.create_index('ix_audit_records_actor', ['actor_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_records_county_id'), ['county_id'], unique=False)
     op.create_table('audit_head',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('last_id', sa.Integer(), nullable=False),
@@ -74,6 +76,7 @@ def downgrade():
     op.drop_table('audit_anchors')
     op.drop_table('audit_head')
     with op.batch_alter_table('audit_records', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_records_county_id'))
         batch_op.drop_index('ix_audit_records_actor')
         batch_op.drop_index('ix_audit_records_action_at')
         batch_op.drop_index(batch_op.f('ix_audit_records_at'))

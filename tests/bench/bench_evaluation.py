@@ -389,7 +389,7 @@ def migrate(url: str) -> None:
 
     app = make_app(url)
     with app.app_context():
-        flask_migrate.upgrade(directory=app.extensions["migrate"].directory)
+        flask_migrate.upgrade(directory=app.extensions["migrate"].directory, revision="heads")
         db.engine.dispose()
 
 

@@ -38,7 +38,7 @@ def backend(request, tmp_path_factory):
 def session_app(backend):
     app = create_app(TESTING=True, PASSWORD_HASH_METHOD=FAST_HASH, SERVER_NAME=None, **backend)
     with app.app_context():
-        upgrade(directory=app.extensions["migrate"].directory)
+        upgrade(directory=app.extensions["migrate"].directory, revision="heads")
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -39,7 +39,7 @@ def test_old_needs_are_named_by_their_address_or_their_community_and_cell(tmp_pa
         clicked = old_need(incident.id, cell.id, "")
         db.session.commit()
 
-        upgrade(directory=directory)
+        upgrade(directory=directory, revision="heads")
 
         names = dict(db.session.execute(text("SELECT id, place_name FROM needs")).all())
         assert names == {typed: "翠苑一区12幢东门", clicked: "翠苑一区 · 第3网格"}

@@ -41,13 +41,16 @@ def record(
     detail: dict | None = None,
     actor: User | None = None,
     actor_name: str | None = None,
+    county_id: int | None = None,
 ) -> int:
-    """Append one record; the actor is the logged-in user unless given. Returns the record's number."""
+    """Append one record; the actor is the logged-in user unless given, the county the actor's unless given.
+    Returns the record's number."""
     actor = actor if actor is not None else g.get("user") if has_request_context() else None
     content = {
         "at": datetime.now(UTC).replace(microsecond=0),
         "actor_id": actor.id if actor is not None else None,
         "actor_name": (actor_name if actor_name is not None else actor.username if actor is not None else "")[:60],
+        "county_id": county_id if county_id is not None else actor.county_id if actor is not None else None,
         "address": (request.remote_addr or "")[:64] if has_request_context() else "",
         "user_agent": request.headers.get("User-Agent", "")[:200] if has_request_context() else "",
         "action": action[:40],
