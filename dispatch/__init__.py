@@ -144,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
         training,
     )
     from dispatch.api.errors import register_error_handlers
+    from dispatch.web import audit as audit_pages
     from dispatch.web import complaints as complaint_pages
     from dispatch.web import drills as drill_pages
     from dispatch.web import health, live, login, overview, pages, phones, scorecards, twilio_hooks, uploads, workbooks
@@ -186,6 +187,7 @@ def _register_blueprints(app: Flask) -> None:
         complaint_pages,
         training_pages,
         workbooks,
+        audit_pages,
     ):
         app.register_blueprint(module.bp)
     register_error_handlers(app)

@@ -12,6 +12,8 @@ from typing import Any
 from dispatch.messages import message
 
 FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "action": ("操作", "the action"),
+    "actor": ("用户", "the user"),
     "body": ("请求体", "the body"),
     "active": ("启用", "active"),
     "address": ("地址", "the address"),
@@ -81,7 +83,9 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "q": ("查询内容", "the search text"),
     "radius_km": ("范围（公里）", "the radius (km)"),
     "reason": ("理由", "the reason"),
+    "result": ("结果", "the result"),
     "scenario": ("演练脚本", "the scenario"),
+    "since": ("起始日期", "the start date"),
     "skill": ("技能", "the skill"),
     "skills": ("技能", "the skills"),
     "state": ("状态", "the state"),
@@ -94,6 +98,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "summary": ("投诉内容", "the summary"),
     "system": ("坐标系", "the coordinate system"),
     "title": ("标题", "the title"),
+    "until": ("截止日期", "the end date"),
     "what": ("工作内容", "the work"),
     "window_end": ("结束时间", "the end time"),
     "window_start": ("开始时间", "the start time"),

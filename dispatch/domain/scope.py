@@ -38,6 +38,8 @@ class Resource(str, Enum):
     RISK = "risk"
     EVALUATION = "evaluation"  # scorecards as computed now; what is published is public
     DRILL = "drill"  # a scenario run on a drill incident, and its report
+    AUDIT = "audit"  # the security audit trail of a county
+    ACCOUNT = "account"  # a user account's locks and sessions, as an administrator handles them
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,9 @@ ALLOWED: dict[tuple[Resource, Action], set[Role]] = {
     (Resource.DRILL, Action.CREATE): _ADMINISTRATORS,
     (Resource.DRILL, Action.EDIT): _ADMINISTRATORS,
     (Resource.DRILL, Action.READ): _ADMINISTRATORS,
+    # The county's administrator reads the security audit and lifts locks; nobody edits the audit.
+    (Resource.AUDIT, Action.READ): {Role.ADMIN},
+    (Resource.ACCOUNT, Action.EDIT): {Role.ADMIN},
 }
 
 

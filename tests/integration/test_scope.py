@@ -23,6 +23,7 @@ from dispatch.domain.scope import Role
 from dispatch.extensions import db
 from dispatch.models import (
     Assignment,
+    AuditRecord,
     Certification,
     Community,
     Complaint,
@@ -41,7 +42,7 @@ from dispatch.models import (
     TrainingAttendance,
     TrainingSession,
 )
-from dispatch.services import events
+from dispatch.services import audit, events
 from tests.factories import World, make_incident, make_member, make_need, make_offer, make_user, square
 
 ADMIN, DUTY, LEADER, GRID = Role.ADMIN, Role.DUTY_OFFICER, Role.ORG_LEADER, Role.GRID_WORKER
@@ -70,6 +71,9 @@ TARGETS = {
     "recovery_task": {ADMIN: ("task_a2", "task_b1"), DUTY: ("task_a1", "task_a2"), LEADER: ("task_a1", "task_a1b"), GRID: ("task_a1", "task_a1b")},
     # A drill of each subdistrict: only its officers (and the county's admin) run it; leaders and grid workers never.
     "drill": {ADMIN: ("drill_a2", "drill_b1"), DUTY: ("drill_a1", "drill_a2"), LEADER: ("drill_a1", "drill_a2"), GRID: ("drill_a1", "drill_a2")},
+    # The security audit and the accounts it locks are the county administrator's alone (the others are refused).
+    "audit": {role: ("audit_a", "audit_b") for role in EVERYONE},
+    "account": {role: ("duty", "user_b") for role in EVERYONE},
 }  # fmt: skip
 # Kinds whose records are organizations' (their own or other): members, and certificates running out.
 BY_ORGANIZATION = {"member", "certificate"}
@@ -192,7 +196,19 @@ def an_incident_of(subdistrict_id: int) -> int:
     return db.session.scalar(select(Incident.id).where(Incident.subdistrict_id == subdistrict_id).limit(1))
 
 
+@pytest.fixture
+def audit_world(world):
+    """An audit record of each county (a duty officer's login in A, one in B), and a user in county B."""
+    world.user_b = make_user(DUTY, subdistrict_id=world.sub_b1.id)
+    db.session.commit()
+    for name, user in (("a", world.duty), ("b", world.user_b)):
+        number = audit.record("login.password", object_type="user", object_id=user.id, actor=user)
+        setattr(world, f"audit_{name}", db.session.get(AuditRecord, number))
+    return world
+
+
 WORLDS = {
+    "audit": "audit_world", "account": "audit_world",
     "incident": "dispatch_world", "need": "dispatch_world", "assignment": "dispatch_world", "training": "training_world",
     "certificate": "certificates_world", "complaint": "complaints_world", "risk": "risks_world",
     "recovery_task": "recovery_world", "drill": "drills_world",
@@ -262,6 +278,7 @@ class Case:
 
 CASES = [
     Case("GET", "/api/organizations/<int:organization_id>", "organization", EVERYONE, 200, 404, lambda o: f"/api/organizations/{o.id}"),
+    Case("POST", "/audit/locks/<int:user_id>/lift", "account", {ADMIN}, 302, 404, lambda u: f"/audit/locks/{u.id}/lift", lambda u: {}),
     Case("PATCH", "/api/organizations/<int:organization_id>", "organization", ADMINISTRATORS, 200, 404, lambda o: f"/api/organizations/{o.id}", lambda o: {"leader_name": "新队长"}),
     Case("POST", "/api/organizations/<int:organization_id>/suspend", "organization", ADMINISTRATORS, 200, 404, lambda o: f"/api/organizations/{o.id}/suspend"),
     Case("POST", "/api/organizations/<int:organization_id>/reinstate", "organization", ADMINISTRATORS, 200, 404, lambda o: f"/api/organizations/{o.id}/reinstate"),
@@ -407,6 +424,8 @@ LIST_CASES = [
     ListCase("/overview", "subdistrict", lambda r, s: f'data-subdistrict="{s.id}"' in r.get_data(as_text=True), frozenset({ADMIN})),
     ListCase("/evaluations/county", "subdistrict", lambda r, s: f'data-subdistrict="{s.id}"' in r.get_data(as_text=True), frozenset({ADMIN})),
     ListCase("/api/evaluations/county", "subdistrict", lambda r, s: s.id in {row["subdistrict"]["id"] for row in r.get_json()["subdistricts"]}, frozenset({ADMIN})),
+    ListCase("/audit", "audit", lambda r, a: f'data-record="{a.id}"' in r.get_data(as_text=True), frozenset({ADMIN})),
+    ListCase("/audit.csv", "audit", lambda r, a: f"\n{a.id}," in r.get_data(as_text=True), frozenset({ADMIN})),
 ]  # fmt: skip
 
 # Routes that find records by where they are: the point inside a cell, or the cell's name.
