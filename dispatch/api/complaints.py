@@ -7,6 +7,7 @@ from spectree import Response
 
 from dispatch.api.spec import spec
 from dispatch.api.validation import check_json_body
+from dispatch.audited import audited
 from dispatch.auth import current_actor
 from dispatch.domain.scope import Actor
 from dispatch.models import Complaint
@@ -55,6 +56,7 @@ def get_complaint(complaint_id: int):
 
 
 @bp.post("/<int:complaint_id>/decision")
+@audited("complaint.decided", "complaint")
 @spec.validate(json=DecisionIn, resp=Response(HTTP_200=ComplaintOut, **ERRORS), tags=TAGS)
 def decide(complaint_id: int, json: DecisionIn):
     """The managing body's outcome: upheld (it counts in the organization's evaluation) or dismissed. Final."""

@@ -7,6 +7,7 @@ from spectree import Response
 
 from dispatch.api.spec import spec
 from dispatch.api.validation import check_json_body
+from dispatch.audited import audited
 from dispatch.auth import current_actor
 from dispatch.i18n import language
 from dispatch.models import Organization
@@ -64,6 +65,7 @@ def county(query: CountyEvaluationQuery):
 
 
 @bp.post("/publish")
+@audited("evaluation.published", "evaluation")
 @spec.validate(json=PublishIn, resp=Response(HTTP_200=EvaluationOut, **ERRORS), tags=TAGS)
 def publish(json: PublishIn):
     """Publish the period's scorecards (public page and CSV); publishing the period again replaces them."""

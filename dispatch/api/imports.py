@@ -9,6 +9,7 @@ from spectree.model_adapter.pydantic_adapter import BaseFile
 
 from dispatch.api.spec import spec
 from dispatch.api.validation import check_upload
+from dispatch.audited import audited
 from dispatch.auth import current_actor
 from dispatch.schemas.common import ErrorOut
 from dispatch.services.imports.uploads import import_upload
@@ -33,6 +34,7 @@ def _run(kind: str, form: Upload) -> ImportOut:
 
 
 @bp.post("/organizations")
+@audited("import", "upload")
 @spec.validate(form=Upload, resp=Response(HTTP_200=ImportOut, **ERRORS), tags=["imports"])
 def import_organizations(form: Upload):
     """A CSV (UTF-8 or GB18030/GBK) or Excel workbook (.xlsx) of organizations, Chinese or English headers; every bad
@@ -41,6 +43,7 @@ def import_organizations(form: Upload):
 
 
 @bp.post("/members")
+@audited("import", "upload")
 @spec.validate(form=Upload, resp=Response(HTTP_200=ImportOut, **ERRORS), tags=["imports"])
 def import_members(form: Upload):
     """A CSV or Excel workbook (.xlsx) of members of organizations you keep (a leader: their own); every bad row is
@@ -49,6 +52,7 @@ def import_members(form: Upload):
 
 
 @bp.post("/landmarks")
+@audited("import", "upload")
 @spec.validate(form=Upload, resp=Response(HTTP_200=ImportOut, **ERRORS), tags=["imports"])
 def import_landmarks(form: Upload):
     """A CSV of landmarks and roads of your county (名称, 类型 地标/道路, 经度, 纬度; optional 英文名称, 坐标系, 走向):

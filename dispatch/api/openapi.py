@@ -41,6 +41,7 @@ def common_answers(method: str, operation: dict[str, Any]) -> dict[str, str]:
     every write carries a CSRF token and a bounded body, every body has one media type, every path names a row."""
     answers = {
         "401": "Not logged in, or the session timed out",
+        "429": "This client address has used its budget of requests; try again after Retry-After seconds",
         "503": "The database is briefly unavailable; nothing was done (see Retry-After)",
     }
     if method in WRITES:

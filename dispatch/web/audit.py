@@ -31,6 +31,10 @@ ACTION_WORDS = {
     "access.refused": _l("Access refused"),
     "rate_limited": _l("Too many requests"),
     "audit.exported": _l("Audit exported"),
+    "export": _l("Export"),
+    "import": _l("Import"),
+    "evaluation.published": _l("Evaluation published"),
+    "complaint.decided": _l("Complaint decided"),
 }
 RESULT_WORDS = {"ok": _l("Succeeded"), "failed": _l("Failed"), "refused": _l("Refused"), "locked": _l("Locked")}
 EXPORT_COLUMNS = ("id", "at", "actor_id", "actor_name", "address", "user_agent", "action", "object_type", "object_id",

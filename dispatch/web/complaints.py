@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
+from dispatch.audited import audited
 from dispatch.auth import current_actor, login_required
 from dispatch.domain.complaints import DECIDED_BY, ComplaintStatus
 from dispatch.schemas.concerns import ComplaintIn, ComplaintQuery, DecisionIn
@@ -40,6 +41,7 @@ def file_complaint(organization_id: int):
 
 @bp.post("/complaints/<int:complaint_id>/decision")
 @login_required
+@audited("complaint.decided", "complaint")
 def decide(complaint_id: int):
     data = parsed(DecisionIn, {"outcome": request.form.get("outcome", ""), "note": request.form.get("note", "")})
     complaints.decide(current_actor(), complaint_id, data.outcome, data.note)

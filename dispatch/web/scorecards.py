@@ -11,6 +11,7 @@ import io
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
+from dispatch.audited import audited
 from dispatch.auth import current_actor, login_required
 from dispatch.domain.scope import Action, Resource, require
 from dispatch.services import evaluations
@@ -86,6 +87,7 @@ def county():
 
 @bp.post("/evaluations/publish")
 @login_required
+@audited("evaluation.published", "evaluation")
 def publish():
     published = evaluations.publish(current_actor(), row_id(request.form, "subdistrict_id"), request.form.get("period", ""))
     return redirect(url_for("scorecards.scorecard", code=published.subdistrict.code, period=published.period))

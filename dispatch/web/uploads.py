@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
+from dispatch.audited import audited
 from dispatch.auth import current_actor, login_required
 from dispatch.i18n import language
 from dispatch.messages import message
@@ -22,6 +23,7 @@ def upload_form():
 
 @bp.post("/imports")
 @login_required
+@audited("import", "upload")
 def upload():
     kind = request.form.get("kind", "")
     if kind not in KINDS:

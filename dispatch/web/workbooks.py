@@ -7,6 +7,7 @@ import io
 
 from flask import Blueprint, request, send_file
 
+from dispatch.audited import audited
 from dispatch.auth import current_actor, login_required
 from dispatch.domain.scope import Action, Resource, require
 from dispatch.i18n import language
@@ -26,6 +27,7 @@ def _download(content: bytes, filename: str):
 
 @bp.get("/incidents/<int:incident_id>/report.xlsx")
 @login_required
+@audited("export", "incident")
 def after_action(incident_id: int):
     incident, figures, names = reports.incident_report(current_actor(), incident_id)
     return _download(after_action_workbook(incident, figures, names, language()), f"after-action-{incident.id}.xlsx")
@@ -33,6 +35,7 @@ def after_action(incident_id: int):
 
 @bp.get("/drills/<int:run_id>/report.xlsx")
 @login_required
+@audited("export", "drill")
 def drill(run_id: int):
     found = drills.report(current_actor(), run_id)
     lang = language()
@@ -42,6 +45,7 @@ def drill(run_id: int):
 
 @bp.get("/evaluations.xlsx")
 @login_required
+@audited("export", "evaluation")
 def live_scorecards():
     """The figures as they stand now, as on ``/evaluations`` (officers and leaders)."""
     actor = current_actor()
@@ -66,6 +70,7 @@ def published_scorecards(code: str, period: str):
 
 @bp.get("/registry.xlsx")
 @login_required
+@audited("export", "registry")
 def registry():
     """The organizations and members the caller keeps, in the columns the import reads back."""
     return _download(registry_workbook(current_actor(), language()), "registry.xlsx")

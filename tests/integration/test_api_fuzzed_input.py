@@ -293,7 +293,7 @@ def operations(document: dict):
 
 def test_every_operation_lists_the_errors_it_can_answer(document):
     for name, method, operation in operations(document):
-        expected = {"401", "503"}
+        expected = {"401", "429", "503"}
         expected |= {"400", "413"} if method in {"post", "put", "patch", "delete"} else set()
         expected |= {"415"} if "requestBody" in operation else set()
         expected |= {"404"} if any(p["in"] == "path" for p in operation.get("parameters", [])) else set()

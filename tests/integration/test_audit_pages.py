@@ -82,3 +82,37 @@ def test_a_refused_record_is_on_the_record_with_its_path(world, browser):
         (world.duty.id, f"/api/organizations/{world.org_b1.id}", 404),
         (world.leader.id, "/audit", 403),
     ]
+
+
+def records(action: str) -> list[AuditRecord]:
+    return db.session.scalars(select(AuditRecord).where(AuditRecord.action == action).order_by(AuditRecord.id)).all()
+
+
+def organizations_csv(community, name: str = "上传应急队") -> dict:
+    text = f"名称,类型,社区代码,技能,负责人,负责人手机\n{name},备案,{community.code},rescue:5,钱队长,13900003333\n"
+    return {"kind": "organizations", "file": (io.BytesIO(text.encode("utf-8")), "orgs.csv")}
+
+
+def test_imports_are_recorded_whether_they_land_or_are_refused(world, browser):
+    duty = browser(world.duty)
+    landed = duty.send("POST", "/api/imports/organizations", None, data=organizations_csv(world.community_a1),
+                       content_type="multipart/form-data")  # fmt: skip
+    refused = duty.send("POST", "/api/imports/organizations", None, data=organizations_csv(world.community_b1),
+                        content_type="multipart/form-data")  # fmt: skip
+    assert (landed.status_code, refused.status_code) == (200, 422)
+    assert [(row.result, row.actor_id, row.detail["path"]) for row in records("import")] == [
+        ("ok", world.duty.id, "/api/imports/organizations"),
+        ("failed", world.duty.id, "/api/imports/organizations"),
+    ]
+
+
+def test_downloads_of_personal_data_publications_and_decisions_are_recorded(world, browser):
+    duty = browser(world.duty)
+    assert duty.get("/registry.xlsx").status_code == 200
+    assert duty.post("/api/evaluations/publish", {"period": "2026"}).status_code == 200
+    complaint = browser(world.grid).post("/api/complaints", {"organization_id": world.org_a1.id, "summary": "占用消防通道"})
+    decided = duty.post(f"/api/complaints/{complaint.get_json()['id']}/decision", {"outcome": "dismissed"})
+    assert decided.status_code == 200
+    assert [(row.object_type, row.result) for row in records("export")] == [("registry", "ok")]
+    assert [row.result for row in records("evaluation.published")] == ["ok"]
+    assert [(row.object_id, row.result) for row in records("complaint.decided")] == [(str(complaint.get_json()["id"]), "ok")]
