@@ -145,15 +145,18 @@ def _register_blueprints(app: Flask) -> None:
     )
     from dispatch.api.errors import register_error_handlers
     from dispatch.web import audit as audit_pages
+    from dispatch.web import second_factor
     from dispatch.web import complaints as complaint_pages
     from dispatch.web import drills as drill_pages
     from dispatch.web import health, live, login, overview, pages, phones, scorecards, twilio_hooks, uploads, workbooks
     from dispatch.web import training as training_pages
     from dispatch.web.helpers import register_template_helpers
     from dispatch.web.request_text import refuse_unstorable_text
+    from dispatch.web.response_headers import add_security_headers
 
     app.before_request(refuse_unstorable_text)
     app.before_request(auth.load_user)
+    app.after_request(add_security_headers)
     register_template_helpers(app)
     for module in (
         health,
@@ -188,6 +191,7 @@ def _register_blueprints(app: Flask) -> None:
         training_pages,
         workbooks,
         audit_pages,
+        second_factor,
     ):
         app.register_blueprint(module.bp)
     register_error_handlers(app)
