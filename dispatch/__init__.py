@@ -145,7 +145,6 @@ def _register_blueprints(app: Flask) -> None:
     )
     from dispatch.api.errors import register_error_handlers
     from dispatch.web import audit as audit_pages
-    from dispatch.web import second_factor
     from dispatch.web import complaints as complaint_pages
     from dispatch.web import drills as drill_pages
     from dispatch.web import health, live, login, overview, pages, phones, scorecards, twilio_hooks, uploads, workbooks
@@ -191,7 +190,6 @@ def _register_blueprints(app: Flask) -> None:
         training_pages,
         workbooks,
         audit_pages,
-        second_factor,
     ):
         app.register_blueprint(module.bp)
     register_error_handlers(app)
