@@ -132,6 +132,15 @@ class Config:
         self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         # Behind nginx (deploy/), the client's address is the one the proxies put in X-Forwarded-For.
         self.TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+        # Passwords (等保 身份鉴别): length and classes (of lower, upper, digit, other), never the login name; expiry in
+        # days (0: never; 90 in production) and how many recent passwords may not come back.
+        self.PASSWORD_MIN_LENGTH = int(os.environ.get("PASSWORD_MIN_LENGTH", "10"))
+        self.PASSWORD_MIN_CLASSES = int(os.environ.get("PASSWORD_MIN_CLASSES", "3"))
+        self.PASSWORD_MAX_AGE_DAYS = int(os.environ.get("PASSWORD_MAX_AGE_DAYS", "90" if production() else "0"))
+        self.PASSWORD_HISTORY = int(os.environ.get("PASSWORD_HISTORY", "5"))
+        # Production refuses to start while a demo account keeps the demo password, unless this says otherwise (the
+        # test harnesses and benchmarks that run production mode with the demo district).
+        self.ALLOW_DEMO_LOGINS = env_flag("ALLOW_DEMO_LOGINS", not production())
         # The audit trail's seal key; without one, a key derived from SECRET_KEY (set AUDIT_KEY and never change it).
         self.AUDIT_KEY = os.environ.get("AUDIT_KEY") or None
         self.AUDIT_ARCHIVE_DIR = os.environ.get("AUDIT_ARCHIVE_DIR") or str(INSTANCE_DIR / "audit-archive")

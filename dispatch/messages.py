@@ -54,6 +54,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "internal_error": ("服务器出错，操作未完成，请稍后重试", "A server error stopped this; nothing was done. Try again shortly"),
     "login_failed": ("用户名或密码错误", "Wrong username or password"),
     "session_expired": ("登录已超时，请重新登录", "Your session has timed out; please log in again"),
+    "password.change_required": (
+        "请先修改密码（首次登录或密码已过期），再继续使用",
+        "Change your password first (a first login, or the password has expired)",
+    ),
     # where a problem is: a CSV line, or a GeoJSON feature (1-based, as a person counts them)
     "where.line": ("第 {row} 行", "line {row}"),
     "where.feature": ("第 {row} 个要素", "feature {row}"),
@@ -310,7 +314,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "assignment.changed": ("该派单刚被他人改动，请刷新", "someone changed this assignment just now; reload"),
     "cell.overlaps": ("与已有网格 {code} 重叠", "overlaps the existing grid cell {code}"),
     "username.taken": ("用户名已存在", "the username is taken"),
-    "password.weak": ("密码至少 10 位", "the password needs at least 10 characters"),
+    "password.too_short": ("密码至少 {min_length} 位", "the password needs at least {min_length} characters"),
+    "password.few_classes": (
+        "密码须包含小写字母、大写字母、数字、其他字符（标点、空格、汉字等）中的至少 {min_classes} 类",
+        "the password needs at least {min_classes} of: lower-case letters, capitals, digits, other characters",
+    ),
+    "password.contains_username": ("密码不能包含用户名", "the password must not contain the username"),
+    "password.wrong_current": ("当前密码不正确", "the current password is wrong"),
+    "password.mismatch": ("两次输入的新密码不一致", "the two new passwords differ"),
+    "password.reused": ("新密码不能与最近 {count} 次用过的密码相同", "the new password must not be one of your last {count}"),
 }
 
 

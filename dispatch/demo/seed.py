@@ -19,7 +19,8 @@ from dispatch.services.imports.places import import_places
 from dispatch.services.skills import seed_skills
 from dispatch.services.users import create_user
 
-# A demo on a laptop, never a real deployment: the README says to create real users with `create-user`.
+# A demo on a laptop, never a real deployment: the README says to create real users with `create-user`. The demo
+# accounts are not asked to change it (they are the demo); production refuses to start while one still has it.
 DEMO_PASSWORD = "xihu-demo-2020"
 
 
@@ -104,11 +105,25 @@ def _create_users() -> None:
             select(GridCell).join(Community).where(Community.subdistrict_id == subdistrict.id).order_by(GridCell.id).limit(3)
         )
     )
-    create_user("demo-admin", DEMO_PASSWORD, Role.ADMIN, display_name=f"{county.name_zh}民政局", county_id=county.id)
     create_user(
-        "demo-duty", DEMO_PASSWORD, Role.DUTY_OFFICER, display_name=f"{subdistrict.name_zh}值班员", subdistrict_id=subdistrict.id
+        "demo-admin", DEMO_PASSWORD, Role.ADMIN, display_name=f"{county.name_zh}民政局", county_id=county.id, issued=False
     )
-    create_user("demo-duty2", DEMO_PASSWORD, Role.DUTY_OFFICER, display_name=f"{other.name_zh}值班员", subdistrict_id=other.id)
+    create_user(
+        "demo-duty",
+        DEMO_PASSWORD,
+        Role.DUTY_OFFICER,
+        display_name=f"{subdistrict.name_zh}值班员",
+        subdistrict_id=subdistrict.id,
+        issued=False,
+    )
+    create_user(
+        "demo-duty2",
+        DEMO_PASSWORD,
+        Role.DUTY_OFFICER,
+        display_name=f"{other.name_zh}值班员",
+        subdistrict_id=other.id,
+        issued=False,
+    )
     create_user(
         "demo-leader",
         DEMO_PASSWORD,
@@ -116,6 +131,7 @@ def _create_users() -> None:
         display_name=f"{org.leader_name}({org.name})",
         organization_id=org.id,
         phone=org.leader_phone,
+        issued=False,
     )
     create_user(
         "demo-grid",
@@ -124,6 +140,7 @@ def _create_users() -> None:
         display_name=f"{cells[0].worker_name}（网格员）",
         cell_ids=[c.id for c in cells],
         phone=cells[0].worker_phone,
+        issued=False,
     )
 
 

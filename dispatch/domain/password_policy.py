@@ -73,9 +73,7 @@ def contains_name(password: str, username: str) -> bool:
     return len(name) >= SHORTEST_NAME_CHECKED and name in password.casefold()
 
 
-def change_due(
-    must_change: bool, changed_at: datetime | None, now: datetime, rules: PasswordRules
-) -> ChangeDue | None:
+def change_due(must_change: bool, changed_at: datetime | None, now: datetime, rules: PasswordRules) -> ChangeDue | None:
     """Whether the password must be changed now, and why: a first login comes before an expiry."""
     if must_change:
         return ChangeDue.FIRST_LOGIN

@@ -13,7 +13,7 @@ from dispatch.models.recovery import ProgressReport, RecoveryTask
 from dispatch.models.risks import RiskReport
 from dispatch.models.skills import Skill
 from dispatch.models.training import TrainingAttendance, TrainingSession
-from dispatch.models.users import LoginCode, User
+from dispatch.models.users import LoginCode, PasswordHistory, User
 
 __all__ = [
     "Assignment",
@@ -41,6 +41,7 @@ __all__ = [
     "Organization",
     "OrganizationSkill",
     "OutboxMessage",
+    "PasswordHistory",
     "ProgressReport",
     "RecoveryTask",
     "RiskReport",

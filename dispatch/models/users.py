@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dispatch.domain.scope import Actor, Role
@@ -35,6 +35,11 @@ class User(db.Model):
     language: Mapped[str] = mapped_column(String(5), default="zh")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # An account handed over by someone else is changed at first login; expiry counts from password_changed_at.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    password_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=utcnow)
+    # Copied into the session cookie at login; raising it ends every session that holds an older one (dispatch/auth.py).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     cells: Mapped[list[GridCell]] = relationship(secondary=user_cells, order_by=GridCell.id)
 
@@ -64,3 +69,14 @@ class LoginCode(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class PasswordHistory(db.Model):
+    """A password an account had before its current one, as its hash: a new password may not be one of them."""
+
+    __tablename__ = "password_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    replaced_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
 from dispatch.models import County, GridCell, Organization, Subdistrict, User
-from dispatch.services.errors import Conflict, FieldError, InvalidInput, invalid
+from dispatch.services import audit, passwords
+from dispatch.services.errors import Conflict, FieldError, InvalidInput
 
-MIN_PASSWORD_LENGTH = 10
 # A hash to compare against when the username is unknown, so both paths cost the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -35,22 +34,31 @@ def create_user(
     organization_id: int | None = None,
     cell_ids: list[int] | None = None,
     phone: str | None = None,
+    issued: bool = True,
 ) -> User:
-    """Create a user; the scope a role needs must be given, and the county is derived where it can be."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise invalid("password", "password.weak")
+    """Create a user; the scope a role needs must be given, and the county is derived where it can be.
+
+    The password must pass the rules (every reason it fails is told). ``issued``: an account an operator or an
+    administrator hands to someone, who must change the password at first login; its creation is audited. The demo
+    district's accounts and test fixtures are not issued."""
+    if errors := passwords.policy_errors(password, username):
+        raise InvalidInput(errors)
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise Conflict([FieldError("username", "username.taken")])
     user = User(
         username=username,
-        password_hash=generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"]),
+        password_hash=passwords.hash_password(password),
         role=role,
         display_name=display_name,
         phone=phone,
+        must_change_password=issued,
     )
     _set_scope(user, county_id, subdistrict_id, organization_id, cell_ids or [])
     db.session.add(user)
     db.session.commit()
+    if issued:
+        detail = {"username": user.username, "role": user.role.value}
+        audit.record("user.created", object_type="user", object_id=user.id, county_id=user.county_id, detail=detail)
     return user
 
 

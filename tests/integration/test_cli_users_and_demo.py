@@ -14,7 +14,7 @@ from dispatch.models import User
 from dispatch.services.users import authenticate
 from tests.integration.csv_files import row_counts, run_cli
 
-PASSWORD = "a long enough passphrase"
+PASSWORD = "A long enough passphrase 7"
 
 
 def scope_options(world, role: Role) -> list[str]:
@@ -51,6 +51,7 @@ def test_create_user_gives_each_role_its_jurisdiction_and_the_user_can_log_in(ap
     }
     assert {key: actual[key] for key in expected} == expected
     assert browser().login("zhang.wei", PASSWORD).status_code == 302
+    assert created.must_change_password  # someone else knows it: changed at first login
 
 
 @pytest.mark.parametrize(
@@ -90,6 +91,7 @@ def test_a_weak_password_is_refused(app, world):
 
     assert result.exit_code == 2
     assert "password: the password needs at least 10 characters" in result.stderr
+    assert "password: the password needs at least 3 of:" in result.stderr
     assert user("li.na") is None
 
 
@@ -97,7 +99,7 @@ def test_a_taken_username_is_refused(app, world):
     command = ["create-user", "li.na", "--role", "admin", "--county", world.county_a.id, "--password", PASSWORD]
     assert run_cli(app, *command).exit_code == 0
 
-    again = run_cli(app, *command[:-1], "another passphrase", "--lang", "en")
+    again = run_cli(app, *command[:-1], "Another passphrase 8", "--lang", "en")
 
     assert again.exit_code == 2
     assert "username: the username is taken" in again.stderr
@@ -150,7 +152,9 @@ def test_every_demo_login_can_log_in_with_the_demo_password(app, browser):
 
     assert len(usernames) >= 4
     for username in usernames:
-        assert browser().login(username, DEMO_PASSWORD).status_code == 302, username
+        client = browser()
+        assert client.login(username, DEMO_PASSWORD).status_code == 302, username
+        assert client.get("/api/me").status_code == 200, username  # the demo is not asked to change its password
     assert browser().login(usernames[0], "wrong password").status_code != 302
 
 

@@ -39,3 +39,25 @@ def test_the_public_url_follows_the_port_the_app_is_served_on(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PORT", "5099")
     assert Config().PUBLIC_URL == "http://127.0.0.1:5099"
+
+
+def test_passwords_expire_after_90_days_in_production_and_never_in_the_embedded_demo(monkeypatch):
+    for name in ("DATABASE_URL", "REDIS_URL", "PASSWORD_MAX_AGE_DAYS"):
+        monkeypatch.delenv(name, raising=False)
+    embedded = Config()
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/dispatch")
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    production = Config()
+    assert (embedded.PASSWORD_MAX_AGE_DAYS, production.PASSWORD_MAX_AGE_DAYS) == (0, 90)
+    assert (production.PASSWORD_MIN_LENGTH, production.PASSWORD_MIN_CLASSES, production.PASSWORD_HISTORY) == (10, 3, 5)
+
+
+def test_demo_logins_are_allowed_only_in_the_embedded_demo_unless_production_says_so(monkeypatch):
+    for name in ("DATABASE_URL", "REDIS_URL", "ALLOW_DEMO_LOGINS"):
+        monkeypatch.delenv(name, raising=False)
+    assert Config().ALLOW_DEMO_LOGINS is True
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    assert Config().ALLOW_DEMO_LOGINS is False
+    monkeypatch.setenv("ALLOW_DEMO_LOGINS", "1")
+    assert Config().ALLOW_DEMO_LOGINS is True

@@ -54,7 +54,11 @@ def test_a_very_short_login_name_is_not_looked_for():
 
 
 def test_every_reason_comes_at_once():
-    assert codes("zhang.wei", username="zhang.wei") == ["password.too_short", "password.few_classes", "password.contains_username"]
+    assert codes("zhang.wei", username="zhang.wei") == [
+        "password.too_short",
+        "password.few_classes",
+        "password.contains_username",
+    ]
 
 
 def test_the_rules_are_settings():
