@@ -32,6 +32,10 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     _init_ports(app)
     _register_blueprints(app)
     _register_cli(app)
+    if not app.config["ALLOW_DEMO_LOGINS"]:  # production: the published demo password must open nothing
+        from dispatch.services.passwords import refuse_demo_passwords
+
+        refuse_demo_passwords(app)
     return app
 
 
@@ -147,7 +151,7 @@ def _register_blueprints(app: Flask) -> None:
     from dispatch.web import audit as audit_pages
     from dispatch.web import complaints as complaint_pages
     from dispatch.web import drills as drill_pages
-    from dispatch.web import health, live, login, overview, pages, phones, scorecards, twilio_hooks, uploads, workbooks
+    from dispatch.web import health, live, login, overview, pages, password, phones, scorecards, twilio_hooks, uploads, workbooks
     from dispatch.web import training as training_pages
     from dispatch.web.helpers import register_template_helpers
     from dispatch.web.request_text import refuse_unstorable_text
@@ -155,6 +159,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.before_request(refuse_unstorable_text)
     app.before_request(auth.load_user)
+    app.before_request(password.hold_until_changed)
     app.after_request(add_security_headers)
     register_template_helpers(app)
     for module in (
@@ -190,6 +195,7 @@ def _register_blueprints(app: Flask) -> None:
         training_pages,
         workbooks,
         audit_pages,
+        password,
     ):
         app.register_blueprint(module.bp)
     register_error_handlers(app)

@@ -1,7 +1,11 @@
 """Sessions: who is logged in, timeouts, and the decorators routes use.
 
-Flask's signed cookie carries only the user id and two timestamps; the user and their
+Flask's signed cookie carries only the user id, two timestamps and the user's session epoch; the user and their
 scope are read from the database on every request, so a suspended user is out at once.
+
+The session epoch is a counter on the user, copied into the cookie at login. Raising it (a password change does) ends
+every session whose cookie holds an older number; the session that raised it takes the new one (``follow_epoch``).
+A cookie from before epochs existed counts as epoch 0.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ def log_in(user: User) -> None:
     language = session.get("lang")
     session.clear()
     now = int(time.time())
-    session.update(user_id=user.id, login_at=now, seen_at=now)
+    session.update(user_id=user.id, login_at=now, seen_at=now, epoch=user.session_epoch)
     if language:
         session["lang"] = language
     session.permanent = True
@@ -39,6 +43,11 @@ def log_in(user: User) -> None:
 
 def log_out() -> None:
     session.clear()
+
+
+def follow_epoch(user: User) -> None:
+    """Keep this session after the user's epoch was raised (their other sessions end)."""
+    session["epoch"] = user.session_epoch
 
 
 def load_user() -> None:
@@ -54,7 +63,7 @@ def load_user() -> None:
         g.session_expired = True
         return
     user = db.session.get(User, user_id)
-    if user is None or not user.active:
+    if user is None or not user.active or session.get("epoch", 0) != user.session_epoch:
         session.clear()
         return
     session["seen_at"] = int(time.time())

@@ -399,6 +399,7 @@ def run(seconds: float, rates: list[float], budget_s: float, keep: bool, web: in
                 REDIS_URL=redis_url,
                 DISPATCH_INSTANCE_DIR=str(workdir / "instance"),
                 SECRET_KEY="bench-post-need-not-secret",
+                ALLOW_DEMO_LOGINS="1",  # the demo district in production mode: its published password let through
                 SOCKETIO_CHANNEL=f"dispatch-socketio-bench-{uuid.uuid4().hex[:8]}",
                 RQ_QUEUE="dispatch",
                 SESSION_COOKIE_SECURE="0",  # production sets Secure cookies for TLS; the bench speaks plain http to 127.0.0.1

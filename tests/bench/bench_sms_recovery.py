@@ -173,6 +173,7 @@ def production_env(stack: Stack, twilio: FakeTwilio, port: int) -> dict[str, str
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "FLASK_APP"}}
     env.update(
         DATABASE_URL=stack.pg_url, REDIS_URL=stack.redis_url, DISPATCH_INSTANCE_DIR=str(stack.workdir / "instance"),
+        ALLOW_DEMO_LOGINS="1",  # the demo district in production mode: its published password let through
         SECRET_KEY="bench-sms-recovery-not-secret", SOCKETIO_CHANNEL=f"dispatch-socketio-bench-{uuid.uuid4().hex[:8]}",
         RQ_QUEUE=QUEUE, SESSION_COOKIE_SECURE="0", PASSWORD_HASH_METHOD="pbkdf2:sha256:1000", PYTHONUNBUFFERED="1",
         TWILIO_ACCOUNT_SID=twilio.account_sid, TWILIO_AUTH_TOKEN=twilio.auth_token, TWILIO_FROM=SENDER,

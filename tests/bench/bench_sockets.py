@@ -151,12 +151,15 @@ def create_bench_users(subdistricts: int, password: str) -> None:
     with create_app().app_context():
         home = db.session.scalar(select(User.subdistrict_id).where(User.username == "demo-duty"))
         chosen = sorted(db.session.scalars(select(Subdistrict.id)), key=lambda s: (s != home, s))[:subdistricts]
-        officers = [create_user(f"bench-duty-{s}", password, Role.DUTY_OFFICER, subdistrict_id=s).username for s in chosen]
+        # Bench fixtures, like the demo's accounts: not asked to change the password at first login.
+        officers = [
+            create_user(f"bench-duty-{s}", password, Role.DUTY_OFFICER, subdistrict_id=s, issued=False).username for s in chosen
+        ]
         active = (
             select(Organization.id).join(Community).where(Community.subdistrict_id.in_(chosen), Organization.active.is_(True))
         )
         leaders = [
-            [create_user(f"bench-leader-{o}", password, Role.ORG_LEADER, organization_id=o).username, o]
+            [create_user(f"bench-leader-{o}", password, Role.ORG_LEADER, organization_id=o, issued=False).username, o]
             for o in db.session.scalars(active.order_by(Organization.id))
         ]
     print(json.dumps({"officers": officers, "leaders": leaders}))
@@ -546,6 +549,7 @@ def production_env(workdir: Path, pg_url: str, redis_url: str) -> dict[str, str]
         REDIS_URL=redis_url,
         DISPATCH_INSTANCE_DIR=str(workdir / "instance"),
         SECRET_KEY="bench-sockets-not-secret",
+        ALLOW_DEMO_LOGINS="1",  # the demo district in production mode: its published password let through
         SOCKETIO_CHANNEL=f"dispatch-socketio-bench-{uuid.uuid4().hex[:8]}",
         RQ_QUEUE="dispatch",
         SESSION_COOKIE_SECURE="0",  # the bench speaks plain http to 127.0.0.1
