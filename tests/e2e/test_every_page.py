@@ -1,6 +1,7 @@
 """Every page of every role, on a demo district made busy by users who type markup into every box
 (tests/e2e/hostile_district.py): no page a link leads to fails, paging typed by hand is a clear 4xx or the last page
-and never a server error, and in a real browser no user text becomes markup, on the maps' tooltips too."""
+and never a server error, and in a real browser no user text becomes markup, on the maps' tooltips too, and no page
+breaks its Content-Security-Policy."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from dispatch.demo.seed import DEMO_PASSWORD
 from tests.e2e import hostile_district
 from tests.e2e.conftest import serve
 from tests.e2e.crawler import Visit, crawl, route_of
+from tests.e2e.csp import CONSOLE_MARK, RECORD_VIOLATIONS
 from tests.live_client import login
 
 ANONYMOUS = "anonymous"
@@ -127,6 +129,7 @@ PROBE = """() => ({
   scripted: [...document.querySelectorAll('[href^="javascript:" i], [src^="javascript:" i], [action^="javascript:" i]')]
     .map((node) => node.outerHTML.slice(0, 120)),
   rendered: document.documentElement.textContent.includes('xss49'),
+  violations: (window.__violations || []).splice(0),
 })"""
 RECORD_XSS = "window.xss = (n) => { (window.__xss = window.__xss || []).push(n); };"
 REFLECTED = [  # what a person types into a query string or a form, echoed on the page
@@ -142,18 +145,21 @@ LOADING_FAILED = "Failed to load resource"  # what the console says of a page an
 
 
 class Tab:
-    """One role's browser tab, which notes every dialog and every call of ``xss()`` a payload makes if it runs."""
+    """One role's browser tab, which notes every dialog, every call of ``xss()`` a payload makes if it runs, and
+    every refusal of the page's Content-Security-Policy."""
 
     def __init__(self, browser, url: str, role: str) -> None:
         self.context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         self.context.add_init_script(RECORD_XSS)
+        self.context.add_init_script(RECORD_VIOLATIONS)
         self.page: Page = self.context.new_page()
         self.url, self.role = url, role
         self.dialogs: list[str] = []
         self.tooltips: list[str] = []
         self.errors: list[str] = []  # the console's errors and uncaught exceptions: each page opens without one
+        self.refusals: list[str] = []  # what the console says the policy refused (a frame's refusal has no event)
         self.page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
-        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.page.on("console", self.heard)
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         if role != ANONYMOUS:
             self.page.goto(f"{url}/login")
@@ -161,6 +167,12 @@ class Tab:
             self.page.fill("#password", DEMO_PASSWORD)
             with self.page.expect_navigation():
                 self.page.click("button[type=submit]")
+
+    def heard(self, message) -> None:
+        if CONSOLE_MARK in message.text:
+            self.refusals.append(message.text)
+        elif message.type == "error":
+            self.errors.append(message.text)
 
     def open(self, url: str) -> list[str]:
         """Open a page, let its scripts draw, open every tooltip on its map; what ran or became markup there."""
@@ -206,9 +218,12 @@ class Tab:
             *(f"a javascript: link: {html}" for html in found["scripted"]),
             *(["template text was rendered (xss49)"] if found["rendered"] else []),
             *(f"a console error: {error}" for error in self.errors if not (status >= 400 and LOADING_FAILED in error)),
+            *(f"a CSP violation: {violation}" for violation in found["violations"]),
+            *(f"the console: {refusal}" for refusal in self.refusals),
         ]
         self.dialogs.clear()
         self.errors.clear()
+        self.refusals.clear()
         return [f"{self.role} {url.removeprefix(self.url)}: {problem}" for problem in said]
 
     def submit(self, path: str, fill: dict[str, str], files: dict[str, tuple[str, bytes]] | None = None) -> list[str]:
