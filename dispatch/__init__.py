@@ -149,6 +149,7 @@ def _register_blueprints(app: Flask) -> None:
     )
     from dispatch.api.errors import register_error_handlers
     from dispatch.web import audit as audit_pages
+    from dispatch.web import second_factor
     from dispatch.web import complaints as complaint_pages
     from dispatch.web import drills as drill_pages
     from dispatch.web import health, live, login, overview, pages, password, phones, scorecards, twilio_hooks, uploads, workbooks

@@ -50,6 +50,30 @@ def follow_epoch(user: User) -> None:
     session["epoch"] = user.session_epoch
 
 
+SECOND_FACTOR_WAIT_S = 300  # between the password and the second factor
+
+
+def hold_for_second_factor(user: User, target: str | None) -> None:
+    """The password was right; nobody is logged in until the second factor is too. The session holds only who
+    is on their way in, since when, and where they were headed."""
+    language = session.get("lang")
+    session.clear()
+    session["second_factor"] = {"user_id": user.id, "since": int(time.time()), "next": target or ""}
+    if language:
+        session["lang"] = language
+
+
+def waiting_for_second_factor() -> tuple[User, str] | None:
+    """Who passed the password and is due their second factor (and where they were headed), if anyone still is."""
+    held = session.get("second_factor")
+    if not held or time.time() - held.get("since", 0) > SECOND_FACTOR_WAIT_S:
+        return None
+    user = db.session.get(User, held["user_id"])
+    if user is None or not user.active:
+        return None
+    return user, held.get("next", "")
+
+
 def load_user() -> None:
     """Run before each request: set ``g.user`` and ``g.actor`` from a still-valid session."""
     g.user, g.actor, g.session_expired = None, None, False

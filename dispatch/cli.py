@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
+from dispatch.account_commands import reset_two_factor_command
 from dispatch.audit_commands import audit
 from dispatch.domain.scope import Role
 from dispatch.messages import message
@@ -282,5 +283,6 @@ def register_commands(app: Flask) -> None:
         start_drill_command,
         worker_command,
         audit,
+        reset_two_factor_command,
     ):
         app.cli.add_command(command)

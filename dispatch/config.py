@@ -152,3 +152,6 @@ class Config:
 
     def as_dict(self) -> dict[str, object]:
         return {key: getattr(self, key) for key in dir(self) if key.isupper()}
+        # Two factors (TOTP) for administrators and duty officers: required in production unless TWO_FACTOR=0.
+        self.TWO_FACTOR_REQUIRED = env_flag("TWO_FACTOR", production())
+        self.TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "社区应急派单")

@@ -13,6 +13,7 @@ from dispatch.models.recovery import ProgressReport, RecoveryTask
 from dispatch.models.risks import RiskReport
 from dispatch.models.skills import Skill
 from dispatch.models.training import TrainingAttendance, TrainingSession
+from dispatch.models.two_factor import RecoveryCode, TwoFactor, UserSession
 from dispatch.models.users import LoginCode, PasswordHistory, User
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "OutboxMessage",
     "PasswordHistory",
     "ProgressReport",
+    "RecoveryCode",
     "RecoveryTask",
     "RiskReport",
     "Skill",
@@ -50,6 +52,8 @@ __all__ = [
     "SweeperLease",
     "TrainingAttendance",
     "TrainingSession",
+    "TwoFactor",
     "User",
+    "UserSession",
     "WorkerBeat",
 ]

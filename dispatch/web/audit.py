@@ -25,6 +25,9 @@ bp = Blueprint("audit", __name__)
 ACTION_WORDS = {
     "login.password": _l("Password login"),
     "login.code": _l("SMS code login"),
+    "login.second_factor": _l("Second step of logging in"),
+    "two_factor.enrolled": _l("Second step set up"),
+    "two_factor.reset": _l("Second step reset"),
     "account.locked": _l("Login name locked"),
     "account.unlocked": _l("Lock lifted"),
     "logout": _l("Logout"),

@@ -8,14 +8,15 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
-from dispatch.auth import log_in, log_out
+from dispatch.auth import hold_for_second_factor, log_in, log_out
 from dispatch.domain.phone import to_e164
 from dispatch.domain.scope import Role
+from dispatch.domain.two_factor import SecondFactor
 from dispatch.extensions import limiter
 from dispatch.i18n import LANGUAGES, language
 from dispatch.messages import message
 from dispatch.models import User
-from dispatch.services import audit, login_codes, login_guard
+from dispatch.services import audit, login_codes, login_guard, two_factor
 from dispatch.services.errors import InvalidInput
 from dispatch.services.users import authenticate
 
@@ -65,11 +66,24 @@ def _safe_next(target: str | None, fallback: str) -> str:
 
 
 def _enter(user: User, target: str | None):
+    """After the first factor: on to the second where this person needs one, else into the session."""
+    step = two_factor.what_next(user)
+    if step is SecondFactor.NONE:
+        return start_session(user, target)
+    hold_for_second_factor(user, target)
+    return redirect(url_for("second_factor.enrol" if step is SecondFactor.ENROL else "second_factor.prompt"))
+
+
+def start_session(user: User, target: str | None):
     """Start the session and go where the person was headed, or else to where their role's work is."""
     log_in(user)
+    return redirect(destination_for(user, target))
+
+
+def destination_for(user: User, target: str | None) -> str:
     home = landing(user.role)
     destination = _safe_next(target, home)
-    return redirect(destination if _opens_for(destination, user.role) else home)
+    return destination if _opens_for(destination, user.role) else home
 
 
 @bp.get("/login")
@@ -91,20 +105,20 @@ def login():
     attempt = {"object_type": "login_name", "object_id": name, "actor_name": typed, "county_id": login_guard.county_of(name)}
     if until := login_guard.locked_until(name):
         audit.record("login.password", "locked", **attempt)
-        return _locked_page("login.html", until, next=request.form.get("next", ""), expired=False, failed=False)
+        return locked_page("login.html", until, next=request.form.get("next", ""), expired=False, failed=False)
     user = authenticate(typed, request.form.get("password", ""))
     if user is None:
         audit.record("login.password", "failed", **attempt)
         if until := login_guard.note_failure(name):
             audit.record("account.locked", "ok", **attempt)
-            return _locked_page("login.html", until, next=request.form.get("next", ""), expired=False, failed=False)
+            return locked_page("login.html", until, next=request.form.get("next", ""), expired=False, failed=False)
         return render_template("login.html", next=request.form.get("next", ""), expired=False, failed=True), 401
     login_guard.clear(name)
     audit.record("login.password", "ok", object_type="user", object_id=user.id, actor=user)
     return _enter(user, request.form.get("next"))
 
 
-def _locked_page(template: str, until: datetime, **context):
+def locked_page(template: str, until: datetime, **context):
     """429 with Retry-After; the same words whether or not an account has the name."""
     seconds = max(1, int((until - datetime.now(UTC)).total_seconds()))
     locked = message("login.locked", language(), minutes=max(1, -(-seconds // 60)))
@@ -137,7 +151,7 @@ def check_code():
     attempt = {"object_type": "login_name", "object_id": name, "county_id": login_codes.leader_county(phone)}
     if until := login_guard.locked_until(name):
         audit.record("login.code", "locked", **attempt)
-        return _locked_page("login_code.html", until, phone=phone, sent=True, failed=False, error=None, next=_next())
+        return locked_page("login_code.html", until, phone=phone, sent=True, failed=False, error=None, next=_next())
     try:
         user = login_codes.verify(phone, request.form.get("code", "")[:12])
     except InvalidInput:
@@ -146,7 +160,7 @@ def check_code():
         audit.record("login.code", "failed", **attempt)
         if until := login_guard.note_failure(name):
             audit.record("account.locked", "ok", **attempt)
-            return _locked_page("login_code.html", until, phone=phone, sent=True, failed=False, error=None, next=_next())
+            return locked_page("login_code.html", until, phone=phone, sent=True, failed=False, error=None, next=_next())
         return _code_page(phone=phone, sent=True, failed=True), 401
     login_guard.clear(name)
     audit.record("login.code", "ok", object_type="user", object_id=user.id, actor=user)

@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.bench.figures import figure_printer, note_printer  # noqa: E402
 from tests.live_client import cell_polygons, interior_points, login, open_incident, skill_codes  # noqa: E402
+from tests.services import HARNESS_SETTINGS  # noqa: E402
 
 PYTHON = sys.executable
 PG_HOST, PG_PORT = "127.0.0.1", 5432
@@ -400,6 +401,7 @@ def run(seconds: float, rates: list[float], budget_s: float, keep: bool, web: in
                 DISPATCH_INSTANCE_DIR=str(workdir / "instance"),
                 SECRET_KEY="bench-post-need-not-secret",
                 ALLOW_DEMO_LOGINS="1",  # the demo district in production mode: its published password let through
+                **HARNESS_SETTINGS,
                 SOCKETIO_CHANNEL=f"dispatch-socketio-bench-{uuid.uuid4().hex[:8]}",
                 RQ_QUEUE="dispatch",
                 SESSION_COOKIE_SECURE="0",  # production sets Secure cookies for TLS; the bench speaks plain http to 127.0.0.1

@@ -33,6 +33,7 @@ from tests.bench.bench_post_need import (  # noqa: E402
 )
 from tests.bench.figures import figure_printer, note_printer  # noqa: E402
 from tests.fake_twilio import FakeTwilio  # noqa: E402
+from tests.services import HARNESS_SETTINGS  # noqa: E402
 
 TARGET_PER_SECOND = 100.0
 SENDER = "+15005550006"
@@ -114,6 +115,7 @@ def run(count: int, budget_s: float) -> int:
         with FakeTwilio() as twilio, throwaway_stack("dispatch-bench-sms-") as stack:
             settings = {
                 "DATABASE_URL": stack.pg_url, "REDIS_URL": stack.redis_url, "SECRET_KEY": "bench-sms-not-secret",
+                **HARNESS_SETTINGS,
                 "DISPATCH_INSTANCE_DIR": str(stack.workdir / "instance"), "RQ_QUEUE": "dispatch", "PYTHONUNBUFFERED": "1",
                 "SOCKETIO_CHANNEL": f"dispatch-socketio-bench-{uuid.uuid4().hex[:8]}", "TWILIO_ACCOUNT_SID": twilio.account_sid,
                 "TWILIO_AUTH_TOKEN": twilio.auth_token, "TWILIO_FROM": SENDER, "TWILIO_API_BASE": twilio.url,

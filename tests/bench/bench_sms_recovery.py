@@ -65,6 +65,7 @@ from tests.bench.bench_post_need import (  # noqa: E402
 from tests.bench.figures import figure_printer, note_printer  # noqa: E402
 from tests.fake_twilio import FakeTwilio  # noqa: E402
 from tests.live_client import cell_polygons, interior_points, login, open_incident, skill_codes  # noqa: E402
+from tests.services import HARNESS_SETTINGS  # noqa: E402
 
 QUEUE = "dispatch"
 SENDER = "+15005550006"
@@ -174,6 +175,7 @@ def production_env(stack: Stack, twilio: FakeTwilio, port: int) -> dict[str, str
     env.update(
         DATABASE_URL=stack.pg_url, REDIS_URL=stack.redis_url, DISPATCH_INSTANCE_DIR=str(stack.workdir / "instance"),
         ALLOW_DEMO_LOGINS="1",  # the demo district in production mode: its published password let through
+        **HARNESS_SETTINGS,
         SECRET_KEY="bench-sms-recovery-not-secret", SOCKETIO_CHANNEL=f"dispatch-socketio-bench-{uuid.uuid4().hex[:8]}",
         RQ_QUEUE=QUEUE, SESSION_COOKIE_SECURE="0", PASSWORD_HASH_METHOD="pbkdf2:sha256:1000", PYTHONUNBUFFERED="1",
         TWILIO_ACCOUNT_SID=twilio.account_sid, TWILIO_AUTH_TOKEN=twilio.auth_token, TWILIO_FROM=SENDER,

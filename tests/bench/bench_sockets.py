@@ -77,6 +77,7 @@ from tests.bench.bench_post_need import (  # noqa: E402
 )
 from tests.bench.figures import figure_printer, note_printer  # noqa: E402
 from tests.live_client import cell_polygons, interior_points, login, open_incident, skill_codes  # noqa: E402
+from tests.services import HARNESS_SETTINGS  # noqa: E402
 
 TARGET_P50_MS, TARGET_P99_MS = 30.0, 150.0
 TARGET_CONNECT_S = TARGET_RECONNECT_S = 30.0
@@ -550,6 +551,7 @@ def production_env(workdir: Path, pg_url: str, redis_url: str) -> dict[str, str]
         DISPATCH_INSTANCE_DIR=str(workdir / "instance"),
         SECRET_KEY="bench-sockets-not-secret",
         ALLOW_DEMO_LOGINS="1",  # the demo district in production mode: its published password let through
+        **HARNESS_SETTINGS,
         SOCKETIO_CHANNEL=f"dispatch-socketio-bench-{uuid.uuid4().hex[:8]}",
         RQ_QUEUE="dispatch",
         SESSION_COOKIE_SECURE="0",  # the bench speaks plain http to 127.0.0.1

@@ -94,6 +94,7 @@ def serve(mode: str, tmp_path_factory, settings: Callable[[int], dict[str, str]]
         "DISPATCH_INSTANCE_DIR": str(tmp_path_factory.mktemp("instance")),
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "ALLOW_DEMO_LOGINS": "1",  # the demo district in production mode: its published password let through
+        **services.HARNESS_SETTINGS,
     }
     database, port = None, free_port()
     extra = settings(port) if settings else {}
