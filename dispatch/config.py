@@ -141,6 +141,9 @@ class Config:
         # Production refuses to start while a demo account keeps the demo password, unless this says otherwise (the
         # test harnesses and benchmarks that run production mode with the demo district).
         self.ALLOW_DEMO_LOGINS = env_flag("ALLOW_DEMO_LOGINS", not production())
+        # Two factors (TOTP) for administrators and duty officers: required in production unless TWO_FACTOR=0.
+        self.TWO_FACTOR_REQUIRED = env_flag("TWO_FACTOR", production())
+        self.TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "社区应急派单")
         # The audit trail's seal key; without one, a key derived from SECRET_KEY (set AUDIT_KEY and never change it).
         self.AUDIT_KEY = os.environ.get("AUDIT_KEY") or None
         self.AUDIT_ARCHIVE_DIR = os.environ.get("AUDIT_ARCHIVE_DIR") or str(INSTANCE_DIR / "audit-archive")
@@ -152,6 +155,3 @@ class Config:
 
     def as_dict(self) -> dict[str, object]:
         return {key: getattr(self, key) for key in dir(self) if key.isupper()}
-        # Two factors (TOTP) for administrators and duty officers: required in production unless TWO_FACTOR=0.
-        self.TWO_FACTOR_REQUIRED = env_flag("TWO_FACTOR", production())
-        self.TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "社区应急派单")
