@@ -197,6 +197,7 @@ def _register_blueprints(app: Flask) -> None:
         workbooks,
         audit_pages,
         password,
+        second_factor,
     ):
         app.register_blueprint(module.bp)
     register_error_handlers(app)
