@@ -20,6 +20,7 @@ from dispatch.domain.scope import Actor, Forbidden, Role
 from dispatch.extensions import socketio
 from dispatch.schemas.common import ROW_ID_MAX
 from dispatch.services import answers
+from dispatch.services.passwords import change_due
 from dispatch.services.errors import NotFound
 from dispatch.services.events import events_after, nudge_of
 from dispatch.services.scoping import event_clause
@@ -45,6 +46,8 @@ def on_connect(auth=None):
     load_user()  # socket events skip before_request, so read the session cookie here
     if g.get("actor") is None:
         raise ConnectionRefusedError("login_required")
+    if change_due(g.user) is not None:  # the change-password form comes first, as for every page
+        raise ConnectionRefusedError("password.change_required")
     for room in rooms_for(g.actor):
         join_room(room)
     after = auth.get("after") if isinstance(auth, dict) else None

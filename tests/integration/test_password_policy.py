@@ -15,7 +15,7 @@ from dispatch import create_app
 from dispatch.config import ConfigError
 from dispatch.demo.seed import DEMO_PASSWORD
 from dispatch.domain.scope import Role
-from dispatch.extensions import db
+from dispatch.extensions import db, socketio
 from dispatch.models import AuditRecord, PasswordHistory, User
 from dispatch.services import passwords
 from dispatch.services.errors import InvalidInput
@@ -214,6 +214,21 @@ def test_a_change_ends_the_other_sessions_and_keeps_the_one_that_made_it(world, 
     assert here.get("/api/me").status_code == 200
     assert browser().login(world.duty.username, World.PASSWORD).status_code == 401
     assert browser().login(world.duty.username, MINE).status_code == 302
+
+
+def test_live_updates_wait_for_the_change_too(app, world, browser):
+    if app.config["REDIS_URL"]:
+        pytest.skip("Flask-SocketIO's test client cannot run with a message queue")
+    issued_duty_officer(world)
+    client = browser()
+    client.login("zhang.wei", ISSUED)
+
+    before = socketio.test_client(app, flask_test_client=client.client)
+    change(client, ISSUED, MINE)
+    after = socketio.test_client(app, flask_test_client=client.client)
+
+    assert not before.is_connected() and after.is_connected()
+    after.disconnect()
 
 
 def test_the_header_links_to_the_change_form(world, browser):
