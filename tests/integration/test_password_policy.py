@@ -231,6 +231,17 @@ def test_live_updates_wait_for_the_change_too(app, world, browser):
     after.disconnect()
 
 
+def test_the_county_administrator_reads_creations_and_changes_in_the_audit(world, browser):
+    issued_duty_officer(world)
+    client = browser()
+    client.login("zhang.wei", ISSUED)
+    change(client, ISSUED, MINE)
+
+    page = browser(world.admin).get("/audit").get_data(as_text=True)
+
+    assert "创建账号" in page and page.count("修改密码") >= 2  # the header's link, and the change's record
+
+
 def test_the_header_links_to_the_change_form(world, browser):
     page = browser(world.duty).get("/board").get_data(as_text=True)
     assert 'href="/password"' in page and "修改密码" in page
