@@ -156,12 +156,13 @@ def _register_blueprints(app: Flask) -> None:
     from dispatch.web import training as training_pages
     from dispatch.web.helpers import register_template_helpers
     from dispatch.web.request_text import refuse_unstorable_text
-    from dispatch.web.response_headers import add_security_headers
+    from dispatch.web.response_headers import SocketAnswersWithHeaders, add_security_headers
 
     app.before_request(refuse_unstorable_text)
     app.before_request(auth.load_user)
     app.before_request(password.hold_until_changed)
     app.after_request(add_security_headers)
+    app.wsgi_app = SocketAnswersWithHeaders(app.wsgi_app, app.config)  # outside Socket.IO's own middleware
     register_template_helpers(app)
     for module in (
         health,

@@ -1,5 +1,6 @@
 """Every answer the app gives carries the security headers (等保 2.0 入侵防范): pages, the API, static files, the
-service worker, redirects to the login page, refusals, 404s and the page of a server error alike."""
+service worker, redirects to the login page, refusals, 404s, the page of a server error and the socket's polling
+answers alike."""
 
 from __future__ import annotations
 
@@ -43,6 +44,13 @@ def test_every_kind_of_answer_carries_the_security_headers(world, browser, who, 
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_the_socket_servers_own_answers_carry_them_too(world, browser):
+    """Socket.IO answers its polling requests before Flask sees them."""
+    response = browser(world.duty).get("/socket.io/?EIO=4&transport=polling")
+    assert response.status_code == 200
+    assert all(name in response.headers for name in ALWAYS), dict(response.headers)
 
 
 def test_the_page_of_a_server_error_carries_them_too(app, world, browser, monkeypatch):
