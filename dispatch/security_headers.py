@@ -49,7 +49,7 @@ def content_security_policy(public_url: str, map_tiles: str | None = None) -> st
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:", *([tiles] if tiles else [])],
-        "connect-src": ["'self'", websocket_source(public_url)],
+        "connect-src": ["'self'", *([socket] if (socket := websocket_source(public_url)) else [])],
         "font-src": ["'self'"],
         "manifest-src": ["'self'"],
         "worker-src": ["'self'"],
@@ -64,10 +64,11 @@ def content_security_policy(public_url: str, map_tiles: str | None = None) -> st
     return "; ".join(" ".join([name, *sources]) for name, sources in directives.items())
 
 
-def websocket_source(public_url: str) -> str:
-    """The websocket origin of the address people reach the service at: ``wss://host`` behind https, else ``ws://``."""
-    parts = urlsplit(public_url)
-    return f"{'wss' if _https(public_url) else 'ws'}://{parts.netloc}"
+def websocket_source(public_url: str) -> str | None:
+    """The websocket origin of the address people reach the service at: ``wss://host`` behind https, else ``ws://``;
+    None for an address with no host (``'self'`` still covers the app's own)."""
+    host = urlsplit(public_url).netloc
+    return f"{'wss' if _https(public_url) else 'ws'}://{host}" if host else None
 
 
 def tile_source(map_tiles: str | None) -> str | None:

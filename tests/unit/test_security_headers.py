@@ -27,6 +27,8 @@ def test_the_tile_server_is_named_by_its_origin_a_placeholder_widened_to_a_wildc
 def test_the_websocket_follows_the_public_address_scheme():
     assert websocket_source("http://127.0.0.1:5000") == "ws://127.0.0.1:5000"
     assert websocket_source("https://yingji.example.gov.cn/") == "wss://yingji.example.gov.cn"
+    assert websocket_source("") is None
+    assert "connect-src 'self';" in content_security_policy("")
 
 
 def test_strict_transport_security_only_behind_https():
