@@ -165,7 +165,8 @@ def export_registry_command(directory: Path) -> None:
 @LANGUAGE_OPTION
 @with_appcontext
 def create_user_command(username: str, role: str, password: str, display_name: str, lang: str, **scope) -> None:
-    """Create a user with a role and its jurisdiction (county, subdistrict, organization or cells)."""
+    """Create a user with a role and its jurisdiction (county, subdistrict, organization or cells); the password must
+    pass the rules (PASSWORD_MIN_LENGTH, PASSWORD_MIN_CLASSES) and is changed by its owner at the first login."""
     from dispatch.services.users import create_user
 
     try:
