@@ -148,6 +148,7 @@ def _register_blueprints(app: Flask) -> None:
         training,
     )
     from dispatch.api.errors import register_error_handlers
+    from dispatch.web import account
     from dispatch.web import audit as audit_pages
     from dispatch.web import second_factor
     from dispatch.web import complaints as complaint_pages
@@ -199,6 +200,7 @@ def _register_blueprints(app: Flask) -> None:
         audit_pages,
         password,
         second_factor,
+        account,
     ):
         app.register_blueprint(module.bp)
     register_error_handlers(app)

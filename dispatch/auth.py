@@ -20,6 +20,7 @@ from flask import current_app, g, request, session
 from dispatch.domain.scope import Actor
 from dispatch.extensions import db
 from dispatch.models import User
+from dispatch.services import sessions
 
 
 class LoginRequired(Exception):
@@ -35,19 +36,22 @@ def log_in(user: User) -> None:
     language = session.get("lang")
     session.clear()
     now = int(time.time())
-    session.update(user_id=user.id, login_at=now, seen_at=now, epoch=user.session_epoch)
+    session.update(user_id=user.id, login_at=now, seen_at=now, epoch=user.session_epoch, sid=sessions.start(user.id))
     if language:
         session["lang"] = language
     session.permanent = True
 
 
 def log_out() -> None:
+    if session.get("user_id") is not None and session.get("sid"):
+        sessions.end(session["user_id"], session["sid"])
     session.clear()
 
 
 def follow_epoch(user: User) -> None:
-    """Keep this session after the user's epoch was raised (their other sessions end)."""
+    """Keep this session after the user's epoch was raised; their other sessions end, and leave the list too."""
     session["epoch"] = user.session_epoch
+    sessions.end_all(user.id, keep=session.get("sid"))
 
 
 SECOND_FACTOR_WAIT_S = 300  # between the password and the second factor
@@ -89,6 +93,10 @@ def load_user() -> None:
     user = db.session.get(User, user_id)
     if user is None or not user.active or session.get("epoch", 0) != user.session_epoch:
         session.clear()
+        return
+    if not sessions.still_open(session.get("sid"), user.id):  # ended from another device, or by an administrator
+        session.clear()
+        g.session_expired = True
         return
     session["seen_at"] = int(time.time())
     g.user, g.actor = user, user.actor()

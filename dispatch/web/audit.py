@@ -28,6 +28,8 @@ ACTION_WORDS = {
     "login.second_factor": _l("Second step of logging in"),
     "two_factor.enrolled": _l("Second step set up"),
     "two_factor.reset": _l("Second step reset"),
+    "two_factor.new_recovery_codes": _l("New recovery codes"),
+    "session.ended": _l("Session ended"),
     "password.changed": _l("Password changed"),
     "password.expired": _l("Password expired"),
     "user.created": _l("Account created"),

@@ -86,12 +86,16 @@ def confirm():
 
 
 def _enrol_page(user: User, failed: bool):
-    """The QR code of a secret kept in the session until a code made from it comes back."""
     held = session["second_factor"]
     if "secret" not in held:
         held["secret"] = new_secret()
         session.modified = True
-    uri = enrolment_uri(held["secret"], user.username, current_app.config["TWO_FACTOR_ISSUER"])
+    return enrolment_page(user, held["secret"], failed, url_for("second_factor.confirm"))
+
+
+def enrolment_page(user: User, secret: str, failed: bool, action: str):
+    """The QR code of a secret kept in the session until a code made from it comes back to ``action``."""
+    uri = enrolment_uri(secret, user.username, current_app.config["TWO_FACTOR_ISSUER"])
     qr = Markup(segno.make(uri, error="m").svg_inline(scale=5, title="QR"))  # our own markup: paths, no user text
-    spaced = " ".join(held["secret"][index : index + 4] for index in range(0, len(held["secret"]), 4))
-    return render_template("second_factor_enrol.html", qr=qr, secret=spaced, failed=failed)
+    spaced = " ".join(secret[index : index + 4] for index in range(0, len(secret), 4))
+    return render_template("second_factor_enrol.html", qr=qr, secret=spaced, failed=failed, action=action)

@@ -279,6 +279,8 @@ class Case:
 CASES = [
     Case("GET", "/api/organizations/<int:organization_id>", "organization", EVERYONE, 200, 404, lambda o: f"/api/organizations/{o.id}"),
     Case("POST", "/audit/locks/<int:user_id>/lift", "account", {ADMIN}, 302, 404, lambda u: f"/audit/locks/{u.id}/lift", lambda u: {}),
+    Case("POST", "/accounts/<int:user_id>/end-sessions", "account", {ADMIN}, 302, 404, lambda u: f"/accounts/{u.id}/end-sessions", lambda u: {}),
+    Case("POST", "/accounts/<int:user_id>/reset-two-factor", "account", {ADMIN}, 302, 404, lambda u: f"/accounts/{u.id}/reset-two-factor", lambda u: {}),
     Case("PATCH", "/api/organizations/<int:organization_id>", "organization", ADMINISTRATORS, 200, 404, lambda o: f"/api/organizations/{o.id}", lambda o: {"leader_name": "新队长"}),
     Case("POST", "/api/organizations/<int:organization_id>/suspend", "organization", ADMINISTRATORS, 200, 404, lambda o: f"/api/organizations/{o.id}/suspend"),
     Case("POST", "/api/organizations/<int:organization_id>/reinstate", "organization", ADMINISTRATORS, 200, 404, lambda o: f"/api/organizations/{o.id}/reinstate"),
@@ -425,6 +427,7 @@ LIST_CASES = [
     ListCase("/evaluations/county", "subdistrict", lambda r, s: f'data-subdistrict="{s.id}"' in r.get_data(as_text=True), frozenset({ADMIN})),
     ListCase("/api/evaluations/county", "subdistrict", lambda r, s: s.id in {row["subdistrict"]["id"] for row in r.get_json()["subdistricts"]}, frozenset({ADMIN})),
     ListCase("/audit", "audit", lambda r, a: f'data-record="{a.id}"' in r.get_data(as_text=True), frozenset({ADMIN})),
+    ListCase("/accounts", "account", lambda r, u: f'data-account="{u.id}"' in r.get_data(as_text=True), frozenset({ADMIN})),
     ListCase("/audit.csv", "audit", lambda r, a: f"\n{a.id}," in r.get_data(as_text=True), frozenset({ADMIN})),
 ]  # fmt: skip
 
@@ -452,6 +455,13 @@ def test_a_point_or_a_name_finds_only_cells_in_scope(role: Role, which: str, wor
 
 # Routes with no jurisdiction: the same answer for every logged-in user, 401 or a login redirect for anyone else.
 UNSCOPED = {("GET", "/api/skills"), ("GET", "/api/me"), ("GET", "/api/csrf"), ("GET", "/imports")}
+# A person's own account: their sessions, second factor and password, whatever their role; a session id of
+# someone else's ends nothing (tests/integration/test_sessions.py).
+OWN_ACCOUNT = {
+    ("GET", "/account"), ("POST", "/account/sessions/<session_id>/end"), ("POST", "/account/sessions/end-others"),
+    ("GET", "/account/two-factor"), ("POST", "/account/two-factor"), ("POST", "/account/recovery-codes"),
+    ("GET", "/password"), ("POST", "/password"),
+}  # fmt: skip
 # Live pages hold no record (what they show comes from the scoped API) and each is for some roles only
 # (tests/integration/test_live_pages.py).
 LIVE_PAGES = {("GET", "/board"), ("GET", "/m"), ("GET", "/grid"), ("GET", "/risks")}
@@ -459,6 +469,10 @@ PUBLIC = {
     ("GET", "/healthz"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("GET", "/lang/<code>"),
     ("GET", "/api/openapi.json"), ("GET", "/static/<path:filename>"), ("GET", "/"), ("GET", "/m/manifest.webmanifest"),
     ("GET", "/m/sw.js"), ("GET", "/login/code"), ("POST", "/login/code"), ("POST", "/login/code/verify"),
+    # Between the password and the second factor: only whoever passed the password, for five minutes
+    # (tests/integration/test_two_factor.py).
+    ("GET", "/login/second-factor"), ("POST", "/login/second-factor"), ("GET", "/login/second-factor/enrol"),
+    ("POST", "/login/second-factor/enrol"),
     # Published scorecards: figures only, for anyone (tests/integration/test_evaluations.py).
     ("GET", "/scorecards"), ("GET", "/scorecards/<code>/<period>"), ("GET", "/scorecards/<code>/<period>/scorecards.csv"),
     ("GET", "/scorecards/<code>/<period>/scorecards.xlsx"),
@@ -506,6 +520,7 @@ def test_every_route_is_in_the_table(app):
         | {("GET", c.rule) for c in LIST_CASES}
         | GEO_RULES
         | UNSCOPED
+        | OWN_ACCOUNT
         | PUBLIC
         | TWILIO_SIGNED
         | LIVE_PAGES

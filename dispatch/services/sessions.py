@@ -1,0 +1,77 @@
+"""The sessions each person has open: one row per login, its random id in the signed cookie. A person sees theirs
+and ends any; an administrator ends all of someone's; a password change ends all but the one that made it.
+
+A row is written at login and touched at most once a minute (``TOUCH_EVERY``), so keeping it costs a read per
+request, not a write.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app, has_request_context, request
+from sqlalchemy import select, update
+
+from dispatch.extensions import db
+from dispatch.models import UserSession
+
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def start(user_id: int) -> str:
+    """A new session row; its id goes in the cookie."""
+    session_id = secrets.token_urlsafe(32)
+    address = (request.remote_addr or "")[:64] if has_request_context() else ""
+    agent = request.headers.get("User-Agent", "")[:200] if has_request_context() else ""
+    db.session.add(UserSession(id=session_id, user_id=user_id, address=address, user_agent=agent))
+    db.session.commit()
+    return session_id
+
+
+def still_open(session_id: str | None, user_id: int) -> bool:
+    """Whether the cookie's session is one of the person's and has not been ended; touches it now and then."""
+    if not session_id:
+        return False
+    row = db.session.get(UserSession, session_id)
+    if row is None or row.user_id != user_id or row.ended_at is not None:
+        return False
+    now = datetime.now(UTC)
+    if now - row.seen_at > TOUCH_EVERY:
+        db.session.execute(
+            update(UserSession).where(UserSession.id == session_id).values(seen_at=now)
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
+        db.session.commit()
+    return True
+
+
+def open_sessions(user_id: int) -> list[UserSession]:
+    """The person's sessions not ended and not past the absolute limit, newest first."""
+    oldest = datetime.now(UTC) - current_app.config["SESSION_ABSOLUTE_TIMEOUT"]
+    query = select(UserSession).where(
+        UserSession.user_id == user_id, UserSession.ended_at.is_(None), UserSession.created_at > oldest
+    )
+    return list(db.session.scalars(query.order_by(UserSession.created_at.desc())))
+
+
+def end(user_id: int, session_id: str) -> bool:
+    """End one of the person's sessions; False if it is not theirs or already ended."""
+    ended = db.session.execute(
+        update(UserSession)
+        .where(UserSession.id == session_id, UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+        .values(ended_at=datetime.now(UTC))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return bool(ended)
+
+
+def end_all(user_id: int, keep: str | None = None) -> int:
+    """End every session of the person (but ``keep``); how many were ended."""
+    query = update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+    if keep:
+        query = query.where(UserSession.id != keep)
+    ended = db.session.execute(query.values(ended_at=datetime.now(UTC)).execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return ended
