@@ -242,9 +242,11 @@ def test_the_county_administrator_reads_creations_and_changes_in_the_audit(world
     assert "创建账号" in page and page.count("修改密码") >= 2  # the header's link, and the change's record
 
 
-def test_the_header_links_to_the_change_form(world, browser):
-    page = browser(world.duty).get("/board").get_data(as_text=True)
-    assert 'href="/password"' in page and "修改密码" in page
+def test_the_change_form_is_a_click_away_from_every_page(world, browser):
+    client = browser(world.duty)
+    header = client.get("/board").get_data(as_text=True)  # the header's 账户与安全, then its 修改密码
+    account = client.get(re.search(r'href="(/account)"', header).group(1)).get_data(as_text=True)
+    assert 'href="/password"' in account and "修改密码" in account
 
 
 def start_in_production(app, **settings):
