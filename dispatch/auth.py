@@ -31,12 +31,14 @@ class LoginRequired(Exception):
         self.expired = expired
 
 
-def log_in(user: User) -> None:
-    """Start a fresh session (a new CSRF secret too), keeping only the language the visitor switched to."""
+def log_in(user: User, via: str = "password") -> None:
+    """Start a fresh session (a new CSRF secret too), keeping only the language the visitor switched to. ``via``
+    says how the person proved who they are: "password", or "code" (texted), which no password rule concerns."""
     language = session.get("lang")
     session.clear()
     now = int(time.time())
     session.update(user_id=user.id, login_at=now, seen_at=now, epoch=user.session_epoch, sid=sessions.start(user.id))
+    session["via"] = via
     if language:
         session["lang"] = language
     session.permanent = True
@@ -57,18 +59,18 @@ def follow_epoch(user: User) -> None:
 SECOND_FACTOR_WAIT_S = 300  # between the password and the second factor
 
 
-def hold_for_second_factor(user: User, target: str | None) -> None:
+def hold_for_second_factor(user: User, target: str | None, via: str = "password") -> None:
     """The password was right; nobody is logged in until the second factor is too. The session holds only who
     is on their way in, since when, and where they were headed."""
     language = session.get("lang")
     session.clear()
-    session["second_factor"] = {"user_id": user.id, "since": int(time.time()), "next": target or ""}
+    session["second_factor"] = {"user_id": user.id, "since": int(time.time()), "next": target or "", "via": via}
     if language:
         session["lang"] = language
 
 
 def waiting_for_second_factor() -> tuple[User, str] | None:
-    """Who passed the password and is due their second factor (and where they were headed), if anyone still is."""
+    """Who passed the first factor and is due their second (and where they were headed), if anyone still is."""
     held = session.get("second_factor")
     if not held or time.time() - held.get("since", 0) > SECOND_FACTOR_WAIT_S:
         return None

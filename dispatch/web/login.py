@@ -65,18 +65,18 @@ def _safe_next(target: str | None, fallback: str) -> str:
     return target
 
 
-def _enter(user: User, target: str | None):
+def _enter(user: User, target: str | None, via: str = "password"):
     """After the first factor: on to the second where this person needs one, else into the session."""
     step = two_factor.what_next(user)
     if step is SecondFactor.NONE:
-        return start_session(user, target)
-    hold_for_second_factor(user, target)
+        return start_session(user, target, via)
+    hold_for_second_factor(user, target, via)
     return redirect(url_for("second_factor.enrol" if step is SecondFactor.ENROL else "second_factor.prompt"))
 
 
-def start_session(user: User, target: str | None):
+def start_session(user: User, target: str | None, via: str = "password"):
     """Start the session and go where the person was headed, or else to where their role's work is."""
-    log_in(user)
+    log_in(user, via)
     return redirect(destination_for(user, target))
 
 
@@ -164,7 +164,7 @@ def check_code():
         return _code_page(phone=phone, sent=True, failed=True), 401
     login_guard.clear(name)
     audit.record("login.code", "ok", object_type="user", object_id=user.id, actor=user)
-    return _enter(user, request.form.get("next"))
+    return _enter(user, request.form.get("next"), via="code")
 
 
 def _code_login_name(phone: str) -> str:

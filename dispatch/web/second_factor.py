@@ -54,7 +54,7 @@ def check():
         return render_template("second_factor.html", failed=True), 401
     login_guard.clear(name)
     audit.record("login.second_factor", "ok", object_type="user", object_id=user.id, actor=user, detail={"by": how})
-    log_in(user)
+    log_in(user, session["second_factor"].get("via", "password"))
     if how == "recovery_code":
         return render_template("recovery_used.html", left=two_factor.recovery_codes_left(user), go=destination_for(user, target))
     return redirect(destination_for(user, target))
@@ -81,7 +81,7 @@ def confirm():
         return _enrol_page(user, failed=True), 422
     audit.record("two_factor.enrolled", "ok", object_type="user", object_id=user.id, actor=user)
     audit.record("login.second_factor", "ok", object_type="user", object_id=user.id, actor=user, detail={"by": "enrolment"})
-    log_in(user)
+    log_in(user, session["second_factor"].get("via", "password"))
     return render_template("recovery_codes.html", codes=codes, go=destination_for(user, target))
 
 
@@ -96,6 +96,6 @@ def _enrol_page(user: User, failed: bool):
 def enrolment_page(user: User, secret: str, failed: bool, action: str):
     """The QR code of a secret kept in the session until a code made from it comes back to ``action``."""
     uri = enrolment_uri(secret, user.username, current_app.config["TWO_FACTOR_ISSUER"])
-    qr = Markup(segno.make(uri, error="m").svg_inline(scale=5, title="QR"))  # our own markup: paths, no user text
+    qr = Markup(segno.make(uri, error="m").svg_inline(scale=5, omitsize=True, title="QR"))  # our own markup: paths, no user text
     spaced = " ".join(secret[index : index + 4] for index in range(0, len(secret), 4))
     return render_template("second_factor_enrol.html", qr=qr, secret=spaced, failed=failed, action=action)

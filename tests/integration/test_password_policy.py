@@ -23,6 +23,7 @@ from dispatch.services.users import authenticate, create_user
 from tests.factories import World
 from tests.integration.conftest import FAST_HASH
 from tests.integration.csv_files import run_cli
+from tests.integration.test_login_codes import ask, enter, texted_code
 
 ISSUED = "Given by the admin 1"
 MINE = "Only I know this 2"
@@ -276,3 +277,16 @@ def test_production_starts_once_the_demo_password_is_changed(app, world):
     passwords.change_password(demo, DEMO_PASSWORD, "Changed after the demo 5", "Changed after the demo 5")
 
     start_in_production(app, ALLOW_DEMO_LOGINS=False)
+
+
+def test_a_leader_who_logs_in_by_texted_code_is_not_held_for_a_password_they_do_not_use(world, browser, expiry):
+    world.leader.phone = world.org_a1.leader_phone
+    world.leader.must_change_password = True
+    db.session.commit()
+    age_password(world.leader, 400)
+    by_code = browser()
+    ask(by_code, world.leader.phone)
+    assert enter(by_code, world.leader.phone, texted_code()).status_code == 302
+    assert by_code.get("/api/me").status_code == 200
+    by_password = browser(world.leader)
+    assert by_password.get("/api/me").status_code == 403, "the password's own login still has to change it"
