@@ -17,9 +17,10 @@ def board_words() -> set[str]:
 
 
 def recorded_kinds() -> set[str]:
-    """Every event kind the services write by name, and those written from an incident's or a risk's status."""
+    """Every event kind the services write by name into the event log, and those written from an incident's or a
+    risk's status."""
     code = "\n".join(p.read_text() for p in (ROOT / "dispatch/services").rglob("*.py"))
-    named = set(re.findall(r'record\(\s*"([a-z_]+\.[a-z_]+)"', code))
+    named = set(re.findall(r'(?<!audit\.)record\(\s*"([a-z_]+\.[a-z_]+)"', code))  # the security audit is not the log
     from_status = {f"incident.{s.value}" for s in IncidentStatus if s is not IncidentStatus.ACTIVE}
     return (named | from_status | {f"risk.{s.value}" for s in RiskStatus if s is not RiskStatus.OPEN}) - NOT_OF_AN_INCIDENT
 
