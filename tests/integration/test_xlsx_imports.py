@@ -8,8 +8,10 @@ import zipfile
 from datetime import datetime
 from functools import cache
 
+import openpyxl
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.xml import functions
 
 from dispatch.services.imports import xlsx_rows
 from tests.integration.test_scope import snapshot
@@ -134,6 +136,23 @@ def with_date_in_a_text_column(community) -> bytes:
     return workbook_bytes(("Sheet1", rows))
 
 
+def entity_expansion() -> bytes:
+    """The billion laughs: a sheet whose one cell names an entity that expands to gigabytes (parsed naively)."""
+    entities = b'<!ENTITY lol "lol">' + b"".join(
+        f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">'.encode() for n in range(1, 10)
+    )
+    doctype = b"<!DOCTYPE worksheet [" + entities + b"]>"
+    cell = b'<row r="2"><c r="A2" t="inlineStr"><is><t>&lol9;</t></is></c></row>'
+    return with_sheet_xml(doctype + sheet_xml(header_row() + cell))
+
+
+def external_entity() -> bytes:
+    """A sheet that asks the parser to read a file of the server's into a cell."""
+    doctype = b'<!DOCTYPE worksheet [<!ENTITY secret SYSTEM "file:///etc/passwd">]>'
+    cell = b'<row r="2"><c r="A2" t="inlineStr"><is><t>&secret;</t></is></c></row>'
+    return with_sheet_xml(doctype + sheet_xml(header_row() + cell))
+
+
 def truncated(community) -> bytes:
     return workbook_bytes(("Sheet1", organization_rows(community)))[:3000]
 
@@ -145,6 +164,9 @@ HOSTILE = {
     "a cut-off workbook": (truncated, "xlsx.unreadable", "无法读取该 Excel 文件"),
     "a sheet that unpacks to too much": (lambda c: zip_bomb(), "xlsx.too_large", "解压后太大"),
     "too many rows": (lambda c: too_many_rows(), "xlsx.too_many_rows", "行数太多（最多 1000 行）"),
+    # openpyxl parses with defusedxml (pinned): an entity declared in a sheet is refused, never expanded or fetched.
+    "entities that expand to gigabytes": (lambda c: entity_expansion(), "xlsx.unreadable", "无法读取该 Excel 文件"),
+    "an entity that reads a server file": (lambda c: external_entity(), "xlsx.unreadable", "无法读取该 Excel 文件"),
     "a formula": (with_formula, "xlsx.formula", "单元格 A4 是公式"),
     "a date in a text column": (with_date_in_a_text_column, "xlsx.date", "单元格 F3 被 Excel 当成了日期（2026-03-05）"),
     "an empty sheet": (lambda c: workbook_bytes(("Sheet1", [])), "xlsx.empty", "工作表是空的"),
@@ -194,3 +216,9 @@ def test_a_value_typed_past_the_last_column_is_named_not_lost(world, browser):
     response = upload(browser(world.duty), workbook_bytes(("Sheet1", rows)), api=True)
     assert response.status_code == 422
     assert [(e["row"], e["field"]) for e in response.get_json()["error"]["errors"]] == [(3, "column 9")]
+
+
+def test_openpyxl_reads_workbooks_through_defusedxml():
+    """Never the standard library's XML parser directly: openpyxl picks defusedxml when it is installed."""
+    assert openpyxl.DEFUSEDXML is True
+    assert functions.fromstring.__module__.startswith("defusedxml") and functions.iterparse.__module__.startswith("defusedxml")
