@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import selectinload
 
-from dispatch.domain.phone import national
+from dispatch.domain.phone import mask, national
 from dispatch.domain.scope import Action, Actor, Resource, require
 from dispatch.extensions import db
 from dispatch.models import Certification, Community, GridCell, Member, Organization, OrganizationSkill, Subdistrict
@@ -51,24 +51,28 @@ def export_registry(directory: Path) -> dict[str, int]:
     }
 
 
-def registry_workbook(actor: Actor, language: str) -> bytes:
+def registry_workbook(actor: Actor, language: str, full_phones: bool = False) -> bytes:
     """The organizations and members the actor keeps, as an .xlsx the importer reads back (sheets 组织 and 成员).
 
-    Phone numbers are written in full: the workbook is for those who keep the registry, to correct and import again.
+    Phone numbers are masked unless asked for in full (``full_phones``: a deliberate choice the caller audits).
     """
     require(actor, Action.EDIT, Resource.ORGANIZATION)
     scope = organization_clause(actor)
     zh = language != "en"
-    organizations = (
-        (_in_words(row) for row in _organization_rows(scope, expunge=False)) if zh else _organization_rows(scope, expunge=False)
-    )
+    rows = _organization_rows(scope, expunge=False, full_phones=full_phones)
+    organizations = (_in_words(row) for row in rows) if zh else rows
     return workbook(
         [
             Sheet("组织", _columns(ORGANIZATION_HEADER_ZH, ORGANIZATION_HEADER), organizations),
-            Sheet("成员", _columns(MEMBER_HEADER_ZH, MEMBER_HEADER), _member_rows(scope, expunge=False)),
+            Sheet("成员", _columns(MEMBER_HEADER_ZH, MEMBER_HEADER), _member_rows(scope, expunge=False, full_phones=full_phones)),
         ],
         language,
     )
+
+
+def _phone(e164: str, full: bool) -> str:
+    """A number as people dial it, or masked (138****1234) when it was not asked for in full."""
+    return national(e164) if full else mask(e164)
 
 
 def _columns(chinese: list[str], english: list[str]) -> list[Column]:
@@ -126,7 +130,9 @@ def _batched(model, query, expunge: bool = True) -> Iterator:
             db.session.expunge_all()
 
 
-def _organization_rows(scope: ColumnElement[bool] | None = None, expunge: bool = True) -> Iterator[list]:
+def _organization_rows(
+    scope: ColumnElement[bool] | None = None, expunge: bool = True, full_phones: bool = True
+) -> Iterator[list]:
     query = (
         select(Organization)
         .where(true() if scope is None else scope)
@@ -149,12 +155,12 @@ def _organization_rows(scope: ColumnElement[bool] | None = None, expunge: bool =
             "wgs84",
             ";".join(f"{s.skill.code}:{s.capacity}" for s in org.skills),
             org.leader_name,
-            national(org.leader_phone),
+            _phone(org.leader_phone, full_phones),
             "true" if org.active else "false",
         ]
 
 
-def _member_rows(scope: ColumnElement[bool] | None = None, expunge: bool = True) -> Iterator[list]:
+def _member_rows(scope: ColumnElement[bool] | None = None, expunge: bool = True, full_phones: bool = True) -> Iterator[list]:
     query = (
         select(Member)
         .join(Organization, Member.organization_id == Organization.id)
@@ -173,7 +179,7 @@ def _member_rows(scope: ColumnElement[bool] | None = None, expunge: bool = True)
             org.community.code,
             org.name,
             member.name,
-            national(member.phone),
+            _phone(member.phone, full_phones),
             ";".join(s.code for s in member.skills),
             certificates,
         ]

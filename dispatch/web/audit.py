@@ -30,6 +30,7 @@ ACTION_WORDS = {
     "two_factor.reset": _l("Second step reset"),
     "two_factor.new_recovery_codes": _l("New recovery codes"),
     "session.ended": _l("Session ended"),
+    "phone.revealed": _l("Full phone numbers shown"),
     "password.changed": _l("Password changed"),
     "password.expired": _l("Password expired"),
     "user.created": _l("Account created"),

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from flask import Blueprint, g, redirect, render_template, url_for
 
 from dispatch.auth import current_actor, login_required
-from dispatch.domain.phone import mask, readable
 from dispatch.domain.scope import Action, Resource, may, sees_phone_numbers, sees_worker_phone
 from dispatch.schemas.organizations import OrganizationQuery
 from dispatch.schemas.places import CellQuery
@@ -16,6 +15,7 @@ from dispatch.services import organizations as org_service
 from dispatch.services.skills import list_skills
 from dispatch.web.login import landing
 from dispatch.web.paging import list_query, pager, past_the_end
+from dispatch.web.phones_shown import PhonesShown
 
 bp = Blueprint("pages", __name__)
 
@@ -32,7 +32,8 @@ def home():
 @login_required
 def organizations():
     actor = current_actor()
-    query = list_query(OrganizationQuery)
+    shown = PhonesShown.asked("organizations")
+    query = list_query(OrganizationQuery, ignore=PhonesShown.PARAMETERS)
     items, total = org_service.list_organizations(actor, query)
     if last_page := past_the_end(query, total):
         return last_page
@@ -43,7 +44,8 @@ def organizations():
         skills=list_skills(),
         subdistricts=places.list_subdistricts(actor),
         counts=org_service.member_counts([o.id for o in items]),
-        phone=lambda org: readable(org.leader_phone) if sees_phone_numbers(actor, org.id) else mask(org.leader_phone),
+        phone=lambda org: shown.number(org.leader_phone, sees_phone_numbers(actor, org.id)),
+        **shown.context(any(sees_phone_numbers(actor, org.id) for org in items)),
     )
 
 
@@ -54,13 +56,15 @@ def organization(organization_id: int):
     org = org_service.get_organization(actor, organization_id)
     shows_members = may(actor, Action.READ, Resource.MEMBER)
     sees = sees_phone_numbers(actor, org.id)
+    shown = PhonesShown.asked("organization", org.id)
     return render_template(
         "organization.html",
         org=org,
         members=members.list_members(actor, org.id) if shows_members else [],
         shows_members=shows_members,
         today=datetime.now(UTC).date(),
-        phone=lambda number: readable(number) if sees else mask(number),
+        phone=lambda number: shown.number(number, sees),
+        **shown.context(sees),
         phone_simulator=phones.simulated() and actor.role in phones.SIMULATING_ROLES,
     )
 
@@ -69,7 +73,8 @@ def organization(organization_id: int):
 @login_required
 def cell_list():
     actor = current_actor()
-    query = list_query(CellQuery)
+    shown = PhonesShown.asked("cells")
+    query = list_query(CellQuery, ignore=PhonesShown.PARAMETERS)
     items, total = cells.list_cells(actor, query)
     if last_page := past_the_end(query, total):
         return last_page
@@ -77,5 +82,6 @@ def cell_list():
         "cells.html",
         items=items,
         **pager(query, total),
-        phone=lambda cell: readable(cell.worker_phone) if sees_worker_phone(actor, cell.id) else mask(cell.worker_phone),
+        phone=lambda cell: shown.number(cell.worker_phone, sees_worker_phone(actor, cell.id)),
+        **shown.context(any(sees_worker_phone(actor, cell.id) for cell in items)),
     )

@@ -19,11 +19,13 @@ def page_count(total: int, per_page: int) -> int:
     return max(1, -(-total // per_page))
 
 
-def list_query(model: type[Q], per_page: int | None = None, **fixed: Any) -> Q:
+def list_query(model: type[Q], per_page: int | None = None, ignore: tuple[str, ...] = (), **fixed: Any) -> Q:
     """The query string as ``model``, with this page's own page size unless the reader chose one; ``fixed`` fields
-    replace what the query string says. Bad values are a 422 page naming them."""
+    replace what the query string says, ``ignore`` names parameters the page reads itself. Bad values are a 422
+    page naming them."""
     fields: dict[str, Any] = {} if per_page is None else {"per_page": per_page}
-    return parsed(model, {**fields, **request.args.to_dict(), **fixed})
+    asked = {key: value for key, value in request.args.to_dict().items() if key not in ignore}
+    return parsed(model, {**fields, **asked, **fixed})
 
 
 def past_the_end(query: PageQuery, total: int) -> Response | None:

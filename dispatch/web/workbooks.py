@@ -11,7 +11,7 @@ from dispatch.audited import audited
 from dispatch.auth import current_actor, login_required
 from dispatch.domain.scope import Action, Resource, require
 from dispatch.i18n import language
-from dispatch.services import drills, evaluations, reports
+from dispatch.services import audit, drills, evaluations, reports
 from dispatch.services.exports import registry_workbook
 from dispatch.services.report_workbooks import after_action_workbook, drill_workbook, scorecards_workbook
 from dispatch.services.skills import list_skills
@@ -72,5 +72,10 @@ def published_scorecards(code: str, period: str):
 @login_required
 @audited("export", "registry")
 def registry():
-    """The organizations and members the caller keeps, in the columns the import reads back."""
-    return _download(registry_workbook(current_actor(), language()), "registry.xlsx")
+    """The organizations and members the caller keeps, in the columns the import reads back; phones masked unless
+    asked for in full (``?phones=full``), which is recorded."""
+    full = request.args.get("phones") == "full"
+    content = registry_workbook(current_actor(), language(), full_phones=full)
+    if full:
+        audit.record("phone.revealed", object_type="registry", object_id="registry.xlsx")
+    return _download(content, "registry-full-phones.xlsx" if full else "registry.xlsx")

@@ -1,17 +1,41 @@
-"""The registry pages: what each role sees, with phone numbers masked for those who do not need them."""
+"""The registry pages: what each role sees, with phone numbers masked until someone who may see them asks."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from dispatch.domain.phone import mask, readable
+from dispatch.extensions import db
+from dispatch.models import AuditRecord
 
 
-def test_duty_officer_sees_full_numbers_grid_worker_sees_them_masked(world, browser):
-    org = world.org_a1
+def test_numbers_are_masked_until_someone_entitled_asks_and_the_asking_is_recorded(world, browser):
+    org, member = world.org_a1, world.org_a1.members[0]
     full, hidden = readable(org.leader_phone), mask(org.leader_phone)
-    duty_page = browser(world.duty).get(f"/organizations/{org.id}").get_data(as_text=True)
-    grid_page = browser(world.grid).get(f"/organizations/{org.id}").get_data(as_text=True)
-    assert full in duty_page and hidden not in duty_page
-    assert hidden in grid_page and full not in grid_page
+    duty = browser(world.duty)
+    first_look = duty.get(f"/organizations/{org.id}").get_data(as_text=True)
+    assert hidden in first_look and full not in first_look and readable(member.phone) not in first_look
+    assert "显示完整手机号（将记入审计）" in first_look
+    shown = duty.get(f"/organizations/{org.id}?phones=shown").get_data(as_text=True)
+    assert full in shown and readable(member.phone) in shown and "重新隐藏号码" in shown
+    [record] = db.session.scalars(select(AuditRecord).where(AuditRecord.action == "phone.revealed")).all()
+    assert (record.actor_id, record.object_type, record.object_id) == (world.duty.id, "organization", str(org.id))
+
+
+def test_someone_not_entitled_asking_for_numbers_still_sees_them_masked_and_no_link(world, browser):
+    org = world.org_a1
+    grid_page = browser(world.grid).get(f"/organizations/{org.id}?phones=shown").get_data(as_text=True)
+    assert mask(org.leader_phone) in grid_page and readable(org.leader_phone) not in grid_page
+    assert "显示完整手机号" not in grid_page
+    assert db.session.scalars(select(AuditRecord).where(AuditRecord.action == "phone.revealed")).all() == []
+
+
+def test_lists_show_numbers_in_full_only_when_asked(world, browser):
+    duty = browser(world.duty)
+    org = world.org_a1
+    assert readable(org.leader_phone) not in duty.get("/organizations").get_data(as_text=True)
+    assert readable(org.leader_phone) in duty.get("/organizations?phones=shown").get_data(as_text=True)
+    assert duty.get("/cells?phones=shown&page=1").status_code == 200
 
 
 def test_members_are_shown_to_leaders_but_not_to_grid_workers(world, browser):

@@ -7,7 +7,11 @@ import io
 from datetime import datetime
 
 from openpyxl import load_workbook
+from sqlalchemy import select
 
+from dispatch.domain.phone import mask, national
+from dispatch.extensions import db
+from dispatch.models import AuditRecord
 from dispatch.services.spreadsheets import XLSX_MIMETYPE
 from tests.integration.dispatch_helpers import posted_need
 from tests.integration.test_evaluations import YEAR, a_season_of_work
@@ -127,9 +131,18 @@ def test_the_registry_downloads_in_the_columns_the_import_reads(world, browser):
 
 def test_text_that_looks_like_a_formula_stays_text(world, browser):
     world.org_a1.name = '=HYPERLINK("http://evil.example","点我")'
-    from dispatch.extensions import db
-
     db.session.commit()
     book = opened(browser(world.duty).get("/registry.xlsx"))
     cell = next(row[0] for row in book["组织"].iter_rows(min_row=2) if row[0].value.startswith("=HYPERLINK"))
     assert cell.data_type == "s"
+
+
+def test_the_registry_masks_phones_unless_asked_for_them_in_full_which_is_recorded(world, browser):
+    duty = browser(world.duty)
+    leader_phone = {row[0]: row[10] for row in rows(opened(duty.get("/registry.xlsx"))["组织"])[1:]}
+    assert leader_phone[world.org_a1.name] == mask(world.org_a1.leader_phone)
+    assert db.session.scalars(select(AuditRecord).where(AuditRecord.action == "phone.revealed")).all() == []
+    full = duty.get("/registry.xlsx?phones=full")
+    assert {row[0]: row[10] for row in rows(opened(full)["组织"])[1:]}[world.org_a1.name] == national(world.org_a1.leader_phone)
+    [record] = db.session.scalars(select(AuditRecord).where(AuditRecord.action == "phone.revealed")).all()
+    assert (record.actor_id, record.object_type) == (world.duty.id, "registry")
