@@ -17,6 +17,7 @@ from dispatch.account_commands import reset_two_factor_command
 from dispatch.audit_commands import audit
 from dispatch.domain.scope import Role
 from dispatch.messages import message
+from dispatch.personal_data.commands import personal_data
 from dispatch.services.errors import FieldError, InvalidInput
 from dispatch.services.imports.csv_rows import count_rows, read_rows
 from dispatch.services.skills import seed_skills
@@ -284,6 +285,7 @@ def register_commands(app: Flask) -> None:
         start_drill_command,
         worker_command,
         audit,
+        personal_data,
         reset_two_factor_command,
     ):
         app.cli.add_command(command)

@@ -10,10 +10,12 @@ import json
 import os
 import secrets
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 from dispatch.domain.failover import parse_failover
+from dispatch.personal_data.cipher import Keyring, KeySettingError, new_key, parse_key, parse_keys
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("DISPATCH_INSTANCE_DIR", PROJECT_ROOT / "instance"))
@@ -52,6 +54,33 @@ def secret_key() -> str:
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def personal_data_keys() -> tuple[str, str]:
+    """``PERSONAL_DATA_KEYS`` (``1:<base64 16 bytes>,2:…``, the highest id seals new values) and
+    ``PERSONAL_DATA_HASH_KEY`` (base64, the lookup hash's own key); in the embedded default each is generated once
+    into the instance folder. Production must set both: every process has to open what the others sealed."""
+    keys = os.environ.get("PERSONAL_DATA_KEYS") or _instance_key("PERSONAL_DATA_KEYS", lambda: f"1:{new_key()}")
+    hash_key = os.environ.get("PERSONAL_DATA_HASH_KEY") or _instance_key("PERSONAL_DATA_HASH_KEY", lambda: new_key(32))
+    try:
+        Keyring(parse_keys(keys), parse_key(hash_key))
+    except KeySettingError as exc:
+        raise ConfigError(f"PERSONAL_DATA_KEYS or PERSONAL_DATA_HASH_KEY: {exc}") from exc
+    return keys, hash_key
+
+
+def _instance_key(setting: str, make: Callable[[], str]) -> str:
+    if production():
+        raise ConfigError(f"{setting} must be set in production (DATABASE_URL or REDIS_URL is set)")
+    path = INSTANCE_DIR / setting.lower()
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    try:  # created readable by its owner only, and by one process only when several start at once
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as file:
+        file.write(make())
     return path.read_text().strip()
 
 
@@ -147,6 +176,8 @@ class Config:
         # The audit trail's seal key; without one, a key derived from SECRET_KEY (set AUDIT_KEY and never change it).
         self.AUDIT_KEY = os.environ.get("AUDIT_KEY") or None
         self.AUDIT_ARCHIVE_DIR = os.environ.get("AUDIT_ARCHIVE_DIR") or str(INSTANCE_DIR / "audit-archive")
+        # Phones at rest (PIPL): SM4-GCM keys by id and the lookup hash's key (dispatch/personal_data/).
+        self.PERSONAL_DATA_KEYS, self.PERSONAL_DATA_HASH_KEY = personal_data_keys()
         self.TESTING = False
 
     @property

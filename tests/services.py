@@ -16,6 +16,14 @@ PG_HOST, PG_PORT = "127.0.0.1", 5432
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 
 
+# Production refuses to start without the keys of personal data: a harness running production mode passes these
+# (fixed, for tests only), the same to every process it starts, so each opens what another sealed.
+PERSONAL_DATA_TEST_KEYS = {
+    "PERSONAL_DATA_KEYS": "1:dGVzdHMgb25seSBrZXkgMQ==",
+    "PERSONAL_DATA_HASH_KEY": "dGVzdHMgb25seTogdGhlIGxvb2t1cCBoYXNoIGtleQ==",
+}
+
+
 # What a harness that drives the app from one address (a live server for the browser suite, a benchmark) turns
 # off, as a test of its own proves each guard (tests/integration/test_login_protection.py, test_two_factor.py):
 # the second factor for staff, which production requires, and the per-address budgets, which a benchmark posting
@@ -26,6 +34,7 @@ HARNESS_SETTINGS = {
     "RATE_LIMIT_LOGIN_CODE": "100000/minute",
     "RATE_LIMIT_API": "1000000/minute",
     "RATE_LIMIT_WEBHOOKS": "1000000/minute",
+    **PERSONAL_DATA_TEST_KEYS,
 }
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from dispatch.extensions import db
-from dispatch.models.types import UtcDateTime, utcnow
+from dispatch.models.types import EncryptedText, UtcDateTime, utcnow
+from dispatch.personal_data.keys import phone_hash
 
 
 class OutboxMessage(db.Model):
@@ -30,7 +31,7 @@ class OutboxMessage(db.Model):
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"), index=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
-    recipient: Mapped[str] = mapped_column(String(40), default="")
+    recipient: Mapped[str] = mapped_column(EncryptedText("outbox.recipient"), default="")
     template: Mapped[str] = mapped_column(String(40))
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     # pending → sending → sent | failed | skipped (the offer was answered or seen before this step came due)
@@ -58,9 +59,15 @@ class InboundMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     sid: Mapped[str] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(10))  # sms | voice
-    sender: Mapped[str] = mapped_column(String(40))
+    sender: Mapped[str] = mapped_column(EncryptedText("inbound_messages.sender"))
+    sender_hash: Mapped[str] = mapped_column(String(64), index=True)  # the phone simulator finds a leader's replies
     body: Mapped[str] = mapped_column(Text, default="")
     outcome: Mapped[str] = mapped_column(String(40), default="")
     reply: Mapped[str] = mapped_column(Text, default="")  # what was answered, so a replay answers the same
     assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    @validates("sender")
+    def _hash_sender(self, _key: str, phone: str) -> str:
+        self.sender_hash = phone_hash(phone)
+        return phone

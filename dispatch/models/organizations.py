@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Column, Date, Float, ForeignKey, Integer, String, Table, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from dispatch.domain.registry import ManagingBody, OrgStatus, managing_body
 from dispatch.extensions import db
 from dispatch.models.places import Community, GridCell, enum_column
 from dispatch.models.skills import Skill
-from dispatch.models.types import UtcDateTime, utcnow
+from dispatch.models.types import EncryptedText, UtcDateTime, utcnow
+from dispatch.personal_data.keys import phone_hash
 
 organization_cells = Table(
     "organization_cells",
@@ -40,7 +41,8 @@ class Organization(db.Model):
     base_lon: Mapped[float | None] = mapped_column(Float)
     base_lat: Mapped[float | None] = mapped_column(Float)
     leader_name: Mapped[str] = mapped_column(String(50))
-    leader_phone: Mapped[str] = mapped_column(String(20), index=True)
+    leader_phone: Mapped[str] = mapped_column(EncryptedText("organizations.leader_phone"))
+    leader_phone_hash: Mapped[str] = mapped_column(String(64), index=True)  # SMS replies find the leader by it
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
@@ -51,6 +53,11 @@ class Organization(db.Model):
     )
     cells: Mapped[list[GridCell]] = relationship(secondary=organization_cells, order_by=GridCell.id)
     members: Mapped[list[Member]] = relationship(back_populates="organization", order_by="Member.id")
+
+    @validates("leader_phone")
+    def _hash_leader_phone(self, _key: str, phone: str) -> str:
+        self.leader_phone_hash = phone_hash(phone)
+        return phone
 
     @property
     def managing_body(self) -> ManagingBody:
@@ -74,12 +81,13 @@ class Member(db.Model):
     """A volunteer (志愿者) of an organization."""
 
     __tablename__ = "members"
-    __table_args__ = (UniqueConstraint("organization_id", "phone", name="uq_members_organization_phone"),)
+    __table_args__ = (UniqueConstraint("organization_id", "phone_hash", name="uq_members_organization_phone_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(50))
-    phone: Mapped[str] = mapped_column(String(20))
+    phone: Mapped[str] = mapped_column(EncryptedText("members.phone"))
+    phone_hash: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     organization: Mapped[Organization] = relationship(back_populates="members")
@@ -87,6 +95,11 @@ class Member(db.Model):
     certifications: Mapped[list[Certification]] = relationship(
         back_populates="member", cascade="all, delete-orphan", order_by="Certification.expires_on"
     )
+
+    @validates("phone")
+    def _hash_phone(self, _key: str, phone: str) -> str:
+        self.phone_hash = phone_hash(phone)
+        return phone
 
 
 class Certification(db.Model):

@@ -6,11 +6,12 @@ from datetime import datetime
 
 from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy import Enum as SqlEnum
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from dispatch.domain.registry import SubdistrictKind
 from dispatch.extensions import db
-from dispatch.models.types import UtcDateTime, utcnow
+from dispatch.models.types import EncryptedText, UtcDateTime, utcnow
+from dispatch.personal_data.keys import phone_hash
 from geo.nearby import LandmarkKind
 
 
@@ -83,10 +84,16 @@ class GridCell(db.Model):
     max_lon: Mapped[float] = mapped_column(Float)
     max_lat: Mapped[float] = mapped_column(Float)
     worker_name: Mapped[str] = mapped_column(String(50), default="")
-    worker_phone: Mapped[str | None] = mapped_column(String(20))
+    worker_phone: Mapped[str | None] = mapped_column(EncryptedText("grid_cells.worker_phone"))
+    worker_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
     community: Mapped[Community] = relationship(back_populates="cells")
+
+    @validates("worker_phone")
+    def _hash_worker_phone(self, _key: str, phone: str | None) -> str | None:
+        self.worker_phone_hash = phone_hash(phone)
+        return phone
 
 
 class Landmark(Named, db.Model):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from dispatch.domain.scope import Actor, Role
 from dispatch.extensions import db
 from dispatch.models.places import GridCell, enum_column
-from dispatch.models.types import UtcDateTime, utcnow
+from dispatch.models.types import EncryptedText, UtcDateTime, utcnow
+from dispatch.personal_data.keys import phone_hash
 
 user_cells = Table(
     "user_cells",
@@ -31,7 +32,8 @@ class User(db.Model):
     county_id: Mapped[int | None] = mapped_column(ForeignKey("counties.id"))
     subdistrict_id: Mapped[int | None] = mapped_column(ForeignKey("subdistricts.id"))
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
-    phone: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(EncryptedText("users.phone"))
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)  # a leader logs in by SMS code with it
     language: Mapped[str] = mapped_column(String(5), default="zh")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
@@ -42,6 +44,11 @@ class User(db.Model):
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     cells: Mapped[list[GridCell]] = relationship(secondary=user_cells, order_by=GridCell.id)
+
+    @validates("phone")
+    def _hash_phone(self, _key: str, phone: str | None) -> str | None:
+        self.phone_hash = phone_hash(phone)
+        return phone
 
     def actor(self) -> Actor:
         return Actor(

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.extensions import db
 from dispatch.models import Assignment, Event, EventCounter, Need, OutboxMessage
+from dispatch.models.types import EncryptedText
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +185,8 @@ def _rows_json(model, objects: list, counted: str, offsets) -> str:
     """The objects' rows as JSON for ``jsonb_to_recordset``, with Python-side defaults applied."""
     columns = _logged_columns(model.__table__, counted)
     rows = [
-        {"offset_": offset, **{c.name: _value(obj, c) for c in columns}} for obj, offset in zip(objects, offsets, strict=True)
+        {"offset_": offset, **{c.name: _stored(c, _value(obj, c)) for c in columns}}
+        for obj, offset in zip(objects, offsets, strict=True)
     ]
     return json.dumps(rows, default=_json_default, ensure_ascii=False)
 
@@ -195,6 +197,11 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     raise TypeError(f"cannot log {type(value).__name__} as JSON")
+
+
+def _stored(column_: Column, value: Any) -> Any:
+    """The value as its column stores it: JSON passes by the column types, so personal data is sealed here."""
+    return column_.type.process_bind_param(value, None) if isinstance(column_.type, EncryptedText) else value
 
 
 def _value(obj, column_: Column) -> Any:

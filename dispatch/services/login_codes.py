@@ -20,6 +20,7 @@ from dispatch.domain.phone import to_e164
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
 from dispatch.models import LoginCode, OutboxMessage, User
+from dispatch.personal_data.keys import phone_hash
 from dispatch.services import events
 from dispatch.services.errors import FieldError, InvalidInput
 from notifications import templates
@@ -92,7 +93,8 @@ def _phone(text: str) -> str:
 
 
 def _leader(phone: str) -> User | None:
-    query = select(User).where(User.phone == phone, User.role == Role.ORG_LEADER, User.active.is_(True)).order_by(User.id)
+    query = select(User).where(User.phone_hash == phone_hash(phone), User.role == Role.ORG_LEADER, User.active.is_(True))
+    query = query.order_by(User.id)
     return db.session.scalars(query.limit(1)).first()
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from dispatch.domain.scope import Action, Actor, Resource, require
 from dispatch.extensions import db
 from dispatch.models import Certification, Member, Organization, Skill
+from dispatch.personal_data.keys import phone_hash
 from dispatch.schemas.organizations import CertificationIn, MemberIn, MemberPatch
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
 from dispatch.services.organizations import get_organization
@@ -68,7 +69,7 @@ def _apply(member: Member, changes: dict) -> None:
 
 
 def _check_phone_unique(member: Member, phone: str) -> None:
-    query = select(Member.id).where(Member.organization_id == member.organization.id, Member.phone == phone)
+    query = select(Member.id).where(Member.organization_id == member.organization.id, Member.phone_hash == phone_hash(phone))
     if member.id:
         query = query.where(Member.id != member.id)
     if db.session.scalar(query):

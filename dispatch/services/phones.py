@@ -59,7 +59,7 @@ def conversation(organization: Organization, limit: int = 100) -> list[Line]:
     ).all()
     typed = db.session.scalars(
         select(InboundMessage)
-        .where(InboundMessage.sender == organization.leader_phone)
+        .where(InboundMessage.sender_hash == organization.leader_phone_hash)
         .order_by(InboundMessage.received_at.desc())
         .limit(limit)
     ).all()

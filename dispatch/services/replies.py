@@ -19,6 +19,7 @@ from dispatch.domain.assignments import ACTIVE_STATES, AssignmentState
 from dispatch.domain.scope import Actor, Role
 from dispatch.extensions import db
 from dispatch.models import Assignment, InboundMessage, Organization, OutboxMessage, User
+from dispatch.personal_data.keys import phone_hash
 from dispatch.services import answers
 from dispatch.services.candidates import free_people
 from dispatch.services.delivery import leader_language
@@ -141,7 +142,7 @@ def _offer_for(sender: str, code: str) -> Assignment | None:
     query = (
         select(Assignment)
         .join(Organization, Organization.id == Assignment.organization_id)
-        .where(Organization.leader_phone == sender, Assignment.short_code == code)
+        .where(Organization.leader_phone_hash == phone_hash(sender), Assignment.short_code == code)
         .order_by((Assignment.state == AssignmentState.OFFERED).desc(), Assignment.id.desc())
         .limit(1)
     )
@@ -149,7 +150,8 @@ def _offer_for(sender: str, code: str) -> Assignment | None:
 
 
 def _language_of(sender: str) -> str:
-    organization_id = db.session.scalar(select(Organization.id).where(Organization.leader_phone == sender).limit(1))
+    query = select(Organization.id).where(Organization.leader_phone_hash == phone_hash(sender)).limit(1)
+    organization_id = db.session.scalar(query)
     return leader_language(organization_id)
 
 

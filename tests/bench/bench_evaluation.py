@@ -382,6 +382,14 @@ def make_app(url: str):
     return create_app(SQLALCHEMY_DATABASE_URI=database_url(url), REDIS_URL=None, TESTING=True, SECRET_KEY="bench")
 
 
+def app_keyring(url: str):
+    """The keys the app seals personal data with (the instance folder's, as every app of this bench has them)."""
+    from dispatch.personal_data.keys import keyring
+
+    with make_app(url).app_context():
+        return keyring()
+
+
 def migrate(url: str) -> None:
     import flask_migrate
 
@@ -398,7 +406,7 @@ def stamps(seconds) -> list[str]:
     return np.datetime_as_string(seconds.astype("datetime64[s]"), timezone="UTC").tolist()
 
 
-def place_tables(places: Places) -> Iterator[tuple[str, tuple[str, ...], Iterable[tuple]]]:
+def place_tables(places: Places, ring) -> Iterator[tuple[str, tuple[str, ...], Iterable[tuple]]]:
     registered = stamps(np.array([year_bounds()[0] - 365 * DAY]))[0]
     community_subdistrict = places.community_subdistrict().tolist()
     org_community = places.org_community().tolist()
@@ -411,11 +419,14 @@ def place_tables(places: Places) -> Iterator[tuple[str, tuple[str, ...], Iterabl
         "communities", ("id", "subdistrict_id", "code", "name_zh", "name_en"),
         ((c + 1, s + 1, f"B{c + 1:06d}", f"基准社区{c + 1}", f"Community {c + 1}") for c, s in enumerate(community_subdistrict)),
     )  # fmt: skip
+    phones = (f"+86139{o + 1:08d}" for o in range(len(org_community)))  # sealed as the app stores them, with their hash
     organizations = (
-        (o + 1, f"组织{o + 1}", "registered", c + 1, f"负责人{o + 1}", f"139{o + 1:08d}", True, registered, registered)
-        for o, c in enumerate(org_community)
-    )
-    columns = ("id", "name", "status", "community_id", "leader_name", "leader_phone", "active", "created_at", "updated_at")
+        (o + 1, f"组织{o + 1}", "registered", c + 1, f"负责人{o + 1}", ring.seal(phone, "organizations.leader_phone"),
+         ring.lookup_hash(phone), True, registered, registered)
+        for (o, c), phone in zip(enumerate(org_community), phones, strict=True)
+    )  # fmt: skip
+    columns = ("id", "name", "status", "community_id", "leader_name", "leader_phone", "leader_phone_hash", "active",
+               "created_at", "updated_at")  # fmt: skip
     yield "organizations", columns, organizations
 
 
@@ -499,7 +510,7 @@ def load(log: Log, url: str) -> float:
     log_note(f"schema migrated in {time.perf_counter() - started:.1f}s")
     with psycopg.connect(url) as conn:
         conn.execute("SET session_replication_role = replica")  # no foreign-key triggers (postgres is a superuser)
-        for table, columns, rows in (*place_tables(log.places), *incident_tables(log)):
+        for table, columns, rows in (*place_tables(log.places, app_keyring(url)), *incident_tables(log)):
             step = time.perf_counter()
             copy_rows(conn, table, columns, rows)
             log_note(f"COPY {table}: {time.perf_counter() - step:.1f}s")

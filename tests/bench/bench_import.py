@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.bench.figures import figure_printer  # noqa: E402
+from tests.services import PERSONAL_DATA_TEST_KEYS  # noqa: E402
 
 PYTHON = sys.executable
 FULL = {"cells": 100_000, "organizations": 100_000, "members": 1_000_000}
@@ -208,6 +209,7 @@ def base_env(instance_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "FLASK_APP"}}
     env["DISPATCH_INSTANCE_DIR"] = str(instance_dir)
     env["SECRET_KEY"] = "bench-import-not-secret"
+    env.update(PERSONAL_DATA_TEST_KEYS)  # production (the PostgreSQL run) refuses to start without them
     env["PYTHONUNBUFFERED"] = "1"
     return env
 

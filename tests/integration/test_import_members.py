@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from dispatch.extensions import db
 from dispatch.models import Member
+from dispatch.personal_data.keys import phone_hash
 from tests.factories import make_community, make_county, make_member, make_organization, make_subdistrict, mobile
 from tests.integration.csv_files import MEMBER_HEADER_ZH, error_lines, row_counts, run_cli, write_csv
 
@@ -42,7 +43,7 @@ def import_rows(app, tmp_path, rows, *options, encoding="utf-8-sig"):
 
 
 def stored(phone: str) -> list[Member]:
-    return list(db.session.scalars(select(Member).where(Member.phone == phone).order_by(Member.id)))
+    return list(db.session.scalars(select(Member).where(Member.phone_hash == phone_hash(phone)).order_by(Member.id)))
 
 
 def test_members_import_with_their_skills_and_certificates(app, tmp_path, organizations):

@@ -5,6 +5,16 @@ from __future__ import annotations
 import pytest
 
 from dispatch.config import Config, ConfigError, database_url
+from dispatch.personal_data.cipher import new_key
+
+PERSONAL_DATA_SETTINGS = ("PERSONAL_DATA_KEYS", "PERSONAL_DATA_HASH_KEY")
+
+
+@pytest.fixture(autouse=True)
+def personal_data_keys(monkeypatch):
+    """Production refuses to start without the keys of personal data; the tests of other settings give them."""
+    monkeypatch.setenv("PERSONAL_DATA_KEYS", f"1:{new_key()}")
+    monkeypatch.setenv("PERSONAL_DATA_HASH_KEY", new_key(32))
 
 
 def test_the_embedded_default_needs_nothing_set(monkeypatch, tmp_path):
@@ -61,3 +71,29 @@ def test_demo_logins_are_allowed_only_in_the_embedded_demo_unless_production_say
     assert Config().ALLOW_DEMO_LOGINS is False
     monkeypatch.setenv("ALLOW_DEMO_LOGINS", "1")
     assert Config().ALLOW_DEMO_LOGINS is True
+
+
+@pytest.mark.parametrize("missing", PERSONAL_DATA_SETTINGS)
+def test_production_refuses_to_start_without_the_keys_of_personal_data(monkeypatch, missing):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/dispatch")
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.delenv(missing)
+    with pytest.raises(ConfigError, match=missing):
+        Config()
+
+
+def test_a_key_that_is_not_16_bytes_of_base64_is_refused_at_start(monkeypatch):
+    monkeypatch.setenv("PERSONAL_DATA_KEYS", "1:c2hvcnQ=")
+    with pytest.raises(ConfigError, match="16 bytes"):
+        Config()
+
+
+def test_the_embedded_default_keeps_generated_personal_data_keys_readable_by_its_owner_only(monkeypatch, tmp_path):
+    for name in ("DATABASE_URL", "REDIS_URL", *PERSONAL_DATA_SETTINGS):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("dispatch.config.INSTANCE_DIR", tmp_path)
+    first, again = Config(), Config()
+    assert (first.PERSONAL_DATA_KEYS, first.PERSONAL_DATA_HASH_KEY) == (again.PERSONAL_DATA_KEYS, again.PERSONAL_DATA_HASH_KEY)
+    assert first.PERSONAL_DATA_KEYS.startswith("1:")
+    for name in PERSONAL_DATA_SETTINGS:
+        assert (tmp_path / name.lower()).stat().st_mode & 0o777 == 0o600

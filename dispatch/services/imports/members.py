@@ -11,6 +11,7 @@ from dispatch.domain.scope import Action, Actor, Resource, require
 from dispatch.extensions import db
 from dispatch.models import Certification, Community, Member, Organization
 from dispatch.models.organizations import member_skills
+from dispatch.personal_data.keys import phone_hash
 from dispatch.schemas.rows import MemberRow
 from dispatch.services.errors import FieldError
 from dispatch.services.imports.batch import ChunkWriter, ImportReport, Progress, UniqueKeys, finish, ticking, validated
@@ -32,8 +33,8 @@ class MemberImport:
         if actor is not None:  # an upload may only add members to organizations the actor keeps
             query = query.where(organization_clause(actor))
         self.organizations = {(code, name): org_id for code, name, org_id in db.session.execute(query)}
-        stored = {tuple(row) for row in db.session.execute(select(Member.organization_id, Member.phone))}
-        self.phones = UniqueKeys("phone", stored)  # a phone once per organization
+        stored = {tuple(row) for row in db.session.execute(select(Member.organization_id, Member.phone_hash))}
+        self.phones = UniqueKeys("phone", stored)  # a phone once per organization, known by its keyed hash
         self.errors: list[FieldError] = []
         self.created = {"members": 0, "certifications": 0}
 
@@ -53,12 +54,14 @@ class MemberImport:
             problems.append(FieldError("organization_name", "organization.unknown", {"name": row.organization_name}, line))
         skill_ids = self._skill_ids(line, "skills", row.skills, problems)
         certificates = self._certificates(line, row, problems)
-        if org_id is not None and (problem := self.phones.problem((org_id, row.phone), row.phone, line)):
+        hashed = phone_hash(row.phone)
+        if org_id is not None and (problem := self.phones.problem((org_id, hashed), row.phone, line)):
             problems.append(problem)
         self.errors.extend(problems)
         if problems:
             return None
-        return NewMember({"organization_id": org_id, "name": row.name, "phone": row.phone}, skill_ids, certificates)
+        values = {"organization_id": org_id, "name": row.name, "phone": row.phone, "phone_hash": hashed}
+        return NewMember(values, skill_ids, certificates)
 
     def _skill_ids(self, line: int, field: str, codes: list[str], problems: list[FieldError]) -> list[int]:
         unknown = [code for code in codes if code not in self.skills]
