@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app
 
 from dispatch.domain.phone import InvalidPhone, to_e164
 from dispatch.personal_data.cipher import Keyring, parse_key, parse_keys
 
 EXTENSION = "dispatch.personal_data"
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
 
 
 def keyring() -> Keyring:
@@ -28,6 +31,8 @@ def phone_hash(phone: str | None) -> str | None:
 
 
 def e164_or_as_given(phone: str) -> str:
+    if _E164.fullmatch(phone):  # as stored: parsing again would cost ten times the hash (imports hash every row)
+        return phone
     try:
         return to_e164(phone, mobile=False)
     except InvalidPhone:
