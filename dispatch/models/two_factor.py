@@ -9,14 +9,14 @@ from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.extensions import db
-from dispatch.models.types import UtcDateTime, utcnow
+from dispatch.models.types import EncryptedText, UtcDateTime, utcnow
 
 
 class TwoFactor(db.Model):
     __tablename__ = "two_factor"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    secret: Mapped[str] = mapped_column(String(200))
+    secret: Mapped[str] = mapped_column(EncryptedText("two_factor.secret"))  # sealed at rest like the phones
     enrolled_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     last_step: Mapped[int | None] = mapped_column(Integer)  # the last code's time step: a code is good once
 

@@ -18,6 +18,7 @@ class SealedColumn:
     table: str
     column: str
     hash_column: str | None = None
+    key: str = "id"  # the table's primary key, walked in order
 
     @property
     def name(self) -> str:
@@ -31,6 +32,8 @@ SEALED_COLUMNS = (
     SealedColumn("grid_cells", "worker_phone", "worker_phone_hash"),
     SealedColumn("outbox", "recipient"),
     SealedColumn("inbound_messages", "sender", "sender_hash"),
+    # Not personal information but a credential: a staff member's second-factor secret (dispatch/models/two_factor.py).
+    SealedColumn("two_factor", "secret", key="user_id"),
 )
 
 # What to write for a stored value (column name → value), or None to leave the row as it is.
@@ -44,15 +47,15 @@ def rewrite(
 
     ``after_batch`` gets the number of rows walked so far (the rotation commits and reports there), so a walk
     cut short loses at most one batch and, started again, skips what is already done."""
-    table, column = sealed.table, sealed.column
-    select = text(f"SELECT id, {column} FROM {table} WHERE id > :after AND {column} IS NOT NULL ORDER BY id LIMIT :n")
+    table, column, key = sealed.table, sealed.column, sealed.key
+    select = text(f"SELECT {key}, {column} FROM {table} WHERE {key} > :after AND {column} IS NOT NULL ORDER BY {key} LIMIT :n")
     last_id, walked, changed = 0, 0, 0
     while rows := connection.execute(select, {"after": last_id, "n": batch_size}).all():
         updates = [{"row_id": row_id, "was": stored, **new} for row_id, stored in rows if (new := change(stored)) is not None]
         if updates:
             # Guarded on the value read: one the app changed meanwhile is its own, newer, and is left alone.
             assignments = ", ".join(f"{name} = :{name}" for name in updates[0] if name not in ("row_id", "was"))
-            statement = f"UPDATE {table} SET {assignments} WHERE id = :row_id AND {column} = :was"
+            statement = f"UPDATE {table} SET {assignments} WHERE {key} = :row_id AND {column} = :was"
             connection.execute(text(statement), updates)
         last_id, walked, changed = rows[-1][0], walked + len(rows), changed + len(updates)
         after_batch(walked)

@@ -2,7 +2,7 @@
 has open
 
 Revision ID: 0015_two_factor_sessions
-Revises: 0013_audit_trail
+Revises: 0014_password_policy
 Create Date: 2026-12-06 15:20:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0015_two_factor_sessions'
-down_revision = '0013_audit_trail'
+down_revision = '0014_password_policy'
 branch_labels = None
 depends_on = None
 
@@ -20,7 +20,7 @@ depends_on = None
 def upgrade():
     op.create_table('two_factor',
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('secret', sa.String(length=200), nullable=False),
+    sa.Column('secret', sa.Text(), nullable=False),
     sa.Column('enrolled_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_step', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),

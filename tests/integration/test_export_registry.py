@@ -56,10 +56,11 @@ def members_dump() -> list[tuple]:
 def forget_organizations_and_members() -> None:
     """Empty every table but the places and skills (users go too: leaders point at organizations).
 
-    The event counter keeps its one row: the migration makes it, and the event log needs it.
+    The event counter keeps its one row: the migration makes it, and the event log needs it. The security audit stays
+    as it is: it refuses to be emptied, and holds no organization or member.
     """
     for table in reversed(db.metadata.sorted_tables):
-        if table.name not in PLACES and table.name != "event_counter":
+        if table.name not in PLACES and table.name not in {"event_counter", "audit_records", "audit_head", "audit_anchors"}:
             db.session.execute(delete(table))
     db.session.commit()
 

@@ -1,4 +1,4 @@
-"""Phones stored in clear before 0014_personal_data_encrypted are sealed when the database is upgraded, found by
+"""Phones stored in clear before 0016_personal_data_encrypted are sealed when the database is upgraded, found by
 their hash afterwards, and opened again by a downgrade. Runs on databases of its own, migrated step by step."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from dispatch.models import GridCell, InboundMessage, Member, Organization, Outb
 from dispatch.personal_data.keys import phone_hash
 from tests import services
 
-BEFORE = "0013_audit_trail"
-REVISION = "0014_personal_data_encrypted"
+BEFORE = "0015_two_factor_sessions"
+REVISION = "0016_personal_data_encrypted"
 LEADER, MEMBER, WORKER, USER = "+8613811112222", "+8613933334444", "+8615055556666", "+8618677778888"
 
 

@@ -8,10 +8,10 @@ import time
 
 import pyotp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from dispatch.extensions import db
-from dispatch.models import AuditRecord
+from dispatch.models import AuditRecord, TwoFactor
 from tests.factories import World
 from tests.integration.test_login_protection import attempt
 
@@ -135,3 +135,10 @@ def test_an_operator_resets_a_lost_phone_and_the_person_enrols_again(world, brow
     assert result.exit_code == 0, result.output
     assert attempt(browser(), world.duty.username, World.PASSWORD).headers["Location"].endswith("/enrol")
     assert db.session.scalars(select(AuditRecord.action).where(AuditRecord.action == "two_factor.reset")).one()
+
+
+def test_the_secret_is_sealed_at_rest_like_the_phones(world, browser, required):
+    secret, _codes = enrol(browser(), world.duty)
+    stored = db.session.execute(text("SELECT secret FROM two_factor")).scalar_one()
+    assert stored.startswith("v1:") and secret not in stored
+    assert db.session.get(TwoFactor, world.duty.id).secret == secret

@@ -1,8 +1,8 @@
 """personal data encrypted: phones sealed with SM4-GCM at rest (organizations, members, users, grid cells, the
 outbox and inbound messages), each looked-up phone with its keyed hash beside it; existing rows sealed in batches
 
-Revision ID: 0014_personal_data_encrypted
-Revises: 0013_audit_trail
+Revision ID: 0016_personal_data_encrypted
+Revises: 0015_two_factor_sessions
 Create Date: 2026-12-06 15:30:00.000000
 
 """
@@ -14,8 +14,8 @@ from dispatch.personal_data.keys import keyring
 
 
 # revision identifiers, used by Alembic.
-revision = '0014_personal_data_encrypted'
-down_revision = '0013_audit_trail'
+revision = '0016_personal_data_encrypted'
+down_revision = '0015_two_factor_sessions'
 branch_labels = None
 depends_on = None
 
