@@ -148,12 +148,24 @@ def _register_blueprints(app: Flask) -> None:
         training,
     )
     from dispatch.api.errors import register_error_handlers
-    from dispatch.web import account
+    from dispatch.web import (
+        account,
+        health,
+        live,
+        login,
+        overview,
+        pages,
+        password,
+        phones,
+        scorecards,
+        second_factor,
+        twilio_hooks,
+        uploads,
+        workbooks,
+    )
     from dispatch.web import audit as audit_pages
-    from dispatch.web import second_factor
     from dispatch.web import complaints as complaint_pages
     from dispatch.web import drills as drill_pages
-    from dispatch.web import health, live, login, overview, pages, password, phones, scorecards, twilio_hooks, uploads, workbooks
     from dispatch.web import training as training_pages
     from dispatch.web.helpers import register_template_helpers
     from dispatch.web.request_text import refuse_unstorable_text

@@ -20,9 +20,9 @@ from dispatch.domain.scope import Actor, Forbidden, Role
 from dispatch.extensions import socketio
 from dispatch.schemas.common import ROW_ID_MAX
 from dispatch.services import answers
-from dispatch.services.passwords import change_due
 from dispatch.services.errors import NotFound
 from dispatch.services.events import events_after, nudge_of
+from dispatch.services.passwords import change_due
 from dispatch.services.scoping import event_clause
 
 RESYNC_PAGE = 500
