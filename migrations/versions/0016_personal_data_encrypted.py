@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from dispatch.personal_data.columns import SealedColumn, opening, rewrite, sealing
 from dispatch.personal_data.keys import keyring
+from dispatch.models.table_copies import foreign_keys_off_on_sqlite
 
 
 # revision identifiers, used by Alembic.
@@ -33,7 +34,7 @@ COLUMNS = (
 
 
 def upgrade():
-    with _foreign_keys_off_on_sqlite():
+    with foreign_keys_off_on_sqlite(op.get_bind()):
         for sealed, width, nullable in COLUMNS:
             with op.batch_alter_table(sealed.table, schema=None) as batch_op:
                 if sealed.table == "organizations":
@@ -56,7 +57,7 @@ def upgrade():
 
 
 def downgrade():
-    with _foreign_keys_off_on_sqlite():
+    with foreign_keys_off_on_sqlite(op.get_bind()):
         for sealed, width, nullable in COLUMNS:
             _walk(sealed, opening)
             with op.batch_alter_table(sealed.table, schema=None) as batch_op:
@@ -75,30 +76,3 @@ def downgrade():
 
 def _walk(sealed, change):
     rewrite(op.get_bind(), sealed, change(keyring(), sealed), BATCH, lambda walked: None)
-
-
-class _foreign_keys_off_on_sqlite:
-    """SQLite changes a column by copying its table; dropping the old copy of a table others refer to would
-    delete (cascade) or refuse with foreign keys on, and PRAGMA foreign_keys is ignored inside a transaction: so
-    the steps before are committed, this revision runs in a transaction of its own with them off, and the
-    references are checked before they are turned on again."""
-
-    def __enter__(self):
-        self.bind = op.get_bind()
-        if self.bind.dialect.name == "sqlite":
-            self.bind.connection.dbapi_connection.commit()
-            self.bind.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            self.bind.exec_driver_sql("BEGIN")
-
-    def __exit__(self, failed, *_):
-        if self.bind.dialect.name != "sqlite":
-            return
-        if failed:
-            self.bind.connection.dbapi_connection.rollback()
-            self.bind.exec_driver_sql("PRAGMA foreign_keys=ON")
-            return
-        broken = self.bind.exec_driver_sql("PRAGMA foreign_key_check").all()
-        if broken:
-            raise RuntimeError(f"references broken while copying tables: {broken[:5]}")
-        self.bind.connection.dbapi_connection.commit()
-        self.bind.exec_driver_sql("PRAGMA foreign_keys=ON")
