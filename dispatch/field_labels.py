@@ -61,6 +61,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "line": ("道路走向", "the road's course"),
     "location": ("地点", "the place"),
     "lon": ("经度", "longitude"),
+    "member": ("队员", "the member"),
     "member_ids": ("队员", "the members"),
     "mode": ("运行方式", "the mode"),
     "name": ("名称", "the name"),

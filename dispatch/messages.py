@@ -38,6 +38,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "too_large": ("上传内容超过大小上限 {limit}", "The upload is over the size limit of {limit}"),
     "method_not_allowed": ("不支持该请求方法", "Method not allowed"),
+    "member.forgotten": (
+        "该队员的个人信息已删除，不能再修改；如其重新加入，请作为新队员添加",
+        "This member's personal information was removed and cannot be changed; if they come back, add them as a new member",
+    ),
     "too_many_requests": (
         "请求过于频繁，请 {seconds} 秒后再试",
         "Too many requests; please try again in {seconds} seconds",

@@ -13,6 +13,7 @@ from dispatch.api.validation import check_json_body
 from dispatch.auth import current_actor
 from dispatch.schemas.common import ErrorOut
 from dispatch.schemas.organizations import MemberIn, MemberOut, MemberPatch
+from dispatch.services import forgetting
 from dispatch.services import members as service
 
 bp = Blueprint("api_members", __name__, url_prefix="/api")
@@ -56,3 +57,12 @@ def update_member(member_id: int, json: MemberPatch):
     """Change a member's name, phone, skills or certificates."""
     actor = current_actor()
     return member_out(service.update_member(actor, member_id, json), actor, _today())
+
+
+@bp.post("/members/<int:member_id>/forget")
+@spec.validate(resp=Response(HTTP_200=MemberOut, HTTP_409=ErrorOut, **ERRORS), tags=TAGS)
+def forget_member(member_id: int):
+    """The member left or asked to be forgotten: their name and phone are removed for good; their certificates,
+    training and past work still count. Recorded in the security audit (without the name)."""
+    actor = current_actor()
+    return member_out(forgetting.forget_member(actor, member_id), actor, _today())

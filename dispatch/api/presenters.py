@@ -37,7 +37,7 @@ def organization_out(org: Organization, actor: Actor, language: str, member_coun
 
 
 def member_out(member: Member, actor: Actor, today: date) -> MemberOut:
-    phone = member.phone if sees_phone_numbers(actor, member.organization_id) else mask(member.phone)
+    phone = (member.phone if sees_phone_numbers(actor, member.organization_id) else mask(member.phone)) or ""
     return MemberOut(
         id=member.id,
         organization_id=member.organization_id,

@@ -86,9 +86,11 @@ class Member(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(50))
-    phone: Mapped[str] = mapped_column(EncryptedText("members.phone"))
-    phone_hash: Mapped[str] = mapped_column(String(64), index=True)
+    # None once the member is forgotten (left, or asked to be): name and phone gone, their work kept as counts.
+    phone: Mapped[str | None] = mapped_column(EncryptedText("members.phone"))
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    forgotten_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     organization: Mapped[Organization] = relationship(back_populates="members")
     skills: Mapped[list[Skill]] = relationship(secondary=member_skills, order_by=Skill.id)
@@ -97,7 +99,7 @@ class Member(db.Model):
     )
 
     @validates("phone")
-    def _hash_phone(self, _key: str, phone: str) -> str:
+    def _hash_phone(self, _key: str, phone: str | None) -> str | None:
         self.phone_hash = phone_hash(phone)
         return phone
 

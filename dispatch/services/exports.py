@@ -164,7 +164,7 @@ def _member_rows(scope: ColumnElement[bool] | None = None, expunge: bool = True,
     query = (
         select(Member)
         .join(Organization, Member.organization_id == Organization.id)
-        .where(true() if scope is None else scope)
+        .where(true() if scope is None else scope, Member.forgotten_at.is_(None))  # the forgotten have nothing to keep
         .options(
             selectinload(Member.organization).selectinload(Organization.community),
             selectinload(Member.skills),

@@ -51,6 +51,8 @@ def add_member(actor: Actor, organization_id: int, data: MemberIn) -> Member:
 def update_member(actor: Actor, member_id: int, patch: MemberPatch) -> Member:
     require(actor, Action.EDIT, Resource.MEMBER)
     member = get_member(actor, member_id)
+    if member.forgotten_at is not None:  # a new name or phone would be someone new: they are added as a member
+        raise Conflict([FieldError("member", "member.forgotten", {})])
     _apply(member, patch.model_dump(exclude_unset=True))
     db.session.commit()
     return member

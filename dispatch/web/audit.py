@@ -31,6 +31,7 @@ ACTION_WORDS = {
     "two_factor.new_recovery_codes": _l("New recovery codes"),
     "session.ended": _l("Session ended"),
     "phone.revealed": _l("Full phone numbers shown"),
+    "member.forgotten": _l("Member forgotten"),
     "password.changed": _l("Password changed"),
     "password.expired": _l("Password expired"),
     "user.created": _l("Account created"),

@@ -10,7 +10,7 @@ from dispatch.auth import current_actor, login_required
 from dispatch.domain.scope import Action, Resource, may, sees_phone_numbers, sees_worker_phone
 from dispatch.schemas.organizations import OrganizationQuery
 from dispatch.schemas.places import CellQuery
-from dispatch.services import cells, members, phones, places
+from dispatch.services import cells, forgetting, members, phones, places
 from dispatch.services import organizations as org_service
 from dispatch.services.skills import list_skills
 from dispatch.web.login import landing
@@ -62,11 +62,19 @@ def organization(organization_id: int):
         org=org,
         members=members.list_members(actor, org.id) if shows_members else [],
         shows_members=shows_members,
+        may_forget=may(actor, Action.EDIT, Resource.MEMBER),
         today=datetime.now(UTC).date(),
         phone=lambda number: shown.number(number, sees),
         **shown.context(sees),
         phone_simulator=phones.simulated() and actor.role in phones.SIMULATING_ROLES,
     )
+
+
+@bp.post("/members/<int:member_id>/forget")
+@login_required
+def forget_member(member_id: int):
+    member = forgetting.forget_member(current_actor(), member_id)
+    return redirect(url_for("pages.organization", organization_id=member.organization_id))
 
 
 @bp.get("/cells")

@@ -288,6 +288,8 @@ CASES = [
     Case("GET", "/api/organizations/<int:organization_id>/members", "organization", ADMINISTRATORS | {LEADER}, 200, 404, lambda o: f"/api/organizations/{o.id}/members"),
     Case("POST", "/api/organizations/<int:organization_id>/members", "organization", ADMINISTRATORS | {LEADER}, 201, 404, lambda o: f"/api/organizations/{o.id}/members", lambda o: {"name": "新队员", "phone": "13700002222", "skills": ["rescue"]}),
     Case("GET", "/api/members/<int:member_id>", "member", ADMINISTRATORS | {LEADER}, 200, 404, lambda m: f"/api/members/{m.id}"),
+    Case("POST", "/api/members/<int:member_id>/forget", "member", ADMINISTRATORS | {LEADER}, 200, 404, lambda m: f"/api/members/{m.id}/forget"),
+    Case("POST", "/members/<int:member_id>/forget", "member", ADMINISTRATORS | {LEADER}, 302, 404, lambda m: f"/members/{m.id}/forget", lambda m: {}),
     Case("PATCH", "/api/members/<int:member_id>", "member", ADMINISTRATORS | {LEADER}, 200, 404, lambda m: f"/api/members/{m.id}", lambda m: {"name": "改名队员"}),
     Case("GET", "/api/cells/<int:cell_id>", "cell", EVERYONE, 200, 404, lambda c: f"/api/cells/{c.id}"),
     Case("PATCH", "/api/cells/<int:cell_id>", "cell", ADMINISTRATORS, 200, 404, lambda c: f"/api/cells/{c.id}", lambda c: {"name": "改名网格"}),
