@@ -8,6 +8,7 @@ a password): they answer offers, they do not post them. One-time recovery codes 
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from enum import Enum
 
 import pyotp
@@ -47,8 +48,8 @@ def enrolment_uri(secret: str, account: str, issuer: str) -> str:
 
 def accepted_step(secret: str, code: str, now: float, last_step: int | None) -> int | None:
     """The time step the code belongs to, if it is right and newer than the last one used; else None."""
-    digits = "".join(code.split())
-    if len(digits) != 6 or not digits.isdigit():
+    digits = "".join(unicodedata.normalize("NFKC", code).split())  # full-width digits from a Chinese keyboard too
+    if len(digits) != 6 or not (digits.isascii() and digits.isdigit()):
         return None
     totp = pyotp.TOTP(secret)
     current = int(now // STEP_S)
@@ -69,5 +70,5 @@ def new_recovery_codes() -> list[str]:
 
 def normal_recovery_code(text: str) -> str:
     """As typed, however spaced, dashed or capitalised."""
-    letters = "".join(character for character in text.lower() if character.isalnum())
+    letters = "".join(c for c in unicodedata.normalize("NFKC", text).lower() if c.isascii() and c.isalnum())
     return f"{letters[:5]}-{letters[5:]}" if len(letters) == 10 else ""

@@ -47,6 +47,8 @@ def end_other_sessions():
 @bp.get("/account/two-factor")
 @login_required
 def enrol_form():
+    if two_factor.enrolled(g.user):  # replacing it takes an administrator's reset, not a session that may be stolen
+        return redirect(url_for("account.security"))
     return _enrol_page(failed=False)
 
 
@@ -54,6 +56,8 @@ def enrol_form():
 @limiter.limit(lambda: current_app.config["RATE_LIMIT_LOGIN"])
 @login_required
 def enrol():
+    if two_factor.enrolled(g.user):
+        return redirect(url_for("account.security"))
     secret = session.get("enrolling_secret")
     codes = two_factor.confirm_enrolment(g.user, secret, request.form.get("code", "")[:12]) if secret else None
     if codes is None:

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from dispatch.auth import log_in, waiting_for_second_factor
 from dispatch.domain.two_factor import enrolment_uri, new_secret
-from dispatch.extensions import limiter
+from dispatch.extensions import db, limiter
 from dispatch.models import User
 from dispatch.services import audit, login_guard, two_factor
 from dispatch.web.login import destination_for, locked_page
@@ -42,18 +42,21 @@ def check():
         return _back_to_login()
     user, target = waiting
     name = login_guard.name_for_password(user.username)
-    if until := login_guard.locked_until(name):
-        audit.record("login.second_factor", "locked", object_type="user", object_id=user.id, actor=user)
-        return locked_page("second_factor.html", until, failed=False)
-    how = two_factor.check(user, request.form.get("code", "")[:40])
-    if how is None:
-        audit.record("login.second_factor", "failed", object_type="user", object_id=user.id, actor=user)
-        if until := login_guard.note_failure(name):
-            audit.record("account.locked", "ok", object_type="login_name", object_id=name, actor=user)
+    with login_guard.one_at_a_time(name):
+        if until := login_guard.locked_until(name):
+            audit.record("login.second_factor", "locked", object_type="user", object_id=user.id, actor=user)
             return locked_page("second_factor.html", until, failed=False)
-        return render_template("second_factor.html", failed=True), 401
-    login_guard.clear(name)
-    audit.record("login.second_factor", "ok", object_type="user", object_id=user.id, actor=user, detail={"by": how})
+        how = two_factor.check(user, request.form.get("code", "")[:40])
+        if how is None:
+            until = login_guard.note_failure(name)
+            audit.record("login.second_factor", "failed", object_type="user", object_id=user.id, actor=user)
+            if until:
+                audit.record("account.locked", "ok", object_type="login_name", object_id=name, actor=user)
+                return locked_page("second_factor.html", until, failed=False)
+            return render_template("second_factor.html", failed=True), 401
+        login_guard.clear(name)
+        audit.record("login.second_factor", "ok", object_type="user", object_id=user.id, actor=user, detail={"by": how})
+    user = db.session.get(User, user.id)
     log_in(user, session["second_factor"].get("via", "password"))
     if how == "recovery_code":
         return render_template("recovery_used.html", left=two_factor.recovery_codes_left(user), go=destination_for(user, target))
@@ -65,6 +68,8 @@ def enrol():
     waiting = waiting_for_second_factor()
     if waiting is None:
         return _back_to_login()
+    if two_factor.enrolled(waiting[0]):  # a second factor is replaced only by proving it, never with the password
+        return redirect(url_for("second_factor.prompt"))
     return _enrol_page(waiting[0], failed=False)
 
 
@@ -75,6 +80,8 @@ def confirm():
     if waiting is None or "secret" not in session["second_factor"]:
         return _back_to_login()
     user, target = waiting
+    if two_factor.enrolled(user):
+        return redirect(url_for("second_factor.prompt"))
     codes = two_factor.confirm_enrolment(user, session["second_factor"]["secret"], request.form.get("code", "")[:12])
     if codes is None:
         audit.record("two_factor.enrolled", "failed", object_type="user", object_id=user.id, actor=user)
