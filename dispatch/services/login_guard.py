@@ -8,16 +8,43 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from dispatch.domain.lockout import LockoutPolicy, is_locked
 from dispatch.domain.scope import Actor, Role
 from dispatch.extensions import db
 from dispatch.models import LoginFailure, User
+
+_PROCESS_LOCKS: dict[str, threading.Lock] = {}
+_PROCESS_LOCKS_GUARD = threading.Lock()
+
+
+@contextmanager
+def one_at_a_time(login_name: str) -> Iterator[None]:
+    """Tries of one login name are judged one after another, each seeing the failures before it: a burst of guesses
+    sent at once gets no more passwords checked than one sent in a row.
+
+    PostgreSQL: a transaction-scoped advisory lock on the name, across every web process; it is released by the
+    commit that records the outcome (a failure, a lock, a success), at the latest when the block ends. SQLite (the
+    embedded default, one process): a lock per name in the process."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": f"login {login_name}"})
+        try:
+            yield
+        finally:
+            db.session.rollback()  # every outcome is committed by now; this only ends the transaction and its lock
+        return
+    with _PROCESS_LOCKS_GUARD:
+        lock = _PROCESS_LOCKS.setdefault(login_name, threading.Lock())
+    with lock:
+        yield
 
 
 def policy() -> LockoutPolicy:

@@ -12,7 +12,7 @@ from dispatch.auth import hold_for_second_factor, log_in, log_out
 from dispatch.domain.phone import to_e164
 from dispatch.domain.scope import Role
 from dispatch.domain.two_factor import SecondFactor
-from dispatch.extensions import limiter
+from dispatch.extensions import db, limiter
 from dispatch.i18n import LANGUAGES, language
 from dispatch.messages import message
 from dispatch.models import User
@@ -103,19 +103,22 @@ def login():
     typed = request.form.get("username", "")[:80]
     name = login_guard.name_for_password(typed)
     attempt = {"object_type": "login_name", "object_id": name, "actor_name": typed, "county_id": login_guard.county_of(name)}
-    if until := login_guard.locked_until(name):
-        audit.record("login.password", "locked", **attempt)
-        return locked_page("login.html", until, next=request.form.get("next", ""), expired=False, failed=False)
-    user = authenticate(typed, request.form.get("password", ""))
-    if user is None:
-        audit.record("login.password", "failed", **attempt)
-        if until := login_guard.note_failure(name):
-            audit.record("account.locked", "ok", **attempt)
+    with login_guard.one_at_a_time(name):
+        if until := login_guard.locked_until(name):
+            audit.record("login.password", "locked", **attempt)
             return locked_page("login.html", until, next=request.form.get("next", ""), expired=False, failed=False)
-        return render_template("login.html", next=request.form.get("next", ""), expired=False, failed=True), 401
-    login_guard.clear(name)
-    audit.record("login.password", "ok", object_type="user", object_id=user.id, actor=user)
-    return _enter(user, request.form.get("next"))
+        user = authenticate(typed, request.form.get("password", ""))
+        if user is None:
+            until = login_guard.note_failure(name)  # counted before the next try of this name is judged
+            audit.record("login.password", "failed", **attempt)
+            if until:
+                audit.record("account.locked", "ok", **attempt)
+                return locked_page("login.html", until, next=request.form.get("next", ""), expired=False, failed=False)
+            return render_template("login.html", next=request.form.get("next", ""), expired=False, failed=True), 401
+        login_guard.clear(name)
+        user_id = user.id
+        audit.record("login.password", "ok", object_type="user", object_id=user_id, actor=user)
+    return _enter(db.session.get(User, user_id), request.form.get("next"))
 
 
 def locked_page(template: str, until: datetime, **context):
@@ -149,22 +152,25 @@ def check_code():
     phone = request.form.get("phone", "")[:40]
     name = _code_login_name(phone)
     attempt = {"object_type": "login_name", "object_id": name, "county_id": login_codes.leader_county(phone)}
-    if until := login_guard.locked_until(name):
-        audit.record("login.code", "locked", **attempt)
-        return locked_page("login_code.html", until, phone=phone, sent=True, failed=False, error=None, next=_next())
-    try:
-        user = login_codes.verify(phone, request.form.get("code", "")[:12])
-    except InvalidInput:
-        user = None
-    if user is None:
-        audit.record("login.code", "failed", **attempt)
-        if until := login_guard.note_failure(name):
-            audit.record("account.locked", "ok", **attempt)
+    with login_guard.one_at_a_time(name):
+        if until := login_guard.locked_until(name):
+            audit.record("login.code", "locked", **attempt)
             return locked_page("login_code.html", until, phone=phone, sent=True, failed=False, error=None, next=_next())
-        return _code_page(phone=phone, sent=True, failed=True), 401
-    login_guard.clear(name)
-    audit.record("login.code", "ok", object_type="user", object_id=user.id, actor=user)
-    return _enter(user, request.form.get("next"), via="code")
+        try:
+            user = login_codes.verify(phone, request.form.get("code", "")[:12])
+        except InvalidInput:
+            user = None
+        if user is None:
+            until = login_guard.note_failure(name)
+            audit.record("login.code", "failed", **attempt)
+            if until:
+                audit.record("account.locked", "ok", **attempt)
+                return locked_page("login_code.html", until, phone=phone, sent=True, failed=False, error=None, next=_next())
+            return _code_page(phone=phone, sent=True, failed=True), 401
+        login_guard.clear(name)
+        user_id = user.id
+        audit.record("login.code", "ok", object_type="user", object_id=user_id, actor=user)
+    return _enter(db.session.get(User, user_id), request.form.get("next"), via="code")
 
 
 def _code_login_name(phone: str) -> str:

@@ -4,6 +4,7 @@ the address's limit, the answer never tells whether an account exists, and every
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -133,3 +134,31 @@ def test_every_login_and_logout_is_in_the_audit_with_address_and_browser(world, 
     ]
     assert rows[1].actor_id == world.duty.id and rows[2].actor_id == world.duty.id
     assert {row.address for row in rows} == {"127.0.0.1"} and {row.user_agent for row in rows} == {"Brute/1.0"}
+
+
+def test_a_burst_of_guesses_sent_at_once_gets_no_more_passwords_checked_than_one_sent_in_a_row(
+    world, browser, app, generous_address_limit
+):
+    username, clients = world.duty.username, []
+    for _ in range(24):
+        client = browser()
+        page = client.get("/login").get_data(as_text=True)
+        clients.append((client, re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)))
+    barrier = threading.Barrier(len(clients))
+    answers: list[int] = []
+
+    def guess(client, token: str, number: int) -> None:
+        form = {"csrf_token": token, "username": username, "password": f"guess-{number}"}
+        barrier.wait()
+        with app.app_context():  # each thread a request of its own, as each web process's greenlet has
+            answers.append(client.client.open("/login", method="POST", data=form, headers=client.headers).status_code)
+
+    threads = [threading.Thread(target=guess, args=(c, t, n)) for n, (c, t) in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [401] * 4 + [429] * 20, "every try answered, none a server error"
+    assert audited("login.password", "failed") == 5, "five passwords checked, then the lock"
+    assert audited("login.password", "locked") == 19
+    assert attempt(browser(), world.duty.username, World.PASSWORD).status_code == 429

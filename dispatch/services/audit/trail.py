@@ -1,9 +1,9 @@
 """Appending to the audit trail and checking its chain.
 
-A record is written in a transaction of its own, so a refused or failed request still leaves its record and a
-request's own rollback never takes the record with it; call ``record`` once the action has committed (or when the
-request wrote nothing). Appending locks the one head row, so records join the chain one at a time across every
-web process and worker.
+A record is committed on its own, on the request's connection (a second connection per request would let a burst of
+requests take every connection of the pool and wait on each other); so call ``record`` once the action has committed,
+or been rolled back, or when the request wrote nothing. Appending locks the one head row, so records join the chain
+one at a time across every web process and worker.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 
 from flask import current_app, g, has_request_context, request
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from dispatch.domain.audit_chain import SEALED_FIELDS, Break, first_break, seal
 from dispatch.extensions import db
@@ -60,18 +59,22 @@ def record(
         "detail": detail or {},
     }
     key = audit_key()
-    with Session(db.engine) as session, session.begin():
-        # The UPDATE takes the head row's lock (and SQLite's write lock) before anything is read.
-        number, previous = session.execute(
-            update(AuditHead)
-            .where(AuditHead.id == 1)
-            .values(last_id=AuditHead.last_id + 1)
-            .returning(AuditHead.last_id, AuditHead.last_seal)
-        ).one()
-        content["id"] = number
-        sealed = seal(_as_sealed(content), previous, key)
-        session.add(AuditRecord(**content, previous=previous, seal=sealed))
-        session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_seal=sealed))
+    session = db.session
+    # The UPDATE takes the head row's lock (and SQLite's write lock) before anything is read.
+    number, previous = session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(last_id=AuditHead.last_id + 1)
+        .returning(AuditHead.last_id, AuditHead.last_seal)
+        .execution_options(synchronize_session=False)
+    ).one()
+    content["id"] = number
+    sealed = seal(_as_sealed(content), previous, key)
+    session.add(AuditRecord(**content, previous=previous, seal=sealed))
+    session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(last_seal=sealed).execution_options(synchronize_session=False)
+    )
+    session.commit()
     return number
 
 
