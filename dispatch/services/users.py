@@ -77,6 +77,8 @@ def _set_scope(user: User, county_id, subdistrict_id, organization_id, cell_ids:
         user.cells = list(db.session.scalars(select(GridCell).where(GridCell.id.in_(wanted))))
         if missing := wanted - {cell.id for cell in user.cells}:
             raise InvalidInput([FieldError("cells", "scope.unknown", {"field": "cells", "value": sorted(missing)})])
+        # Not their scope (that is the cells): the county whose administrators look after the account.
+        user.county_id = user.cells[0].community.subdistrict.county_id
 
 
 def _required(value, field: str):

@@ -116,3 +116,31 @@ def test_downloads_of_personal_data_publications_and_decisions_are_recorded(worl
     assert [(row.object_type, row.result) for row in records("export")] == [("registry", "ok")]
     assert [row.result for row in records("evaluation.published")] == ["ok"]
     assert [(row.object_id, row.result) for row in records("complaint.decided")] == [(str(complaint.get_json()["id"]), "ok")]
+
+
+def test_a_grid_workers_lock_and_records_are_their_countys(world, browser, app, monkeypatch):
+    monkeypatch.setitem(app.config, "RATE_LIMIT_LOGIN", "1000/minute")
+    assert world.grid.county_id == world.county_a.id, "the county of their cells (their scope stays the cells)"
+    for _ in range(5):
+        attempt(browser(), world.grid.username, "wrong")
+    admin = browser(world.admin)
+    assert f'data-locked-user="{world.grid.id}"' in admin.get("/audit").get_data(as_text=True)
+    assert admin.post(f"/audit/locks/{world.grid.id}/lift", data={}).status_code == 302
+    assert attempt(browser(), world.grid.username, World.PASSWORD).status_code == 302
+
+
+def test_records_of_no_county_such_as_password_spraying_are_seen_by_every_administrator(world, browser, app, monkeypatch):
+    monkeypatch.setitem(app.config, "RATE_LIMIT_LOGIN", "1000/minute")
+    attempt(browser(), "no-such-account", "password123")
+    other_admin = make_user(Role.ADMIN, county_id=world.county_b.id)
+    db.session.commit()
+    for admin in (world.admin, other_admin):
+        page = browser(admin).get("/audit?action=login.password&result=failed").get_data(as_text=True)
+        assert "no-such-account" in page
+
+
+def test_dates_out_of_any_range_are_a_clear_422(world, browser):
+    admin = browser(world.admin)
+    for query in ("since=0001-01-01", "until=9999-12-31"):
+        assert admin.get(f"/audit?{query}").status_code == 422
+        assert admin.get(f"/audit.csv?{query}").status_code == 422

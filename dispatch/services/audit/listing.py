@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 
 from dispatch.domain.scope import Action, Actor, Resource, require
 from dispatch.extensions import db
@@ -18,7 +18,9 @@ EXPORT_LIMIT = 100_000  # rows in one export; narrow the dates for more
 
 def _filtered(actor: Actor, query: AuditQuery) -> Select:
     require(actor, Action.READ, Resource.AUDIT)
-    statement = select(AuditRecord).where(AuditRecord.county_id == actor.county_id)
+    # The county's records, and those that belong to no county (a name no account has, an anonymous client over its
+    # budget): password spraying shows there, and every county's administrator should see it.
+    statement = select(AuditRecord).where(or_(AuditRecord.county_id == actor.county_id, AuditRecord.county_id.is_(None)))
     if query.action:
         statement = statement.where(AuditRecord.action == query.action)
     if query.result:
@@ -49,5 +51,9 @@ def export_rows(actor: Actor, query: AuditQuery) -> Iterator[AuditRecord]:
 def actions_seen(actor: Actor) -> list[str]:
     """The actions the county's records hold, for the filter's choices."""
     require(actor, Action.READ, Resource.AUDIT)
-    statement = select(AuditRecord.action).where(AuditRecord.county_id == actor.county_id).distinct()
+    statement = (
+        select(AuditRecord.action)
+        .where(or_(AuditRecord.county_id == actor.county_id, AuditRecord.county_id.is_(None)))
+        .distinct()
+    )
     return sorted(db.session.scalars(statement))
