@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 from flask import Blueprint
 from spectree import Response
 
+from dispatch.api.phones import revealed
 from dispatch.api.presenters import member_out
 from dispatch.api.spec import spec
 from dispatch.api.validation import check_json_body
 from dispatch.auth import current_actor
-from dispatch.schemas.common import ErrorOut
+from dispatch.schemas.common import ErrorOut, PhonesQuery
 from dispatch.schemas.organizations import MemberIn, MemberOut, MemberPatch
 from dispatch.services import forgetting
 from dispatch.services import members as service
@@ -28,11 +29,13 @@ def _today():
 
 
 @bp.get("/organizations/<int:organization_id>/members")
-@spec.validate(resp=Response(HTTP_200=list[MemberOut], **ERRORS), tags=TAGS)
-def list_members(organization_id: int):
+@spec.validate(query=PhonesQuery, resp=Response(HTTP_200=list[MemberOut], **ERRORS), tags=TAGS)
+def list_members(organization_id: int, query: PhonesQuery):
     """The members of an organization in your jurisdiction."""
     actor = current_actor()
-    return [member_out(m, actor, _today()) for m in service.list_members(actor, organization_id)]
+    found = service.list_members(actor, organization_id)
+    reveal = revealed(query)
+    return [member_out(m, actor, _today(), reveal) for m in found]
 
 
 @bp.post("/organizations/<int:organization_id>/members")
@@ -44,11 +47,12 @@ def add_member(organization_id: int, json: MemberIn):
 
 
 @bp.get("/members/<int:member_id>")
-@spec.validate(resp=Response(HTTP_200=MemberOut, **ERRORS), tags=TAGS)
-def get_member(member_id: int):
+@spec.validate(query=PhonesQuery, resp=Response(HTTP_200=MemberOut, **ERRORS), tags=TAGS)
+def get_member(member_id: int, query: PhonesQuery):
     """One member."""
     actor = current_actor()
-    return member_out(service.get_member(actor, member_id), actor, _today())
+    member = service.get_member(actor, member_id)
+    return member_out(member, actor, _today(), revealed(query))
 
 
 @bp.patch("/members/<int:member_id>")

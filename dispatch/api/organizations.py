@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Blueprint
 from spectree import Response
 
+from dispatch.api.phones import revealed
 from dispatch.api.presenters import organization_out
 from dispatch.api.spec import spec
 from dispatch.api.validation import check_json_body
 from dispatch.auth import current_actor
 from dispatch.i18n import language
-from dispatch.schemas.common import ErrorOut, Page
+from dispatch.schemas.common import ErrorOut, Page, PhonesQuery
 from dispatch.schemas.organizations import OrganizationIn, OrganizationOut, OrganizationPatch, OrganizationQuery
 from dispatch.services import organizations as service
 
@@ -21,9 +22,9 @@ ERRORS = {"HTTP_401": ErrorOut, "HTTP_403": ErrorOut, "HTTP_404": ErrorOut, "HTT
 TAGS = ["organizations"]
 
 
-def _out(organization) -> OrganizationOut:
+def _out(organization, reveal: bool = False) -> OrganizationOut:
     counts = service.member_counts([organization.id])
-    return organization_out(organization, current_actor(), language(), counts.get(organization.id, 0))
+    return organization_out(organization, current_actor(), language(), counts.get(organization.id, 0), reveal)
 
 
 @bp.get("")
@@ -33,15 +34,17 @@ def list_organizations(query: OrganizationQuery):
     actor = current_actor()
     items, total = service.list_organizations(actor, query)
     counts = service.member_counts([o.id for o in items])
-    out = [organization_out(o, actor, language(), counts.get(o.id, 0)) for o in items]
+    reveal = revealed(query)
+    out = [organization_out(o, actor, language(), counts.get(o.id, 0), reveal) for o in items]
     return Page[OrganizationOut](items=out, page=query.page, per_page=query.per_page, total=total)
 
 
 @bp.get("/<int:organization_id>")
-@spec.validate(resp=Response(HTTP_200=OrganizationOut, **ERRORS), tags=TAGS)
-def get_organization(organization_id: int):
+@spec.validate(query=PhonesQuery, resp=Response(HTTP_200=OrganizationOut, **ERRORS), tags=TAGS)
+def get_organization(organization_id: int, query: PhonesQuery):
     """One organization."""
-    return _out(service.get_organization(current_actor(), organization_id))
+    organization = service.get_organization(current_actor(), organization_id)
+    return _out(organization, revealed(query))
 
 
 @bp.post("")

@@ -6,12 +6,13 @@ from flask import Blueprint
 from pydantic import BaseModel
 from spectree import Response
 
+from dispatch.api.phones import revealed
 from dispatch.api.presenters import cell_out, community_out, subdistrict_out
 from dispatch.api.spec import spec
 from dispatch.api.validation import check_json_body
 from dispatch.auth import current_actor
 from dispatch.i18n import language
-from dispatch.schemas.common import ErrorOut, Page, RowId, Strict
+from dispatch.schemas.common import ErrorOut, Page, PhonesQuery, RowId, Strict
 from dispatch.schemas.places import CellIn, CellOut, CellPatch, CellQuery, CommunityOut, SubdistrictOut
 from dispatch.services import cells, places
 
@@ -54,16 +55,18 @@ def list_cells(query: CellQuery):
     """Grid cells in your jurisdiction, with their polygons (GeoJSON, WGS-84)."""
     actor = current_actor()
     items, total = cells.list_cells(actor, query)
-    out = [cell_out(c, actor, language()) for c in items]
+    reveal = revealed(query)
+    out = [cell_out(c, actor, language(), reveal=reveal) for c in items]
     return Page[CellOut](items=out, page=query.page, per_page=query.per_page, total=total)
 
 
 @bp.get("/cells/<int:cell_id>")
-@spec.validate(resp=Response(HTTP_200=CellOut, **ERRORS), tags=["cells"])
-def get_cell(cell_id: int):
+@spec.validate(query=PhonesQuery, resp=Response(HTTP_200=CellOut, **ERRORS), tags=["cells"])
+def get_cell(cell_id: int, query: PhonesQuery):
     """One grid cell."""
     actor = current_actor()
-    return cell_out(cells.get_cell(actor, cell_id), actor, language())
+    cell = cells.get_cell(actor, cell_id)
+    return cell_out(cell, actor, language(), reveal=revealed(query))
 
 
 @bp.post("/cells")

@@ -13,9 +13,10 @@ from dispatch.schemas.places import CellOut, CommunityOut, SubdistrictOut
 from dispatch.services.cells import geometry_of
 
 
-def organization_out(org: Organization, actor: Actor, language: str, member_count: int) -> OrganizationOut:
+def organization_out(org: Organization, actor: Actor, language: str, member_count: int, reveal: bool = False) -> OrganizationOut:
+    """``reveal``: the caller asked for numbers in full (``?phones=full``); only those who may see them get them."""
     community, subdistrict = org.community, org.community.subdistrict
-    phone = org.leader_phone if sees_phone_numbers(actor, org.id) else mask(org.leader_phone)
+    phone = org.leader_phone if reveal and sees_phone_numbers(actor, org.id) else mask(org.leader_phone)
     return OrganizationOut(
         id=org.id,
         name=org.name,
@@ -36,8 +37,9 @@ def organization_out(org: Organization, actor: Actor, language: str, member_coun
     )
 
 
-def member_out(member: Member, actor: Actor, today: date) -> MemberOut:
-    phone = (member.phone if sees_phone_numbers(actor, member.organization_id) else mask(member.phone)) or ""
+def member_out(member: Member, actor: Actor, today: date, reveal: bool = False) -> MemberOut:
+    entitled = reveal and sees_phone_numbers(actor, member.organization_id)
+    phone = (member.phone if entitled else mask(member.phone)) or ""
     return MemberOut(
         id=member.id,
         organization_id=member.organization_id,
@@ -58,7 +60,7 @@ def certification_out(cert: Certification, today: date) -> CertificationOut:
     )
 
 
-def cell_out(cell: GridCell, actor: Actor, language: str, repairs: list[str] | None = None) -> CellOut:
+def cell_out(cell: GridCell, actor: Actor, language: str, repairs: list[str] | None = None, reveal: bool = False) -> CellOut:
     return CellOut(
         id=cell.id,
         code=cell.code,
@@ -66,7 +68,7 @@ def cell_out(cell: GridCell, actor: Actor, language: str, repairs: list[str] | N
         community=Ref(id=cell.community.id, code=cell.community.code, name=cell.community.label(language)),
         geometry=geometry_of(cell),
         worker_name=cell.worker_name,
-        worker_phone=cell.worker_phone if sees_worker_phone(actor, cell.id) else mask(cell.worker_phone) or None,
+        worker_phone=cell.worker_phone if reveal and sees_worker_phone(actor, cell.id) else mask(cell.worker_phone) or None,
         repairs=repairs or [],
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -161,6 +161,13 @@ class Ref(BaseModel):
     id: int
     code: str | None = None
     name: str
+
+
+class PhonesQuery(Strict):
+    phones: Literal["full"] | None = Field(
+        None,
+        description="full: phone numbers in full for whoever may see them (recorded in the security audit); masked otherwise",
+    )
 
 
 class PageQuery(Strict):

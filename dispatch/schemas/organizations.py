@@ -17,6 +17,7 @@ from dispatch.schemas.common import (
     PageQuery,
     Patch,
     PersonName,
+    PhonesQuery,
     PointIn,
     PointOut,
     Ref,
@@ -57,7 +58,7 @@ class OrganizationPatch(Patch):
     leader_phone: Mobile | None = None
 
 
-class OrganizationQuery(PageQuery):
+class OrganizationQuery(PageQuery, PhonesQuery):
     status: OrgStatus | None = None
     skill: Code | None = None
     community_id: RowId | None = None

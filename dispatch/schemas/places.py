@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from dispatch.domain.registry import SubdistrictKind
-from dispatch.schemas.common import CellCode, Mobile, Name, PageQuery, Patch, Ref, RowId, Strict
+from dispatch.schemas.common import CellCode, Mobile, Name, PageQuery, Patch, PhonesQuery, Ref, RowId, Strict
 
 
 class CellIn(Strict):
@@ -28,7 +28,7 @@ class CellPatch(Patch):
     worker_phone: Mobile | None = None
 
 
-class CellQuery(PageQuery):
+class CellQuery(PageQuery, PhonesQuery):
     community_id: RowId | None = None
     subdistrict_id: RowId | None = None
     q: str | None = Field(None, max_length=50)

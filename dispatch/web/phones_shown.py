@@ -1,5 +1,5 @@
 """Phone numbers on pages are masked (138****1234) for everyone by default; whoever may see a number in full
-(``dispatch.domain.scope``) shows it with a deliberate click (``?phones=shown``), and that is recorded in the audit."""
+(``dispatch.domain.scope``) shows it with a deliberate click (``?phones=full``), and that is recorded in the audit."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ class PhonesShown:
 
     @classmethod
     def asked(cls, what: str, which: object = "") -> PhonesShown:
-        return cls(request.args.get("phones") == "shown", what, which)
+        return cls(request.args.get("phones") == "full", what, which)
 
     def number(self, e164: str | None, entitled: bool) -> str:
         if not (self.asked_for and entitled):
@@ -42,5 +42,5 @@ class PhonesShown:
         if self.asked_for:
             arguments.pop("phones", None)
         else:
-            arguments["phones"] = "shown"
+            arguments["phones"] = "full"
         return {"phones_link": url_for(request.endpoint, **arguments), "phones_shown": self.asked_for}

@@ -55,7 +55,7 @@ def leader_task(live_server) -> tuple[requests.Session, dict]:
     skills = {s["code"]: s for s in duty.get(f"{live_server.url}/api/skills", timeout=5).json()["items"]}
     skill = next(s["code"] for s in details["skills"] if s["capacity"] >= 2 and not skills[s["code"]]["needs_certification"])
     [(lon, lat)] = interior_points(cell_polygons(duty, live_server.url), 1, random.Random(3))
-    phone = leader.get(f"{live_server.url}/api/organizations/{organization}", timeout=5).json()["leader_phone"]
+    phone = leader.get(f"{live_server.url}/api/organizations/{organization}?phones=full", timeout=5).json()["leader_phone"]
     return duty, {"skill": skill, "lon": lon, "lat": lat, "organization": organization, "phone": phone}
 
 

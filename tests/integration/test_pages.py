@@ -16,7 +16,7 @@ def test_numbers_are_masked_until_someone_entitled_asks_and_the_asking_is_record
     first_look = duty.get(f"/organizations/{org.id}").get_data(as_text=True)
     assert hidden in first_look and full not in first_look and readable(member.phone) not in first_look
     assert "显示完整手机号（将记入审计）" in first_look
-    shown = duty.get(f"/organizations/{org.id}?phones=shown").get_data(as_text=True)
+    shown = duty.get(f"/organizations/{org.id}?phones=full").get_data(as_text=True)
     assert full in shown and readable(member.phone) in shown and "重新隐藏号码" in shown
     [record] = db.session.scalars(select(AuditRecord).where(AuditRecord.action == "phone.revealed")).all()
     assert (record.actor_id, record.object_type, record.object_id) == (world.duty.id, "organization", str(org.id))
@@ -24,7 +24,7 @@ def test_numbers_are_masked_until_someone_entitled_asks_and_the_asking_is_record
 
 def test_someone_not_entitled_asking_for_numbers_still_sees_them_masked_and_no_link(world, browser):
     org = world.org_a1
-    grid_page = browser(world.grid).get(f"/organizations/{org.id}?phones=shown").get_data(as_text=True)
+    grid_page = browser(world.grid).get(f"/organizations/{org.id}?phones=full").get_data(as_text=True)
     assert mask(org.leader_phone) in grid_page and readable(org.leader_phone) not in grid_page
     assert "显示完整手机号" not in grid_page
     assert db.session.scalars(select(AuditRecord).where(AuditRecord.action == "phone.revealed")).all() == []
@@ -34,8 +34,8 @@ def test_lists_show_numbers_in_full_only_when_asked(world, browser):
     duty = browser(world.duty)
     org = world.org_a1
     assert readable(org.leader_phone) not in duty.get("/organizations").get_data(as_text=True)
-    assert readable(org.leader_phone) in duty.get("/organizations?phones=shown").get_data(as_text=True)
-    assert duty.get("/cells?phones=shown&page=1").status_code == 200
+    assert readable(org.leader_phone) in duty.get("/organizations?phones=full").get_data(as_text=True)
+    assert duty.get("/cells?phones=full&page=1").status_code == 200
 
 
 def test_members_are_shown_to_leaders_but_not_to_grid_workers(world, browser):
@@ -44,12 +44,24 @@ def test_members_are_shown_to_leaders_but_not_to_grid_workers(world, browser):
     assert member.name not in browser(world.grid).get(f"/organizations/{world.org_a1.id}").get_data(as_text=True)
 
 
-def test_api_masks_the_leader_phone_for_grid_workers(world, browser):
-    shown = browser(world.grid).get(f"/api/organizations/{world.org_a1.id}").get_json()["leader_phone"]
-    assert shown == mask(world.org_a1.leader_phone) and "****" in shown
-    assert (
-        browser(world.leader).get(f"/api/organizations/{world.org_a1.id}").get_json()["leader_phone"] == world.org_a1.leader_phone
-    )
+def test_the_api_masks_phones_unless_asked_for_in_full_and_then_only_for_those_entitled(world, browser):
+    org, member = world.org_a1, world.org_a1.members[0]
+    url = f"/api/organizations/{org.id}"
+    assert browser(world.grid).get(f"{url}?phones=full").get_json()["leader_phone"] == mask(org.leader_phone)
+    leader = browser(world.leader)
+    assert leader.get(url).get_json()["leader_phone"] == mask(org.leader_phone)
+    assert leader.get(f"{url}?phones=full").get_json()["leader_phone"] == org.leader_phone
+    duty = browser(world.duty)
+    assert duty.get(f"/api/members/{member.id}").get_json()["phone"] == mask(member.phone)
+    assert duty.get(f"/api/members/{member.id}?phones=full").get_json()["phone"] == member.phone
+    listed = duty.get("/api/organizations?phones=full").get_json()["items"]
+    assert org.leader_phone in {item["leader_phone"] for item in listed}
+    assert duty.get("/api/organizations?phones=all").status_code == 422
+    asked = db.session.scalars(select(AuditRecord).where(AuditRecord.action == "phone.revealed")).all()
+    assert [(row.actor_id, row.object_id) for row in asked] == [
+        (world.grid.id, url), (world.leader.id, url), (world.duty.id, f"/api/members/{member.id}"),
+        (world.duty.id, "/api/organizations"),
+    ]  # fmt: skip
 
 
 def test_cell_list_masks_grid_worker_phones_for_leaders(world, browser):
