@@ -155,7 +155,10 @@ class Config:
         # Shared by every web process in production (Redis); the embedded default has one process.
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATE_LIMIT_STORAGE") or self.REDIS_URL or "memory://"
         self.RATELIMIT_KEY_PREFIX = os.environ.get("RATE_LIMIT_PREFIX", "dispatch-limits")
-        self.RATELIMIT_HEADERS_ENABLED = True
+        # Retry-After is set on the 429 itself (dispatch/api/errors.py): Flask-Limiter's own headers would also
+        # overwrite the Retry-After of other answers (a 503 while the database is away).
+        self.RATELIMIT_HEADERS_ENABLED = False
+        self.RATELIMIT_STRATEGY = "moving-window"  # a fixed window lets twice the budget through across its edge
         # Redis restarting must not turn every request into an error: each process counts on its own meanwhile.
         self.RATELIMIT_SWALLOW_ERRORS = True
         self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True

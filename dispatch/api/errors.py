@@ -127,11 +127,13 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(RateLimitExceeded)
     def too_many(_exc: RateLimitExceeded):
-        """Flask-Limiter adds Retry-After (and the X-RateLimit headers) to the answer after this."""
+        """429 with Retry-After: the seconds until the spent budget's window lets this address in again."""
         breached = limiter.current_limit
         seconds = max(1, breached.reset_at - int(time.time())) if breached else 60
         audit.record("rate_limited", "refused", object_type="path", object_id=request.path, detail={"method": request.method})
-        return error_response(429, "too_many_requests", seconds=seconds)
+        response = make_response(*error_response(429, "too_many_requests", seconds=seconds))
+        response.headers["Retry-After"] = str(seconds)
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

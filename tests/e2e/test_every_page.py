@@ -34,11 +34,22 @@ OFFICERS_PAGES = {"/board", "/risks", "/drills", "/drills/<id>/report", "/incide
                   # the reports' Excel downloads and the registry workbook, linked from their pages
                   "/incidents/<id>/report.xlsx", "/drills/<id>/report.xlsx", "/evaluations.xlsx", "/registry.xlsx"}  # fmt: skip
 PAGES_REACHED = {  # the kinds of page each role's walk must reach (a walk stopped early finds no failure either)
-    "demo-admin": OFFICERS_PAGES | {"/incidents/<id>/recovery", "/overview", "/evaluations/county"},
-    "demo-duty": OFFICERS_PAGES | {"/incidents/<id>/recovery"},
+    "demo-admin": OFFICERS_PAGES
+    | {
+        "/incidents/<id>/recovery",
+        "/overview",
+        "/evaluations/county",
+        "/audit",
+        "/audit.csv",
+        "/accounts",
+        "/account",
+        "/account/two-factor",
+        "/password",
+    },
+    "demo-duty": OFFICERS_PAGES | {"/incidents/<id>/recovery", "/account"},
     "demo-duty2": OFFICERS_PAGES,
-    "demo-leader": {"/m", "/organizations/<id>", "/training/<id>", "/complaints", "/evaluations", "/cells"},
-    "demo-grid": {"/grid", "/organizations/<id>", "/cells"},
+    "demo-leader": {"/m", "/organizations/<id>", "/training/<id>", "/complaints", "/evaluations", "/cells", "/account"},
+    "demo-grid": {"/grid", "/organizations/<id>", "/cells", "/account"},
     ANONYMOUS: {"/login", "/login/code", "/scorecards"},
 }
 
