@@ -142,3 +142,33 @@ def test_the_secret_is_sealed_at_rest_like_the_phones(world, browser, required):
     stored = db.session.execute(text("SELECT secret FROM two_factor")).scalar_one()
     assert stored.startswith("v1:") and secret not in stored
     assert db.session.get(TwoFactor, world.duty.id).secret == secret
+
+
+def test_the_password_alone_cannot_replace_a_second_factor_already_set_up(world, browser, required):
+    """A stranger's finding: with the password done, opening the enrolment page made a new secret and let one in."""
+    secret, codes = enrol(browser(), world.duty)
+    attacker = browser()
+    attempt(attacker, world.duty.username, World.PASSWORD)
+    assert attacker.get("/login/second-factor/enrol").headers["Location"].endswith("/login/second-factor")
+    forged = pyotp.random_base32()
+    with attacker.client.session_transaction() as session:
+        session["second_factor"] = {**session["second_factor"], "secret": forged}
+    page = attacker.get("/login/second-factor").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    data = {"csrf_token": token, "code": pyotp.TOTP(forged).now()}
+    answer = attacker.open("/login/second-factor/enrol", method="POST", data=data, headers=attacker.headers)
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/login/second-factor")
+    assert attacker.get("/api/me").status_code == 401
+    assert db.session.get(TwoFactor, world.duty.id).secret == secret, "the owner's factor is untouched"
+    owner = browser()
+    attempt(owner, world.duty.username, World.PASSWORD)
+    assert form(owner, "/login/second-factor", code=codes[0]).status_code == 200, "the owner's recovery codes still work"
+
+
+def test_a_logged_in_session_cannot_replace_its_second_factor_either(world, browser, required):
+    secret, _codes = enrol(browser(), world.duty)
+    client = browser()
+    attempt(client, world.duty.username, World.PASSWORD)
+    form(client, "/login/second-factor", code=code_for_next_step(secret))
+    assert client.get("/account/two-factor").headers["Location"].endswith("/account")
+    assert db.session.get(TwoFactor, world.duty.id).secret == secret
