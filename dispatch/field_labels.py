@@ -79,6 +79,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "percent": ("完成比例", "the percentage done"),
     "period": ("期间", "the period"),
     "phone": ("手机", "the phone"),
+    "phones": ("手机号显示方式", "how phone numbers are shown"),
     "policy": ("派单方式", "the dispatch policy"),
     "priority": ("优先级", "the priority"),
     "q": ("查询内容", "the search text"),
