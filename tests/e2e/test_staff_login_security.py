@@ -60,6 +60,15 @@ def audit_verify(server: LiveServer) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=ROOT, env=server.env, capture_output=True, text=True, timeout=120)
 
 
+def type_the_password(page, url: str, then: str) -> None:
+    """The duty officer's first step, in the browser: the login form, and the page it leads to."""
+    page.goto(f"{url}/login")
+    page.fill("#username", "demo-duty")
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(then)
+
+
 def test_a_duty_officer_enrols_the_second_factor_in_the_browser_and_then_needs_it(server, chromium):
     password_only = password_login(server.url, "demo-duty", DEMO_PASSWORD)
     assert password_only.status_code == 302 and password_only.headers["Location"].endswith("/login/second-factor/enrol")
@@ -67,11 +76,7 @@ def test_a_duty_officer_enrols_the_second_factor_in_the_browser_and_then_needs_i
     context = chromium.new_context(**BOARD)
     context.add_init_script(RECORD_VIOLATIONS)
     page = context.new_page()
-    page.goto(f"{server.url}/login")
-    page.fill("#username", "demo-duty")
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/login/second-factor/enrol")
+    type_the_password(page, server.url, then="**/login/second-factor/enrol")
     expect(page.locator(".qr svg")).to_be_visible()
     page.screenshot(path=SCREENSHOTS / "second-factor-enrol.png", full_page=True)
     secret = page.locator("[data-secret]").inner_text().replace(" ", "")
@@ -87,11 +92,7 @@ def test_a_duty_officer_enrols_the_second_factor_in_the_browser_and_then_needs_i
     # The next login asks for the code: a wrong one is refused, the next one the app shows lets the officer in.
     context = chromium.new_context(**BOARD)
     page = context.new_page()
-    page.goto(f"{server.url}/login")
-    page.fill("#username", "demo-duty")
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/login/second-factor")
+    type_the_password(page, server.url, then="**/login/second-factor")
     page.fill("#code", "000000")
     page.click("button[type=submit]")
     expect(page.locator("p.error")).to_contain_text("验证码错误")
