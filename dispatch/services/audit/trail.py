@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from flask import current_app, g, has_request_context, request
 from sqlalchemy import select, update
 
-from dispatch.domain.audit_chain import SEALED_FIELDS, Break, first_break, seal
+from dispatch.domain.audit_chain import GENESIS, SEALED_FIELDS, Break, first_break, seal
 from dispatch.extensions import db
 from dispatch.models import AuditAnchor, AuditHead, AuditRecord, User
 
@@ -94,7 +94,7 @@ def sealed_view(row: AuditRecord) -> dict:
 def anchor() -> tuple[int, str]:
     """Where the chain in the table starts: after the last archived record, or at the beginning."""
     latest = db.session.scalar(select(AuditAnchor).order_by(AuditAnchor.through_id.desc()).limit(1))
-    return (latest.through_id, latest.through_seal) if latest else (0, "0" * 64)
+    return (latest.through_id, latest.through_seal) if latest else (0, GENESIS)
 
 
 def _records_in_order() -> Iterator[dict]:
