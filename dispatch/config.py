@@ -151,6 +151,8 @@ class Config:
         self.RATE_LIMIT_LOGIN_CODE = os.environ.get("RATE_LIMIT_LOGIN_CODE", "10/minute;60/hour")
         self.RATE_LIMIT_API = os.environ.get("RATE_LIMIT_API", "1200/minute")
         self.RATE_LIMIT_WEBHOOKS = os.environ.get("RATE_LIMIT_WEBHOOKS", "6000/minute")
+        # The one-tap offer links (/t/<token>), opened with no login: a leader's phone, or many behind one carrier address.
+        self.RATE_LIMIT_LINKS = os.environ.get("RATE_LIMIT_LINKS", "120/minute;1200/hour")
         self.RATELIMIT_ENABLED = env_flag("RATE_LIMITS", True)
         # Shared by every web process in production (Redis); the embedded default has one process.
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATE_LIMIT_STORAGE") or self.REDIS_URL or "memory://"
@@ -179,6 +181,8 @@ class Config:
         # The audit trail's seal key; without one, a key derived from SECRET_KEY (set AUDIT_KEY and never change it).
         self.AUDIT_KEY = os.environ.get("AUDIT_KEY") or None
         self.AUDIT_ARCHIVE_DIR = os.environ.get("AUDIT_ARCHIVE_DIR") or str(INSTANCE_DIR / "audit-archive")
+        # What signs the one-tap offer links; without one, a key derived from SECRET_KEY (changing either voids the links sent).
+        self.OFFER_LINK_KEY = os.environ.get("OFFER_LINK_KEY") or None
         # Phones at rest (PIPL): SM4-GCM keys by id and the lookup hash's key (dispatch/personal_data/).
         self.PERSONAL_DATA_KEYS, self.PERSONAL_DATA_HASH_KEY = personal_data_keys()
         self.TESTING = False

@@ -27,8 +27,9 @@ migrate = Migrate()
 socketio = SocketIO()
 babel = Babel()
 csrf = CSRFProtect()
-# Per client address (the proxy's X-Forwarded-For when TRUSTED_PROXIES is set): the API as a whole and the webhooks
-# as a whole share one budget each; the login routes have their own (dispatch/web/login.py).
+# Per client address (the proxy's X-Forwarded-For when TRUSTED_PROXIES is set): the API as a whole, the webhooks
+# as a whole and the one-tap offer links (/t/) as a whole share one budget each; the login routes have their own
+# (dispatch/web/login.py).
 limiter = Limiter(
     key_func=get_remote_address,
     application_limits=[
@@ -36,6 +37,7 @@ limiter = Limiter(
         ApplicationLimit(
             lambda: current_app.config["RATE_LIMIT_WEBHOOKS"], scope="webhooks", exempt_when=lambda: not _under("/twilio/")
         ),
+        ApplicationLimit(lambda: current_app.config["RATE_LIMIT_LINKS"], scope="links", exempt_when=lambda: not _under("/t/")),
     ],
 )
 

@@ -30,7 +30,7 @@ from dispatch.domain.assignments import (
 from dispatch.domain.incidents import NeedStatus
 from dispatch.domain.scope import Action, Actor, Forbidden, Resource, Role, require
 from dispatch.extensions import db
-from dispatch.models import Assignment, Need, Organization
+from dispatch.models import Assignment, Need, Organization, User
 from dispatch.schemas.dispatching import AssignmentQuery
 from dispatch.services import events, offers
 from dispatch.services.candidates import free_people
@@ -62,8 +62,18 @@ def list_assignments(actor: Actor, query: AssignmentQuery) -> tuple[list[Assignm
     return page_of(Assignment, where, Assignment.id.desc(), query)
 
 
-def accept(actor: Actor, assignment_id: int, head_count: int) -> Assignment:
-    """Accept an offer for ``head_count`` people, never more than the need still lacks nor the organization has free."""
+def leader_actor(assignment: Assignment) -> Actor:
+    """The organization's leader as the actor answering its offer from outside a session (an SMS reply, a key pressed
+    on a call, a one-tap link): their login when they have one."""
+    user_id = db.session.scalar(
+        select(User.id).where(User.organization_id == assignment.organization_id, User.role == Role.ORG_LEADER).limit(1)
+    )
+    return Actor(user_id=user_id, role=Role.ORG_LEADER, organization_id=assignment.organization_id)
+
+
+def accept(actor: Actor, assignment_id: int, head_count: int, via: str = "") -> Assignment:
+    """Accept an offer for ``head_count`` people, never more than the need still lacks nor the organization has free.
+    ``via`` names the way the answer came when it is not the leader's session (``link``: a one-tap offer link)."""
     require(actor, Action.ANSWER, Resource.ASSIGNMENT)
     assignment = get_assignment(actor, assignment_id)
     need_id, organization_id, now = assignment.need_id, assignment.organization_id, datetime.now(UTC)
@@ -89,7 +99,7 @@ def accept(actor: Actor, assignment_id: int, head_count: int) -> Assignment:
     assignment = db.session.get(Assignment, assignment_id)
     db.session.refresh(assignment)  # the guarded UPDATE changed it behind the ORM's back
     db.session.refresh(assignment.need)
-    events.record("offer.accepted", assignment=assignment, actor_id=actor.user_id, head_count=head_count)
+    events.record("offer.accepted", assignment=assignment, actor_id=actor.user_id, head_count=head_count, **_via(via))
     _after_accept(assignment.need, actor.user_id)
     events.commit()
     return assignment
@@ -155,7 +165,7 @@ def _not_open_offer(assignment_id: int) -> Conflict | None:
     return _not_open(assignment_id)
 
 
-def decline(actor: Actor, assignment_id: int, reason: str) -> Assignment:
+def decline(actor: Actor, assignment_id: int, reason: str, via: str = "") -> Assignment:
     """Decline an offer with a reason; the need passes to the next candidate."""
     require(actor, Action.ANSWER, Resource.ASSIGNMENT)
     need_id = get_assignment(actor, assignment_id).need_id  # in scope, or NotFound
@@ -164,7 +174,11 @@ def decline(actor: Actor, assignment_id: int, reason: str) -> Assignment:
     if not _guarded(assignment_id, AssignmentState.OFFERED, AssignmentState.DECLINED, answered_at=datetime.now(UTC), note=reason):
         events.rollback()
         raise _not_open(assignment_id)
-    return _closed_without_filling(assignment_id, "offer.declined", actor.user_id, reason=reason)
+    return _closed_without_filling(assignment_id, "offer.declined", actor.user_id, reason=reason, **_via(via))
+
+
+def _via(via: str) -> dict[str, str]:
+    return {"via": via} if via else {}
 
 
 def expire_offer(assignment_id: int) -> bool:

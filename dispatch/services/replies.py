@@ -16,9 +16,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from dispatch.domain.assignments import ACTIVE_STATES, AssignmentState
-from dispatch.domain.scope import Actor, Role
 from dispatch.extensions import db
-from dispatch.models import Assignment, InboundMessage, Organization, OutboxMessage, User
+from dispatch.models import Assignment, InboundMessage, Organization, OutboxMessage
 from dispatch.personal_data.keys import phone_hash
 from dispatch.services import answers
 from dispatch.services.candidates import free_people
@@ -94,7 +93,7 @@ def _accept(assignment: Assignment, head_count: int | None, language: str) -> An
     if head_count is None:  # "1 A7KM" with no count: as many as the need lacks and the organization has free
         head_count = max(1, min(need.still_needed, free_people(need, assignment.organization_id, datetime.now(UTC).date())))
     try:
-        answers.accept(_leader(assignment), assignment.id, head_count)
+        answers.accept(answers.leader_actor(assignment), assignment.id, head_count)
     except Conflict:  # answered already (by SMS or on the phone page), ran out or withdrawn, or the need closed
         return _not_open(assignment.id, language)
     except InvalidInput as refused:
@@ -115,7 +114,7 @@ def _refusal(error: FieldError, code: str, language: str) -> Answered:
 def _decline(assignment: Assignment, reason: str, language: str) -> Answered:
     code = assignment.short_code
     try:
-        answers.decline(_leader(assignment), assignment.id, reason[:200])
+        answers.decline(answers.leader_actor(assignment), assignment.id, reason[:200])
     except Conflict:
         return _not_open(assignment.id, language)
     return Answered("declined", templates.reply_ack("declined", code, language))
@@ -127,14 +126,6 @@ def _not_open(assignment_id: int, language: str) -> Answered:
     assignment = db.session.get(Assignment, assignment_id, populate_existing=True)
     kind = ANSWERED_BEFORE.get(assignment.state, "closed")
     return Answered(kind, templates.reply_ack(kind, assignment.short_code, language, head_count=assignment.head_count))
-
-
-def _leader(assignment: Assignment) -> Actor:
-    """The organization's leader as the answering actor (their login when they have one)."""
-    user_id = db.session.scalar(
-        select(User.id).where(User.organization_id == assignment.organization_id, User.role == Role.ORG_LEADER).limit(1)
-    )
-    return Actor(user_id=user_id, role=Role.ORG_LEADER, organization_id=assignment.organization_id)
 
 
 def _offer_for(sender: str, code: str) -> Assignment | None:

@@ -6,6 +6,7 @@ The table must name every route the app has; a new endpoint without a row fails 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -16,6 +17,7 @@ from sqlalchemy import func, select
 
 from dispatch.domain.drills import DrillMode
 from dispatch.domain.incidents import IncidentStatus
+from dispatch.domain.offer_tokens import token_for
 from dispatch.domain.recovery import NeedKind
 from dispatch.domain.registry import ManagingBody
 from dispatch.domain.risks import RiskCategory
@@ -43,6 +45,7 @@ from dispatch.models import (
     TrainingSession,
 )
 from dispatch.services import audit, events
+from dispatch.services.offer_links import link_key, tap_token
 from tests.factories import World, make_incident, make_member, make_need, make_offer, make_user, square
 
 ADMIN, DUTY, LEADER, GRID = Role.ADMIN, Role.DUTY_OFFICER, Role.ORG_LEADER, Role.GRID_WORKER
@@ -489,6 +492,11 @@ TWILIO_SIGNED = {
 }  # fmt: skip
 
 
+# The one-tap offer link answers no user: its token is the key, for whoever holds it, logged in or not, and opens its
+# one offer only (test_an_offer_link_opens_its_own_offer_whoever_holds_it; tests/integration/test_offer_tap_link.py).
+ONE_OFFER_LINKS = {("GET", "/t/<token>"), ("POST", "/t/<token>")}
+
+
 # Records a refusal must not add to (counted, as they have no state to change).
 RECORDS_WITHOUT_STATE = (
     TrainingSession, TrainingAttendance, Certification, OutboxMessage, Complaint, RiskReport, Evaluation, RecoveryTask, ProgressReport,
@@ -525,6 +533,7 @@ def test_every_route_is_in_the_table(app):
         | OWN_ACCOUNT
         | PUBLIC
         | TWILIO_SIGNED
+        | ONE_OFFER_LINKS
         | LIVE_PAGES
         | COUNTY_IMPORTS
     )
@@ -600,3 +609,24 @@ def test_unscoped_endpoints_need_a_login(route, world, browser):
     assert anonymous.status_code == 401 if route[1].startswith("/api/") else "/login" in anonymous.headers["Location"]
     for role in (ADMIN, DUTY, LEADER, GRID):
         assert browser(getattr(world, USERS[role])).get(route[1]).status_code == 200
+
+
+@pytest.mark.parametrize("role", [None, ADMIN, DUTY, LEADER, GRID], ids=lambda r: r.value if r else "anonymous")
+def test_an_offer_link_opens_its_own_offer_whoever_holds_it(role, dispatch_world, browser):
+    world = dispatch_world
+    client = browser(getattr(world, USERS[role])) if role else browser()
+    offers = [world.offer_a1, world.offer_a1b, world.offer_a2, world.offer_b1]
+    for offer in offers:
+        page = client.get(f"/t/{tap_token(offer.id)}")
+        assert page.status_code == 200 and offer.need.incident.title in page.get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    key = link_key()
+    for mine, other in ((world.offer_a1, world.offer_a1b), (world.offer_a1, world.offer_b1), (world.offer_b1, world.offer_a2)):
+        forged = token_for(mine.id, key)[:14] + token_for(other.id, key)[14:]
+        before = snapshot()
+        assert client.get(f"/t/{forged}").status_code == 404
+        form = {"csrf_token": csrf, "action": "accept", "head_count": "1"}
+        assert client.open(f"/t/{forged}", method="POST", data=form).status_code == 404
+        assert snapshot() == before
+    me = client.get("/api/me")
+    assert me.status_code == (200 if role else 401) and (not role or me.get_json()["role"] == role.value)
