@@ -22,7 +22,16 @@ bp = Blueprint("password", __name__)
 
 # What a person who must change their password may still reach: this form, logging out, the language switch, and the
 # CSRF token a script needs to log out.
-OPEN_WHILE_DUE = {"static", "login.logout", "login.choose_language", "health.healthz", "api_me.csrf_token"}
+# The one-tap offer link (tap.*) acts for no session: a password due in the browser that holds one does not stop it.
+OPEN_WHILE_DUE = {
+    "static",
+    "login.logout",
+    "login.choose_language",
+    "health.healthz",
+    "api_me.csrf_token",
+    "tap.offer",
+    "tap.answer",
+}
 
 
 @bp.get("/password")

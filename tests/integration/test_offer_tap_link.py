@@ -14,7 +14,7 @@ from dispatch.domain.offer_tokens import token_for
 from dispatch.extensions import db
 from dispatch.models import Assignment, AuditRecord, Event
 from dispatch.services import offer_links
-from tests.integration.dispatch_helpers import posted_need
+from tests.integration.dispatch_helpers import all_at_once, posted_need
 from tests.integration.sms_helpers import PUBLIC_URL
 from tests.integration.test_scope import snapshot
 
@@ -263,3 +263,29 @@ def test_public_url_is_what_the_link_starts_with(app, offers):
         assert offer_links.tap_link(offers["mine"]) == f"{PUBLIC_URL}/t/{offer_links.tap_token(offers['mine'])}"
     finally:
         app.config["PUBLIC_URL"] = saved
+
+
+def test_a_session_whose_password_is_due_does_not_stop_the_link(world, browser, offers):
+    client = browser(world.leader)
+    world.leader.must_change_password = True
+    db.session.commit()
+    assert "/password" in client.get("/m").headers["Location"]  # the session itself must change its password first
+    assert answer(client, tap(offers["mine"]), action="accept", head_count="2").status_code == 303
+    assert offer(offers["mine"]).head_count == 2
+
+
+def test_answers_sent_at_the_same_instant_count_once(app, browser, offers):
+    url = tap(offers["mine"])
+    clients = [browser() for _ in range(4)]
+    for client in clients:
+        opened(client, url)
+    forms = [{"action": "accept", "head_count": "2"}] * 3 + [{"action": "decline", "reason": "忙"}]
+    sends = [
+        lambda client=client, form=form: client.open(url, method="POST", data={"csrf_token": client.tap_csrf, **form})
+        for client, form in zip(clients, forms, strict=True)
+    ]
+    statuses = sorted(response.status_code for response in all_at_once(app, sends))
+    assert statuses == [303, 409, 409, 409]
+    answered = events_of(offers["mine"], "offer.accepted") + events_of(offers["mine"], "offer.declined")
+    assert len(answered) == 1
+    assert offer(offers["mine"]).need.accepted == (2 if answered[0].kind == "offer.accepted" else 0)
