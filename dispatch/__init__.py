@@ -91,26 +91,22 @@ def _init_ports(app: Flask) -> None:
     app.extensions["dispatch.places"] = PlaceCache()
     app.extensions["dispatch.publisher"] = SocketIOPublisher(socketio)
     app.extensions["dispatch.online_geocoder"] = _online_geocoder(app)
-    app.extensions["dispatch.channel"] = _message_channel(app)
-    app.extensions["dispatch.sms_rate"] = rate_for(
-        app.config["SMS_PER_SECOND"], app.extensions["dispatch.channel"].sender, redis_url
-    )
+    channels = _message_channels(app)
+    app.extensions["dispatch.channels"] = channels
+    app.extensions["dispatch.rates"] = {
+        role: rate_for(app.config["SMS_PER_SECOND"], channel.sender, redis_url) for role, channel in channels.items()
+    }
 
 
-def _message_channel(app: Flask):
-    """Twilio when its settings are given (production), else the outbox backend shown on the phone simulator."""
-    from notifications.channels import OutboxChannel, TwilioChannel
+def _message_channels(app: Flask):
+    """Which adapter plays each role (SMS, voice), as the settings say; a wrong setting stops the start."""
+    from dispatch.config import ConfigError
+    from notifications.channels.configured import ChannelSettingError, configured_channels
 
-    config = app.config
-    if not config["TWILIO_ACCOUNT_SID"]:
-        return OutboxChannel()
-    return TwilioChannel(
-        config["TWILIO_ACCOUNT_SID"],
-        config["TWILIO_AUTH_TOKEN"],
-        config["TWILIO_FROM"],
-        config["TWILIO_API_BASE"],
-        config["TWILIO_TIMEOUT_S"],
-    )
+    try:
+        return configured_channels(app.config)
+    except ChannelSettingError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def _online_geocoder(app: Flask):
@@ -150,6 +146,7 @@ def _register_blueprints(app: Flask) -> None:
     from dispatch.api.errors import register_error_handlers
     from dispatch.web import (
         account,
+        aliyun_hooks,
         health,
         live,
         login,
@@ -188,6 +185,7 @@ def _register_blueprints(app: Flask) -> None:
         phones,
         tap,
         twilio_hooks,
+        aliyun_hooks,
         organizations,
         places,
         members,

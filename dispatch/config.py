@@ -134,6 +134,24 @@ class Config:
         self.TWILIO_FROM = os.environ.get("TWILIO_FROM") or None
         self.TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE") or None  # tests: a local fake of Twilio's API
         self.TWILIO_TIMEOUT_S = float(os.environ.get("TWILIO_TIMEOUT_S", "10"))
+        # Aliyun SMS (mainland China, two-way): keys, the approved signature and each message kind's template code;
+        # its delivery reports and replies are pushed to /aliyun/<ALIYUN_PUSH_TOKEN>/report and /reply.
+        self.ALIYUN_ACCESS_KEY_ID = os.environ.get("ALIYUN_ACCESS_KEY_ID") or None
+        self.ALIYUN_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_ACCESS_KEY_SECRET") or None
+        self.ALIYUN_SMS_SIGN_NAME = os.environ.get("ALIYUN_SMS_SIGN_NAME") or None
+        self.ALIYUN_SMS_TEMPLATES = os.environ.get("ALIYUN_SMS_TEMPLATES") or None  # notifications/channels/aliyun_templates.py
+        self.ALIYUN_SMS_ENDPOINT = os.environ.get("ALIYUN_SMS_ENDPOINT") or None  # tests: a local fake
+        self.ALIYUN_TIMEOUT_S = float(os.environ.get("ALIYUN_TIMEOUT_S", "10"))
+        self.ALIYUN_PUSH_TOKEN = os.environ.get("ALIYUN_PUSH_TOKEN") or None
+        self.ALIYUN_PUSH_FROM = os.environ.get("ALIYUN_PUSH_FROM", "")  # addresses or networks the pushes come from
+        # Which technology plays each role (notifications/channels/configured.py); empty: follow the credentials.
+        self.SMS_CHANNEL = os.environ.get("SMS_CHANNEL", "")
+        self.VOICE_CHANNEL = os.environ.get("VOICE_CHANNEL", "")
+        # Channels whose offer messages carry the one-tap link (a domestic SMS links only to a domain filed with its
+        # template: there the template itself carries the link; Twilio's China route carries no links at all).
+        self.OFFER_LINKS = tuple(
+            name.strip() for name in os.environ.get("OFFER_LINKS", "outbox,twilio").split(",") if name.strip()
+        )
         self.SMS_PER_SECOND = float(os.environ.get("SMS_PER_SECOND", "0"))  # per sender number; 0: no cap
         self.SMS_MAX_ATTEMPTS = int(os.environ.get("SMS_MAX_ATTEMPTS", "5"))
         self.FAILOVER = parse_failover(os.environ.get("FAILOVER"))

@@ -327,6 +327,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "password.wrong_current": ("当前密码不正确", "the current password is wrong"),
     "password.mismatch": ("两次输入的新密码不一致", "the two new passwords differ"),
     "password.reused": ("新密码不能与最近 {count} 次用过的密码相同", "the new password must not be one of your last {count}"),
+    # provider pushes (Aliyun's delivery reports and SMS replies)
+    "push.not_a_list": ("推送内容须为 JSON 数组", "A push must be a JSON array of items"),
+    "push.item_fields": ("第 {index} 项缺少字段：{fields}", "Item {index} lacks {fields}"),
 }
 
 

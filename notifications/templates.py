@@ -38,6 +38,7 @@ _PLACE = {"zh": "，地点：{}", "en": " at {}"}
 _DESCRIPTION = {"zh": "情况：{}。", "en": "{}. "}
 _LINK = {"zh": "详情：{}", "en": " {}"}
 _DRILL_SMS = {"zh": "【演练】", "en": "[DRILL] "}
+_REMINDER_SMS = {"zh": "【提醒】", "en": "[Reminder] "}  # a second SMS for an offer still unanswered
 _SKILL_SEPARATOR = {"zh": "、", "en": ", "}
 _TRAILING_PUNCTUATION = "。.！!；;，,、 "
 
@@ -116,7 +117,7 @@ def offer_sms(params: dict[str, Any], language: str = "zh") -> str:
 
     def render(skills_text: str, place_text: str, description_text: str = "") -> str:
         return _OFFER_SMS[lang].format(
-            drill=_DRILL_SMS[lang] if params.get("drill") else "",
+            drill=(_REMINDER_SMS[lang] if params.get("reminder") else "") + (_DRILL_SMS[lang] if params.get("drill") else ""),
             code=params["code"],
             skills=skills_text,
             head_count=params["head_count"],

@@ -29,10 +29,10 @@ from dispatch.domain.assignments import AssignmentState
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
 from dispatch.models import Assignment, Incident, Need, OutboxMessage, Skill, User
-from dispatch.services import events, liveness
-from dispatch.services.offer_links import offer_link
+from dispatch.services import events, liveness, offer_links
 from notifications import templates
-from notifications.channels import PermanentFailure, TemporaryFailure
+from notifications.channels import BatchChannel, Channel, Outgoing, PermanentFailure, TemporaryFailure
+from notifications.rate import NoRate
 from notifications.segments import segments
 
 log = logging.getLogger(__name__)
@@ -46,10 +46,21 @@ CLAIM = 10  # rows claimed at a time: few enough that several workers share a bu
 DRAIN_BUDGET_S = 20.0  # a drain hands over to a fresh one after this long, so no single job runs for minutes
 STALLED_S = 3.0  # a message due this long is not being sent by the queue: the sweeper sends it (send_stalled)
 STALLED_BUDGET_S = 1.0  # and sends for at most this long per pass, so deadlines keep being swept
+NO_RATE = NoRate()
 
 
-def channel():
-    return current_app.extensions["dispatch.channel"]
+def channel_for_role(role: str) -> Channel:
+    """The adapter configured for a role (``sms``, ``voice``, ``group``): see ``notifications.channels``."""
+    return current_app.extensions["dispatch.channels"][role]
+
+
+def channel_for(message: OutboxMessage) -> Channel:
+    return channel_for_role(message.channel)
+
+
+def rate_for_role(role: str):
+    """The pace of the role's sender (messages per second); roles without a cap send as fast as they are claimed."""
+    return current_app.extensions["dispatch.rates"].get(role) or NO_RATE
 
 
 def nudge() -> None:
@@ -92,13 +103,33 @@ def drain(budget_s: float = DRAIN_BUDGET_S, batch: int = CLAIM) -> dict[str, int
     until = time.monotonic() + budget_s
     while claimed := claim_due(batch):
         reading = _read_for(claimed)
+        ready = []
         for message in claimed:
-            status = _deliver_claimed(message, datetime.now(UTC), reading)
-            outcome[status] = outcome.get(status, 0) + 1
+            prepared = _prepare(message, datetime.now(UTC), reading)
+            if isinstance(prepared, str):
+                outcome[prepared] = outcome.get(prepared, 0) + 1
+            else:
+                ready.append((message, prepared))
+        for together in _batches(ready):
+            statuses = _send_batch(together) if len(together) > 1 else [_send(*together[0])]
+            for status in statuses:
+                outcome[status] = outcome.get(status, 0) + 1
         if time.monotonic() > until:
             nudge()
             break
     return outcome
+
+
+def _batches(ready: list[tuple[OutboxMessage, Outgoing]]) -> list[list[tuple[OutboxMessage, Outgoing]]]:
+    """Rows that one request can carry together (same batch channel, same kind), the others one by one."""
+    together: dict[tuple[str, str], list] = {}
+    alone = []
+    for message, outgoing in ready:
+        if isinstance(channel_for(message), BatchChannel):
+            together.setdefault((message.channel, outgoing.kind), []).append((message, outgoing))
+        else:
+            alone.append([(message, outgoing)])
+    return [*together.values(), *alone]
 
 
 def claim_due(limit: int, now: datetime | None = None) -> list[OutboxMessage]:
@@ -167,17 +198,43 @@ def _read_for(messages: list[OutboxMessage]) -> Reading:
 
 def _deliver_claimed(message: OutboxMessage, now: datetime, reading: Reading) -> str:
     """A row this process claimed: skip it if no longer wanted, else render it, put the text on record, send it."""
+    prepared = _prepare(message, now, reading)
+    return prepared if isinstance(prepared, str) else _send(message, prepared)
+
+
+def _prepare(message: OutboxMessage, now: datetime, reading: Reading) -> Outgoing | str:
+    """The row rendered and its text on record, ready to send; or its status when it is not to be sent."""
     if reason := _no_longer_wanted(message, reading.offers.get(message.assignment_id), now):
         message.status, message.error = "skipped", reason
         db.session.commit()
         return message.status
-    body = _render(message, reading)
+    kind, body, params = _render(message, reading)
     if not _still_mine(message, body):  # taken back while this process was frozen: the claim is someone else's now
         db.session.rollback()
         return "taken back"
     set_committed_value(message, "body", body)
     set_committed_value(message, "segments", segments(body) if message.channel == "sms" else 0)
-    return _send(message)
+    outgoing = _outgoing(message, kind, params)
+    if message.attempts > 1:  # an earlier try may have gone out unheard (a timeout): the provider is asked first
+        try:
+            sid = channel_for(message).already_sent(outgoing, message.created_at - timedelta(minutes=1))
+        except (TemporaryFailure, PermanentFailure) as exc:
+            _retry_or_fail(message, f"cannot ask the provider whether an earlier try went: {exc}")
+            events.commit()
+            return message.status
+        if sid:
+            _sent(message, channel_for(message).name, sid, "queued")
+            events.commit()
+            return message.status
+    return outgoing
+
+
+def _outgoing(message: OutboxMessage, kind: str, params: dict) -> Outgoing:
+    script = _public(f"/twilio/voice/{message.id}") if message.channel == "voice" else None
+    return Outgoing(
+        outbox_id=message.id, kind=kind, to=message.recipient, text=message.body, params=params,
+        validity_s=_validity_s(message), status_url=_public("/twilio/status"), script_url=script,
+    )  # fmt: skip
 
 
 def _still_mine(message: OutboxMessage, body: str) -> bool:
@@ -193,14 +250,11 @@ def _still_mine(message: OutboxMessage, body: str) -> bool:
     return written == 1
 
 
-def _send(message: OutboxMessage) -> str:
-    sending = channel()
-    current_app.extensions["dispatch.sms_rate"].wait()
+def _send(message: OutboxMessage, outgoing: Outgoing) -> str:
+    sending = channel_for(message)
+    rate_for_role(message.channel).wait()
     try:
-        if message.channel == "voice":
-            sent = sending.call(message.recipient, _public(f"/twilio/voice/{message.id}"), _public("/twilio/status"))
-        else:
-            sent = sending.send_sms(message.recipient, message.body, _validity_s(message), _public("/twilio/status"))
+        sent = sending.send(outgoing)
     except TemporaryFailure as exc:
         _retry_or_fail(message, str(exc))
     except PermanentFailure as exc:
@@ -211,10 +265,31 @@ def _send(message: OutboxMessage) -> str:
     return message.status
 
 
+def _send_batch(batch: list[tuple[OutboxMessage, Outgoing]]) -> list[str]:
+    """Rows of one kind for one batch channel, sent in one request; each row's own outcome recorded as if alone."""
+    sending = channel_for(batch[0][0])
+    rate = rate_for_role(batch[0][0].channel)
+    for _ in batch:
+        rate.wait()
+    try:
+        outcomes = sending.send_batch([outgoing for _, outgoing in batch])
+    except (TemporaryFailure, PermanentFailure) as exc:  # the request as a whole: every row shares its fate
+        outcomes = [exc] * len(batch)
+    for (message, _), outcome in zip(batch, outcomes, strict=True):
+        if isinstance(outcome, TemporaryFailure):
+            _retry_or_fail(message, str(outcome))
+        elif isinstance(outcome, PermanentFailure):
+            _failed(message, str(outcome))
+        else:
+            _sent(message, sending.name, outcome.sid, outcome.status)
+    events.commit()
+    return [message.status for message, _ in batch]
+
+
 def _sent(message: OutboxMessage, provider: str, sid: str, delivery: str) -> None:
     message.status, message.provider, message.provider_sid = "sent", provider, sid
     message.delivery, message.sent_at, message.error = delivery, datetime.now(UTC), ""
-    kind = "voice.called" if message.channel == "voice" else "sms.sent"
+    kind = "voice.called" if message.channel == "voice" else f"{message.channel}.sent"
     _record(kind, message, segments=message.segments)
 
 
@@ -252,16 +327,36 @@ def _no_longer_wanted(message: OutboxMessage, assignment: Assignment | None, now
     return ""
 
 
-def _render(message: OutboxMessage, reading: Reading) -> str:
+def _render(message: OutboxMessage, reading: Reading) -> tuple[str, str, dict]:
+    """(kind, text, template parameters): the text free-text channels send and the record keeps, and the parameters a
+    template channel fills its approved template with."""
     if message.template != "offer":
-        return message.params.get("text", "")
+        return message.params.get("kind", message.template), message.params.get("text", ""), message.params
     language = reading.languages.get(message.organization_id, "zh")
     codes = message.params.get("skills", [])
     labels = {code: reading.labels.get(code, {}).get(language, code) for code in codes}
-    params = {**message.params, "skill_labels": labels, "link": offer_link(message.params["code"])}
+    params = {**message.params, "skill_labels": labels}
+    if message.assignment_id:  # a template channel's filed link ends in the token; a free-text one carries the link
+        params["token"] = offer_links.tap_token(message.assignment_id)
+        if links_in(message.channel):
+            params["link"] = offer_links.tap_link(message.assignment_id)
+    kind = offer_kind(message.params)
     if message.channel == "voice":
-        return templates.voice_offer(params, language)
-    return templates.offer_sms(params, language)
+        return kind, templates.voice_offer(params, language), params
+    return kind, templates.offer_sms(params, language), params
+
+
+def offer_kind(params: dict) -> str:
+    """Which approved message an offer step is: the reminder (a second SMS), a drill's offer, or the offer."""
+    if params.get("reminder"):
+        return "reminder"
+    return "drill_offer" if params.get("drill") else "offer"
+
+
+def links_in(role: str) -> bool:
+    """Whether messages of this role carry the offer's one-tap link (``OFFER_LINKS``: per channel, since a domestic
+    SMS may only link to a domain filed with its template, and Twilio's China route carries no links)."""
+    return channel_for_role(role).name in current_app.config["OFFER_LINKS"]
 
 
 def leader_language(organization_id: int | None) -> str:
@@ -301,25 +396,33 @@ def reconcile_abandoned(now: datetime) -> int:
     stuck = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == "sending", abandoned)).all()
     db.session.commit()  # no transaction waits on the provider's answer
     for message in stuck:
-        sid = None
-        if message.channel == "sms" and message.body:
-            try:
-                sid = channel().already_sent(message.recipient, message.body, message.claimed_at - timedelta(minutes=1))
-            except (TemporaryFailure, PermanentFailure) as exc:
-                log.warning("outbox %s: cannot ask the provider yet (%s)", message.id, exc)
-                continue
+        try:
+            sid = _sent_before(message)
+        except (TemporaryFailure, PermanentFailure) as exc:
+            log.warning("outbox %s: cannot ask the provider yet (%s)", message.id, exc)
+            continue
         claimed = update(OutboxMessage).where(OutboxMessage.id == message.id, OutboxMessage.status == "sending")
         if sid:
             won = db.session.execute(
-                claimed.values(status="sent", provider=channel().name, provider_sid=sid, delivery="queued", sent_at=now)
+                claimed.values(status="sent", provider=channel_for(message).name, provider_sid=sid, delivery="queued", sent_at=now)
             ).rowcount
             if won:
                 db.session.refresh(message)
-                _record("sms.sent", message, segments=message.segments, reconciled=True)
+                _record(f"{message.channel}.sent", message, segments=message.segments, reconciled=True)
         else:
             db.session.execute(claimed.values(status="pending", due_at=now))
         events.commit()
     return len(stuck)
+
+
+def _sent_before(message: OutboxMessage) -> str | None:
+    """The provider's id of an abandoned row's message if it went out (asked by its text, or by the outbox id the
+    provider keeps with it), else None. A row abandoned before its text was on record never went out."""
+    if not message.body:
+        return None
+    kind = offer_kind(message.params) if message.template == "offer" else message.params.get("kind", message.template)
+    outgoing = Outgoing(outbox_id=message.id, kind=kind, to=message.recipient, text=message.body, params=message.params)
+    return channel_for(message).already_sent(outgoing, message.claimed_at - timedelta(minutes=1))
 
 
 def record_status(sid: str, status: str, error_code: str = "") -> bool:

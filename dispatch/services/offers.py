@@ -95,15 +95,18 @@ def _notify(assignment: Assignment, organization: Organization, event) -> None:
         "deadline": assignment.deadline.isoformat(), "drill": need.incident.drill,
     }  # fmt: skip
     failover = current_app.config["FAILOVER"][need.incident.level.value]
-    for channel, due_at in planned_steps(failover, assignment.offered_at, assignment.deadline):
+    reachable = current_app.extensions["dispatch.channels"]  # a role no channel plays (voice without Twilio) is left out
+    for step in planned_steps(failover, assignment.offered_at, assignment.deadline):
+        if step.channel not in reachable:
+            continue
         message = OutboxMessage(
-            channel=channel,
+            channel=step.channel,
             organization_id=organization.id,
             assignment_id=assignment.id,
             recipient=organization.leader_phone,
             template="offer",
-            params=params,
-            due_at=due_at,
+            params={**params, "reminder": True} if step.reminder else params,
+            due_at=step.due_at,
         )
         events.send(message, event)
 

@@ -38,7 +38,7 @@ class Line:
 
 
 def simulated() -> bool:
-    return current_app.extensions["dispatch.channel"].name == "outbox"
+    return current_app.extensions["dispatch.channels"]["sms"].name == "outbox"
 
 
 def phone_of(actor: Actor, organization_id: int) -> Organization:

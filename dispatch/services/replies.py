@@ -43,9 +43,32 @@ ANSWERED_BEFORE = {
 }
 
 
-def handle_sms(sid: str, sender: str, body: str) -> Answered:
-    """An SMS reply from ``sender`` (E.164). Returns what to text back; the same for every delivery of ``sid``."""
-    return _answer_once(sid, "sms", sender, body, lambda: _answer_sms(sender, body))
+def handle_sms(sid: str, sender: str, body: str, text_back: bool = False) -> Answered:
+    """An SMS reply from ``sender`` (E.164). Returns what to text back; the same for every delivery of ``sid``.
+
+    A provider that answers in its webhook's response (Twilio) sends the answer itself; with ``text_back`` the
+    answer goes out as a confirmation SMS through the outbox instead (Aliyun), written with the answer, so a
+    replayed push neither answers nor texts twice."""
+    then = _confirmation_to(sender, body) if text_back else None
+    return _answer_once(sid, "sms", sender, body, lambda: _answer_sms(sender, body), then)
+
+
+def _confirmation_to(sender: str, body: str) -> Callable[[Answered, int | None], None]:
+    def text_back(answered: Answered, assignment_id: int | None) -> None:
+        parsed = parse_reply(body)
+        code = parsed.code if not isinstance(parsed, ReplyError) else (parsed.offer_code or "")
+        organization_id = db.session.scalar(
+            select(Organization.id).where(Organization.leader_phone_hash == phone_hash(sender)).limit(1)
+        )
+        params = {"text": answered.reply, "kind": "confirmation", "code": code, "result": answered.reply}
+        db.session.add(
+            OutboxMessage(
+                channel="sms", organization_id=organization_id, assignment_id=assignment_id, recipient=sender,
+                template="confirmation", params=params,
+            )
+        )  # fmt: skip
+
+    return text_back
 
 
 def handle_key(call_sid: str, outbox_id: int, digits: str) -> Answered:
@@ -146,7 +169,14 @@ def _language_of(sender: str) -> str:
     return leader_language(organization_id)
 
 
-def _answer_once(key: str, channel: str, sender: str, body: str, answer: Callable[[], tuple[Answered, int | None]]) -> Answered:
+def _answer_once(
+    key: str,
+    channel: str,
+    sender: str,
+    body: str,
+    answer: Callable[[], tuple[Answered, int | None]],
+    then: Callable[[Answered, int | None], None] | None = None,
+) -> Answered:
     """Answer a message once per provider id: the first delivery claims the id and answers; a replay, also one
     arriving at the same instant, gets that answer and changes nothing."""
     while True:
@@ -160,6 +190,8 @@ def _answer_once(key: str, channel: str, sender: str, body: str, answer: Callabl
     except BaseException:
         _release(key)  # the next delivery answers it afresh
         raise
+    if then is not None:  # in the transaction that records the answer: once, with it
+        then(answered, assignment_id)
     db.session.execute(
         update(InboundMessage)
         .where(InboundMessage.sid == key)

@@ -13,7 +13,7 @@ from dispatch import create_app
 from dispatch.extensions import db, limiter
 from dispatch.models.audit import install_guards, remove_guards, start_head
 from dispatch.services.skills import seed_skills
-from notifications.channels import TwilioChannel
+from notifications.channels.twilio import twilio_channels
 from tests import services
 from tests.factories import World, build_world
 from tests.fake_twilio import FakeTwilio
@@ -136,11 +136,11 @@ def browser(app):
 def twilio(app):
     """The app sending through the real twilio client to a fake Twilio on 127.0.0.1."""
     settings = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM", "PUBLIC_URL", "SMS_MAX_ATTEMPTS")
-    saved_config, saved_channel = {k: app.config[k] for k in settings}, app.extensions["dispatch.channel"]
+    saved_config, saved_channels = {k: app.config[k] for k in settings}, app.extensions["dispatch.channels"]
     with FakeTwilio() as fake:
         app.config.update(TWILIO_ACCOUNT_SID=fake.account_sid, TWILIO_AUTH_TOKEN=fake.auth_token, TWILIO_FROM=SENDER)
         app.config["PUBLIC_URL"] = PUBLIC_URL
-        app.extensions["dispatch.channel"] = TwilioChannel(fake.account_sid, fake.auth_token, SENDER, fake.url, timeout_s=3)
+        app.extensions["dispatch.channels"] = twilio_channels(fake.account_sid, fake.auth_token, SENDER, fake.url, timeout_s=3)
         yield fake
     app.config.update(saved_config)
-    app.extensions["dispatch.channel"] = saved_channel
+    app.extensions["dispatch.channels"] = saved_channels

@@ -16,7 +16,7 @@ from dispatch import create_app
 from dispatch.extensions import db
 from dispatch.models import OutboxMessage
 from dispatch.services import answers, delivery
-from notifications.channels import TwilioChannel
+from notifications.channels.twilio import twilio_channels
 from tests.integration.dispatch_helpers import event_kinds, need_body, open_incident, post_need, posted_need
 from tests.integration.sms_helpers import PUBLIC_URL, SENDER, first_offer, make_due, outbox
 
@@ -106,7 +106,7 @@ def _deliver_in_a_child(config: dict, api_base: str, outbox_id: int) -> None:
     app = create_app(**config)
     with app.app_context():
         sid, token = config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"]
-        app.extensions["dispatch.channel"] = TwilioChannel(sid, token, SENDER, api_base, timeout_s=60)
+        app.extensions["dispatch.channels"] = twilio_channels(sid, token, SENDER, api_base, timeout_s=60)
         delivery.deliver(outbox_id)
 
 

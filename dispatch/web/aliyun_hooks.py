@@ -1,0 +1,96 @@
+"""Aliyun's HTTP pushes: delivery reports (SmsReport) and replies (SmsUp), each a JSON array of items.
+
+The provider does not sign these pushes, so the address itself is the secret: ``/aliyun/<ALIYUN_PUSH_TOKEN>/report``
+and ``.../reply``, and ``ALIYUN_PUSH_FROM`` may name the addresses or networks they come from. A wrong token, an
+address not allowed, or no Aliyun settings at all get 404 and change nothing. A push that is not what Aliyun sends
+gets 400 saying what is wrong, and changes nothing; one that is, gets the answer Aliyun expects
+(``{"code": 0, "msg": "成功"}``) once every item is recorded, so a push that fails halfway is pushed again, and a
+replayed one changes nothing: reports only move a message's state forward, replies are answered once per
+``sequence_id``, and the answer to a reply goes out once, as a confirmation SMS through the outbox.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+
+from flask import Blueprint, abort, current_app, jsonify, request
+from sqlalchemy import select
+
+from dispatch.extensions import csrf, db
+from dispatch.models import OutboxMessage
+from dispatch.services import delivery, replies
+from dispatch.services.errors import FieldError, InvalidInput
+from notifications.channels.aliyun_sms import e164, outbox_ids, sid_of
+
+bp = Blueprint("aliyun_hooks", __name__, url_prefix="/aliyun/<token>")
+csrf.exempt(bp)
+
+RECEIVED = {"code": 0, "msg": "成功"}
+REPORT_FIELDS = ("phone_number", "success", "out_id")
+REPLY_FIELDS = ("phone_number", "content", "sequence_id")
+
+
+@bp.url_value_preprocessor
+def pushed_by_aliyun(_endpoint, values):
+    expected = current_app.config["ALIYUN_PUSH_TOKEN"]
+    token = (values or {}).pop("token", "")
+    if not expected or not hmac.compare_digest(token.encode(), expected.encode()) or not _from_allowed_address():
+        abort(404)
+
+
+@bp.post("/report")
+def delivery_reports():
+    for item in _items(REPORT_FIELDS):
+        outbox_id = _row_of(item)
+        if outbox_id is None:
+            continue  # not one of ours (another system on the same account), or its row is gone
+        status = "delivered" if item["success"] in (True, "true", "True", 1) else "undelivered"
+        delivery.record_status(sid_of(outbox_id), status, str(item.get("err_code") or ""))
+    return jsonify(RECEIVED)
+
+
+@bp.post("/reply")
+def sms_replies():
+    for item in _items(REPLY_FIELDS):
+        key = f"aliyun:{item['sequence_id']}"
+        replies.handle_sms(key, e164(str(item["phone_number"])), str(item["content"] or ""), text_back=True)
+    delivery.nudge()  # the confirmations are due now
+    return jsonify(RECEIVED)
+
+
+def _items(fields: tuple[str, ...]) -> list[dict]:
+    """The pushed array, every item with the fields used; else 400 before anything is recorded."""
+    items = request.get_json(silent=True)
+    if not isinstance(items, list):
+        raise InvalidInput([FieldError("body", "push.not_a_list")])
+    wrong = [
+        FieldError("body", "push.item_fields", {"index": index, "fields": ", ".join(fields)}, row=index)
+        for index, item in enumerate(items)
+        if not isinstance(item, dict) or any(item.get(name) in (None, "") for name in fields)
+    ]
+    if wrong:
+        raise InvalidInput(wrong[:20])
+    return items
+
+
+def _row_of(report: dict) -> int | None:
+    """The outbox row a report is about: among the rows its ``out_id`` names, the one sent to its phone."""
+    ids = outbox_ids(str(report["out_id"]))
+    if len(ids) == 1:
+        return ids[0]
+    phone = e164(str(report["phone_number"]))
+    rows = db.session.execute(select(OutboxMessage.id, OutboxMessage.recipient).where(OutboxMessage.id.in_(ids))).all()
+    db.session.commit()
+    return next((row.id for row in rows if row.recipient == phone), None)
+
+
+def _from_allowed_address() -> bool:
+    allowed = [part.strip() for part in current_app.config["ALIYUN_PUSH_FROM"].split(",") if part.strip()]
+    if not allowed:
+        return True
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(network, strict=False) for network in allowed)
