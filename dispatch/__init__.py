@@ -81,6 +81,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _init_ports(app: Flask) -> None:
     from dispatch.jobs.queues import InlineQueue, RqQueue
+    from dispatch.services.duty_groups.robots import GroupRobots
     from dispatch.services.geography import PlaceCache
     from notifications.publisher import SocketIOPublisher
     from notifications.rate import rate_for
@@ -96,6 +97,7 @@ def _init_ports(app: Flask) -> None:
     app.extensions["dispatch.rates"] = {
         role: rate_for(app.config["SMS_PER_SECOND"], channel.sender, redis_url) for role, channel in channels.items()
     }
+    app.extensions.setdefault("dispatch.channels", {})["group"] = GroupRobots()  # paced by the merge rule, not a rate
 
 
 def _message_channels(app: Flask):
@@ -164,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
     from dispatch.web import audit as audit_pages
     from dispatch.web import complaints as complaint_pages
     from dispatch.web import drills as drill_pages
+    from dispatch.web import duty_groups as duty_group_pages
     from dispatch.web import training as training_pages
     from dispatch.web.helpers import register_template_helpers
     from dispatch.web.request_text import refuse_unstorable_text
@@ -213,6 +216,7 @@ def _register_blueprints(app: Flask) -> None:
         password,
         second_factor,
         account,
+        duty_group_pages,
     ):
         app.register_blueprint(module.bp)
     register_error_handlers(app)

@@ -128,6 +128,15 @@ class Config:
         self.GEOCODER_OPTIONS = json.loads(os.environ.get("GEOCODER_OPTIONS") or "{}")
         self.GEOCODER_SYSTEM = os.environ.get("GEOCODER_SYSTEM", "wgs84")
         self.GEOCODER_TIMEOUT_S = float(os.environ.get("GEOCODER_TIMEOUT_S", "3"))
+        # Duty group robots (registered on /duty-groups): each platform's rate per robot (both document 20 a minute),
+        # the bytes one message may hold, and, in tests only, a local fake of the platform's API.
+        self.DINGTALK_PER_MINUTE = int(os.environ.get("DINGTALK_PER_MINUTE", "20"))
+        self.WECOM_PER_MINUTE = int(os.environ.get("WECOM_PER_MINUTE", "20"))
+        self.DINGTALK_MAX_BYTES = int(os.environ.get("DINGTALK_MAX_BYTES", "4000"))
+        self.WECOM_MAX_BYTES = int(os.environ.get("WECOM_MAX_BYTES", "4000"))  # the platform refuses past 4096
+        self.DINGTALK_API_BASE = os.environ.get("DINGTALK_API_BASE") or None
+        self.WECOM_API_BASE = os.environ.get("WECOM_API_BASE") or None
+        self.ROBOT_TIMEOUT_S = float(os.environ.get("ROBOT_TIMEOUT_S", "10"))
         # Messages: Twilio when configured (production), else the outbox backend and its phone simulator page.
         self.TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID") or None
         self.TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN") or None

@@ -327,6 +327,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "password.wrong_current": ("当前密码不正确", "the current password is wrong"),
     "password.mismatch": ("两次输入的新密码不一致", "the two new passwords differ"),
     "password.reused": ("新密码不能与最近 {count} 次用过的密码相同", "the new password must not be one of your last {count}"),
+    # duty group robots (dispatch/schemas/duty_groups.py)
+    "duty_group.platform": ("请选择钉钉或企业微信", "choose DingTalk or WeCom"),
+    "duty_group.name": ("请填写群名称（最多 100 字）", "give the group's name (at most 100 characters)"),
+    "duty_group.webhook_dingtalk": (
+        "这不是钉钉自定义机器人的 Webhook 地址：请从机器人设置中完整复制，以 https://oapi.dingtalk.com/robot/send?access_token= 开头",
+        "this is not a DingTalk custom robot's webhook address: copy it whole from the robot's settings; it starts with https://oapi.dingtalk.com/robot/send?access_token=",
+    ),
+    "duty_group.webhook_wecom": (
+        "这不是企业微信群机器人的 Webhook 地址：请从机器人详情中完整复制，以 https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key= 开头",
+        "this is not a WeCom group robot's webhook address: copy it whole from the robot's details; it starts with https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=",
+    ),
+    "duty_group.secret_missing": (
+        "钉钉机器人须使用“加签”安全设置：请填写以 SEC 开头的密钥",
+        "a DingTalk robot must use the “signature” security setting: give its secret, which starts with SEC",
+    ),
+    "duty_group.secret_invalid": (
+        "加签密钥应以 SEC 开头，只含字母和数字",
+        "the signing secret starts with SEC and holds only letters and digits",
+    ),
+    "duty_group.too_many_phones": ("最多 @ {limit} 个手机号", "at most {limit} phones can be mentioned"),
     # provider pushes (Aliyun's delivery reports and SMS replies)
     "push.not_a_list": ("推送内容须为 JSON 数组", "A push must be a JSON array of items"),
     "push.item_fields": ("第 {index} 项缺少字段：{fields}", "Item {index} lacks {fields}"),

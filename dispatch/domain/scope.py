@@ -40,6 +40,7 @@ class Resource(str, Enum):
     DRILL = "drill"  # a scenario run on a drill incident, and its report
     AUDIT = "audit"  # the security audit trail of a county
     ACCOUNT = "account"  # a user account's locks and sessions, as an administrator handles them
+    DUTY_GROUP = "duty_group"  # a subdistrict's or county's DingTalk or WeCom group robot
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,11 @@ ALLOWED: dict[tuple[Resource, Action], set[Role]] = {
     # The county's administrator reads the security audit and lifts locks; nobody edits the audit.
     (Resource.AUDIT, Action.READ): {Role.ADMIN},
     (Resource.ACCOUNT, Action.EDIT): {Role.ADMIN},
+    # The duty office registers its own group robots: a subdistrict's officers theirs, the county's administrators
+    # the county's (dispatch/services/duty_groups/registry.py narrows each to its own).
+    (Resource.DUTY_GROUP, Action.READ): _ADMINISTRATORS,
+    (Resource.DUTY_GROUP, Action.CREATE): _ADMINISTRATORS,
+    (Resource.DUTY_GROUP, Action.EDIT): _ADMINISTRATORS,
 }
 
 

@@ -28,12 +28,14 @@ def sweep_once() -> int:
     from dispatch.services.answers import sweep_overdue
     from dispatch.services.delivery import enqueue_due, send_stalled
     from dispatch.services.drills import run_due_steps
+    from dispatch.services.duty_groups.compose import compose_duty_groups
 
     expired = sweep_overdue()
     if expired:
         log.info("expired %d overdue offer(s)", expired)
     if stepped := run_due_steps():  # the drill clock is the runs' start times: caught up after any restart too
         log.info("ran %d drill step(s)", stepped)
+    compose_duty_groups()  # group notices into outbox messages, as each robot's rate allows
     try:
         enqueue_due()
     except Exception:  # Redis away: the rows stay due in the database; send_stalled sends them if it lasts

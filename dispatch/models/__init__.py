@@ -3,6 +3,7 @@
 from dispatch.models.audit import AuditAnchor, AuditHead, AuditRecord, LoginFailure
 from dispatch.models.complaints import Complaint
 from dispatch.models.drills import DrillRun
+from dispatch.models.duty_groups import DutyGroup, GroupNotice
 from dispatch.models.evaluations import Evaluation, EvaluationRow
 from dispatch.models.incidents import Assignment, Event, EventCounter, IdempotencyKey, Incident, Need
 from dispatch.models.messages import InboundMessage, OutboxMessage
@@ -26,11 +27,13 @@ __all__ = [
     "Complaint",
     "County",
     "DrillRun",
+    "DutyGroup",
     "Evaluation",
     "EvaluationRow",
     "Event",
     "EventCounter",
     "GridCell",
+    "GroupNotice",
     "IdempotencyKey",
     "InboundMessage",
     "Incident",

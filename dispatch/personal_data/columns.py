@@ -34,6 +34,10 @@ SEALED_COLUMNS = (
     SealedColumn("inbound_messages", "sender", "sender_hash"),
     # Not personal information but a credential: a staff member's second-factor secret (dispatch/models/two_factor.py).
     SealedColumn("two_factor", "secret", key="user_id"),
+    # Duty group robots' credentials (dispatch/models/duty_groups.py) and the phones their messages @-mention.
+    SealedColumn("duty_groups", "token"),
+    SealedColumn("duty_groups", "secret"),
+    SealedColumn("duty_groups", "mention_phones"),
 )
 
 # What to write for a stored value (column name → value), or None to leave the row as it is.

@@ -27,6 +27,8 @@ from sqlalchemy.orm import Session
 from dispatch.extensions import db
 from dispatch.models import Assignment, Event, EventCounter, Need, OutboxMessage
 from dispatch.models.types import EncryptedText
+from dispatch.services.duty_groups.notices import keep_notices
+from dispatch.services.duty_groups.notices import notices_for as duty_group_notices
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +116,7 @@ def _write_pending(session: Session) -> None:
         return
     session.flush()  # the transaction's own rows first: the counter's lock then covers only the log itself
     events = [event for event, _rooms in pending]
+    notices = duty_group_notices(session, events)  # read before the counter's lock, added once the events have ids
     if session.get_bind().dialect.name == "postgresql":
         first = _log_in_one_statement(session, events, outbox)
     else:
@@ -122,6 +125,7 @@ def _write_pending(session: Session) -> None:
         event.id = first + offset
     for message, event in outbox:
         message.event_id = event.id
+    keep_notices(session, notices)
     session.info["dispatch.published"] = [_nudge(event, rooms) for event, rooms in pending]
     now = datetime.now(UTC)
     session.info["dispatch.outbox_due"] = any(message.due_at is None or message.due_at <= now for message, _ in outbox)

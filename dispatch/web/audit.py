@@ -45,6 +45,8 @@ ACTION_WORDS = {
     "import": _l("Import"),
     "evaluation.published": _l("Evaluation published"),
     "complaint.decided": _l("Complaint decided"),
+    "duty_group.registered": _l("Duty group robot registered"),
+    "duty_group.deactivated": _l("Duty group robot deactivated"),
     "offer.answered_by_link": _l("Offer answered by one-tap link"),
 }
 RESULT_WORDS = {"ok": _l("Succeeded"), "failed": _l("Failed"), "refused": _l("Refused"), "locked": _l("Locked")}

@@ -63,7 +63,8 @@ def build(url: str) -> District:
     district = District(url, {role: login(url, role, DEMO_PASSWORD) for role in ROLES})
     seeding = Seeding(district)
     for step in (seeding.registry, seeding.training, seeding.complaints, seeding.risks, seeding.drills, seeding.incidents,
-                 seeding.second_subdistrict, seeding.recovery, seeding.story, seeding.phone_reply, seeding.scorecards):  # fmt: skip
+                 seeding.second_subdistrict, seeding.recovery, seeding.story, seeding.phone_reply, seeding.scorecards,
+                 seeding.duty_groups):  # fmt: skip
         step()
     return district
 
@@ -247,6 +248,17 @@ class Seeding:
         response = self.duty.post(f"{self.d.url}{path}", data={"text": self.text("回复", 500)}, timeout=60, allow_redirects=False)
         if response.status_code != 302:
             raise RuntimeError(f"POST {path}: {response.status_code} {response.text[:500]}")
+
+    def duty_groups(self) -> None:
+        """A street's DingTalk robot and the county's WeCom robot, named with markup (forms, CSRF in the header)."""
+        dingtalk = {"platform": "dingtalk", "name": self.text("值班群", 100), "secret": "SEC" + "ab12" * 16,
+                    "webhook": "https://oapi.dingtalk.com/robot/send?access_token=" + "0f" * 32}  # fmt: skip
+        wecom = {"platform": "wecom", "name": self.text("区值班群", 100),
+                 "webhook": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7aoc-4bc4-97a0-0ec2sifa5aaa"}  # fmt: skip
+        for http, form in ((self.duty, dingtalk), (self.admin, wecom)):
+            response = http.post(f"{self.d.url}/duty-groups", data=form, timeout=60, allow_redirects=False)
+            if response.status_code != 302:
+                raise RuntimeError(f"POST /duty-groups: {response.status_code} {response.text[:500]}")
 
     def scorecards(self) -> None:
         today = date.today()

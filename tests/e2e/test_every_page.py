@@ -31,6 +31,7 @@ LANGUAGES = {  # two roles walk in English, so both catalogues are rendered
 }
 OFFICERS_PAGES = {"/board", "/risks", "/drills", "/drills/<id>/report", "/incidents/<id>/report", "/organizations/<id>",
                   "/phones/<id>", "/training/<id>", "/complaints", "/certificates/expiring", "/evaluations", "/cells",
+                  "/duty-groups",
                   # the reports' Excel downloads and the registry workbook, linked from their pages
                   "/incidents/<id>/report.xlsx", "/drills/<id>/report.xlsx", "/evaluations.xlsx", "/registry.xlsx"}  # fmt: skip
 PAGES_REACHED = {  # the kinds of page each role's walk must reach (a walk stopped early finds no failure either)

@@ -47,6 +47,7 @@ from dispatch.models import (
 from dispatch.services import audit, events
 from dispatch.services.offer_links import link_key, tap_token
 from tests.factories import World, make_incident, make_member, make_need, make_offer, make_user, square
+from tests.integration.duty_group_helpers import dingtalk_group, wecom_group
 
 ADMIN, DUTY, LEADER, GRID = Role.ADMIN, Role.DUTY_OFFICER, Role.ORG_LEADER, Role.GRID_WORKER
 EVERYONE = {ADMIN, DUTY, LEADER, GRID}
@@ -77,6 +78,8 @@ TARGETS = {
     # The security audit and the accounts it locks are the county administrator's alone (the others are refused).
     "audit": {role: ("audit_a", "audit_b") for role in EVERYONE},
     "account": {role: ("duty", "user_b") for role in EVERYONE},
+    # A duty group robot of each office: A1's and A2's streets, county A's and county B's.
+    "duty_group": {ADMIN: ("group_county_a", "group_county_b"), DUTY: ("group_a1", "group_a2"), LEADER: ("group_a1", "group_a2"), GRID: ("group_a1", "group_a2")},
 }  # fmt: skip
 # Kinds whose records are organizations' (their own or other): members, and certificates running out.
 BY_ORGANIZATION = {"member", "certificate"}
@@ -210,8 +213,20 @@ def audit_world(world):
     return world
 
 
+@pytest.fixture
+def duty_groups_world(world, app):
+    """A robot of each office; the platforms' addresses point at a closed local port (a test message fails at once)."""
+    saved = {name: app.config[name] for name in ("DINGTALK_API_BASE", "WECOM_API_BASE")}
+    app.config.update(DINGTALK_API_BASE="http://127.0.0.1:9", WECOM_API_BASE="http://127.0.0.1:9")
+    world.group_a1, world.group_county_a = dingtalk_group(world.duty), wecom_group(world.admin)
+    world.group_a2 = dingtalk_group(make_user(DUTY, subdistrict_id=world.sub_a2.id))
+    world.group_county_b = wecom_group(make_user(ADMIN, county_id=world.county_b.id))
+    yield world
+    app.config.update(saved)
+
+
 WORLDS = {
-    "audit": "audit_world", "account": "audit_world",
+    "audit": "audit_world", "account": "audit_world", "duty_group": "duty_groups_world",
     "incident": "dispatch_world", "need": "dispatch_world", "assignment": "dispatch_world", "training": "training_world",
     "certificate": "certificates_world", "complaint": "complaints_world", "risk": "risks_world",
     "recovery_task": "recovery_world", "drill": "drills_world",
@@ -284,6 +299,8 @@ CASES = [
     Case("POST", "/audit/locks/<int:user_id>/lift", "account", {ADMIN}, 302, 404, lambda u: f"/audit/locks/{u.id}/lift", lambda u: {}),
     Case("POST", "/accounts/<int:user_id>/end-sessions", "account", {ADMIN}, 302, 404, lambda u: f"/accounts/{u.id}/end-sessions", lambda u: {}),
     Case("POST", "/accounts/<int:user_id>/reset-two-factor", "account", {ADMIN}, 302, 404, lambda u: f"/accounts/{u.id}/reset-two-factor", lambda u: {}),
+    Case("POST", "/duty-groups/<int:group_id>/deactivate", "duty_group", ADMINISTRATORS, 302, 404, lambda g: f"/duty-groups/{g.id}/deactivate", lambda g: {}),
+    Case("POST", "/duty-groups/<int:group_id>/test", "duty_group", ADMINISTRATORS, 302, 404, lambda g: f"/duty-groups/{g.id}/test", lambda g: {}),
     Case("PATCH", "/api/organizations/<int:organization_id>", "organization", ADMINISTRATORS, 200, 404, lambda o: f"/api/organizations/{o.id}", lambda o: {"leader_name": "新队长"}),
     Case("POST", "/api/organizations/<int:organization_id>/suspend", "organization", ADMINISTRATORS, 200, 404, lambda o: f"/api/organizations/{o.id}/suspend"),
     Case("POST", "/api/organizations/<int:organization_id>/reinstate", "organization", ADMINISTRATORS, 200, 404, lambda o: f"/api/organizations/{o.id}/reinstate"),
@@ -408,6 +425,7 @@ def _workbook_names(response) -> set[str]:
 
 
 LIST_CASES = [
+    ListCase("/duty-groups", "duty_group", lambda r, g: f'data-group="{g.id}"' in r.get_data(as_text=True), frozenset(ADMINISTRATORS)),
     ListCase("/api/organizations", "organization", lambda r, o: o.id in _ids(r)),
     ListCase("/api/cells", "cell", lambda r, c: c.id in _ids(r)),
     ListCase("/api/communities", "community", lambda r, c: c.id in _ids(r)),
@@ -485,6 +503,9 @@ PUBLIC = {
 # Landmarks are the county's: an upload writes into the uploader's own county whatever it names, by administrators
 # only (tests/integration/test_import_landmarks.py).
 COUNTY_IMPORTS = {("POST", "/api/imports/landmarks")}
+# A duty group robot is registered into the registering office's own subdistrict or county, whatever the form says,
+# by administrators only (tests/integration/test_duty_group_pages.py).
+OWN_OFFICE_ROBOTS = {("POST", "/duty-groups")}
 # Twilio's webhooks answer no user: each must carry Twilio's signature (tests/integration/test_twilio_webhooks.py).
 TWILIO_SIGNED = {
     ("POST", "/twilio/sms"), ("POST", "/twilio/status"), ("POST", "/twilio/voice/<int:outbox_id>"),
@@ -536,6 +557,7 @@ def test_every_route_is_in_the_table(app):
         | ONE_OFFER_LINKS
         | LIVE_PAGES
         | COUNTY_IMPORTS
+        | OWN_OFFICE_ROBOTS
     )
     assert routes - covered == set(), "add these routes to the scope table"
     assert covered - routes == set(), "the table names routes the app does not have"
