@@ -136,7 +136,7 @@ class Config:
         self.WECOM_MAX_BYTES = int(os.environ.get("WECOM_MAX_BYTES", "4000"))  # the platform refuses past 4096
         self.DINGTALK_API_BASE = os.environ.get("DINGTALK_API_BASE") or None
         self.WECOM_API_BASE = os.environ.get("WECOM_API_BASE") or None
-        self.ROBOT_TIMEOUT_S = float(os.environ.get("ROBOT_TIMEOUT_S", "10"))
+        self.ROBOT_TIMEOUT_S = float(os.environ.get("ROBOT_TIMEOUT_S", "5"))  # a slow platform holds up the drain
         # Messages: Twilio when configured (production), else the outbox backend and its phone simulator page.
         self.TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID") or None
         self.TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN") or None

@@ -259,6 +259,8 @@ class Seeding:
             response = http.post(f"{self.d.url}/duty-groups", data=form, timeout=60, allow_redirects=False)
             if response.status_code != 302:
                 raise RuntimeError(f"POST /duty-groups: {response.status_code} {response.text[:500]}")
+            group = response.headers["Location"].rsplit("registered=", 1)[1]  # deactivated: no robot of these exists
+            http.post(f"{self.d.url}/duty-groups/{group}/deactivate", timeout=60, allow_redirects=False)
 
     def scorecards(self) -> None:
         today = date.today()

@@ -122,7 +122,7 @@ def test_the_test_message_reaches_the_group_or_says_what_the_platform_answered(w
     answer = submit(duty, f"/duty-groups/{street.id}/test")
     assert answer.status_code == 302
     assert "测试消息已发送" in duty.get(answer.headers["Location"]).get_data(as_text=True)
-    assert "**测试消息**" in dingtalk.texts()[0] and dingtalk.received[0].body["at"]["atMobiles"] == ["+8613800001111"]
+    assert "**测试消息**" in dingtalk.texts()[0] and dingtalk.received[0].body["at"]["atMobiles"] == ["13800001111"]
     assert submit(browser(world.admin), f"/duty-groups/{county.id}/test").status_code == 302
     assert len(wecom.received) == 1
 

@@ -12,13 +12,16 @@ from sqlalchemy import func, select
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
 from dispatch.models import Event, GroupNotice, OutboxMessage
+from dispatch.personal_data.cipher import new_key
+from dispatch.personal_data.columns import SEALED_COLUMNS, key_ids
+from dispatch.personal_data.keys import keyring
+from dispatch.personal_data.rotation import rotate
 from dispatch.services import delivery, events
 from dispatch.services.duty_groups.compose import compose_due, compose_for
 from dispatch.services.duty_groups.summaries import summarize_hour
 from tests.factories import make_incident, make_need, make_user
 from tests.integration.dispatch_helpers import all_at_once, event_kinds, leader_of, open_offers, posted_need
 from tests.integration.duty_group_helpers import (
-    OFFICER_PHONE,
     PUBLIC,
     deliver_everything,
     dingtalk_group,
@@ -54,10 +57,11 @@ def test_an_unfilled_need_and_an_escalation_reach_both_robots_correctly_signed(w
         assert "**事件升级至区县**" in everything
         assert all(text.count(f"[打开值班台]({PUBLIC}/board)") == 1 for text in texts)
     assert dingtalk.refused == [] and wecom.refused == []  # every request signed and keyed as the platform checks
-    assert all(r.body["at"]["atMobiles"] == [OFFICER_PHONE] for r in dingtalk.received)
+    assert all(r.body["at"]["atMobiles"] == ["13800001111"] for r in dingtalk.received)
+    assert all(text.endswith("@13800001111") for text in dingtalk.texts())
     assert group_rows(elsewhere) == []
     rows = group_rows(street) + group_rows(county)
-    assert {row.status for row in rows} == {"sent"} and all(OFFICER_PHONE not in row.body for row in rows)
+    assert {row.status for row in rows} == {"sent"} and all("13800001111" not in row.body for row in rows)
     assert len(event_kinds(kind="group.sent")) == len(rows)
 
 
@@ -136,3 +140,19 @@ def test_events_of_no_interest_or_of_no_group_leave_no_notice(world, robots):
     events.commit()
     assert pending_notices() == []
     assert db.session.scalar(select(func.count()).select_from(Event).where(Event.kind == "incident.opened")) == 1
+
+
+def test_a_key_rotation_seals_the_robots_credentials_again_and_they_still_sign(world, robots, app, monkeypatch):
+    dingtalk, _wecom = robots
+    group = dingtalk_group(world.duty)
+    monkeypatch.setitem(app.config, "PERSONAL_DATA_KEYS", f"{app.config['PERSONAL_DATA_KEYS']},2:{new_key()}")
+    rotate(keyring(), batch_size=10)
+    duty_columns = [column for column in SEALED_COLUMNS if column.table == "duty_groups"]
+    with db.engine.connect() as connection:
+        assert {name: set(ids) for name, ids in key_ids(connection, duty_columns).items()} == {
+            "duty_groups.token": {2}, "duty_groups.secret": {2}, "duty_groups.mention_phones": {2}}  # fmt: skip
+    db.session.expire_all()
+    events.record("incident.opened", incident=make_incident(world.sub_a1))
+    events.commit()
+    deliver_everything()
+    assert len(dingtalk.received) == 1 and dingtalk.refused == [] and group_rows(group)[0].status == "sent"

@@ -37,13 +37,13 @@ def wecom():
 
 
 def test_a_dingtalk_message_arrives_signed_as_markdown_mentioning_the_duty_officer(dingtalk):
-    sent = DingTalkRobot(TOKEN, SECRET, dingtalk.url, timeout_s=3).send(outgoing(at_mobiles=["+8613800001111"]))
+    sent = DingTalkRobot(TOKEN, SECRET, dingtalk.url, timeout_s=3).send(outgoing(at_mobiles=["13800001111"]))
     assert sent.sid.startswith("DT1-") and sent.status == "delivered"
     [received] = dingtalk.received
     assert received.body["markdown"]["title"] == "值班提醒"
     assert received.body["markdown"]["text"].startswith("**需求无人可派**：台风 1")
-    assert received.body["markdown"]["text"].endswith("@+8613800001111")
-    assert received.body["at"] == {"atMobiles": ["+8613800001111"], "isAtAll": False}
+    assert received.body["markdown"]["text"].endswith("@13800001111")
+    assert received.body["at"] == {"atMobiles": ["13800001111"], "isAtAll": False}
 
 
 def test_dingtalk_refuses_a_wrong_secret_or_token_for_good(dingtalk):

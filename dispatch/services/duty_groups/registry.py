@@ -69,7 +69,7 @@ def send_test(actor: Actor, group_id: int) -> str:
     """Send the group a test message now, through its robot. Returns "" when it arrived, else the platform's error.
     It counts against the robot's rate like any message (a composed notice of its own)."""
     from dispatch.services.duty_groups.compose import board_url
-    from dispatch.services.duty_groups.robots import robot_for
+    from dispatch.services.duty_groups.robots import mentions, robot_for
 
     group = _own(actor, group_id)
     if not group.active:
@@ -80,7 +80,7 @@ def send_test(actor: Actor, group_id: int) -> str:
                          status=NoticeStatus.COMPOSED.value, composed_at=now)  # fmt: skip
     db.session.add(notice)
     db.session.commit()
-    params = {"title": "测试消息", "at_mobiles": group.phones if group.platform == "dingtalk" else []}
+    params = {"title": "测试消息", "at_mobiles": mentions(group)}
     try:
         robot_for(group).send(Outgoing(outbox_id=0, kind="notice", to=str(group.id), text=text, params=params))
     except (TemporaryFailure, PermanentFailure) as exc:

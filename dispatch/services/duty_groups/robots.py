@@ -13,11 +13,17 @@ from datetime import datetime
 
 from flask import current_app
 
+from dispatch.domain.phone import national
 from dispatch.extensions import db
 from dispatch.models import DutyGroup
 from notifications.channels import Outgoing, PermanentFailure, Sent
 from notifications.channels.dingtalk_robot import DingTalkRobot
 from notifications.channels.wecom_robot import WeComRobot
+
+
+def mentions(group: DutyGroup) -> list[str]:
+    """The phones a group's messages @-mention, as DingTalk knows its members' (national digits for +86); WeCom none."""
+    return [national(phone) for phone in group.phones] if group.platform == "dingtalk" else []
 
 
 def robot_for(group: DutyGroup) -> DingTalkRobot | WeComRobot:
@@ -39,7 +45,7 @@ class GroupRobots:
         group = db.session.get(DutyGroup, int(message.to)) if message.to.isdigit() else None
         if group is None or not group.active:
             raise PermanentFailure("duty group removed")
-        params = {**message.params, "at_mobiles": group.phones if group.platform == "dingtalk" else []}
+        params = {**message.params, "at_mobiles": mentions(group)}
         return robot_for(group).send(replace(message, params=params))
 
     def already_sent(self, message: Outgoing, since: datetime) -> str | None:
