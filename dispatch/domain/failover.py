@@ -82,7 +82,7 @@ def parse_failover(text: str | None) -> dict[str, Failover]:
         elif isinstance(steps, dict):
             table[level] = _older_form(level, steps)
         else:
-            raise ValueError(f"FAILOVER: level {level}: write its chain as text, like \"socket, sms@15s, voice@120s\"")
+            raise ValueError(f'FAILOVER: level {level}: write its chain as text, like "socket, sms@15s, voice@120s"')
     return table
 
 

@@ -404,7 +404,9 @@ def reconcile_abandoned(now: datetime) -> int:
         claimed = update(OutboxMessage).where(OutboxMessage.id == message.id, OutboxMessage.status == "sending")
         if sid:
             won = db.session.execute(
-                claimed.values(status="sent", provider=channel_for(message).name, provider_sid=sid, delivery="queued", sent_at=now)
+                claimed.values(
+                    status="sent", provider=channel_for(message).name, provider_sid=sid, delivery="queued", sent_at=now
+                )
             ).rowcount
             if won:
                 db.session.refresh(message)

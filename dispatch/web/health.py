@@ -8,6 +8,7 @@ is due. 200 "ok" when every promise holds; 503 "degraded" with the broken ones n
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from flask import Blueprint, current_app
 from sqlalchemy import text
@@ -60,6 +61,32 @@ def promises_state() -> tuple[dict, list[str]]:
     return {"jobs": jobs, "sweeper": sweeper, "outbox": outbox}, broken
 
 
+def channels_state() -> dict:
+    """Each role a message can play, the technology configured to play it, whether answers can come back, and how
+    many of its messages are due now (configuration, not a verdict: the outbox section says whether sending keeps up)."""
+    from sqlalchemy import func, select
+
+    from dispatch.models import OutboxMessage
+
+    now = datetime.now(UTC)
+    due = dict(
+        db.session.execute(
+            select(OutboxMessage.channel, func.count())
+            .where(OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
+            .group_by(OutboxMessage.channel)
+        ).all()
+    )
+    db.session.commit()
+    config = current_app.config
+    answers = {"aliyun": bool(config["ALIYUN_PUSH_TOKEN"]), "twilio": bool(config["TWILIO_AUTH_TOKEN"]), "outbox": True}
+    found = {}
+    for role, channel in current_app.extensions["dispatch.channels"].items():
+        found[role] = {"ok": True, "technology": getattr(channel, "name", role), "due": due.get(role, 0)}
+        if role == "sms":
+            found[role]["replies"] = answers.get(channel.name, False)
+    return found
+
+
 @bp.get("/healthz")
 @csrf.exempt
 def healthz():
@@ -68,6 +95,7 @@ def healthz():
     if checks["database"]["ok"]:
         sections, promises = promises_state()
         checks.update(sections)
+        checks["channels"] = {"ok": True, **channels_state()}
         broken += promises
     ok = all(check["ok"] for check in checks.values()) and not broken
     server = {"async_mode": current_app.config["SOCKETIO_ASYNC_MODE"]}

@@ -75,9 +75,7 @@ class AliyunSms:
         from alibabacloud_tea_openapi.utils_models import Config
 
         protocol = "http" if endpoint.startswith(("127.0.0.1", "localhost")) else "https"  # tests: a local fake
-        config = Config(
-            access_key_id=access_key_id, access_key_secret=access_key_secret, endpoint=endpoint, protocol=protocol
-        )
+        config = Config(access_key_id=access_key_id, access_key_secret=access_key_secret, endpoint=endpoint, protocol=protocol)
         self._client = Client(config)
         self.sender, self._templates, self._timeout_ms = sign_name, templates, int(timeout_s * 1000)
 

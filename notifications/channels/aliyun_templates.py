@@ -76,7 +76,7 @@ def parse_templates(text: str | None) -> dict[str, Template]:
         if isinstance(setting, str):
             setting = {"code": setting}
         if not isinstance(setting, dict) or not isinstance(setting.get("code"), str) or not setting["code"]:
-            raise ValueError(f"ALIYUN_SMS_TEMPLATES: {kind}: give the template code, like \"SMS_4821001\"")
+            raise ValueError(f'ALIYUN_SMS_TEMPLATES: {kind}: give the template code, like "SMS_4821001"')
         variables = tuple(setting.get("variables") or DEFAULT_VARIABLES[kind])
         limits = setting.get("limits") or {}
         if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 2 for v in limits.values()):

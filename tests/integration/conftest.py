@@ -13,10 +13,13 @@ from dispatch import create_app
 from dispatch.extensions import db, limiter
 from dispatch.models.audit import install_guards, remove_guards, start_head
 from dispatch.services.skills import seed_skills
+from notifications.channels.aliyun_templates import SUGGESTED_TEXTS
 from notifications.channels.twilio import twilio_channels
 from tests import services
 from tests.factories import World, build_world
+from tests.fake_aliyun_sms import FakeAliyunSms
 from tests.fake_twilio import FakeTwilio
+from tests.integration.aliyun_helpers import CODES, PUSH_TOKEN, SIGN, aliyun_channel
 from tests.integration.sms_helpers import PUBLIC_URL, SENDER
 
 FAST_HASH = "pbkdf2:sha256:1000"  # scrypt costs ~85 ms a user; the tests create hundreds
@@ -144,3 +147,16 @@ def twilio(app):
         yield fake
     app.config.update(saved_config)
     app.extensions["dispatch.channels"] = saved_channels
+
+
+@pytest.fixture
+def aliyun(app):
+    """The app texting through the real Aliyun SDK to a fake Aliyun on 127.0.0.1, its pushes behind PUSH_TOKEN."""
+    saved_channels, saved_token = app.extensions["dispatch.channels"], app.config["ALIYUN_PUSH_TOKEN"]
+    saved_url = app.config["PUBLIC_URL"]
+    with FakeAliyunSms(sign_name=SIGN, templates={CODES[kind]: text for kind, text in SUGGESTED_TEXTS.items()}) as fake:
+        app.extensions["dispatch.channels"] = {**saved_channels, "sms": aliyun_channel(fake)}
+        app.config.update(ALIYUN_PUSH_TOKEN=PUSH_TOKEN, PUBLIC_URL=PUBLIC_URL)
+        yield fake
+    app.extensions["dispatch.channels"] = saved_channels
+    app.config.update(ALIYUN_PUSH_TOKEN=saved_token, PUBLIC_URL=saved_url, ALIYUN_PUSH_FROM="")

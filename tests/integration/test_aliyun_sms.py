@@ -21,41 +21,20 @@ from dispatch.extensions import db
 from dispatch.models import Assignment, InboundMessage, OutboxMessage
 from dispatch.services import delivery
 from notifications.channels.aliyun_sms import AliyunSms
-from notifications.channels.aliyun_templates import SUGGESTED_TEXTS, parse_templates
-from tests.fake_aliyun_sms import FakeAliyunSms
+from notifications.channels.aliyun_templates import parse_templates
+from tests.integration.aliyun_helpers import CODES, PUSH_TOKEN, SIGN, TEMPLATES, aliyun_channel
 from tests.integration.conftest import Browser
 from tests.integration.dispatch_helpers import add_organizations, event_kinds, posted_need
 from tests.integration.sms_helpers import PUBLIC_URL, first_offer, make_due, outbox
-
-SIGN = "社区应急"
-PUSH_TOKEN = "push-7b1f0c2e9a"
-CODES = {kind: f"SMS_48210{n:02d}" for n, kind in enumerate(SUGGESTED_TEXTS)}
-TEMPLATES = json.dumps({kind: code for kind, code in CODES.items()})
-
-
-def aliyun_channel(fake: FakeAliyunSms, timeout_s: float = 3) -> AliyunSms:
-    templates = parse_templates(TEMPLATES)
-    return AliyunSms(fake.access_key_id, fake.access_key_secret, SIGN, templates, fake.endpoint, timeout_s=timeout_s)
-
-
-@pytest.fixture
-def aliyun(app):
-    """The app texting through the real Aliyun SDK to a fake Aliyun on 127.0.0.1, its pushes behind PUSH_TOKEN."""
-    saved_channels, saved_token = app.extensions["dispatch.channels"], app.config["ALIYUN_PUSH_TOKEN"]
-    saved_url = app.config["PUBLIC_URL"]
-    with FakeAliyunSms(sign_name=SIGN, templates={CODES[kind]: text for kind, text in SUGGESTED_TEXTS.items()}) as fake:
-        app.extensions["dispatch.channels"] = {**saved_channels, "sms": aliyun_channel(fake)}
-        app.config.update(ALIYUN_PUSH_TOKEN=PUSH_TOKEN, PUBLIC_URL=PUBLIC_URL)
-        yield fake
-    app.extensions["dispatch.channels"] = saved_channels
-    app.config.update(ALIYUN_PUSH_TOKEN=saved_token, PUBLIC_URL=saved_url, ALIYUN_PUSH_FROM="")
 
 
 def push(app, kind: str, items, token: str = PUSH_TOKEN, language: str = "zh"):
     """What Aliyun's push does: POST a JSON array (no session, no CSRF token: it is not a browser)."""
     body = items if isinstance(items, str) else json.dumps(items)
     client = Browser(app, language)
-    response = client.open(f"/aliyun/{token}/{kind}", method="POST", data=body, content_type="application/json", headers=client.headers)
+    response = client.open(
+        f"/aliyun/{token}/{kind}", method="POST", data=body, content_type="application/json", headers=client.headers
+    )
     jobs = app.extensions["dispatch.jobs"]
     if hasattr(jobs, "join"):  # the embedded default's job thread: let it finish what the push asked for
         jobs.join()
@@ -140,38 +119,48 @@ def test_a_send_that_timed_out_but_went_is_found_at_the_provider_not_sent_again(
     assert len(aliyun.sent) == 1 and outbox(offer["id"]).provider_sid == f"aliyun:{row_id}"
 
 
-def _deliver_in_a_child(config: dict, endpoint: str, keys: tuple[str, str], outbox_id: int) -> None:
+def _deliver_in_a_child(config: dict, endpoint: str, keys: tuple[str, str], outbox_id: int | None) -> None:
+    """A worker of its own: sends one row, or drains every due row when ``outbox_id`` is None."""
     app = create_app(**config)
     with app.app_context():
         templates = parse_templates(TEMPLATES)
         channel = AliyunSms(*keys, SIGN, templates, endpoint, timeout_s=60)
         app.extensions["dispatch.channels"] = {**app.extensions["dispatch.channels"], "sms": channel}
-        delivery.deliver(outbox_id)
+        delivery.deliver(outbox_id) if outbox_id is not None else delivery.drain()
+
+
+def kill_a_worker_once_aliyun_has(app, aliyun, outbox_id: int | None, messages: int) -> None:
+    """Start a worker that sends, let Aliyun take ``messages`` and hold its answer, and kill the worker then."""
+    aliyun.fail_next(1, "timeout", hold_seconds=30)  # Aliyun takes the message(s), and the worker dies before it hears
+    config = {k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "REDIS_URL")}
+    config.update(TESTING=True, SECRET_KEY="child", PUBLIC_URL=PUBLIC_URL)
+    db.session.remove()
+    db.engine.dispose()  # the child must not share this process's connections
+    keys = (aliyun.access_key_id, aliyun.access_key_secret)
+    args = (config, aliyun.endpoint, keys, outbox_id)
+    child = multiprocessing.get_context("fork").Process(target=_deliver_in_a_child, args=args)
+    child.start()
+    deadline = time.monotonic() + 20
+    while len(aliyun.sent) < messages and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(child.pid, signal.SIGKILL)
+    child.join()
+
+
+def abandon_claims() -> None:
+    """Time passes: the dead worker's claims run out (the sweeper also sees it stopped beating, in seconds)."""
+    long_ago = datetime.now(UTC) - timedelta(minutes=5)
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.status == "sending").values(claimed_at=long_ago))
+    db.session.commit()
 
 
 def test_a_worker_killed_between_sending_and_recording_leaves_a_message_sent_exactly_once(world, browser, app, aliyun):
     offer = first_offer(world, browser)
     row_id = outbox(offer["id"]).id
     make_due(row_id)
-    aliyun.fail_next(1, "timeout", hold_seconds=30)  # Aliyun takes the message, and the worker dies before it hears back
-    config = {k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "REDIS_URL")}
-    config.update(TESTING=True, SECRET_KEY="child", PUBLIC_URL=PUBLIC_URL)
-    db.session.remove()
-    db.engine.dispose()  # the child must not share this process's connections
-    keys = (aliyun.access_key_id, aliyun.access_key_secret)
-    child = multiprocessing.get_context("fork").Process(target=_deliver_in_a_child, args=(config, aliyun.endpoint, keys, row_id))
-    child.start()
-    deadline = time.monotonic() + 20
-    while not aliyun.sent and time.monotonic() < deadline:
-        time.sleep(0.05)
-    os.kill(child.pid, signal.SIGKILL)
-    child.join()
+    kill_a_worker_once_aliyun_has(app, aliyun, row_id, messages=1)
     assert len(aliyun.sent) == 1 and outbox(offer["id"]).status == "sending"
-
-    db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == row_id).values(claimed_at=datetime.now(UTC) - timedelta(minutes=5))
-    )
-    db.session.commit()
+    abandon_claims()
     delivery.enqueue_due()  # the sweeper's pass: Aliyun has a message with this outbox id, so the row takes it
     row = outbox(offer["id"])
     assert (row.status, row.provider_sid) == ("sent", f"aliyun:{row_id}")
@@ -192,6 +181,21 @@ def test_offers_due_together_go_in_one_batch_request_and_each_row_is_its_own(wor
     for assignment, row in zip(need["assignments"], rows, strict=True):
         assert by_phone[row.recipient.removeprefix("+86")] == assignment["short_code"]
         assert outbox(assignment["id"]).provider_sid == f"aliyun:{row.id}"
+
+
+def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(world, browser, app, aliyun):
+    add_organizations(world.community_a1, 3)
+    need = posted_need(browser(world.duty), world.cell_a1, broadcast_k=4)
+    rows = [outbox(a["id"]) for a in need["assignments"]]
+    for row in rows:
+        make_due(row.id)
+    kill_a_worker_once_aliyun_has(app, aliyun, None, messages=4)  # one SendBatchSms for the four, then the kill
+    assert len(aliyun.sent) == 4 and {outbox(a["id"]).status for a in need["assignments"]} == {"sending"}
+    abandon_claims()
+    delivery.enqueue_due()  # each row is found at Aliyun by its id in the batch's OutId, and takes it
+    delivery.drain()
+    assert {outbox(a["id"]).status for a in need["assignments"]} == {"sent"}
+    assert len(aliyun.sent) == 4 and sorted(e.data["outbox_id"] for e in event_kinds(kind="sms.sent")) == [r.id for r in rows]
 
 
 def test_receipts_move_each_message_forward_once_whatever_their_order(app, world, browser, aliyun):
@@ -227,7 +231,10 @@ def test_a_reply_accepts_once_and_is_confirmed_once_by_template_sms(app, world, 
     [_, confirmation] = aliyun.sent
     assert confirmation.template_code == CODES["confirmation"] and confirmation.params["code"] == offer["short_code"]
     assert "已确认" in confirmation.params["result"]
-    assert db.session.scalar(select(InboundMessage.outcome).where(InboundMessage.sid == f"aliyun:{reply['sequence_id']}")) == "accepted"
+    assert (
+        db.session.scalar(select(InboundMessage.outcome).where(InboundMessage.sid == f"aliyun:{reply['sequence_id']}"))
+        == "accepted"
+    )
 
 
 @pytest.mark.parametrize("text", ["2 {code} 队员都在外地", "拒绝 {code} 队员都在外地"])

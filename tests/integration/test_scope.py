@@ -511,6 +511,9 @@ TWILIO_SIGNED = {
     ("POST", "/twilio/sms"), ("POST", "/twilio/status"), ("POST", "/twilio/voice/<int:outbox_id>"),
     ("POST", "/twilio/voice/<int:outbox_id>/answer"),
 }  # fmt: skip
+# Aliyun's pushes answer no user: the path carries the configured secret, a wrong one is 404
+# (test_a_wrong_token_or_address_gets_404_and_changes_nothing in tests/integration/test_aliyun_sms.py).
+ALIYUN_SECRET_PATH = {("POST", "/aliyun/<token>/report"), ("POST", "/aliyun/<token>/reply")}
 
 
 # The one-tap offer link answers no user: its token is the key, for whoever holds it, logged in or not, and opens its
@@ -554,6 +557,7 @@ def test_every_route_is_in_the_table(app):
         | OWN_ACCOUNT
         | PUBLIC
         | TWILIO_SIGNED
+        | ALIYUN_SECRET_PATH
         | ONE_OFFER_LINKS
         | LIVE_PAGES
         | COUNTY_IMPORTS

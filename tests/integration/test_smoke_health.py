@@ -14,7 +14,7 @@ from dispatch.extensions import db
 from dispatch.jobs.sweeper import sweep_once
 from dispatch.models import OutboxMessage, SweeperLease
 from dispatch.services import liveness
-from tests.integration.sms_helpers import first_offer, outbox
+from tests.integration.sms_helpers import first_offer, make_due, outbox
 
 
 def health(app) -> tuple[int, dict]:
@@ -80,3 +80,12 @@ def test_a_worker_that_stopped_beating_is_not_counted(production, monkeypatch):
     liveness.beat("worker", datetime.now(UTC) - timedelta(seconds=WORKER_STALE_S + 1))
     status, body = health(production)
     assert status == 503 and body["jobs"]["workers"] == 0
+
+
+def test_healthz_names_the_technology_of_each_channel_and_what_it_has_due(app, world, browser, aliyun):
+    offer = first_offer(world, browser)
+    make_due(outbox(offer["id"]).id)
+    _status, body = health(app)
+    channels = body["channels"]
+    assert channels["sms"] == {"ok": True, "technology": "aliyun", "due": 1, "replies": True}
+    assert channels["voice"]["technology"] == app.extensions["dispatch.channels"]["voice"].name
