@@ -138,3 +138,12 @@ def test_a_deactivated_robot_hears_nothing_more_and_the_removal_is_audited(world
     assert not db.session.get(DutyGroup, street.id).active
     record = db.session.scalars(select(AuditRecord).where(AuditRecord.action == "duty_group.deactivated")).one()
     assert (record.result, record.object_id) == ("ok", str(street.id))
+
+
+def test_a_name_with_markup_is_shown_as_text_and_a_nul_is_refused(world, browser):
+    duty = browser(world.duty)
+    assert submit(duty, "/duty-groups", dingtalk_form(name="值班群<script>xss(1)</script>")).status_code == 302
+    page = duty.get("/duty-groups").get_data(as_text=True)
+    assert "<script>xss(1)" not in page and "值班群&lt;script&gt;xss(1)&lt;/script&gt;" in page
+    assert submit(duty, "/duty-groups", dingtalk_form(name="值班\x00群")).status_code == 422
+    assert count_groups() == 1

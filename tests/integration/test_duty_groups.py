@@ -156,3 +156,15 @@ def test_a_key_rotation_seals_the_robots_credentials_again_and_they_still_sign(w
     events.commit()
     deliver_everything()
     assert len(dingtalk.received) == 1 and dingtalk.refused == [] and group_rows(group)[0].status == "sent"
+
+
+def test_a_county_group_hears_each_subdistrict_of_its_county_and_a_street_group_only_its_own(world, robots):
+    street, county = dingtalk_group(world.duty), wecom_group(world.admin)
+    for subdistrict in (world.sub_a1, world.sub_a2, world.sub_b1):
+        events.record("incident.opened", incident=make_incident(subdistrict))
+    events.commit()
+    heard = {}
+    for notice in pending_notices():
+        heard.setdefault(notice.duty_group_id, []).append(db.session.get(Event, notice.event_id).subdistrict_id)
+    assert {group: sorted(subs) for group, subs in heard.items()} == {
+        street.id: [world.sub_a1.id], county.id: sorted([world.sub_a1.id, world.sub_a2.id])}  # fmt: skip

@@ -19,18 +19,12 @@ def notices_for(session: Session, events: list[Event]) -> list[tuple[GroupNotice
     telling = [event for event in events if is_notice(event.kind) and event.subdistrict_id]
     if not telling:
         return []
-    counties = _counties(session, {event.subdistrict_id for event in telling})
-    groups = _covering(session, counties)
+    covering = _covering(session, {event.subdistrict_id for event in telling})
     notices = []
     for event in telling:
-        covering = [
-            gid
-            for gid, sub, county in groups
-            if sub == event.subdistrict_id or (sub is None and county == counties[event.subdistrict_id])
-        ]
-        if covering:
+        if groups := covering.get(event.subdistrict_id):
             text = notice_text(facts_of(session, event))
-            notices += [(GroupNotice(duty_group_id=gid, kind=event.kind, text=text, status="pending"), event) for gid in covering]
+            notices += [(GroupNotice(duty_group_id=gid, kind=event.kind, text=text, status="pending"), event) for gid in groups]
     return notices
 
 
@@ -41,19 +35,19 @@ def keep_notices(session: Session, notices: list[tuple[GroupNotice, Event]]) -> 
         session.add(notice)
 
 
-def _counties(session: Session, subdistrict_ids: set[int]) -> dict[int, int]:
-    rows = session.execute(select(Subdistrict.id, Subdistrict.county_id).where(Subdistrict.id.in_(subdistrict_ids)))
-    return dict(rows.all())
-
-
-def _covering(session: Session, counties: dict[int, int]) -> list[tuple[int, int | None, int]]:
-    county_wide = and_(DutyGroup.subdistrict_id.is_(None), DutyGroup.county_id.in_(set(counties.values())))
+def _covering(session: Session, subdistrict_ids: set[int]) -> dict[int, list[int]]:
+    """Subdistrict id → the active groups that hear it: its own, and its county's. One query."""
+    county_wide = and_(DutyGroup.subdistrict_id.is_(None), DutyGroup.county_id == Subdistrict.county_id)
     rows = session.execute(
-        select(DutyGroup.id, DutyGroup.subdistrict_id, DutyGroup.county_id)
-        .where(DutyGroup.active.is_(True), or_(DutyGroup.subdistrict_id.in_(counties.keys()), county_wide))
+        select(Subdistrict.id, DutyGroup.id)
+        .join(DutyGroup, or_(DutyGroup.subdistrict_id == Subdistrict.id, county_wide))
+        .where(Subdistrict.id.in_(subdistrict_ids), DutyGroup.active.is_(True))
         .order_by(DutyGroup.id)
     )
-    return [tuple(row) for row in rows.all()]
+    covering: dict[int, list[int]] = {}
+    for subdistrict_id, group_id in rows:
+        covering.setdefault(subdistrict_id, []).append(group_id)
+    return covering
 
 
 def facts_of(session: Session, event: Event) -> Facts:
