@@ -41,9 +41,11 @@ def request_code(phone_text: str) -> None:
         return
     code = f"{secrets.randbelow(10**6):06d}"
     db.session.add(LoginCode(user_id=user.id, code_hash=_hash(code), expires_at=now + CODE_TTL))
-    text = templates.login_code(code, int(CODE_TTL.total_seconds() // 60), user.language)
+    minutes = int(CODE_TTL.total_seconds() // 60)
+    text = templates.login_code(code, minutes, user.language)
+    params = {"text": text, "kind": "login_code", "code": code, "minutes": minutes}  # a template channel fills these
     message = OutboxMessage(
-        channel="sms", organization_id=user.organization_id, recipient=user.phone, template="login_code", params={"text": text}
+        channel="sms", organization_id=user.organization_id, recipient=user.phone, template="login_code", params=params
     )
     event = events.record("login.code_sent", organization_id=user.organization_id, actor_id=user.id)
     events.send(message, event)

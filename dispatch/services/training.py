@@ -173,12 +173,19 @@ def _remind(organization: Organization, days: int, actor_id: int | None) -> tupl
         db.session.commit()
         return len(soon), False
     language = leader_language(organization.id)
-    text = templates.certificates_expiring(
-        len(soon), days, soon[0].skill.label(language), soon[0].expires_on.isoformat(), language
-    )
+    skill, first_date = soon[0].skill.label(language), soon[0].expires_on.isoformat()
+    text = templates.certificates_expiring(len(soon), days, skill, first_date, language)
+    params = {  # the text, and what a template channel fills its approved template with
+        "text": text,
+        "kind": "certificate_reminder",
+        "count": len(soon),
+        "days": days,
+        "skill": soon[0].skill.label("zh"),
+        "date": first_date,
+    }
     message = OutboxMessage(
         channel="sms", organization_id=organization.id, recipient=organization.leader_phone, template="certificates_expiring",
-        params={"text": text},
+        params=params,
     )  # fmt: skip
     event = events.record("certificates.reminded", organization_id=organization.id, actor_id=actor_id, certificates=len(soon))
     events.send(message, event)

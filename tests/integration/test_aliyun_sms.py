@@ -19,9 +19,10 @@ from dispatch import create_app
 from dispatch.domain.assignments import AssignmentState
 from dispatch.extensions import db
 from dispatch.models import Assignment, InboundMessage, OutboxMessage
-from dispatch.services import delivery
+from dispatch.services import delivery, login_codes
 from notifications.channels.aliyun_sms import AliyunSms
 from notifications.channels.aliyun_templates import parse_templates
+from tests.factories import make_member
 from tests.integration.aliyun_helpers import CODES, PUSH_TOKEN, SIGN, TEMPLATES, aliyun_channel
 from tests.integration.conftest import Browser
 from tests.integration.dispatch_helpers import add_organizations, event_kinds, posted_need
@@ -35,11 +36,17 @@ def push(app, kind: str, items, token: str = PUSH_TOKEN, language: str = "zh"):
     response = client.open(
         f"/aliyun/{token}/{kind}", method="POST", data=body, content_type="application/json", headers=client.headers
     )
-    jobs = app.extensions["dispatch.jobs"]
-    if hasattr(jobs, "join"):  # the embedded default's job thread: let it finish what the push asked for
-        jobs.join()
-    delivery.drain()  # what a worker does with the drain the push queued (PostgreSQL + Redis runs no worker here)
+    settle(app)
     return response
+
+
+def settle(app) -> None:
+    """Let what was asked to be sent go out: the embedded default's job thread finishes its drain; PostgreSQL + Redis
+    runs no worker here, so the test drains as a worker would."""
+    jobs = app.extensions["dispatch.jobs"]
+    if hasattr(jobs, "join"):
+        jobs.join()
+    delivery.drain()
 
 
 def sent_offer(world, browser, aliyun) -> tuple[dict, OutboxMessage]:
@@ -281,3 +288,23 @@ def test_a_push_that_is_not_what_aliyun_sends_is_refused_in_words_and_changes_no
 def test_without_aliyun_settings_the_push_routes_do_not_answer(browser, app):
     assert app.config["ALIYUN_PUSH_TOKEN"] is None
     assert push(app, "reply", [], token="anything").status_code == 404
+
+
+def test_a_login_code_goes_out_as_its_own_template(app, world, aliyun):
+    world.leader.phone = world.org_a1.leader_phone
+    db.session.commit()
+    login_codes.request_code(world.org_a1.leader_phone)
+    settle(app)
+    [sms] = aliyun.sent
+    assert sms.template_code == CODES["login_code"] and sms.params["minutes"].isdigit()
+    assert len(sms.params["code"]) == 6 and sms.params["code"] in sms.content
+
+
+def test_a_certificate_reminder_goes_out_as_its_own_template(app, world, browser, aliyun):
+    make_member(world.org_a1, ("first_aid",), certified_until=datetime.now(UTC).date() + timedelta(days=3))
+    db.session.commit()
+    browser(world.duty).post(f"/api/organizations/{world.org_a1.id}/certificate-reminder")
+    settle(app)
+    [sms] = aliyun.sent
+    assert sms.template_code == CODES["certificate_reminder"]
+    assert sms.params == {"count": "1", "days": sms.params["days"], "skill": "应急救护", "date": sms.params["date"]}
