@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
+from dispatch.jobs.sweeper import sweep_once
 from dispatch.models import Event, GroupNotice, OutboxMessage
 from dispatch.personal_data.cipher import new_key
 from dispatch.personal_data.columns import SEALED_COLUMNS, key_ids
@@ -168,3 +169,17 @@ def test_a_county_group_hears_each_subdistrict_of_its_county_and_a_street_group_
         heard.setdefault(notice.duty_group_id, []).append(db.session.get(Event, notice.event_id).subdistrict_id)
     assert {group: sorted(subs) for group, subs in heard.items()} == {
         street.id: [world.sub_a1.id], county.id: sorted([world.sub_a1.id, world.sub_a2.id])}  # fmt: skip
+
+
+def test_the_sweeper_pass_composes_what_the_groups_are_owed(world, robots, app):
+    dingtalk, _wecom = robots
+    group = dingtalk_group(world.duty)
+    events.record("incident.opened", incident=make_incident(world.sub_a1))
+    events.commit()
+    sweep_once()
+    [row] = group_rows(group)
+    assert (row.channel, row.template, row.params["notices"]) == ("group", "notice", 1)
+    if hasattr(jobs := app.extensions["dispatch.jobs"], "join"):  # the embedded column's drain may have it already
+        jobs.join()
+    deliver_everything()
+    assert len(dingtalk.received) == 1
