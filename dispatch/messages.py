@@ -348,8 +348,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "duty_group.too_many_phones": ("最多 @ {limit} 个手机号", "at most {limit} phones can be mentioned"),
     # provider pushes (Aliyun's delivery reports and SMS replies)
-    "push.not_a_list": ("推送内容须为 JSON 数组", "A push must be a JSON array of items"),
-    "push.item_fields": ("第 {index} 项缺少字段：{fields}", "Item {index} lacks {fields}"),
+    "push.not_a_list": ("推送内容须为 JSON 数组（最多 {most} 项）", "A push must be a JSON array of at most {most} items"),
+    "push.item_fields": ("第 {index} 项的字段缺失或格式不对：{fields}", "Item {index} lacks {fields}, or one is not of its kind"),
 }
 
 

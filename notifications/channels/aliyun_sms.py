@@ -55,8 +55,12 @@ def e164(number: str) -> str:
 
 
 def outbox_ids(out_id: str) -> list[int]:
-    """The outbox ids an ``OutId`` names (one, or a batch's, comma-separated); nothing for anything else."""
-    return [int(part) for part in (out_id or "").split(",") if part.isdigit()]
+    """The outbox ids an ``OutId`` names (one, or a batch's, comma-separated); nothing for anything else (nor for more
+    ids than one batch holds)."""
+    parts = (out_id or "").split(",")
+    if len(parts) > BATCH_MAX:
+        return []
+    return [int(part) for part in parts if part.isascii() and part.isdigit() and len(part) <= 18]
 
 
 class AliyunSms:

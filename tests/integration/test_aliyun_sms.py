@@ -275,10 +275,19 @@ def test_a_wrong_token_or_address_gets_404_and_changes_nothing(world, browser, a
 
 
 @pytest.mark.parametrize(
-    "body", ["not json", json.dumps({"phone_number": "13800000001"}), json.dumps([{"phone_number": "13800000001"}])]
+    "body",
+    [
+        "not json",
+        json.dumps({"phone_number": "13800000001"}),
+        json.dumps([{"phone_number": "13800000001"}]),
+        json.dumps([{"phone_number": "13800000001", "content": "1 A7KM 2", "sequence_id": {"deep": [1]}}]),
+        json.dumps([{"phone_number": True, "content": "1 A7KM 2", "sequence_id": 7}]),
+        json.dumps([{"phone_number": "13800000001", "content": "1 A7KM 2", "sequence_id": "9" * 41}]),
+        json.dumps([{"phone_number": "13800000001", "content": "1 A7KM 2", "sequence_id": 1}] * 1001),
+    ],
 )
 def test_a_push_that_is_not_what_aliyun_sends_is_refused_in_words_and_changes_nothing(app, browser, aliyun, body):
-    for language, words in (("zh", ("推送内容须为", "缺少字段")), ("en", ("must be a json array", "lacks"))):
+    for language, words in (("zh", ("推送内容须为", "字段缺失")), ("en", ("must be a json array", "lacks"))):
         response = push(app, "reply", body, language=language)
         said = json.dumps(response.get_json(), ensure_ascii=False).lower()
         assert response.status_code in (400, 422) and any(word in said for word in words)

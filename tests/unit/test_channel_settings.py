@@ -96,3 +96,4 @@ def test_phone_numbers_as_aliyun_writes_them_and_back():
 
 def test_an_out_id_names_one_row_or_a_batch_and_nothing_else():
     assert outbox_ids("42") == [42] and outbox_ids("4,5,6") == [4, 5, 6] and outbox_ids("abc") == [] and outbox_ids("") == []
+    assert outbox_ids("²,٣,7") == [7] and outbox_ids("9" * 5000) == [] and outbox_ids(",".join(["1"] * 101)) == []
