@@ -248,6 +248,7 @@ def worker_command() -> None:
 
     from dispatch import logs
     from dispatch.jobs.heartbeat import Background
+    from dispatch.jobs.queues import queue_names
     from dispatch.jobs.worker import app_worker
 
     url = current_app.config["REDIS_URL"]
@@ -258,7 +259,7 @@ def worker_command() -> None:
     background = Background(app, "worker").start()  # deadlines are swept from the database, Redis or not
     try:
         while True:  # Redis away (a restart): wait for it and work on; the jobs' records are in the database
-            worker = app_worker(app, [current_app.config["RQ_QUEUE"]], Redis.from_url(url))
+            worker = app_worker(app, queue_names(current_app.config["RQ_QUEUE"]), Redis.from_url(url))
             try:
                 worker.work()
             except RedisDown as exc:

@@ -28,6 +28,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from dispatch.domain.assignments import AssignmentState
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
+from dispatch.jobs.queues import SLOW_LANE
 from dispatch.models import Assignment, Incident, Need, OutboxMessage, Skill, User
 from dispatch.services import events, liveness, offer_links
 from notifications import templates
@@ -42,11 +43,15 @@ BACKOFF_S = (5, 15, 60, 180, 600)
 DELIVERY_ORDER = {"": 0, "accepted": 1, "queued": 1, "sending": 2, "initiated": 2, "sent": 3, "ringing": 3, "in-progress": 4}
 FINAL_DELIVERY = {"delivered", "undelivered", "failed", "completed", "busy", "no-answer", "canceled", "read"}
 DRAIN_JOB = "dispatch.services.delivery.drain"
+GROUP_DRAIN_JOB = "dispatch.services.delivery.drain_groups"
+GROUP_DRAIN_BUDGET_S = 3.0  # a drain of the duty groups' robots hands over this soon: robots are never waited on long
+GROUP_GIVE_UP = timedelta(hours=12)  # a group notice is retried while it may still matter (a throttled robot: 10 min)
 CLAIM = 10  # rows claimed at a time: few enough that several workers share a burst, many enough to save round trips
 DRAIN_BUDGET_S = 20.0  # a drain hands over to a fresh one after this long, so no single job runs for minutes
 STALLED_S = 3.0  # a message due this long is not being sent by the queue: the sweeper sends it (send_stalled)
 STALLED_BUDGET_S = 1.0  # and sends for at most this long per pass, so deadlines keep being swept
 NO_RATE = NoRate()
+GROUP = "group"  # the duty groups' messages: sent by their own drain, on the slow lane
 
 
 def channel_for_role(role: str) -> Channel:
@@ -68,18 +73,29 @@ def nudge() -> None:
     current_app.extensions["dispatch.jobs"].enqueue(DRAIN_JOB, dedupe_key="outbox-drain")
 
 
+def nudge_groups() -> None:
+    """Ask for a drain of the duty groups' messages, on the slow lane: a robot that hangs holds up no SMS."""
+    current_app.extensions["dispatch.jobs"].enqueue(GROUP_DRAIN_JOB, dedupe_key="group-drain", lane=SLOW_LANE)
+
+
 def enqueue_due(now: datetime | None = None) -> int:
-    """The sweeper's step: take back rows abandoned mid-send, and ask for a drain when rows are due. Returns how
-    many are due. Safe to run any time."""
+    """The sweeper's step: take back rows abandoned mid-send, and ask for a drain when rows are due (the duty groups'
+    drain when theirs are). Returns how many are due. Safe to run any time."""
     now = now or datetime.now(UTC)
     reconcile_abandoned(now)
-    due = db.session.scalar(
-        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
+    by_channel = dict(
+        db.session.execute(
+            select(OutboxMessage.channel, func.count())
+            .where(OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
+            .group_by(OutboxMessage.channel)
+        ).all()
     )
     db.session.commit()
-    if due:
+    if any(count for channel, count in by_channel.items() if channel != GROUP):
         nudge()
-    return due
+    if by_channel.get(GROUP):
+        nudge_groups()
+    return sum(by_channel.values())
 
 
 def send_stalled(now: datetime | None = None) -> dict[str, int]:
@@ -88,7 +104,9 @@ def send_stalled(now: datetime | None = None) -> dict[str, int]:
     claimed one by one, so the two never send one twice."""
     now = now or datetime.now(UTC)
     oldest = db.session.scalar(
-        select(func.min(OutboxMessage.due_at)).where(OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
+        select(func.min(OutboxMessage.due_at)).where(
+            OutboxMessage.status == "pending", OutboxMessage.due_at <= now, OutboxMessage.channel != GROUP
+        )
     )
     db.session.commit()
     if oldest is None or now - oldest < timedelta(seconds=STALLED_S):
@@ -98,26 +116,52 @@ def send_stalled(now: datetime | None = None) -> dict[str, int]:
 
 
 def drain(budget_s: float = DRAIN_BUDGET_S, batch: int = CLAIM) -> dict[str, int]:
-    """Job: send due rows until none is left (or the budget is spent: then a fresh drain carries on)."""
+    """Job: send due rows to people until none is left (or the budget is spent: then a fresh drain carries on)."""
     outcome: dict[str, int] = {}
     until = time.monotonic() + budget_s
     while claimed := claim_due(batch):
-        reading = _read_for(claimed)
-        ready = []
-        for message in claimed:
-            prepared = _prepare(message, datetime.now(UTC), reading)
-            if isinstance(prepared, str):
-                outcome[prepared] = outcome.get(prepared, 0) + 1
-            else:
-                ready.append((message, prepared))
-        for together in _batches(ready):
-            statuses = _send_batch(together) if len(together) > 1 else [_send(*together[0])]
-            for status in statuses:
-                outcome[status] = outcome.get(status, 0) + 1
+        _send_claimed(claimed, outcome)
         if time.monotonic() > until:
             nudge()
             break
     return outcome
+
+
+def drain_groups(budget_s: float = GROUP_DRAIN_BUDGET_S) -> dict[str, int]:
+    """Job, on the slow lane: send the duty groups' due messages for a moment, then hand over to a fresh drain. A
+    robot that fails to answer is not asked again in this drain: its other messages wait for the next."""
+    outcome: dict[str, int] = {}
+    until, silent = time.monotonic() + budget_s, set()
+    while claimed := claim_due(CLAIM, groups=True):
+        if waiting := [message for message in claimed if message.recipient in silent]:
+            for message in waiting:
+                _retry_or_fail(message, "robot did not answer a moment ago")
+            events.commit()
+            outcome["waiting"] = outcome.get("waiting", 0) + len(waiting)
+        for message in (m for m in claimed if m not in waiting):
+            status = _send_claimed([message], outcome)
+            if status == ["pending"]:
+                silent.add(message.recipient)
+        if time.monotonic() > until:
+            nudge_groups()
+            break
+    return outcome
+
+
+def _send_claimed(claimed: list[OutboxMessage], outcome: dict[str, int]) -> list[str]:
+    reading = _read_for(claimed)
+    ready, statuses = [], []
+    for message in claimed:
+        prepared = _prepare(message, datetime.now(UTC), reading)
+        if isinstance(prepared, str):
+            statuses.append(prepared)
+        else:
+            ready.append((message, prepared))
+    for together in _batches(ready):
+        statuses += _send_batch(together) if len(together) > 1 else [_send(*together[0])]
+    for status in statuses:
+        outcome[status] = outcome.get(status, 0) + 1
+    return statuses
 
 
 def _batches(ready: list[tuple[OutboxMessage, Outgoing]]) -> list[list[tuple[OutboxMessage, Outgoing]]]:
@@ -132,14 +176,16 @@ def _batches(ready: list[tuple[OutboxMessage, Outgoing]]) -> list[list[tuple[Out
     return [*together.values(), *alone]
 
 
-def claim_due(limit: int, now: datetime | None = None) -> list[OutboxMessage]:
-    """Claim up to ``limit`` due rows for this process, oldest first; rows another worker is claiming are skipped."""
+def claim_due(limit: int, now: datetime | None = None, groups: bool = False) -> list[OutboxMessage]:
+    """Claim up to ``limit`` due rows for this process, oldest first; rows another worker is claiming are skipped.
+    The duty groups' rows are claimed by their own drain (``groups``), the others by the drain of messages to people."""
     now = now or datetime.now(UTC)
+    lane = OutboxMessage.channel == GROUP if groups else OutboxMessage.channel != GROUP
     # Picked and locked first, then claimed: as a subquery of the UPDATE, PostgreSQL may run the locking pick again
     # for every row it compares, and the LIMIT would no longer hold.
     picked = db.session.scalars(
         select(OutboxMessage.id)
-        .where(OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
+        .where(OutboxMessage.status == "pending", OutboxMessage.due_at <= now, lane)
         .order_by(OutboxMessage.due_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -294,7 +340,13 @@ def _sent(message: OutboxMessage, provider: str, sid: str, delivery: str) -> Non
 
 
 def _retry_or_fail(message: OutboxMessage, error: str) -> None:
-    if message.attempts >= current_app.config["SMS_MAX_ATTEMPTS"]:
+    """Try again later, with backoff; give up after ``SMS_MAX_ATTEMPTS`` (a message to a duty group: once it is
+    ``GROUP_GIVE_UP`` old, since a throttled robot refuses everything for minutes and a notice must not be lost)."""
+    if message.channel == GROUP:
+        given_up = message.created_at < datetime.now(UTC) - GROUP_GIVE_UP
+    else:
+        given_up = message.attempts >= current_app.config["SMS_MAX_ATTEMPTS"]
+    if given_up:
         _failed(message, error)
         return
     delay = BACKOFF_S[min(message.attempts, len(BACKOFF_S)) - 1]
@@ -311,7 +363,10 @@ def _failed(message: OutboxMessage, error: str) -> None:
 def _record(kind: str, message: OutboxMessage, **data) -> None:
     assignment = db.session.get(Assignment, message.assignment_id) if message.assignment_id else None
     organization_id = None if assignment else message.organization_id
-    events.record(kind, assignment=assignment, outbox_id=message.id, organization_id=organization_id, **data)
+    subdistrict_id = message.params.get("subdistrict_id") if message.channel == GROUP else None  # its duty office hears
+    events.record(
+        kind, assignment=assignment, outbox_id=message.id, organization_id=organization_id, subdistrict_id=subdistrict_id, **data
+    )
 
 
 def _no_longer_wanted(message: OutboxMessage, assignment: Assignment | None, now: datetime) -> str:

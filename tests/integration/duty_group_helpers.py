@@ -50,11 +50,11 @@ def wecom_group(user, key: str = KEY) -> DutyGroup:
 
 def deliver_everything(start: datetime | None = None, step_s: float = 3.0, rounds: int = 200) -> datetime:
     """Compose and send until no notice is pending, the composer's clock stepping ``step_s`` each round (the robots'
-    pacing), the real drain sending what was composed. Returns the composer's clock at the end."""
+    pacing), the real drain of the groups sending what was composed. Returns the composer's clock at the end."""
     now = start or datetime.now(UTC)
     for _ in range(rounds):
         compose_due(now)
-        delivery.drain()
+        delivery.drain_groups()
         if not pending_notices():
             return now
         now += timedelta(seconds=step_s)

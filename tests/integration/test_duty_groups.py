@@ -96,13 +96,13 @@ def test_a_robot_over_its_rate_is_tried_again_and_nothing_is_lost(world, robots)
     events.record("incident.opened", incident=make_incident(world.sub_a1))
     events.commit()
     compose_due()
-    delivery.drain()
+    delivery.drain_groups()
     [row] = group_rows(group)
     assert row.status == "pending" and "130101" in row.error  # throttled: due again after a backoff
     dingtalk.per_minute = 20
     db.session.execute(OutboxMessage.__table__.update().values(due_at=datetime.now(UTC)))
     db.session.commit()
-    delivery.drain()
+    delivery.drain_groups()
     [row] = group_rows(group)
     assert row.status == "sent" and len(dingtalk.received) == 1
 
