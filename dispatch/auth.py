@@ -92,11 +92,11 @@ def load_user() -> None:
         session.clear()
         g.session_expired = True
         return
-    user = db.session.get(User, user_id)
+    user, opened = sessions.user_and_session(user_id, session.get("sid"))
     if user is None or not user.active or session.get("epoch", 0) != user.session_epoch:
         session.clear()
         return
-    if not sessions.still_open(session.get("sid"), user.id):  # ended from another device, or by an administrator
+    if not sessions.still_open(opened):  # ended from another device, or by an administrator
         session.clear()
         g.session_expired = True
         return

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 from urllib.parse import quote, urlencode
 
 from geo.coords import CoordSystem, from_wgs84
@@ -42,9 +43,10 @@ class MapLink:
     web_url: str
 
 
-def navigation_links(lon: float, lat: float, name: str = "", source: str = SOURCE) -> list[MapLink]:
+@lru_cache(maxsize=4096)  # every offer of a need, and every view of it, asks for the same place's links
+def navigation_links(lon: float, lat: float, name: str = "", source: str = SOURCE) -> tuple[MapLink, ...]:
     """Links to a WGS-84 point (named ``name`` on the map) for AMap, Baidu Maps and Tencent Maps, in that order."""
-    return [_link(app, lon, lat, name, source) for app in MapApp]
+    return tuple(_link(app, lon, lat, name, source) for app in MapApp)
 
 
 def _link(app: MapApp, lon: float, lat: float, name: str, source: str) -> MapLink:

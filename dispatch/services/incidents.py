@@ -94,18 +94,31 @@ def needs_of(actor: Actor, incident_id: int) -> list[Need]:
     return list(db.session.scalars(query))
 
 
-def hold_incident(incident_id: int) -> None:
-    """Begin a transaction that adds to the incident (posts a need): the incident cannot close or escalate under it.
+def held_incident(actor: Actor, incident_id: int) -> Incident:
+    """The incident, read for a transaction that adds to it (posts a need): it cannot close or escalate under it, so
+    the status read here stays true until the transaction commits.
 
-    PostgreSQL: a share lock, so posts to one incident run side by side and only closing or escalating (which
-    claim the row, below) waits for them. SQLite: a write, which takes the one database write lock at once.
+    PostgreSQL: read with a share lock, in one statement, so posts to one incident run side by side and only closing or
+    escalating (which claim the row, below) waits for them. SQLite: a write first, which takes the one database write
+    lock at once, then the read.
     """
+    require(actor, Action.READ, Resource.INCIDENT)
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.execute(
             update(Incident).where(Incident.id == incident_id).values(id=Incident.id).execution_options(synchronize_session=False)
         )
-    else:
-        db.session.execute(select(Incident.id).where(Incident.id == incident_id).with_for_update(read=True))
+        return get_incident(actor, incident_id)
+    query = (
+        select(Incident)
+        .where(Incident.id == incident_id, incident_clause(actor))
+        .options(joinedload(Incident.subdistrict))
+        .with_for_update(read=True, of=Incident)
+        .execution_options(populate_existing=True)
+    )
+    incident = db.session.scalar(query)
+    if incident is None:
+        raise NotFound()
+    return incident
 
 
 def _claim_incident(incident_id: int) -> None:

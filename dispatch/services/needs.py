@@ -19,7 +19,7 @@ from dispatch.schemas.dispatching import NeedIn
 from dispatch.services import events, offers
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
 from dispatch.services.geography import places
-from dispatch.services.incidents import get_incident, hold_incident
+from dispatch.services.incidents import get_incident, held_incident
 from dispatch.services.locate import geocode
 from dispatch.services.scoping import need_clause
 from geo.coords import to_wgs84
@@ -49,8 +49,7 @@ def post_need(
     ``Idempotency-Key`` from the same user returns the need it first made, and makes nothing. ``also`` writes what
     else comes with the need (the risk it answers) in the same transaction."""
     require(actor, Action.CREATE, Resource.NEED)
-    hold_incident(incident_id)  # first, so the status read next stays true until this commits
-    incident = get_incident(actor, incident_id)
+    incident = held_incident(actor, incident_id)  # its status stays true until this commits
     if (earlier := _earlier(actor, idempotency_key)) is not None:
         return earlier, False
     need = _new_need(actor, incident, data, kind)
