@@ -108,8 +108,17 @@ def send_stalled(now: datetime | None = None) -> dict[str, int]:
             OutboxMessage.status == "pending", OutboxMessage.due_at <= now, OutboxMessage.channel != GROUP
         )
     )
-    db.session.commit()
     if oldest is None or now - oldest < timedelta(seconds=STALLED_S):
+        db.session.commit()
+        return {}
+    working = db.session.scalar(  # a drain claimed rows a moment ago: a backlog is being worked off, not stalled
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == "sending", OutboxMessage.channel != GROUP)
+        .where(OutboxMessage.claimed_at > now - timedelta(seconds=STALLED_S))
+        .limit(1)
+    )
+    db.session.commit()
+    if working is not None:
         return {}
     log.warning("outbox: a message has waited %.0f s for delivery; the sweeper sends", (now - oldest).total_seconds())
     return drain(budget_s=STALLED_BUDGET_S, batch=1)  # one at a time: the budget is checked after each message

@@ -100,3 +100,13 @@ def test_a_message_taken_back_while_its_sender_was_frozen_is_not_sent_by_it(app,
 
     assert delivery._deliver_claimed(claimed, datetime.now(UTC), delivery._read_for([claimed])) == "taken back"
     assert twilio.messages == []
+
+
+def test_the_sweeper_leaves_a_backlog_to_the_drain_that_is_working_it_off(app, twilio):
+    write_notices(3, due_in_s=-(delivery.STALLED_S + 1))  # waited long, but a drain claimed rows a moment ago
+    [working] = delivery.claim_due(1)
+    assert delivery.send_stalled() == {} and len(twilio.messages) == 0
+    stale = datetime.now(UTC) - timedelta(seconds=delivery.STALLED_S + 1)
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == working.id).values(claimed_at=stale))
+    db.session.commit()
+    assert delivery.send_stalled() == {"sent": 2}  # that drain froze: the sweeper sends what waits
