@@ -347,6 +347,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the signing secret starts with SEC and holds only letters and digits",
     ),
     "duty_group.too_many_phones": ("最多 @ {limit} 个手机号", "at most {limit} phones can be mentioned"),
+    "duty_group.taken": (
+        "这个机器人已经登记过了（本单位或其他单位），同一个机器人只能登记一次，否则每条消息会发两遍；请在群里另建一个机器人",
+        "this robot is registered already (here or by another office); a robot can be registered once, or every notice would go twice: add another robot to the group",
+    ),
+    "duty_group.phone_not_mainland": (
+        "钉钉只能按中国大陆手机号 @ 成员：请填写 +86 的手机号",
+        "DingTalk mentions members by mainland China mobile numbers only: give +86 mobiles",
+    ),
     # provider pushes (Aliyun's delivery reports and SMS replies)
     "push.not_a_list": ("推送内容须为 JSON 数组（最多 {most} 项）", "A push must be a JSON array of at most {most} items"),
     "push.item_fields": ("第 {index} 项的字段缺失或格式不对：{fields}", "Item {index} lacks {fields}, or one is not of its kind"),

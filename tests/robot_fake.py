@@ -29,6 +29,7 @@ class RobotFake:
     received: list[Received] = field(default_factory=list)
     refused: list[tuple[int, str]] = field(default_factory=list)
     answer_next: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (HTTP status, body) to answer first
+    delay_s: float = 0.0  # how long the platform takes to answer (a slow platform: the client's timeout runs out)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -54,6 +55,7 @@ class RobotFake:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
+                time.sleep(fake.delay_s)
                 status, answer = fake.handle(self.path, self.rfile.read(int(self.headers.get("Content-Length", 0))))
                 payload = json.dumps(answer).encode()
                 self.send_response(status)

@@ -17,6 +17,7 @@ document 20):
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -167,6 +168,14 @@ def may_send(sent: list[datetime], now: datetime, limits: Limits) -> bool:
     return not recent or now - max(recent) >= WINDOW / limits.per_minute
 
 
+def wait_for_room(sent: list[datetime], now: datetime, limits: Limits) -> timedelta:
+    """How long until the robot's rolling minute has room for one more message (zero: room now), pacing aside."""
+    recent = sorted(at for at in sent if at > now - WINDOW)
+    if len(recent) < limits.per_minute:
+        return timedelta(0)
+    return recent[-limits.per_minute] + WINDOW - now if limits.per_minute > 0 else WINDOW
+
+
 def next_message(pending: list[Pending], sent: list[datetime], now: datetime, limits: Limits, board_url: str) -> Message | None:
     """The message to send now for a group's pending notices (oldest first), or None while they must wait."""
     if not pending or not may_send(sent, now, limits):
@@ -208,6 +217,11 @@ def _with_link(text: str, board_url: str) -> str:
     return f"{text}\n\n[打开值班台]({board_url})"
 
 
+def check_message_text(group_name: str, board_url: str) -> str:
+    """The test message: the group's name is user text, inert like every other."""
+    return _with_link(f"**测试消息**：值班群「{plain(group_name)}」的机器人已接通。", board_url)
+
+
 def hour_key(incident_id: int, hour: datetime) -> str:
     return f"summary:{incident_id}:{hour:%Y%m%d%H}"
 
@@ -243,13 +257,22 @@ class NotARobotUrl(ValueError):
 def robot_credential(platform: Platform, webhook: str) -> str:
     """The token (DingTalk's access_token, WeCom's key) in a robot's webhook address, as pasted from the platform."""
     parts = urlsplit(webhook.strip())
-    if parts.scheme != "https" or parts.hostname not in _HOSTS[platform] or parts.path != _PATHS[platform]:
+    # The host exactly as the platform shows it: no userinfo ("user@host") and no port but the default.
+    hosts = {*_HOSTS[platform], *(f"{host}:443" for host in _HOSTS[platform])}
+    if parts.scheme != "https" or parts.netloc.lower() not in hosts or parts.path != _PATHS[platform]:
         raise NotARobotUrl(webhook)
     values = parse_qs(parts.query).get(_PARAMS[platform], [])
     token = values[0].strip() if len(values) == 1 else ""
     if not (8 <= len(token) <= 128) or not all(c.isascii() and (c.isalnum() or c in "-_") for c in token):
         raise NotARobotUrl(webhook)
     return token
+
+
+def group_name(text: str) -> str:
+    """A group's name as typed, on one line, without the invisible characters that could pass for it or reorder it
+    (controls, right-to-left overrides, zero-width spaces): "" when nothing visible is left."""
+    visible = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf"))
+    return " ".join(visible.split())
 
 
 def secret_is_valid(secret: str) -> bool:

@@ -47,6 +47,7 @@ ACTION_WORDS = {
     "complaint.decided": _l("Complaint decided"),
     "duty_group.registered": _l("Duty group robot registered"),
     "duty_group.deactivated": _l("Duty group robot deactivated"),
+    "duty_group.tested": _l("Duty group robot test message"),
     "offer.answered_by_link": _l("Offer answered by one-tap link"),
 }
 RESULT_WORDS = {"ok": _l("Succeeded"), "failed": _l("Failed"), "refused": _l("Refused"), "locked": _l("Locked")}

@@ -12,18 +12,20 @@ from sqlalchemy import func, select
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
 from dispatch.jobs.sweeper import sweep_once
-from dispatch.models import Event, GroupNotice, OutboxMessage
+from dispatch.models import AuditRecord, Event, GroupNotice, OutboxMessage
 from dispatch.personal_data.cipher import new_key
 from dispatch.personal_data.columns import SEALED_COLUMNS, key_ids
 from dispatch.personal_data.keys import keyring
 from dispatch.personal_data.rotation import rotate
 from dispatch.services import delivery, events
 from dispatch.services.duty_groups.compose import compose_due, compose_for
+from dispatch.services.duty_groups.registry import OverBudget, send_test
 from dispatch.services.duty_groups.summaries import summarize_hour
 from tests.factories import make_incident, make_need, make_user
 from tests.integration.dispatch_helpers import all_at_once, event_kinds, leader_of, open_offers, posted_need
 from tests.integration.duty_group_helpers import (
     PUBLIC,
+    actor_of,
     deliver_everything,
     dingtalk_group,
     group_rows,
@@ -183,3 +185,29 @@ def test_the_sweeper_pass_composes_what_the_groups_are_owed(world, robots, app):
         jobs.join()
     deliver_everything()
     assert len(dingtalk.received) == 1
+
+
+def test_each_group_message_names_the_office_its_sent_and_failed_events_belong_to(world, robots):
+    dingtalk, _wecom = robots
+    street, county = dingtalk_group(world.duty), wecom_group(world.admin)
+    events.record("incident.opened", incident=make_incident(world.sub_a1))
+    events.commit()
+    compose_due()
+    [street_row], [county_row] = group_rows(street), group_rows(county)
+    assert (street_row.params["subdistrict_id"], street_row.params["county_id"]) == (world.sub_a1.id, world.county_a.id)
+    assert (county_row.params["subdistrict_id"], county_row.params["county_id"]) == (None, world.county_a.id)
+    dingtalk.robots.clear()  # the street's robot was removed in DingTalk: 300001 from now on
+    delivery.drain_groups()
+    [failed] = event_kinds(kind="group.failed")
+    assert failed.subdistrict_id == world.sub_a1.id and "300001" in failed.data["error"]  # the street's officers see it
+
+
+def test_test_messages_pressed_at_once_stay_within_the_robot_s_minute(world, app, robots, monkeypatch):
+    dingtalk, _wecom = robots
+    monkeypatch.setitem(app.config, "DINGTALK_PER_MINUTE", 4)
+    group, actor = dingtalk_group(world.duty), actor_of(world.duty)
+    results = all_at_once(app, [lambda: send_test(actor, group.id) for _ in range(10)])
+    assert sum(isinstance(result, OverBudget) for result in results) == 6
+    assert len(dingtalk.received) == 4 and dingtalk.refused == []
+    results = db.session.scalars(select(AuditRecord.result).where(AuditRecord.action == "duty_group.tested")).all()
+    assert sorted(results) == ["ok"] * 4 + ["refused"] * 6

@@ -219,8 +219,8 @@ def duty_groups_world(world, app):
     saved = {name: app.config[name] for name in ("DINGTALK_API_BASE", "WECOM_API_BASE")}
     app.config.update(DINGTALK_API_BASE="http://127.0.0.1:9", WECOM_API_BASE="http://127.0.0.1:9")
     world.group_a1, world.group_county_a = dingtalk_group(world.duty), wecom_group(world.admin)
-    world.group_a2 = dingtalk_group(make_user(DUTY, subdistrict_id=world.sub_a2.id))
-    world.group_county_b = wecom_group(make_user(ADMIN, county_id=world.county_b.id))
+    world.group_a2 = dingtalk_group(make_user(DUTY, subdistrict_id=world.sub_a2.id), token="e" * 64)  # another robot
+    world.group_county_b = wecom_group(make_user(ADMIN, county_id=world.county_b.id), key="county-b-key-0001")
     yield world
     app.config.update(saved)
 

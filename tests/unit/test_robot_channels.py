@@ -11,6 +11,7 @@ import requests
 
 from notifications.channels import Outgoing, PermanentFailure, TemporaryFailure
 from notifications.channels.dingtalk_robot import DingTalkRobot, signature
+from notifications.channels.robot_http import RobotTimedOut, RobotUnreachable
 from notifications.channels.wecom_robot import WeComRobot
 from tests.fake_dingtalk import FakeDingTalk
 from tests.fake_wecom import FakeWeCom
@@ -85,8 +86,15 @@ def test_server_errors_and_an_unreachable_platform_are_temporary(dingtalk):
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
-    with pytest.raises(TemporaryFailure, match="unreachable"):
+    with pytest.raises(RobotUnreachable, match="unreachable"):
         WeComRobot(KEY, f"http://127.0.0.1:{port}", timeout_s=1).send(outgoing())
+
+
+def test_a_platform_that_answers_too_late_is_a_timeout_the_message_may_have_arrived_in(dingtalk):
+    dingtalk.delay_s = 1.0
+    with pytest.raises(RobotTimedOut) as timed_out:
+        DingTalkRobot(TOKEN, SECRET, dingtalk.url, timeout_s=0.2).send(outgoing())
+    assert isinstance(timed_out.value, TemporaryFailure)  # worth retrying, though it may repeat the message
 
 
 def test_a_wecom_message_arrives_as_markdown_and_a_wrong_key_is_permanent(wecom):

@@ -45,6 +45,7 @@ def compose_due(now: datetime | None = None) -> int:
 
 def compose_for(group_id: int, now: datetime) -> int:
     """One group's step: queue its next message if its robot may send now (1), else leave the notices waiting (0)."""
+    lock_group(group_id)  # a test message pressed meanwhile counts before or after this one, never beside it
     group = db.session.get(DutyGroup, group_id)
     message = next_message(_pending(group_id), sent_at(group_id, now), now, limits_for(group.platform), board_url())
     if message is None:
@@ -56,6 +57,15 @@ def compose_for(group_id: int, now: datetime) -> int:
         return 0
     db.session.commit()
     return 1
+
+
+def lock_group(group_id: int) -> None:
+    """Take the group's row lock (SQLite's write lock) until the next commit: reading its recent messages and adding
+    one happen for one robot at a time."""
+    db.session.execute(
+        update(DutyGroup).where(DutyGroup.id == group_id).values(active=DutyGroup.active)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
 
 
 def _pending(group_id: int) -> list[Pending]:
@@ -80,7 +90,11 @@ def sent_at(group_id: int, now: datetime) -> list[datetime]:
 
 
 def _outbox_row(group: DutyGroup, message: Message) -> OutboxMessage:
-    params = {"text": message.text, "title": message.title, "notices": len(message.notice_ids)}
+    """The message's row. Its office rides along (``subdistrict_id``, None for a county's group, and ``county_id``):
+    the ``group.sent`` and ``group.failed`` events recorded when it goes name them, so the office hears of a robot
+    that fails."""
+    params = {"text": message.text, "title": message.title, "notices": len(message.notice_ids),
+              "subdistrict_id": group.subdistrict_id, "county_id": group.county_id}  # fmt: skip
     row = OutboxMessage(channel="group", template="notice", recipient=str(group.id), params=params)  # due at once
     db.session.add(row)
     db.session.flush()

@@ -3,7 +3,8 @@ group's own robot, DingTalk's or WeCom's, with its credentials and the phones it
 
 The mentioned phones are added here, at sending, from the group's sealed column: the outbox keeps the message's
 text without them. ``already_sent`` is always None: a robot keeps no history to ask, so a worker that dies between
-sending and recording may repeat one group message; it never loses one.
+sending and recording, or a send that timed out (the platform may have taken it), may repeat one group message; it
+never loses one.
 """
 
 from __future__ import annotations

@@ -12,13 +12,16 @@ from dispatch.domain.duty_groups import (
     NotARobotUrl,
     Pending,
     Platform,
+    check_message_text,
     compose,
+    group_name,
     is_notice,
     may_send,
     next_message,
     notice_text,
     robot_credential,
     secret_is_valid,
+    wait_for_room,
 )
 
 BOARD = "https://dispatch.example.cn/board"
@@ -119,6 +122,11 @@ def test_the_token_is_taken_from_the_webhook_address_as_the_platform_shows_it():
         (Platform.WECOM, "https://oapi.dingtalk.com/robot/send?access_token=abcdefgh12345678"),  # DingTalk's
         (Platform.WECOM, "钉钉机器人"),
         (Platform.WECOM, ""),
+        (Platform.DINGTALK, "https://127.0.0.1:1@oapi.dingtalk.com/robot/send?access_token=abcdefgh12345678"),
+        (Platform.DINGTALK, "https://user@oapi.dingtalk.com/robot/send?access_token=abcdefgh12345678"),
+        (Platform.DINGTALK, "https://oapi.dingtalk.com:8443/robot/send?access_token=abcdefgh12345678"),
+        (Platform.WECOM, "https://qyapi.weixin.qq.com:1/cgi-bin/webhook/send?key=693a91f6-7aoc-4bc4"),
+        (Platform.WECOM, "https://qyapi.weixin.qq.com:x/cgi-bin/webhook/send?key=693a91f6-7aoc-4bc4"),
     ],
 )
 def test_an_address_that_is_not_the_platform_s_robot_is_refused(platform, webhook):
@@ -129,3 +137,26 @@ def test_an_address_that_is_not_the_platform_s_robot_is_refused(platform, webhoo
 def test_a_dingtalk_secret_is_sec_and_letters_and_digits():
     assert secret_is_valid("SEC" + "0a1b2c3d" * 8)
     assert not secret_is_valid("0a1b2c3d" * 8) and not secret_is_valid("SEC12") and not secret_is_valid("SEC 12345678901234567")
+
+
+def test_the_platform_s_host_on_its_default_port_is_accepted_written_either_way():
+    address = "https://OAPI.dingtalk.com:443/robot/send?access_token=abcdefgh12345678"
+    assert robot_credential(Platform.DINGTALK, address) == "abcdefgh12345678"
+
+
+def test_a_name_of_invisible_characters_is_empty_and_they_are_taken_out_of_any_name():
+    assert group_name("\u202e\u200b") == "" and group_name(" \u2060\ufeff\u200b ") == ""
+    assert group_name("\u202e群班值 \u200b 西湖") == "群班值 西湖"
+
+
+def test_the_test_message_names_the_group_as_inert_text():
+    text = check_message_text("[点我](http://x/phish) **急**", BOARD)
+    assert "值班群「［点我］（http://x/phish） ＊＊急＊＊」" in text and "](http://x" not in text
+    assert text.endswith(f"[打开值班台]({BOARD})")
+
+
+def test_a_robot_has_room_once_its_oldest_message_of_the_minute_ages_out():
+    sent = [T0 + timedelta(seconds=n) for n in range(20)]
+    assert wait_for_room(sent[:19], T0 + timedelta(seconds=19), DINGTALK) == timedelta(0)
+    assert wait_for_room(sent, T0 + timedelta(seconds=20), DINGTALK) == timedelta(seconds=40)
+    assert wait_for_room(sent, T0 + timedelta(seconds=60), DINGTALK) == timedelta(0)
