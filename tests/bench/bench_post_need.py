@@ -1,8 +1,9 @@
 """Benchmark of posting a need (and making its first offers) through the HTTP API in production mode.
 
-Run ``python tests/bench/bench_post_need.py [--seconds 20] [--rates 10,50] [--budget 170]``; prints one JSON
-line per figure: {"bench": "post_need", "metric": ..., "value": ..., "unit": ..., "target": ...}.
-Takes about a minute and a half on two cores. Importing this module runs nothing.
+Run ``python tests/bench/bench_post_need.py [--seconds 10] [--rates 10,50] [--rounds 3] [--budget 420]``; prints
+a context line (commit, CPUs) and one JSON line per figure: {"bench": "post_need", "metric": ..., "value": ...,
+"unit": ..., "target": ..., "min": ..., "max": ..., "rounds": [...]}, where a timed figure's value is the median of
+its rounds. Takes about three minutes on two cores. Importing this module runs nothing.
 
 Issue 4's target: p99 under 50 ms at 50 posts/s, PostgreSQL + Redis + RQ. The script makes a throwaway
 PostgreSQL database (127.0.0.1:5432, user postgres, dropped at the end) and takes an empty Redis db number of
@@ -15,8 +16,14 @@ Latency is from the due time to the end of the response (so it includes any wait
 too as ``send_lag``). Each post has its own ``Idempotency-Key``, a random point inside one of the officer's
 cells, 1-10 people and one skill that active organizations of the subdistrict offer (and that needs no
 certificate). A post counts as good when it answers 201 with at least one offer; the others are counted.
-A few unmeasured posts warm the server up first. Everything it starts is stopped, and the database dropped,
-even when it fails; ``--budget`` bounds the whole run.
+A few unmeasured posts warm the server up first.
+
+Each round posts, at each rate in turn, first to the floor and then to the app, the same number of posts on the same
+schedule from the same client threads: the floor is ``tests/bench/floor_app.py`` (as many processes as web processes,
+on the same gevent server, database and Redis; one insert and one publish a post; its docstring says what it leaves
+out). Every timed figure is printed once with the median of the rounds as its value (the target applies to it), its
+min, max and rounds; the floor's as ``floor_*``, and ``*_over_floor_*`` the ratio of the two, round by round.
+Everything it starts is stopped, and the database dropped, even when it fails; ``--budget`` bounds the whole run.
 """
 
 from __future__ import annotations
@@ -44,7 +51,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.figures import figure_printer, note_printer  # noqa: E402
+from tests.bench.figures import ROUNDS, emit_context, emit_ratio, emit_rounds, figure_printer, note_printer  # noqa: E402
 from tests.live_client import cell_polygons, interior_points, login, open_incident, skill_codes  # noqa: E402
 from tests.services import HARNESS_SETTINGS  # noqa: E402
 
@@ -57,6 +64,8 @@ SEED = 2024
 WARMUP_POSTS = 10
 THREADS = 32
 REQUEST_TIMEOUT_S = 10.0
+SETTLE_S = 1.0  # between windows, so the worker's tail of one is not the next one's load
+FLOOR_APP = ROOT / "tests" / "bench" / "floor_app.py"
 
 
 emit = figure_printer("post_need")
@@ -356,38 +365,127 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[rank - 1]
 
 
-def report(rate: float, outcomes: list[Outcome], span_s: float, cpu: dict[str, float]) -> bool:
-    """Emit the figures of one rate; True when every post was good."""
+@dataclass
+class Window:
+    """One open-loop window at one rate: its answers and what it cost."""
+
+    outcomes: list[Outcome]
+    span_s: float
+    server_cpu_s: float  # all the web (or floor) processes together
+    worker_cpu_s: float
+    machine_busy: float  # 0-1, all CPUs
+
+    @property
+    def answered(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status is not None]
+
+    def figures(self) -> dict[str, float | None]:
+        latencies = sorted(o.latency_ms for o in self.answered)
+        quantile = (lambda q: percentile(latencies, q)) if latencies else (lambda q: None)
+        return {
+            "achieved_rate": len(latencies) / self.span_s,
+            "p50": quantile(50),
+            "p95": quantile(95),
+            "p99": quantile(99),
+            "max": latencies[-1] if latencies else None,
+            "mean": sum(latencies) / len(latencies) if latencies else None,
+            "send_lag_max": max(o.lag_ms for o in self.outcomes),
+            "server_cpu_per_post": self.server_cpu_s * 1000 / max(1, len(latencies)),
+            "worker_cpu": self.worker_cpu_s,
+            "machine_busy": self.machine_busy * 100,
+            "mean_offers": sum(o.offers for o in self.outcomes) / len(self.outcomes),
+        }
+
+    @property
+    def not_201(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status != 201]
+
+    @property
+    def no_offer(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == 201 and o.offers == 0]
+
+
+# (figure, unit, digits): what each round of a rate reports, the app's and the floor's
+APP_FIGURES = (
+    ("achieved_rate", "posts/s", 2),
+    ("p50", "ms", 1),
+    ("p95", "ms", 1),
+    ("p99", "ms", 1),
+    ("max", "ms", 1),
+    ("mean", "ms", 1),
+    ("send_lag_max", "ms", 1),
+    ("server_cpu_per_post", "ms", 1),
+    ("worker_cpu", "s", 2),
+    ("machine_busy", "%", 1),
+    ("mean_offers", "offers", 2),
+)
+FLOOR_FIGURES = tuple(f for f in APP_FIGURES if f[0] not in {"worker_cpu", "mean_offers", "send_lag_max"})
+RATIOS = ("p50", "p99", "server_cpu_per_post")
+
+
+def report(rate: float, app: list[Window], floor: list[Window]) -> bool:
+    """Emit the figures of one rate over its rounds (medians, min, max), its floor's and the ratios; True when
+    every post was good."""
     name = f"{rate:g}_per_s"
-    target = TARGET_P99_MS if rate == TARGET_RATE else None
-    latencies = sorted(o.latency_ms for o in outcomes if o.status is not None)
-    answered = [o for o in outcomes if o.status is not None]
-    emit(f"posts_{name}", len(outcomes), "posts")
-    emit(f"achieved_rate_{name}", round(len(answered) / span_s, 2), "posts/s", rate)
-    for q in (50, 95, 99):
-        emit(f"p{q}_{name}", round(percentile(latencies, q), 1), "ms", target if q == 99 else None)
-    emit(f"max_{name}", round(latencies[-1], 1) if latencies else None, "ms")
-    emit(f"mean_{name}", round(sum(latencies) / len(latencies), 1) if latencies else None, "ms")
-    emit(f"send_lag_max_{name}", round(max(o.lag_ms for o in outcomes), 1), "ms")
-    not_201 = [o for o in outcomes if o.status != 201]
-    no_offer = [o for o in outcomes if o.status == 201 and o.offers == 0]
-    emit(f"not_201_{name}", len(not_201), "posts", 0)
-    emit(f"no_offer_{name}", len(no_offer), "posts", 0)
-    emit(f"mean_offers_{name}", round(sum(o.offers for o in outcomes) / len(outcomes), 2), "offers")
-    emit(f"server_cpu_per_post_{name}", round(cpu["server"] * 1000 / max(1, len(answered)), 1), "ms")
-    emit(f"worker_cpu_{name}", round(cpu["worker"], 2), "s")
-    emit(f"machine_busy_{name}", round(cpu["machine"] * 100, 1), "%", note=f"all {os.cpu_count()} CPUs, while posting")
-    for o in not_201[:3]:
+    figures, floors = [w.figures() for w in app], [w.figures() for w in floor]
+    emit(f"posts_{name}", sum(len(w.outcomes) for w in app), "posts", note=f"{len(app)} rounds")
+    for figure, unit, digits in APP_FIGURES:
+        target = rate if figure == "achieved_rate" else TARGET_P99_MS if figure == "p99" and rate == TARGET_RATE else None
+        note = f"all {os.cpu_count()} CPUs, while posting" if figure == "machine_busy" else None
+        emit_rounds(emit, f"{figure}_{name}", [f[figure] for f in figures], unit, target, note, digits)
+    not_201 = [o for w in app for o in w.not_201]
+    no_offer = [o for w in app for o in w.no_offer]
+    emit(f"not_201_{name}", len(not_201), "posts", 0, note="all rounds")
+    emit(f"no_offer_{name}", len(no_offer), "posts", 0, note="all rounds")
+    for figure, unit, digits in FLOOR_FIGURES:
+        note = "floor_app.py: one insert and one publish on the same stack, same schedule"
+        emit_rounds(emit, f"floor_{figure}_{name}", [f[figure] for f in floors], unit, None, note, digits)
+    floor_failed = [o for w in floor for o in w.not_201]
+    emit(f"floor_not_201_{name}", len(floor_failed), "posts", 0, note="all rounds")
+    for figure in RATIOS:
+        paired = [(a[figure], f[figure]) for a, f in zip(figures, floors, strict=False)]
+        note = f"{figure}_{name} / floor_{figure}_{name}, round by round"
+        emit_ratio(emit, f"{figure}_over_floor_{name}", [a for a, _ in paired], [f for _, f in paired], note)
+    for o in (not_201 + floor_failed)[:3]:
         log(f"{name}: status {o.status}: {o.error}")
-    return not not_201 and not no_offer
+    return bool(app) and not not_201 and not no_offer and not floor_failed
+
+
+def measure(poster: Poster, incident_id: int, bodies: list[dict], rate: float, pool, drain_s: float, pids: list[int],
+            worker_pid: int) -> Window:  # fmt: skip
+    """One open-loop window, with the CPU the processes ``pids`` (and the worker) spent during it."""
+    before = sum(cpu_seconds(p) for p in pids), cpu_seconds(worker_pid), machine_busy()
+    outcomes, span = run_open_loop(poster, incident_id, bodies, rate, pool, drain_s)
+    after = sum(cpu_seconds(p) for p in pids), cpu_seconds(worker_pid), machine_busy()
+    busy = (after[2][0] - before[2][0]) / max(1, after[2][1] - before[2][1])
+    return Window(outcomes, span, after[0] - before[0], after[1] - before[1], busy)
+
+
+def start_floors(stack: Stack, env: dict[str, str], count: int) -> tuple[list[str], list[subprocess.Popen]]:
+    """``count`` floor servers (tests/bench/floor_app.py) on the stack's database and Redis; their URLs."""
+    import psycopg
+
+    from tests.bench.floor_app import CREATE_TABLE
+
+    with psycopg.connect(stack.pg_url, autocommit=True) as conn:
+        conn.execute(CREATE_TABLE)
+    urls, floors = [], []
+    for number in range(count):
+        port, log_path = free_port(), stack.workdir / f"floor-{number}.log"
+        floor_env = {**env, "HOST": "127.0.0.1", "PORT": str(port), "FLOOR_CHANNEL": f"{env['SOCKETIO_CHANNEL']}-floor"}
+        floors.append(stack.processes.start(f"floor-{number}", [PYTHON, str(FLOOR_APP)], floor_env, log_path))
+        urls.append(f"http://127.0.0.1:{port}")
+        wait_until_up(urls[-1], floors[-1], log_path, 30)
+    return urls, floors
 
 
 # --- the run --------------------------------------------------------------------------------------------
 
 
-def run(seconds: float, rates: list[float], budget_s: float, keep: bool, web: int = 2) -> int:
+def run(seconds: float, rates: list[float], budget_s: float, keep: bool, web: int = 2, rounds: int = ROUNDS) -> int:
     import requests
 
+    emit_context(emit)
     budget = Budget(budget_s)
     started = time.perf_counter()
     ok = True
@@ -441,7 +539,8 @@ def run(seconds: float, rates: list[float], budget_s: float, keep: bool, web: in
             worker = processes.start("worker", flask("worker"), env, worker_log)
             for other_url, other, other_log in zip(urls, servers, server_logs, strict=True):
                 wait_until_up(other_url, other, other_log, 30)
-            emit("web_processes", web, "processes")
+            floor_urls, floors = start_floors(stack, env, web)
+            emit("web_processes", web, "processes", note="and as many floor_app.py processes")
             wait_for_worker(redis_url, env["RQ_QUEUE"], worker, worker_log, 30)
             health = requests.get(f"{url}/healthz", timeout=5).json()
             log(f"up on {url}; healthz: {json.dumps(health, ensure_ascii=False)}")
@@ -453,6 +552,9 @@ def run(seconds: float, rates: list[float], budget_s: float, keep: bool, web: in
             emit("skills_used", len(skills), "skills", note=",".join(skills))
             rng = random.Random(SEED)
             poster = Poster(urls, http.cookies.get_dict(), {"X-CSRFToken": http.headers["X-CSRFToken"]})
+            floor_poster = Poster(floor_urls, http.cookies.get_dict(), {"X-CSRFToken": http.headers["X-CSRFToken"]})
+            app_windows: dict[float, list[Window]] = {rate: [] for rate in rates}
+            floor_windows: dict[float, list[Window]] = {rate: [] for rate in rates}
 
             with ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="post") as pool:
                 warm_incident = open_incident(http, url, "压测预热 warm-up")
@@ -460,26 +562,31 @@ def run(seconds: float, rates: list[float], budget_s: float, keep: bool, web: in
                     poster.post(warm_incident, body, Outcome(due=time.perf_counter()))
                     for body in need_bodies(interior_points(polygons, WARMUP_POSTS, rng), skills, rng)
                 ]
+                for body in need_bodies(interior_points(polygons, WARMUP_POSTS, rng), skills, rng):
+                    floor_poster.post(0, body, Outcome(due=time.perf_counter()))
                 log(f"warm-up: {[round(o.latency_ms) for o in warm]} ms, statuses {sorted({o.status for o in warm})}")
                 emit("first_post_ms", round(warm[0].latency_ms, 1), "ms", note="unmeasured warm-up: the server's first post")
-                for rate in rates:
-                    count = max(1, round(rate * seconds))
-                    if budget.left() < seconds + 20:
-                        target = TARGET_P99_MS if rate == TARGET_RATE else None
-                        emit(f"p99_{rate:g}_per_s", None, "ms", target, note="skipped: the time budget is spent")
+                for number in range(1, rounds + 1):
+                    if budget.left() < len(rates) * 2 * (seconds + SETTLE_S + 5) + 15:
+                        log(f"round {number} skipped: the time budget is spent")
                         ok = False
-                        continue
-                    bodies = need_bodies(interior_points(polygons, count, rng), skills, rng)
-                    incident_id = open_incident(http, url, f"压测 {rate:g}/s")
-                    log(f"{count} posts at {rate:g}/s…")
-                    before = sum(cpu_seconds(p.pid) for p in servers), cpu_seconds(worker.pid), machine_busy()
-                    drain = max(5.0, min(seconds + 30, budget.left() - seconds - 15))
-                    outcomes, span = run_open_loop(poster, incident_id, bodies, rate, pool, drain)
-                    after = sum(cpu_seconds(p.pid) for p in servers), cpu_seconds(worker.pid), machine_busy()
-                    busy = (after[2][0] - before[2][0]) / max(1, after[2][1] - before[2][1])
-                    cpu = {"server": after[0] - before[0], "worker": after[1] - before[1], "machine": busy}
-                    ok = report(rate, outcomes, span, cpu) and ok
-            if any(p.poll() is not None for p in servers) or worker.poll() is not None:
+                        break
+                    for rate in rates:
+                        count = max(1, round(rate * seconds))
+                        drain = max(5.0, min(seconds + 30, budget.left() - seconds - 15))
+                        log(f"round {number}: {count} posts at {rate:g}/s to the floor, then to the app…")
+                        bodies = need_bodies(interior_points(polygons, count, rng), skills, rng)
+                        floor_pids = [p.pid for p in floors]
+                        floor_windows[rate].append(measure(floor_poster, 0, bodies, rate, pool, drain, floor_pids, worker.pid))
+                        time.sleep(SETTLE_S)
+                        bodies = need_bodies(interior_points(polygons, count, rng), skills, rng)
+                        incident_id = open_incident(http, url, f"压测 {rate:g}/s 第{number}轮")
+                        server_pids = [p.pid for p in servers]
+                        app_windows[rate].append(measure(poster, incident_id, bodies, rate, pool, drain, server_pids, worker.pid))
+                        time.sleep(SETTLE_S)
+            for rate in rates:
+                ok = report(rate, app_windows[rate], floor_windows[rate]) and ok
+            if any(p.poll() is not None for p in servers + floors) or worker.poll() is not None:
                 log(f"a process died during the run:\nserver:\n{tail(server_log)}\nworker:\n{tail(worker_log)}")
                 ok = False
     except Exception as exc:
@@ -492,18 +599,19 @@ def run(seconds: float, rates: list[float], budget_s: float, keep: bool, web: in
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=20.0, help="seconds of posting at each rate")
+    parser.add_argument("--seconds", type=float, default=10.0, help="seconds of posting at each rate, in each round")
     parser.add_argument("--rates", default="10,50", help="posts per second, comma-separated, run in this order")
-    parser.add_argument("--budget", type=float, default=170.0, help="seconds for the whole run")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="rounds of every rate, each beside its floor")
+    parser.add_argument("--budget", type=float, default=420.0, help="seconds for the whole run")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory with the server and worker logs")
     parser.add_argument(
         "--web", type=int, default=2, help="single-worker web processes, as production runs behind a load balancer"
     )
     options = parser.parse_args(argv)
     rates = [float(r) for r in options.rates.split(",") if r.strip()]
-    if not rates or any(r <= 0 for r in rates) or options.seconds <= 0:
-        parser.error("--rates and --seconds must be positive")
-    return run(options.seconds, rates, options.budget, options.keep, options.web)
+    if not rates or any(r <= 0 for r in rates) or options.seconds <= 0 or options.rounds < 1:
+        parser.error("--rates, --seconds and --rounds must be positive")
+    return run(options.seconds, rates, options.budget, options.keep, options.web, options.rounds)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Benchmark of leaders' sockets on one production web process: offer pushes, connecting and reconnecting.
 
 Run ``python tests/bench/bench_sockets.py [--sockets 2000] [--reconnect-sockets 5000] [--rate 20] [--seconds 20]
-[--budget 600]``; prints one JSON line per figure: {"bench": "sockets", "metric": ..., "value": ..., "unit": ...,
-"target": ...}. Takes about a minute and a half on two cores. Importing this module runs nothing.
+[--rounds 3] [--budget 900]``; prints a context line (commit, CPUs) and one JSON line per figure: {"bench": "sockets",
+"metric": ..., "value": ..., "unit": ..., "target": ..., "min": ..., "max": ..., "rounds": [...]}, a timed figure's
+value being the median of its rounds. Takes about four minutes on two cores. Importing this module runs nothing.
 
 The issue's targets, on one web process (``python wsgi.py``: gevent and simple-websocket, production mode):
 
@@ -16,6 +17,11 @@ The issue's targets, on one web process (``python wsgi.py``: gevent and simple-w
    ``--reconnect python`` uses python-socketio's own reconnection instead, which gives up on an attempt after 1 s.
 3. The floor: Redis publish to subscriber on this machine, p50 and p99 over 1,000 messages, and our push's ratio
    to it (every nudge crosses Redis once: the web process publishes to the Socket.IO channel and hears itself).
+
+Part 1 posts in ``--rounds`` windows on the same 2,000 sockets (each window ``--seconds`` long, then 5 s for late
+nudges), each followed by its floor, so the ratio is taken round by round; part 2 runs ``--rounds`` times, each with
+5,000 fresh sockets and a restart. Every timed figure is printed once: the median of the rounds as its value, with
+min, max and the rounds; counts (posts, missed nudges, failed sockets) are summed over the rounds.
 
 Set-up as bench_post_need.py (whose helpers it imports): a throwaway PostgreSQL database, an empty Redis db number
 and Socket.IO channel of its own, ``flask --app wsgi setup --demo``, one web process and one RQ worker. Then, inside
@@ -75,7 +81,7 @@ from tests.bench.bench_post_need import (  # noqa: E402
     wait_for_worker,
     wait_until_up,
 )
-from tests.bench.figures import figure_printer, note_printer  # noqa: E402
+from tests.bench.figures import ROUNDS, emit_context, emit_ratio, emit_rounds, figure_printer, note_printer  # noqa: E402
 from tests.live_client import cell_polygons, interior_points, login, open_incident, skill_codes  # noqa: E402
 from tests.services import HARNESS_SETTINGS  # noqa: E402
 
@@ -453,13 +459,6 @@ def join_deliveries(answers: list[Answer], receipts: dict[int, list], sockets_of
     return found
 
 
-def emit_distribution(name: str, values: list[float], p50: float | None = None, p99: float | None = None) -> None:
-    ordered = sorted(values)
-    for q, target in ((50, p50), (95, None), (99, p99)):
-        emit(f"{name}_p{q}", round(percentile(ordered, q), 2) if ordered else None, "ms", target)
-    emit(f"{name}_max", round(ordered[-1], 2) if ordered else None, "ms")
-
-
 def redis_floor(redis_url: str, count: int) -> list[float]:
     """Publish to subscriber through this Redis, one message at a time (no queueing), in ms."""
     import redis
@@ -583,11 +582,51 @@ def set_up(service: Service, options: argparse.Namespace, budget: Budget) -> tup
     return users, password
 
 
-def push_phase(
-    service: Service, options: argparse.Namespace, users: dict, sessions: dict, budget: Budget
-) -> tuple[list[float], bool]:
-    """Part 1: leaders' sockets connected, needs posted at a steady rate. Returns the delivery latencies and whether
-    every post was answered with offers and every nudge arrived."""
+# (figure, unit, target, note, digits) of a push round: each printed as the median of the rounds
+PUSH_FIGURES = (
+    ("achieved_rate", "posts/s", None, None, 2),
+    *(
+        (f"{name}_{q}", "ms", target, note, 3 if name == "redis_pubsub" else 2)
+        for name, targets, note in (
+            ("push", {"p50": TARGET_P50_MS, "p99": TARGET_P99_MS}, "POST sent to a socket of the organization hearing it"),
+            ("push_first_socket", {}, "per offer, its organization's first socket to hear it"),
+            ("http_answer", {}, None),
+            ("push_after_answer", {}, "from the end of the POST's answer"),
+            ("redis_pubsub", {}, "the floor: Redis publish to subscriber, one at a time, after the round"),
+        )
+        for q, target in (("p50", targets.get("p50")), ("p95", None), ("p99", targets.get("p99")), ("max", None))
+    ),
+    ("push_before_answer", "%", None, "deliveries that arrived before the POST's answer", 1),
+    ("web_cpu_per_post_ms", "ms", None, None, 1),
+    ("clients_cpu_s", "s", None, "the client processes, while posting", 1),
+    ("machine_busy", "%", None, f"all {os.cpu_count()} CPUs, while posting", 1),
+    ("web_gc_full_posting", "collections", None, "generation 2, in the web process, while posting", 0),
+    ("web_gc_full_max_posting_ms", "ms", None, None, 1),
+    ("web_gc_total_posting_ms", "ms", None, "all collections over 1 ms", 1),
+    ("web_rss_after_posting_mb", "MB", None, None, 1),
+)
+PUSH_COUNTS = ("posts", "not_201", "no_offer", "offers", "deliveries", "missed_offers", "missed_deliveries")
+
+
+def distribution(name: str, values: list[float]) -> dict[str, float | None]:
+    ordered = sorted(values)
+    found: dict[str, float | None] = {f"{name}_p{q}": percentile(ordered, q) if ordered else None for q in (50, 95, 99)}
+    found[f"{name}_max"] = ordered[-1] if ordered else None
+    return found
+
+
+def gc_figures(name: str, pauses: list[tuple[int, float]]) -> dict[str, float]:
+    full = [ms for generation, ms in pauses if generation == 2]
+    return {
+        f"web_gc_full_{name}": len(full),
+        f"web_gc_full_max_{name}_ms": max(full, default=0.0),
+        f"web_gc_total_{name}_ms": sum(ms for _g, ms in pauses),
+    }
+
+
+def push_phase(service: Service, options: argparse.Namespace, users: dict, sessions: dict, budget: Budget) -> bool:
+    """Part 1: leaders' sockets connected, then ``--rounds`` rounds of needs posted at a steady rate, each followed by
+    the Redis floor. True when every post was answered with offers and every nudge arrived."""
     officers = prepare_officers(service.url, sessions, users["officers"])
     rng = random.Random(SEED)
     poster = RoutedPoster(officers)
@@ -595,13 +634,14 @@ def push_phase(
         poster.post(0, item, Outcome(due=time.perf_counter())) for item in routed_bodies(officers, 24, options.broadcast_k, rng)
     ]
     log(f"warm-up: statuses {sorted(Counter(o.status for o in warm).items())}")
-    poster.answers.clear()
     rss_before = rss_mb(service.server.pid)
     emit("web_rss_before_sockets_mb", rss_before, "MB")
     leaders = users["leaders"]
     phones = PhonePool(service.url, options.clients, options.reconnect)
     try:
-        connected = connect_phase(service, phones, leader_cookies(leaders, sessions, options.sockets), None, budget)
+        connected, figures = connect_phase(service, phones, leader_cookies(leaders, sessions, options.sockets), budget)
+        for name, value in figures.items():
+            emit(name, round(value, 2) if value is not None else None, unit_of(name), note="once, before the rounds")
         rss_after = rss_mb(service.server.pid)
         emit(f"web_rss_with_{options.sockets}_sockets_mb", rss_after, "MB")
         per_socket = (rss_after - rss_before) * 1024 / max(1, sum(1 for t in connected if t))
@@ -611,12 +651,46 @@ def push_phase(
         for i, at in enumerate(connected):
             if at is not None:
                 sockets_of[leaders[i % len(leaders)][1]].add(i)
-        time.sleep(1.0)
-        phones.ask_all(("heard",), 30)  # forget what the warm-up and connecting brought
+        rounds, clean = [], True
         with ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="post") as pool:
-            return post_and_listen(service, options, poster, phones, pool, sockets_of, rng, budget)
+            for number in range(1, options.rounds + 1):
+                if budget.left() < options.seconds + MISSED_AFTER_S + 60:
+                    log(f"push round {number} skipped: the time budget is spent")
+                    clean = False
+                    break
+                time.sleep(1.0)
+                phones.ask_all(("heard",), 30)  # forget what the warm-up, connecting and the last round brought
+                poster.answers.clear()
+                figures, round_clean = post_and_listen(service, options, poster, phones, pool, sockets_of, rng, budget)
+                figures.update(distribution("redis_pubsub", redis_floor(service.env["REDIS_URL"], FLOOR_MESSAGES)))
+                log(f"push round {number}: p50 {figures['push_p50'] or 0:.1f} ms, p99 {figures['push_p99'] or 0:.1f} ms")
+                rounds.append(figures)
+                clean = round_clean and clean
+        report_push(rounds, phones.ask_all(("heard",), 30))
+        return clean and len(rounds) == options.rounds
     finally:
         phones.stop()
+
+
+def unit_of(name: str) -> str:
+    """The unit a connect figure's name ends in, else what it counts."""
+    for suffix, unit in (("_ms", "ms"), ("_s", "s"), ("_mb", "MB")):
+        if name.endswith(suffix):
+            return unit
+    return "sockets" if "failed" in name else "collections"
+
+
+def report_push(rounds: list[dict], heard: list[dict]) -> None:
+    for name in PUSH_COUNTS:
+        emit(name, sum(r[name] for r in rounds), "posts" if name in {"posts", "not_201", "no_offer"} else "messages",
+             None if name in {"posts", "offers", "deliveries"} else 0, note=f"{len(rounds)} rounds")  # fmt: skip
+    for name, unit, target, note, digits in PUSH_FIGURES:
+        emit_rounds(emit, name, [r[name] for r in rounds], unit, target, note, digits)
+    for q in (50, 99):
+        note = f"push_p{q} / redis_pubsub_p{q}, round by round (the push includes the whole POST)"
+        floors = [r[f"redis_pubsub_p{q}"] for r in rounds]
+        emit_ratio(emit, f"push_over_redis_p{q}", [r[f"push_p{q}"] for r in rounds], floors, note)
+    emit("socket_drops", sum(a["drops"] for a in heard), "disconnects", 0, note="while connected, before the restarts")
 
 
 def leader_cookies(leaders: list, sessions: dict, count: int) -> list[str]:
@@ -625,21 +699,24 @@ def leader_cookies(leaders: list, sessions: dict, count: int) -> list[str]:
 
 
 def connect_phase(
-    service: Service, phones: PhonePool, cookies: list[str], target_s: float | None, budget: Budget
-) -> list[float | None]:
-    """Connect socket i with cookies[i] (at most CONNECT_CONCURRENCY at once per client process); when each did."""
+    service: Service, phones: PhonePool, cookies: list[str], budget: Budget
+) -> tuple[list[float | None], dict[str, float | None]]:
+    """Connect socket i with cookies[i] (at most CONNECT_CONCURRENCY at once per client process); when each did,
+    and the figures."""
     started, cpu = time.perf_counter(), cpu_seconds(service.server.pid)
     connected, errors = phones.connect(cookies, max(10.0, budget.left() - 30))
     cpu = cpu_seconds(service.server.pid) - cpu
     done = [t for t in connected if t is not None]
-    span = (max(done) - started) if done else None
-    emit(f"connect_all_{len(cookies)}_s", round(span, 2) if span is not None else None, "s", target_s)
-    emit(f"connect_failed_{len(cookies)}", len(cookies) - len(done), "sockets", 0)
-    emit(f"web_cpu_per_connect_{len(cookies)}_ms", round(cpu * 1000 / max(1, len(done)), 2), "ms", note="collections included")
-    emit_gc(f"connect_{len(cookies)}", service.gc_pauses(started, time.perf_counter()))
+    n = len(cookies)
+    figures = {
+        f"connect_all_{n}_s": (max(done) - started) if done else None,
+        f"connect_failed_{n}": len(cookies) - len(done),
+        f"web_cpu_per_connect_{n}_ms": cpu * 1000 / max(1, len(done)),
+        **gc_figures(f"connect_{n}", service.gc_pauses(started, time.perf_counter())),
+    }
     for error, times in errors.most_common(3):
         log(f"connect: {times} x {error}")
-    return connected
+    return connected, figures
 
 
 def post_and_listen(
@@ -651,8 +728,9 @@ def post_and_listen(
     sockets_of: dict[int, set[int]],
     rng: random.Random,
     budget: Budget,
-) -> tuple[list[float], bool]:
-    """Post needs on the open-loop schedule, then join the answers' offers with what the sockets heard."""
+) -> tuple[dict, bool]:
+    """Post needs on the open-loop schedule, then join the answers' offers with what the sockets heard; the round's
+    figures, and whether every post got offers and every nudge arrived."""
     count = max(1, round(options.rate * options.seconds))
     items = routed_bodies(poster.officers, count, options.broadcast_k, rng)
     log(f"{count} posts at {options.rate:g}/s over {len(poster.officers)} officers…")
@@ -661,125 +739,136 @@ def post_and_listen(
     outcomes, span = run_open_loop(poster, 0, items, options.rate, pool, drain)
     after = cpu_seconds(service.server.pid), phones.cpu_seconds(), machine_busy(), time.perf_counter()
     time.sleep(MISSED_AFTER_S)  # the slowest nudge still counts as received if it comes within the limit
-    heard = phones.ask_all(("heard",), 60)
     receipts: dict[int, list] = defaultdict(list)
-    for answer in heard:
+    for answer in phones.ask_all(("heard",), 60):
         for assignment_id, times in answer["receipts"].items():
             receipts[assignment_id].extend(times)
     found = join_deliveries(poster.answers, receipts, sockets_of)
-    clean = report_posts(options, outcomes, span, found)
-    emit("socket_drops", sum(a["drops"] for a in heard), "disconnects", 0, note="while connected, before the restart")
+    figures = post_figures(options, outcomes, span, found)
     answered = sum(1 for o in outcomes if o.status is not None)
-    emit("web_cpu_per_post_ms", round((after[0] - before[0]) * 1000 / max(1, answered), 1), "ms")
-    emit("clients_cpu_s", round(after[1] - before[1], 1), "s", note=f"{options.clients} client processes, while posting")
     busy = (after[2][0] - before[2][0]) / max(1, after[2][1] - before[2][1])
-    emit("machine_busy", round(busy * 100, 1), "%", note=f"all {os.cpu_count()} CPUs, while posting")
-    emit_gc("posting", service.gc_pauses(before[3], after[3]))
-    emit("web_rss_after_posting_mb", rss_mb(service.server.pid), "MB")
-    return found.latencies_ms, clean
+    figures.update(
+        web_cpu_per_post_ms=(after[0] - before[0]) * 1000 / max(1, answered),
+        clients_cpu_s=after[1] - before[1],
+        machine_busy=busy * 100,
+        web_rss_after_posting_mb=rss_mb(service.server.pid),
+        **gc_figures("posting", service.gc_pauses(before[3], after[3])),
+    )
+    clean = not (figures["not_201"] or figures["no_offer"] or found.missed_deliveries)
+    return figures, clean
 
 
-def report_posts(options: argparse.Namespace, outcomes: list[Outcome], span: float, found: Deliveries) -> bool:
-    """Emit the posting figures; True when every post got offers and every nudge arrived."""
+def post_figures(options: argparse.Namespace, outcomes: list[Outcome], span: float, found: Deliveries) -> dict:
+    """One round's posting and delivery figures."""
     answered = [o for o in outcomes if o.status is not None]
     slowest = sorted(answered, key=lambda o: o.finished - o.started)[-5:]
     t0 = min(o.due for o in outcomes)
     log("slowest answers: " + ", ".join(f"{(o.finished - o.started) * 1000:.0f} ms at +{o.started - t0:.1f}s" for o in slowest))
-    not_201 = sum(1 for o in outcomes if o.status != 201)
-    no_offer = sum(1 for o in outcomes if o.status == 201 and o.offers == 0)
-    emit("posts", len(outcomes), "posts")
-    emit("achieved_rate", round(len(answered) / span, 2), "posts/s", options.rate)
-    emit("not_201", not_201, "posts", 0)
-    emit("no_offer", no_offer, "posts", 0)
-    emit("offers", found.offers, "offers")
-    emit("deliveries", len(found.latencies_ms), "socket messages", note="offers x connected sockets of their organizations")
-    emit_distribution("push", found.latencies_ms, TARGET_P50_MS, TARGET_P99_MS)
-    emit_distribution("push_first_socket", found.first_ms)
-    emit_distribution("http_answer", [(o.finished - o.started) * 1000 for o in answered])
-    emit_distribution("push_after_answer", found.after_answer_ms)
     early = sum(1 for t in found.after_answer_ms if t < 0) / max(1, len(found.after_answer_ms))
-    emit("push_before_answer", round(early * 100, 1), "%", note="deliveries that arrived before the POST's answer")
-    note = f"a connected socket of the organization heard nothing in {MISSED_AFTER_S:g} s"
-    emit("missed_offers", found.missed_offers, "offers", 0, note=note)
-    emit("missed_deliveries", found.missed_deliveries, "socket messages", 0)
-    return not (not_201 or no_offer or found.missed_deliveries)
-
-
-def emit_gc(name: str, pauses: list[tuple[int, float]]) -> None:
-    full = [ms for generation, ms in pauses if generation == 2]
-    emit(f"web_gc_full_{name}", len(full), "collections", note=f"generation 2, in the web process, while {name}")
-    emit(f"web_gc_full_max_{name}_ms", max(full, default=0.0), "ms")
-    emit(f"web_gc_total_{name}_ms", round(sum(ms for _g, ms in pauses), 1), "ms", note="all collections over 1 ms")
+    return {
+        "posts": len(outcomes),
+        "achieved_rate": len(answered) / span,
+        "not_201": sum(1 for o in outcomes if o.status != 201),
+        "no_offer": sum(1 for o in outcomes if o.status == 201 and o.offers == 0),
+        "offers": found.offers,
+        "deliveries": len(found.latencies_ms),
+        **distribution("push", found.latencies_ms),
+        **distribution("push_first_socket", found.first_ms),
+        **distribution("http_answer", [(o.finished - o.started) * 1000 for o in answered]),
+        **distribution("push_after_answer", found.after_answer_ms),
+        "push_before_answer": early * 100,
+        "missed_offers": found.missed_offers,
+        "missed_deliveries": found.missed_deliveries,
+    }
 
 
 def reconnect_phase(service: Service, options: argparse.Namespace, users: dict, sessions: dict, budget: Budget) -> bool:
-    """Part 2: many sockets connect, the web process restarts, and they all come back. True when all did."""
+    """Part 2, ``--rounds`` times: many sockets connect, the web process restarts, and they all come back. True when
+    all did every time."""
+    rounds = []
+    for number in range(1, options.rounds + 1):
+        if budget.left() < 90:
+            log(f"reconnect round {number} skipped: the time budget is spent")
+            break
+        rounds.append(reconnect_round(service, options, users, sessions, budget))
+        log(f"reconnect round {number}: {json.dumps({k: round(v, 2) for k, v in rounds[-1].items() if v is not None})}")
+    report_reconnect(rounds, options)
+    name = f"{options.reconnect_sockets}"
+    return len(rounds) == options.rounds and not any(r[f"reconnect_failed_{name}"] or r[f"connect_failed_{name}"] for r in rounds)
+
+
+def reconnect_round(service: Service, options: argparse.Namespace, users: dict, sessions: dict, budget: Budget) -> dict:
     phones = PhonePool(service.url, options.clients, options.reconnect)
+    name = f"{options.reconnect_sockets}"
     try:
-        connected = connect_phase(
-            service, phones, leader_cookies(users["leaders"], sessions, options.reconnect_sockets), TARGET_CONNECT_S, budget
+        connected, figures = connect_phase(
+            service, phones, leader_cookies(users["leaders"], sessions, options.reconnect_sockets), budget
         )
         time.sleep(2.0)
-        name = f"{options.reconnect_sockets}"
-        emit(f"web_rss_with_{name}_sockets_mb", rss_mb(service.server.pid), "MB")
-        emit(f"web_open_files_with_{name}_sockets", open_files(service.server.pid), "files")
+        figures[f"web_rss_with_{name}_sockets_mb"] = rss_mb(service.server.pid)
+        figures[f"web_open_files_with_{name}_sockets"] = open_files(service.server.pid)
         stopped = time.perf_counter()
         service.stop_web()
         service.start_web()
         up = time.perf_counter()
-        emit("web_restart_s", round(up - stopped, 2), "s", note="SIGTERM to /healthz answering on the same port")
         waited = max(10.0, min(120.0, budget.left() - 45))
         times: dict[int, float | None] = {}
         for answer in phones.ask_all(("reconnected", stopped, waited), waited + 30):
             times.update(answer)
         back = sorted(t - stopped for i, t in times.items() if t is not None and connected[i] is not None)
         failed = sum(1 for t in connected if t is not None) - len(back)
-        emit_gc("reconnecting", service.gc_pauses(up, time.perf_counter()))
-        report_reconnect(name, back, failed, up - stopped, waited, options.reconnect)
-        return failed == 0
+        figures.update(gc_figures("reconnecting", service.gc_pauses(up, time.perf_counter())))
+        last = back[-1] if back and not failed else None
+        figures.update({
+            "web_restart_s": up - stopped,
+            f"reconnect_all_{name}_s": last,
+            f"reconnect_p50_{name}_s": percentile(back, 50) if back else None,
+            f"reconnect_after_up_{name}_s": last - (up - stopped) if last else None,
+            f"reconnect_failed_{name}": failed,
+        })  # fmt: skip
+        return figures
     finally:
         phones.stop()
 
 
-def report_reconnect(name: str, back: list[float], failed: int, restart_s: float, waited: float, how: str) -> None:
-    """``back``: seconds from SIGTERM to each socket's reconnection, ascending."""
-    last = round(back[-1], 2) if back and not failed else None
-    note = f"from SIGTERM; {how} reconnection" + (f"; {failed} sockets not back in {waited:.0f} s" if failed else "")
-    emit(f"reconnect_all_{name}_s", last, "s", TARGET_RECONNECT_S, note=note)
-    emit(f"reconnect_p50_{name}_s", round(percentile(back, 50), 2) if back else None, "s")
-    emit(f"reconnect_after_up_{name}_s", round(last - restart_s, 2) if last else None, "s", note="from /healthz answering again")
-    emit(f"reconnect_failed_{name}", failed, "sockets", 0, note=f"not back {waited:.0f} s after the restart")
-
-
-def floor_phase(redis_url: str, push_ms: list[float]) -> None:
-    """Part 3: the Redis floor, and how far above it the push is (the push includes the POST's own work)."""
-    floor = sorted(redis_floor(redis_url, FLOOR_MESSAGES))
-    emit_distribution("redis_pubsub", floor)
-    pushed = sorted(push_ms)
-    for q in (50, 99):
-        ratio = percentile(pushed, q) / percentile(floor, q) if pushed else None
-        emit(f"push_over_redis_p{q}", round(ratio, 1) if ratio else None, "x", note="push_p / redis_pubsub_p")
+def report_reconnect(rounds: list[dict], options: argparse.Namespace) -> None:
+    """Each figure of the reconnect rounds as the median of the rounds; the failures summed."""
+    name, how = f"{options.reconnect_sockets}", options.reconnect
+    specs = (
+        (f"connect_all_{name}_s", "s", TARGET_CONNECT_S, "a round's null: some socket did not connect", 2),
+        (f"web_cpu_per_connect_{name}_ms", "ms", None, "collections included", 2),
+        (f"web_gc_full_connect_{name}", "collections", None, "generation 2, while connecting", 0),
+        (f"web_gc_full_max_connect_{name}_ms", "ms", None, None, 1),
+        (f"web_gc_total_connect_{name}_ms", "ms", None, "all collections over 1 ms", 1),
+        (f"web_rss_with_{name}_sockets_mb", "MB", None, None, 1),
+        (f"web_open_files_with_{name}_sockets", "files", None, None, 0),
+        ("web_restart_s", "s", None, "SIGTERM to /healthz answering on the same port", 2),
+        (f"reconnect_all_{name}_s", "s", TARGET_RECONNECT_S, f"from SIGTERM; {how} reconnection; null round: some not back", 2),
+        (f"reconnect_p50_{name}_s", "s", None, None, 2),
+        (f"reconnect_after_up_{name}_s", "s", None, "from /healthz answering again", 2),
+        ("web_gc_full_reconnecting", "collections", None, "generation 2, while reconnecting", 0),
+        ("web_gc_full_max_reconnecting_ms", "ms", None, None, 1),
+        ("web_gc_total_reconnecting_ms", "ms", None, "all collections over 1 ms", 1),
+    )
+    for figure, unit, target, note, digits in specs:
+        emit_rounds(emit, figure, [r[figure] for r in rounds], unit, target, note, digits)
+    for figure in (f"connect_failed_{name}", f"reconnect_failed_{name}"):
+        emit(figure, sum(r[figure] for r in rounds), "sockets", 0, note=f"{len(rounds)} rounds")
 
 
 def run_phases(service: Service, options: argparse.Namespace, budget: Budget) -> bool:
-    """Set up, then the three parts; True when nothing failed (a missed time target is a figure, not a failure)."""
+    """Set up, then the parts; True when nothing failed (a missed time target is a figure, not a failure)."""
     users, password = set_up(service, options, budget)
     names = users["officers"] + [name for name, _org in users["leaders"]]
     started = time.perf_counter()
     sessions = log_in_all(service.url, names, password)
     log(f"{len(names)} logins in {time.perf_counter() - started:.1f}s")
-    push_ms, ok = push_phase(service, options, users, sessions, budget)
-    if budget.left() > 90:
-        ok = reconnect_phase(service, options, users, sessions, budget) and ok
-    else:
-        name = f"reconnect_all_{options.reconnect_sockets}_s"
-        emit(name, None, "s", TARGET_RECONNECT_S, note="skipped: the time budget is spent")
-        ok = False
-    floor_phase(service.env["REDIS_URL"], push_ms)
-    return ok
+    ok = push_phase(service, options, users, sessions, budget)
+    return reconnect_phase(service, options, users, sessions, budget) and ok
 
 
 def run(options: argparse.Namespace) -> int:
+    emit_context(emit)
     budget = Budget(options.budget)
     started = time.perf_counter()
     ok = False
@@ -814,11 +903,15 @@ def main(argv: list[str] | None = None) -> int:
         help="after the restart: socket.io's JavaScript client schedule, or python-socketio's own reconnection",
     )
     parser.add_argument("--clients", type=int, default=2, help="client processes holding the sockets")
-    parser.add_argument("--budget", type=float, default=600.0, help="seconds for the whole run")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="rounds of posting, and of connecting and restarting")
+    parser.add_argument("--budget", type=float, default=900.0, help="seconds for the whole run")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory with the server and worker logs")
     options = parser.parse_args(argv)
-    if min(options.sockets, options.reconnect_sockets, options.clients, options.subdistricts) < 1 or options.rate <= 0:
-        parser.error("--sockets, --reconnect-sockets, --clients, --subdistricts and --rate must be positive")
+    if (
+        min(options.sockets, options.reconnect_sockets, options.clients, options.subdistricts, options.rounds) < 1
+        or options.rate <= 0
+    ):
+        parser.error("--sockets, --reconnect-sockets, --clients, --subdistricts, --rounds and --rate must be positive")
     return run(options)
 
 
