@@ -36,7 +36,7 @@ from dispatch.domain.allocation import (
 from dispatch.domain.matching import CandidateTable, NeedSpec, rank_candidates
 from dispatch.domain.skills import SKILL_CODES
 from geo.synthetic import SyntheticGrid, organization_points, province_grid
-from tests.bench.figures import figure_printer
+from tests.bench.figures import emit_context, figure_printer
 
 SEED = 2024
 N_CELLS = 100_000
@@ -171,6 +171,7 @@ def _median_run(call: Callable[[], list], runs: int = 3) -> tuple[float, list]:
 
 def main() -> None:
     """Run every figure."""
+    emit_context(emit)
     rng = np.random.default_rng(SEED)
     bench_ranking(rng)
     bench_allocation(rng)

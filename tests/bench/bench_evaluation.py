@@ -64,7 +64,7 @@ sys.path.insert(0, str(ROOT))  # run as a plain script from anywhere
 
 from tests.bench.bench_import import label  # noqa: E402
 from tests.bench.bench_post_need import PG_HOST, PG_PORT, create_database, drop_database  # noqa: E402
-from tests.bench.figures import figure_printer, note_printer  # noqa: E402
+from tests.bench.figures import emit_context, figure_printer, note_printer  # noqa: E402
 
 PYTHON = sys.executable
 SCRIPT = Path(__file__).resolve()
@@ -771,6 +771,7 @@ def measure(organizations: int, url: str | None, why: str | None, workdir: Path,
 
 
 def run(organizations: int, budget_s: float, keep: bool, profile: bool) -> int:
+    emit_context(emit)
     started = time.perf_counter()
     workdir = Path(tempfile.mkdtemp(prefix="dispatch-bench-evaluation-"))
     ok = False

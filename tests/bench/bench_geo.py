@@ -26,7 +26,7 @@ from geo.cells import GridIndex
 from geo.coords import gcj02_to_wgs84
 from geo.distance import nearest_k
 from geo.synthetic import ZHEJIANG_BBOX, organization_points, province_grid
-from tests.bench.figures import figure_printer
+from tests.bench.figures import emit_context, figure_printer
 
 N_CELLS = 100_000
 N_ORGANIZATIONS = 100_000
@@ -135,6 +135,7 @@ def bench_coords() -> None:
 
 def main() -> None:
     """Run every figure, slowest-to-build first."""
+    emit_context(emit)
     rng = np.random.default_rng(SEED)
     index, grid = bench_index()
     bench_point_to_cell(index, rng)

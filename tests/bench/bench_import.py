@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.figures import figure_printer  # noqa: E402
+from tests.bench.figures import emit_context, figure_printer  # noqa: E402
 from tests.services import PERSONAL_DATA_TEST_KEYS  # noqa: E402
 
 PYTHON = sys.executable
@@ -220,6 +220,7 @@ def sqlite_size_mb(instance_dir: Path) -> float:
 
 
 def run(sizes: dict[str, int], budget_s: float, keep: bool) -> int:
+    emit_context(emit)
     workdir = Path(tempfile.mkdtemp(prefix="dispatch-bench-import-"))
     data, instance = workdir / "data", workdir / "instance"
     instance.mkdir()
