@@ -22,9 +22,13 @@ if __name__ == "__main__" and serves_with_gevent():
     monkey.patch_all()
 
 from dispatch import create_app  # noqa: E402  (after the patching above)
+from dispatch.config import ConfigError  # noqa: E402
 from dispatch.extensions import socketio  # noqa: E402
 
-app = create_app()
+try:
+    app = create_app()
+except ConfigError as exc:  # a setting the app cannot run with: said in one line, not a traceback
+    raise SystemExit(f"设置有误，无法启动 · cannot start, a setting is wrong: {exc}") from None
 
 if __name__ == "__main__":
     from dispatch import logs

@@ -84,6 +84,28 @@ def _instance_key(setting: str, make: Callable[[], str]) -> str:
     return path.read_text().strip()
 
 
+PUSH_TOKEN_MIN = 16  # the push address is the only secret Aliyun's pushes carry
+
+
+def push_token(token: str | None) -> str | None:
+    if token is not None and len(token) < PUSH_TOKEN_MIN:
+        raise ConfigError(f"ALIYUN_PUSH_TOKEN must be at least {PUSH_TOKEN_MIN} characters: it is the pushes' only secret")
+    return token
+
+
+def networks(setting: str, text: str) -> tuple:
+    """Comma-separated addresses or networks (``100.104.0.0/16, 127.0.0.1``); a wrong one stops the start."""
+    import ipaddress
+
+    found = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        try:
+            found.append(ipaddress.ip_network(part, strict=False))
+        except ValueError as exc:
+            raise ConfigError(f"{setting}: {part!r} is not an address or a network") from exc
+    return tuple(found)
+
+
 def gevent_patched() -> bool:
     """True in a process that ``python wsgi.py`` monkey-patched for gevent (a web process in production)."""
     monkey = sys.modules.get("gevent.monkey")
@@ -151,8 +173,8 @@ class Config:
         self.ALIYUN_SMS_TEMPLATES = os.environ.get("ALIYUN_SMS_TEMPLATES") or None  # notifications/channels/aliyun_templates.py
         self.ALIYUN_SMS_ENDPOINT = os.environ.get("ALIYUN_SMS_ENDPOINT") or None  # tests: a local fake
         self.ALIYUN_TIMEOUT_S = float(os.environ.get("ALIYUN_TIMEOUT_S", "10"))
-        self.ALIYUN_PUSH_TOKEN = os.environ.get("ALIYUN_PUSH_TOKEN") or None
-        self.ALIYUN_PUSH_FROM = os.environ.get("ALIYUN_PUSH_FROM", "")  # addresses or networks the pushes come from
+        self.ALIYUN_PUSH_TOKEN = push_token(os.environ.get("ALIYUN_PUSH_TOKEN") or None)
+        self.ALIYUN_PUSH_FROM = networks("ALIYUN_PUSH_FROM", os.environ.get("ALIYUN_PUSH_FROM", ""))  # pushes come from
         # Which technology plays each role (notifications/channels/configured.py); empty: follow the credentials.
         self.SMS_CHANNEL = os.environ.get("SMS_CHANNEL", "")
         self.VOICE_CHANNEL = os.environ.get("VOICE_CHANNEL", "")
@@ -163,7 +185,10 @@ class Config:
         )
         self.SMS_PER_SECOND = float(os.environ.get("SMS_PER_SECOND", "0"))  # per sender number; 0: no cap
         self.SMS_MAX_ATTEMPTS = int(os.environ.get("SMS_MAX_ATTEMPTS", "5"))
-        self.FAILOVER = parse_failover(os.environ.get("FAILOVER"))
+        try:
+            self.FAILOVER = parse_failover(os.environ.get("FAILOVER"))
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
         # Map tiles for the board: a URL template in WGS-84 (e.g. an OpenStreetMap mirror). None: the map draws the
         # grid cells and needs on a plain background, which works with no tile server reachable.
         self.MAP_TILES = os.environ.get("MAP_TILES") or None

@@ -35,7 +35,9 @@ limiter = Limiter(
     application_limits=[
         ApplicationLimit(lambda: current_app.config["RATE_LIMIT_API"], scope="api", exempt_when=lambda: not _under("/api/")),
         ApplicationLimit(
-            lambda: current_app.config["RATE_LIMIT_WEBHOOKS"], scope="webhooks", exempt_when=lambda: not _under("/twilio/", "/aliyun/")
+            lambda: current_app.config["RATE_LIMIT_WEBHOOKS"],
+            scope="webhooks",
+            exempt_when=lambda: not _under("/twilio/", "/aliyun/"),
         ),
         ApplicationLimit(lambda: current_app.config["RATE_LIMIT_LINKS"], scope="links", exempt_when=lambda: not _under("/t/")),
     ],

@@ -84,6 +84,9 @@ _OPENING_QUOTES, _CLOSING_QUOTES = "\"'“‘「", "\"'”’」"
 _CLOSING_PUNCTUATION = "。.!?" + SEPARATORS
 
 
+_INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn"}  # controls, format (U+202E, U+200B), lone surrogates, private, unassigned
+
+
 def parse_reply(text: str) -> Reply | ReplyError:
     """Read an SMS reply as an accept or a decline of one offer, or say what is wrong with it."""
     text = _normalized(text)
@@ -111,6 +114,8 @@ def is_code(text: str) -> bool:
 
 
 def _normalized(text: str) -> str:
+    """NFKC, without the characters that only steer or hide text (controls, direction overrides, zero widths)."""
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in _INVISIBLE)
     text = unicodedata.normalize("NFKC", text).strip()
     if text[:1] in _OPENING_QUOTES:
         text = text[1:].rstrip()

@@ -99,6 +99,30 @@ _REPLY_ACK = {
 }
 REPLY_ACK_KINDS = frozenset(_REPLY_ACK)
 
+# The answer to a reply as one template variable (a domestic SMS fills an approved template: a variable holds 35
+# characters), Chinese as the templates are: the task code, what happened, what to do next.
+_REPLY_RESULT = {
+    "accepted": "任务{code}已确认，{head_count}人前往，谢谢",
+    "declined": "任务{code}已拒绝，谢谢",
+    "not_found": "没有任务码{code}的待回复任务，请核对",
+    "too_many": "任务{code}人数超过尚缺人数，请改小后再回复",
+    "over_capacity": "任务{code}人数超过贵组织空余人手，请改小",
+    "no_one_free": "贵组织暂无空余人手，无法接受任务{code}",
+    "already_accepted": "任务{code}已接受（{head_count}人），无需再回复",
+    "already_declined": "任务{code}已拒绝，无需再回复",
+    "closed": "任务{code}已结束或已满员，无需再回复",
+    "reply.bad_head_count": "任务{code}人数请写1到{most}的整数",
+}
+_REPLY_RESULT_HELP = "未能识别。接受回1 任务码 人数，拒绝回2 任务码 原因"
+
+
+def reply_result(outcome: str, code: str = "", head_count: int | None = None, most: int = 0) -> str:
+    """What happened to a reply, short enough for one template variable (at most 35 characters)."""
+    text = _REPLY_RESULT.get(outcome)
+    if text is None or (not code and "{code}" in text):
+        return _REPLY_RESULT_HELP
+    return text.format(code=code, head_count=head_count if head_count is not None else "", most=most)
+
 
 def language_of(language: str | None) -> str:
     """``en`` for any English tag (``en``, ``en-GB``), else ``zh``: Chinese is the default."""

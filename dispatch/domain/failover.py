@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 
 CHANNELS = ("sms", "voice")  # what a later step can use; the socket is the offer's own push
 LEVELS = ("I", "II", "III", "IV")
-_STEP = re.compile(r"^(?P<channel>[a-z]+)(?:@(?P<after>\d+)s?)?$")
+_STEP = re.compile(r"^(?P<channel>[a-z]+)(?:@(?P<after>[0-9]{1,6})s?)?$")
+LONGEST_S = 86_400  # no offer waits a day for its next step
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ def chain(text: str) -> Failover:
             raise ValueError(f"FAILOVER: unknown channel {channel!r} (use {', '.join(CHANNELS)})")
         if after is None:
             raise ValueError(f"FAILOVER: step {written!r} needs its time, like {channel}@30s")
+        if int(after) > LONGEST_S:
+            raise ValueError(f"FAILOVER: step {written!r} comes after more than a day ({LONGEST_S} s)")
         steps.append(Step(channel, int(after)))
     return Failover(tuple(sorted(steps, key=lambda step: step.after_s)))
 
@@ -70,7 +73,10 @@ def parse_failover(text: str | None) -> dict[str, Failover]:
     their defaults. Raises ValueError saying what is wrong."""
     if not text:
         return dict(DEFAULT_FAILOVER)
-    raw = json.loads(text)
+    try:
+        raw = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f'FAILOVER is not JSON ({exc}); write it like {{"II": "socket, sms@15s, voice@120s"}}') from exc
     if not isinstance(raw, dict):
         raise ValueError("FAILOVER must be a JSON object keyed by incident level (I, II, III, IV)")
     table = dict(DEFAULT_FAILOVER)
@@ -90,8 +96,8 @@ def _older_form(level: str, steps: dict) -> Failover:
     """``{"sms_after_s": 0, "voice_after_s": 60}``; a key it leaves out keeps the level's default."""
     default = {step.channel: step.after_s for step in DEFAULT_FAILOVER[level].steps}
     values = {channel: steps.get(f"{channel}_after_s", default.get(channel)) for channel in CHANNELS}
-    if any(v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 0) for v in values.values()):
-        raise ValueError(f"FAILOVER: level {level}: seconds must be whole numbers ≥ 0 or null")
+    if any(v is not None and (not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= LONGEST_S) for v in values.values()):
+        raise ValueError(f"FAILOVER: level {level}: seconds must be whole numbers from 0 to {LONGEST_S}, or null")
     return Failover(tuple(sorted((Step(c, v) for c, v in values.items() if v is not None), key=lambda s: s.after_s)))
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from dispatch.domain.assignments import ACTIVE_STATES, AssignmentState
@@ -36,6 +36,7 @@ class Answered:
 # A delivery that finds its message being answered by another (a replay at the same instant) waits for that answer;
 # a claim this old was left by a process that died while answering, and is taken over.
 CLAIM_STALE_S = 10
+CONFIRMATIONS_PER_HOUR = 20  # answers texted back to one organization's leader; past that, replies are still handled
 REFUSALS = {"head_count.too_many": "too_many", "head_count.over_capacity": "over_capacity"}
 ANSWERED_BEFORE = {
     **dict.fromkeys((*ACTIVE_STATES, AssignmentState.COMPLETED), "already_accepted"),
@@ -55,12 +56,18 @@ def handle_sms(sid: str, sender: str, body: str, text_back: bool = False) -> Ans
 
 def _confirmation_to(sender: str, body: str) -> Callable[[Answered, int | None], None]:
     def text_back(answered: Answered, assignment_id: int | None) -> None:
-        parsed = parse_reply(body)
-        code = parsed.code if not isinstance(parsed, ReplyError) else (parsed.offer_code or "")
         organization_id = db.session.scalar(
             select(Organization.id).where(Organization.leader_phone_hash == phone_hash(sender)).limit(1)
         )
-        params = {"text": answered.reply, "kind": "confirmation", "code": code, "result": answered.reply}
+        if organization_id is None or _confirmed_lately(organization_id) >= CONFIRMATIONS_PER_HOUR:
+            return  # a number that leads nothing, or an auto-responder answering our answers: no paid SMS back
+        parsed = parse_reply(body)
+        code = parsed.code if not isinstance(parsed, ReplyError) else (parsed.offer_code or "")
+        assignment = db.session.get(Assignment, assignment_id) if assignment_id else None
+        result = templates.reply_result(
+            answered.outcome, code, head_count=assignment.head_count if assignment else None, most=MAX_HEAD_COUNT
+        )
+        params = {"text": answered.reply, "kind": "confirmation", "code": code, "result": result}
         db.session.add(
             OutboxMessage(
                 channel="sms", organization_id=organization_id, assignment_id=assignment_id, recipient=sender,
@@ -69,6 +76,20 @@ def _confirmation_to(sender: str, body: str) -> Callable[[Answered, int | None],
         )  # fmt: skip
 
     return text_back
+
+
+def _confirmed_lately(organization_id: int) -> int:
+    since = datetime.now(UTC) - timedelta(hours=1)
+    query = (
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            OutboxMessage.organization_id == organization_id,
+            OutboxMessage.template == "confirmation",
+            OutboxMessage.created_at >= since,
+        )
+    )
+    return db.session.scalar(query) or 0
 
 
 def handle_key(call_sid: str, outbox_id: int, digits: str) -> Answered:

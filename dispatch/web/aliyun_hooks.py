@@ -17,6 +17,7 @@ import ipaddress
 from flask import Blueprint, abort, current_app, jsonify, request
 from sqlalchemy import select
 
+from dispatch.api.validation import MAX_JSON_DEPTH, JsonTooDeep, nesting_depth, parsed_json
 from dispatch.extensions import csrf, db
 from dispatch.models import OutboxMessage
 from dispatch.services import delivery, replies
@@ -30,13 +31,33 @@ RECEIVED = {"code": 0, "msg": "成功"}
 MAX_ITEMS = 1000  # Aliyun pushes in batches far smaller than this
 
 
+def _storable(text: str) -> bool:
+    """Text a database keeps as it came: valid Unicode (no lone surrogate), no NUL."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
 def _text(most: int):
     """A field Aliyun sends as a string (some of its pages show numbers): up to ``most`` characters."""
-    return lambda value: isinstance(value, str | int) and not isinstance(value, bool) and 0 < len(str(value)) <= most
+    return lambda value: (
+        isinstance(value, str | int) and not isinstance(value, bool) and 0 < len(str(value)) <= most and _storable(str(value))
+    )
 
 
-REPORT_FIELDS = {"phone_number": _text(24), "success": lambda v: isinstance(v, bool | str), "out_id": _text(2000)}
-REPLY_FIELDS = {"phone_number": _text(24), "content": lambda v: isinstance(v, str), "sequence_id": _text(40)}
+def _content(value) -> bool:
+    return isinstance(value, str) and _storable(value)
+
+
+def _success(value) -> bool:
+    return isinstance(value, bool) or value in ("true", "false", "True", "False")
+
+
+REPORT_FIELDS = {"phone_number": _text(24), "success": _success, "out_id": _text(2000)}
+REPLY_FIELDS = {"phone_number": _text(24), "content": _content, "sequence_id": _text(40)}
+ERROR_CODE_MAX = 64
 
 
 @bp.url_value_preprocessor
@@ -53,8 +74,10 @@ def delivery_reports():
         outbox_id = _row_of(item)
         if outbox_id is None:
             continue  # not one of ours (another system on the same account), or its row is gone
-        status = "delivered" if item["success"] in (True, "true", "True", 1) else "undelivered"
-        delivery.record_status(sid_of(outbox_id), status, str(item.get("err_code") or ""))
+        status = "delivered" if item["success"] in (True, "true", "True") else "undelivered"
+        error_code = item.get("err_code")
+        error_code = str(error_code)[:ERROR_CODE_MAX] if isinstance(error_code, str | int) else ""
+        delivery.record_status(sid_of(outbox_id), status, error_code)
     return jsonify(RECEIVED)
 
 
@@ -68,8 +91,10 @@ def sms_replies():
 
 
 def _items(fields: dict) -> list[dict]:
-    """The pushed array, every item with the fields used, each of its kind; else 422 before anything is recorded."""
-    items = request.get_json(silent=True)
+    """The pushed array, every item with the fields used, each of its kind; else 4xx before anything is recorded."""
+    items = parsed_json(request.get_data(cache=True)) if request.content_length else None
+    if nesting_depth(items) > MAX_JSON_DEPTH:
+        raise JsonTooDeep()
     if not isinstance(items, list) or len(items) > MAX_ITEMS:
         raise InvalidInput([FieldError("body", "push.not_a_list", {"most": MAX_ITEMS})])
     wrong = [
@@ -83,10 +108,9 @@ def _items(fields: dict) -> list[dict]:
 
 
 def _row_of(report: dict) -> int | None:
-    """The outbox row a report is about: among the rows its ``out_id`` names, the one sent to its phone."""
+    """The outbox row a report is about: among the rows its ``out_id`` names, the one sent to its phone (a report
+    naming another number's row is not about it)."""
     ids = outbox_ids(str(report["out_id"]))
-    if len(ids) == 1:
-        return ids[0]
     phone = e164(str(report["phone_number"]))
     query = select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.delivery).where(OutboxMessage.id.in_(ids))
     rows = [row for row in db.session.execute(query.order_by(OutboxMessage.id)).all() if row.recipient == phone]
@@ -97,11 +121,11 @@ def _row_of(report: dict) -> int | None:
 
 
 def _from_allowed_address() -> bool:
-    allowed = [part.strip() for part in current_app.config["ALIYUN_PUSH_FROM"].split(",") if part.strip()]
+    allowed = current_app.config["ALIYUN_PUSH_FROM"]  # parsed at start-up (dispatch/config.py)
     if not allowed:
         return True
     try:
         address = ipaddress.ip_address(request.remote_addr or "")
     except ValueError:
         return False
-    return any(address in ipaddress.ip_network(network, strict=False) for network in allowed)
+    return any(address in network for network in allowed)

@@ -12,7 +12,7 @@ Each kind's variables by default (what an office files, with its suggested text,
 - ``offer``, ``drill_offer``, ``reminder``: ``code`` (the task code replies quote), ``skills``, ``count`` (people still
   needed), ``place``, ``deadline`` (HH:MM, China time), and ``token`` (the one-tap link's last part, for a template
   whose text ends in the office's filed link, like ``https://yj.example.gov.cn/t/${token}``);
-- ``confirmation`` (the answer to a reply): ``code``, ``result``;
+- ``confirmation`` (the answer to a reply): ``result`` (what happened, with the task code: "任务A7KM已确认，5人前往，谢谢");
 - ``login_code``: ``code``, ``minutes``;
 - ``certificate_reminder``: ``count``, ``days``, ``skill``, ``date``.
 
@@ -33,7 +33,7 @@ DEFAULT_VARIABLES = {
     "offer": ("code", "skills", "count", "place", "deadline"),
     "drill_offer": ("code", "skills", "count", "place", "deadline"),
     "reminder": ("code", "count", "deadline"),
-    "confirmation": ("code", "result"),
+    "confirmation": ("result",),
     "login_code": ("code", "minutes"),
     "certificate_reminder": ("count", "days", "skill", "date"),
 }
@@ -45,7 +45,7 @@ SUGGESTED_TEXTS = {
     "drill_offer": "【演练】应急任务${code}：${skills}，需${count}人，地点：${place}。请于${deadline}前回复“1 ${code} 人数”"
     "接受，“2 ${code} 原因”拒绝。",
     "reminder": "提醒：应急任务${code}仍需${count}人，请于${deadline}前回复“1 ${code} 人数”接受，“2 ${code} 原因”拒绝。",
-    "confirmation": "任务${code}：${result}",
+    "confirmation": "您的回复已处理：${result}。",
     "login_code": "您的登录验证码为${code}，${minutes}分钟内有效，请勿告诉他人。",
     "certificate_reminder": "贵组织有${count}张证书将在${days}天内到期，最早为${date}到期的${skill}证书，请安排复训。",
 }
@@ -64,9 +64,15 @@ class Template:
         return self.limits.get(variable, DEFAULT_LIMIT)
 
 
+NEVER_CUT_LENGTH = {"code": 6, "token": 22}  # the longest task or login code, and the longest one-tap token
+
+
 def parse_templates(text: str | None) -> dict[str, Template]:
     """The ``ALIYUN_SMS_TEMPLATES`` setting. Raises ValueError saying what is wrong."""
-    raw = json.loads(text) if text else {}
+    try:
+        raw = json.loads(text) if text else {}
+    except ValueError as exc:
+        raise ValueError(f"ALIYUN_SMS_TEMPLATES is not JSON ({exc})") from exc
     if not isinstance(raw, dict):
         raise ValueError("ALIYUN_SMS_TEMPLATES must be a JSON object keyed by message kind")
     found = {}
@@ -77,11 +83,19 @@ def parse_templates(text: str | None) -> dict[str, Template]:
             setting = {"code": setting}
         if not isinstance(setting, dict) or not isinstance(setting.get("code"), str) or not setting["code"]:
             raise ValueError(f'ALIYUN_SMS_TEMPLATES: {kind}: give the template code, like "SMS_4821001"')
-        variables = tuple(setting.get("variables") or DEFAULT_VARIABLES[kind])
+        variables = setting.get("variables") or DEFAULT_VARIABLES[kind]
+        known = (*DEFAULT_VARIABLES[kind], "token") if kind in ("offer", "drill_offer", "reminder") else DEFAULT_VARIABLES[kind]
+        if not isinstance(variables, list | tuple) or not all(v in known for v in variables):
+            raise ValueError(f"ALIYUN_SMS_TEMPLATES: {kind}: variables are a list of {', '.join(known)}")
         limits = setting.get("limits") or {}
-        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 2 for v in limits.values()):
+        if not isinstance(limits, dict) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 2 for v in limits.values()
+        ):
             raise ValueError(f"ALIYUN_SMS_TEMPLATES: {kind}: each limit is a number of characters, 2 or more")
-        found[kind] = Template(setting["code"], variables, dict(limits))
+        for name, least in NEVER_CUT_LENGTH.items():
+            if name in variables and limits.get(name, DEFAULT_LIMIT) < least:
+                raise ValueError(f"ALIYUN_SMS_TEMPLATES: {kind}: {name} is never cut, so its variable needs {least} characters")
+        found[kind] = Template(setting["code"], tuple(variables), dict(limits))
     return found
 
 

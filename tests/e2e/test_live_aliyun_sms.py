@@ -18,7 +18,7 @@ from tests.fake_aliyun_sms import FakeAliyunSms
 from tests.live_client import cell_polygons, interior_points, login, open_incident, skill_codes
 
 SIGN = "社区应急"
-PUSH_TOKEN = "e2e-push-5d1c"
+PUSH_TOKEN = "e2e-push-5d1c0a9f77b2"
 CODES = {kind: f"SMS_77{n:02d}" for n, kind in enumerate(SUGGESTED_TEXTS)}
 
 

@@ -10,7 +10,7 @@ from notifications.channels.aliyun_templates import SUGGESTED_TEXTS, parse_templ
 from tests.fake_aliyun_sms import FakeAliyunSms
 
 SIGN = "社区应急"
-PUSH_TOKEN = "push-7b1f0c2e9a"
+PUSH_TOKEN = "push-7b1f0c2e9a41d8e3"
 CODES = {kind: f"SMS_48210{n:02d}" for n, kind in enumerate(SUGGESTED_TEXTS)}
 TEMPLATES = json.dumps({kind: code for kind, code in CODES.items()})
 

@@ -159,4 +159,4 @@ def aliyun(app):
         app.config.update(ALIYUN_PUSH_TOKEN=PUSH_TOKEN, PUBLIC_URL=PUBLIC_URL)
         yield fake
     app.extensions["dispatch.channels"] = saved_channels
-    app.config.update(ALIYUN_PUSH_TOKEN=saved_token, PUBLIC_URL=saved_url, ALIYUN_PUSH_FROM="")
+    app.config.update(ALIYUN_PUSH_TOKEN=saved_token, PUBLIC_URL=saved_url, ALIYUN_PUSH_FROM=())

@@ -16,10 +16,11 @@ import pytest
 from sqlalchemy import select, update
 
 from dispatch import create_app
+from dispatch.config import networks
 from dispatch.domain.assignments import AssignmentState
 from dispatch.extensions import db
 from dispatch.models import Assignment, InboundMessage, OutboxMessage
-from dispatch.services import delivery, login_codes
+from dispatch.services import delivery, login_codes, replies
 from notifications.channels.aliyun_sms import AliyunSms
 from notifications.channels.aliyun_templates import parse_templates
 from tests.factories import make_member
@@ -236,8 +237,8 @@ def test_a_reply_accepts_once_and_is_confirmed_once_by_template_sms(app, world, 
     confirmations = db.session.scalars(select(OutboxMessage).where(OutboxMessage.template == "confirmation")).all()
     assert len(confirmations) == 1 and confirmations[0].recipient == world.org_a1.leader_phone
     [_, confirmation] = aliyun.sent
-    assert confirmation.template_code == CODES["confirmation"] and confirmation.params["code"] == offer["short_code"]
-    assert "已确认" in confirmation.params["result"]
+    assert confirmation.template_code == CODES["confirmation"]
+    assert confirmation.params == {"result": f"任务{offer['short_code']}已确认，3人前往，谢谢"}
     assert (
         db.session.scalar(select(InboundMessage.outcome).where(InboundMessage.sid == f"aliyun:{reply['sequence_id']}"))
         == "accepted"
@@ -266,9 +267,9 @@ def test_a_wrong_token_or_address_gets_404_and_changes_nothing(world, browser, a
     offer, _row = sent_offer(world, browser, aliyun)
     reply = as_pushed(aliyun.reply_from(world.org_a1.leader_phone.removeprefix("+86"), f"1 {offer['short_code']} 3"))
     assert push(app, "reply", [reply], token="guessed").status_code == 404
-    app.config["ALIYUN_PUSH_FROM"] = "100.104.0.0/16"  # Aliyun's push network; the test client is 127.0.0.1
+    app.config["ALIYUN_PUSH_FROM"] = networks("ALIYUN_PUSH_FROM", "100.104.0.0/16")  # Aliyun's; the test client is 127.0.0.1
     assert push(app, "reply", [reply]).status_code == 404
-    app.config["ALIYUN_PUSH_FROM"] = "100.104.0.0/16, 127.0.0.1"
+    app.config["ALIYUN_PUSH_FROM"] = networks("ALIYUN_PUSH_FROM", "100.104.0.0/16, 127.0.0.1")
     assert db.session.get(Assignment, offer["id"], populate_existing=True).state is AssignmentState.OFFERED
     assert db.session.scalar(select(InboundMessage.id)) is None
     assert push(app, "reply", [reply]).status_code == 200
@@ -284,10 +285,17 @@ def test_a_wrong_token_or_address_gets_404_and_changes_nothing(world, browser, a
         json.dumps([{"phone_number": True, "content": "1 A7KM 2", "sequence_id": 7}]),
         json.dumps([{"phone_number": "13800000001", "content": "1 A7KM 2", "sequence_id": "9" * 41}]),
         json.dumps([{"phone_number": "13800000001", "content": "1 A7KM 2", "sequence_id": 1}] * 1001),
+        '[{"phone_number": "13800000001", "content": "\\ud83d 2 A7KM", "sequence_id": "p1"}]',  # a lone surrogate
+        json.dumps([{"phone_number": "13800000001", "content": "2 A7KM a\x00b", "sequence_id": "p2"}]),
+        "[" * 5000 + "]" * 5000,
     ],
 )
 def test_a_push_that_is_not_what_aliyun_sends_is_refused_in_words_and_changes_nothing(app, browser, aliyun, body):
-    for language, words in (("zh", ("推送内容须为", "字段缺失")), ("en", ("must be a json array", "lacks"))):
+    zh, en = (
+        ("推送内容须为", "字段缺失", "不是有效的 json", "嵌套太深"),
+        ("must be a json array", "lacks", "not valid json", "too deeply"),
+    )
+    for language, words in (("zh", zh), ("en", en)):
         response = push(app, "reply", body, language=language)
         said = json.dumps(response.get_json(), ensure_ascii=False).lower()
         assert response.status_code in (400, 422) and any(word in said for word in words)
@@ -317,3 +325,16 @@ def test_a_certificate_reminder_goes_out_as_its_own_template(app, world, browser
     [sms] = aliyun.sent
     assert sms.template_code == CODES["certificate_reminder"]
     assert sms.params == {"count": "1", "days": sms.params["days"], "skill": "应急救护", "date": sms.params["date"]}
+
+
+def test_a_number_that_leads_nothing_gets_no_paid_answer_and_an_auto_responder_is_stopped(app, world, browser, aliyun):
+    offer, _row = sent_offer(world, browser, aliyun)
+    stranger = as_pushed(aliyun.reply_from("13700000001", "您好，我现在不方便接听"))
+    push(app, "reply", [stranger])
+    leader = world.org_a1.leader_phone.removeprefix("+86")
+    echoes = [as_pushed(aliyun.reply_from(leader, f"自动回复：我在开会 {n}")) for n in range(replies.CONFIRMATIONS_PER_HOUR + 5)]
+    push(app, "reply", echoes)
+    confirmations = db.session.scalars(select(OutboxMessage).where(OutboxMessage.template == "confirmation")).all()
+    assert len(confirmations) == replies.CONFIRMATIONS_PER_HOUR  # none to the stranger; the leader's capped
+    assert {c.recipient for c in confirmations} == {world.org_a1.leader_phone}
+    assert db.session.get(Assignment, offer["id"], populate_existing=True).state is AssignmentState.OFFERED

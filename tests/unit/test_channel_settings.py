@@ -60,6 +60,11 @@ def test_a_setting_the_app_cannot_run_with_says_what_is_missing(settings, said):
         '{"offer": ""}',
         '{"offer": {"code": 3}}',
         '{"offer": {"code": "S", "limits": {"place": 1}}}',
+        '{"offer": {"code": "S", "limits": {"code": 3}}}',
+        '{"offer": {"code": "S", "variables": ["code", "token"], "limits": {"token": 5}}}',
+        '{"offer": {"code": "S", "variables": "code"}}',
+        '{"offer": {"code": "S", "variables": ["code", "weather"]}}',
+        '{"offer": "SMS_1",}',
     ],
 )
 def test_a_wrong_template_setting_says_what_is_wrong(text):

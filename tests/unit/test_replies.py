@@ -171,3 +171,9 @@ def test_anything_a_phone_can_send_reads_as_a_reply_or_an_error(text):
         assert all(ch in CODE_ALPHABET for ch in result.code) and len(result.code) == CODE_LENGTH
         assert result.head_count is None or 1 <= result.head_count <= MAX_HEAD_COUNT
         assert len(result.reason) <= MAX_REASON
+
+
+@pytest.mark.parametrize("text", ["2 A7KM \u202e反向原因", "2 A7KM a\x00b", "2 A7KM \x1b[2J清屏", "2 A7K\u200bM 外地"])
+def test_characters_that_only_steer_or_hide_text_are_dropped_before_reading(text):
+    reply = parse_reply(text)
+    assert reply.code == "A7KM" and reply.reason and not any(ch in reply.reason for ch in "\u202e\x00\x1b\u200b")

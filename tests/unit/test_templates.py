@@ -9,7 +9,7 @@ import pytest
 
 from notifications.replies import Reply, parse_reply
 from notifications.segments import describe, segments
-from notifications.templates import REPLY_ACK_KINDS, local_time, offer_sms, reply_ack, reply_help, voice_offer
+from notifications.templates import REPLY_ACK_KINDS, local_time, offer_sms, reply_ack, reply_help, reply_result, voice_offer
 
 LABELS = {
     "zh": {"sandbagging": "沙袋封堵", "first_aid": "应急救护"},
@@ -258,3 +258,14 @@ def test_a_login_code_fits_one_segment_and_says_when_it_runs_out(language):
 
     text = login_code("048213", 10, language)
     assert "048213" in text and "10" in text and segments(text) == 1
+
+
+@pytest.mark.parametrize(
+    "outcome",
+    ["accepted", "declined", "not_found", "too_many", "over_capacity", "no_one_free", "already_accepted",
+     "already_declined", "closed", "reply.bad_head_count", "reply.no_action", "reply.empty"],
+)  # fmt: skip
+def test_the_answer_to_a_reply_fits_one_template_variable_and_names_its_task(outcome):
+    result = reply_result(outcome, "A7KM", head_count=200, most=200)
+    assert 0 < len(result) <= 35
+    assert "A7KM" in result or "任务码" in result  # an answer without a code says how to write one

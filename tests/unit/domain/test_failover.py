@@ -62,6 +62,10 @@ def test_the_older_form_can_switch_a_step_off():
         '{"I": "sms"}',
         '{"I": "socket@5s"}',
         '{"I": "sms@-3s"}',
+        '{"III": "sms@99999999999999999999s"}',
+        '{"III": "sms@１５s"}',
+        '{"I": {"sms_after_s": 90000}}',
+        "not json",
     ],
 )
 def test_a_wrong_setting_says_what_is_wrong(text):
