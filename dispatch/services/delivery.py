@@ -263,6 +263,10 @@ def _prepare(message: OutboxMessage, now: datetime, reading: Reading) -> Outgoin
         message.status, message.error = "skipped", reason
         db.session.commit()
         return message.status
+    if message.channel not in current_app.extensions["dispatch.channels"]:  # written before the settings changed
+        _failed(message, f"no channel is configured for {message.channel}")
+        events.commit()
+        return message.status
     kind, body, params = _render(message, reading)
     if not _still_mine(message, body):  # taken back while this process was frozen: the claim is someone else's now
         db.session.rollback()
@@ -484,8 +488,8 @@ def reconcile_abandoned(now: datetime) -> int:
 def _sent_before(message: OutboxMessage) -> str | None:
     """The provider's id of an abandoned row's message if it went out (asked by its text, or by the outbox id the
     provider keeps with it), else None. A row abandoned before its text was on record never went out."""
-    if not message.body:
-        return None
+    if not message.body or message.channel not in current_app.extensions["dispatch.channels"]:
+        return None  # never went out, or no channel to ask (sent again, it fails with the reason)
     kind = offer_kind(message.params) if message.template == "offer" else message.params.get("kind", message.template)
     outgoing = Outgoing(outbox_id=message.id, kind=kind, to=message.recipient, text=message.body, params=message.params)
     return channel_for(message).already_sent(outgoing, message.claimed_at - timedelta(minutes=1))

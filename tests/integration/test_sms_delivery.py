@@ -171,3 +171,18 @@ def test_a_leader_who_reads_english_gets_the_offer_in_english(world, browser, tw
     delivery.deliver(row_id)
     [sent] = twilio.messages
     assert "to accept" in sent.body and offer["short_code"] in sent.body and "回复" not in sent.body
+
+
+def test_a_call_written_before_voice_was_switched_off_fails_with_the_reason_instead_of_stopping_the_drain(app, world, browser):
+    offer = first_offer(world, browser)
+    call = outbox(offer["id"], "voice")
+    make_due(call.id)
+    saved = app.extensions["dispatch.channels"]
+    app.extensions["dispatch.channels"] = {role: channel for role, channel in saved.items() if role != "voice"}
+    try:
+        assert delivery.deliver(call.id) == "failed"
+        assert "no channel is configured for voice" in outbox(offer["id"], "voice").error
+        make_due(outbox(offer["id"]).id)
+        assert delivery.deliver(outbox(offer["id"]).id) == "sent"  # the SMS still goes
+    finally:
+        app.extensions["dispatch.channels"] = saved
