@@ -52,11 +52,20 @@ def app(session_app):
     """The app with an empty database (skills seeded), inside an app context."""
     with session_app.app_context():
         _empty_database()
+        _empty_redis(session_app.config["REDIS_URL"])
         session_app.extensions["dispatch.places"].invalidate()  # the cells it indexed were just deleted
         limiter.reset()  # each test starts with every client address's budget whole
         seed_skills()
         yield session_app
         db.session.remove()
+
+
+def _empty_redis(url: str | None) -> None:
+    """No job, waiting key or counter left by an earlier test (the session's own Redis db number)."""
+    if url:
+        from redis import Redis
+
+        Redis.from_url(url).flushdb()
 
 
 def _empty_database() -> None:
