@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -23,7 +24,10 @@ class Received:
 
 
 @dataclass
-class RobotFake:
+class RobotFake(ABC):
+    """What both platforms' fakes share; each says how its platform checks a request, refuses a fast robot, and
+    where a message's text is."""
+
     path: str = ""
     per_minute: int = 20
     received: list[Received] = field(default_factory=list)
@@ -35,20 +39,22 @@ class RobotFake:
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
+    @abstractmethod
     def check(self, query: dict[str, str], body: dict[str, Any]) -> tuple[str, tuple[int, str] | None]:
         """The platform's checks: the robot a request is for, and the error it earns (None: it is accepted)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def rate_error(self) -> tuple[int, str]:
-        raise NotImplementedError
+        """The platform's answer to a robot over its rate."""
 
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
+    @abstractmethod
     def texts(self) -> list[str]:
-        raise NotImplementedError
+        """The text of each message received, as the platform shows it."""
 
     def __enter__(self) -> RobotFake:
         fake = self

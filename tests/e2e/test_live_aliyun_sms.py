@@ -14,6 +14,7 @@ import requests
 from dispatch.demo.seed import DEMO_PASSWORD
 from notifications.channels.aliyun_templates import SUGGESTED_TEXTS
 from tests.e2e.conftest import serve
+from tests.e2e.test_live_sms import wait_for
 from tests.fake_aliyun_sms import FakeAliyunSms
 from tests.live_client import cell_polygons, interior_points, login, open_incident, skill_codes
 
@@ -37,15 +38,6 @@ def deployed(tmp_path_factory):
 
         with serve("production", tmp_path_factory, settings) as server:
             yield server, aliyun
-
-
-def wait_for(condition, seconds: float = 20):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if found := condition():
-            return found
-        time.sleep(0.1)
-    raise AssertionError("waited in vain")
 
 
 def test_offers_go_out_as_templates_and_the_pushed_reply_and_reports_come_back_once(deployed):
