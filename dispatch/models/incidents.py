@@ -202,3 +202,5 @@ class IdempotencyKey(db.Model):
     key: Mapped[str] = mapped_column(String(100))
     need_id: Mapped[int] = mapped_column(ForeignKey("needs.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    need: Mapped[Need] = relationship()

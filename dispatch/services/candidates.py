@@ -4,15 +4,17 @@ Eligible: active, based in the incident's jurisdiction (its lead subdistrict, or
 with a base location, offering every skill the need asks for. ``free`` is the least, over the need's skills, of
 the people it can send for that skill (for a skill that needs a certificate: members holding one valid today),
 minus the people it already has out on active assignments.
+
+The facts come from one statement (organizations, their record, their capacity and whether they serve the need's
+cell), plus one per skill that needs a certificate: posting a need runs this, so every round trip counts.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 
 from dispatch.domain.assignments import ACTIVE_STATES, AssignmentState
 from dispatch.domain.matching import CandidateTable, NeedSpec
@@ -34,58 +36,95 @@ DECIDED = (*ANSWERED, AssignmentState.DECLINED, AssignmentState.EXPIRED)
 RECORD_DAYS = 365  # the reliability the reasons and the ranking use is the past year's
 
 
-def need_spec(need: Need) -> NeedSpec:
-    serving = db.session.scalars(select(organization_cells.c.organization_id).where(organization_cells.c.cell_id == need.cell_id))
-    community_id = need.cell.community_id if need.cell else None
-    skills = tuple(skill.code for skill in need.skills)
-    return NeedSpec(skills, need.still_needed, need.lon, need.lat, need.cell_id, community_id, need.radius_m, frozenset(serving))
+def candidates(need: Need, today: date) -> tuple[NeedSpec, CandidateTable]:
+    """The need as the ranking sees it, and its candidates, from one read of the organizations' facts."""
+    rows = _facts(need, today, *_eligible(need))
+    serving = frozenset(row.org_id for row in rows if row.serves)
+    return need_spec(need, serving), _table(rows)
 
 
 def candidate_table(need: Need, today: date) -> CandidateTable:
-    skill_ids = [skill.id for skill in need.skills]
-    rows = db.session.execute(
-        select(Organization.id, Organization.base_lon, Organization.base_lat, Organization.community_id).where(
-            Organization.active.is_(True),
-            Organization.base_lon.is_not(None),
-            Organization.community_id.in_(candidate_communities(need.incident)),
-            *[Organization.skills.any(OrganizationSkill.skill_id == skill_id) for skill_id in skill_ids],
-        )
-    ).all()
-    ids = [row[0] for row in rows]
-    stats = _history(ids, since=_year_before(today))
-    free = _free(ids, need, today, load={org_id: stats[org_id][0] for org_id in ids})
-    return CandidateTable(
-        org_ids=np.array(ids, dtype=np.int64),
-        lons=np.array([row[1] for row in rows], dtype=float),
-        lats=np.array([row[2] for row in rows], dtype=float),
-        community_ids=np.array([row[3] for row in rows], dtype=np.int64),
-        free=np.array([free[i] for i in ids], dtype=np.int64),
-        load=np.array([stats[i][0] for i in ids], dtype=np.int64),
-        offered=np.array([stats[i][1] for i in ids], dtype=np.int64),
-        accepted=np.array([stats[i][2] for i in ids], dtype=np.int64),
-        completed=np.array([stats[i][3] for i in ids], dtype=np.int64),
-    )
+    return _table(_facts(need, today, *_eligible(need)))
+
+
+def need_spec(need: Need, serving: frozenset[int]) -> NeedSpec:
+    """The need as plain values; ``serving``: the candidates whose service area holds its cell."""
+    community_id = need.cell.community_id if need.cell else None
+    skills = tuple(skill.code for skill in need.skills)
+    return NeedSpec(skills, need.still_needed, need.lon, need.lat, need.cell_id, community_id, need.radius_m, serving)
 
 
 def free_people(need: Need, organization_id: int, today: date) -> int:
     """People the organization could send now for the need's skills: the same count the ranking used."""
-    load = {organization_id: _history([organization_id], since=_year_before(today))[organization_id][0]}
-    return _free([organization_id], need, today, load)[organization_id]
+    rows = _facts(need, today, Organization.id == organization_id)
+    return rows[0].free if rows else 0
 
 
-def _free(ids: list[int], need: Need, today: date, load: dict[int, int]) -> dict[int, int]:
-    """People each organization could send now for all of the need's skills."""
-    per_skill: dict[int, dict[int, int]] = defaultdict(dict)
-    capacities = select(OrganizationSkill.organization_id, OrganizationSkill.skill_id, OrganizationSkill.capacity)
-    for org_id, skill_id, capacity in db.session.execute(
-        capacities.where(OrganizationSkill.organization_id.in_(ids), OrganizationSkill.skill_id.in_([s.id for s in need.skills]))
-    ):
-        per_skill[org_id][skill_id] = capacity
-    for skill in (s for s in need.skills if s.needs_certification):
-        certified = _certified(ids, skill.id, today)
-        for org_id in ids:
-            per_skill[org_id][skill.id] = min(per_skill[org_id].get(skill.id, 0), certified.get(org_id, 0))
-    return {org_id: max(0, min(per_skill[org_id].values(), default=0) - load.get(org_id, 0)) for org_id in ids}
+def _eligible(need: Need) -> list[ColumnElement[bool]]:
+    return [
+        Organization.active.is_(True),
+        Organization.base_lon.is_not(None),
+        Organization.community_id.in_(candidate_communities(need.incident)),
+        *[Organization.skills.any(OrganizationSkill.skill_id == skill.id) for skill in need.skills],
+    ]
+
+
+def _table(rows: list) -> CandidateTable:
+    return CandidateTable(
+        org_ids=np.array([row.org_id for row in rows], dtype=np.int64),
+        lons=np.array([row.lon for row in rows], dtype=float),
+        lats=np.array([row.lat for row in rows], dtype=float),
+        community_ids=np.array([row.community_id for row in rows], dtype=np.int64),
+        free=np.array([row.free for row in rows], dtype=np.int64),
+        load=np.array([row.load for row in rows], dtype=np.int64),
+        offered=np.array([row.offered for row in rows], dtype=np.int64),
+        accepted=np.array([row.accepted for row in rows], dtype=np.int64),
+        completed=np.array([row.completed for row in rows], dtype=np.int64),
+    )
+
+
+class _Facts:
+    """One organization's row: where it is, its record, what it could send now, whether it serves the need's cell."""
+
+    __slots__ = ("accepted", "community_id", "completed", "free", "lat", "load", "lon", "offered", "org_id", "serves")
+
+    def __init__(self, row, certified: list[dict[int, int]]) -> None:
+        self.org_id, self.lon, self.lat, self.community_id = row[0], row[1], row[2], row[3]
+        self.load, self.offered, self.accepted, self.completed = (int(v or 0) for v in row[4:8])
+        capacity = min([int(row[8] or 0), *(counts.get(self.org_id, 0) for counts in certified)])
+        self.free = max(0, capacity - self.load)
+        self.serves = bool(row[9])
+
+
+def _facts(need: Need, today: date, *criteria: ColumnElement[bool]) -> list[_Facts]:
+    """The facts of the organizations matching ``criteria``, in one statement (and one per certified skill)."""
+    orgs = select(Organization.id, Organization.base_lon, Organization.base_lat, Organization.community_id)
+    orgs = orgs.where(*criteria).cte("candidate_organizations")
+    ids = select(orgs.c.id)
+    history, capacity = _history(ids, since=_year_before(today)), _capacity(ids, [skill.id for skill in need.skills])
+    serving = select(organization_cells.c.organization_id).where(organization_cells.c.cell_id == need.cell_id)
+    query = (
+        select(
+            orgs, history.c.load, history.c.offered, history.c.accepted, history.c.completed, capacity.c.capacity,
+            orgs.c.id.in_(serving),
+        )
+        .outerjoin(history, history.c.org_id == orgs.c.id)
+        .outerjoin(capacity, capacity.c.org_id == orgs.c.id)
+    )  # fmt: skip
+    rows = db.session.execute(query).all()
+    ids_found = [row[0] for row in rows]
+    certified = [_certified(ids_found, skill.id, today) for skill in need.skills if skill.needs_certification and ids_found]
+    return [_Facts(row, certified) for row in rows]
+
+
+def _capacity(ids, skill_ids: list[int]):
+    """The least people each organization offers over the need's skills."""
+    return (
+        select(OrganizationSkill.organization_id.label("org_id"), func.min(OrganizationSkill.capacity).label("capacity"))
+        .where(OrganizationSkill.organization_id.in_(ids), OrganizationSkill.skill_id.in_(skill_ids))
+        .group_by(OrganizationSkill.organization_id)
+        .subquery()
+    )
 
 
 def _certified(ids: list[int], skill_id: int, today: date) -> dict[int, int]:
@@ -102,20 +141,19 @@ def _year_before(today: date) -> datetime:
     return datetime.combine(today - timedelta(days=RECORD_DAYS), time(), tzinfo=UTC)
 
 
-def _history(ids: list[int], since: datetime) -> dict[int, tuple[int, int, int, int]]:
+def _history(ids, since: datetime):
     """(people out now, offers decided, offers accepted, assignments completed) per organization; the last three
     count the offers made since ``since``."""
     recent = Assignment.offered_at >= since
-    query = (
+    return (
         select(
-            Assignment.organization_id,
-            func.sum(case((Assignment.state.in_(ACTIVE_STATES), Assignment.head_count), else_=0)),
-            func.sum(case((and_(recent, Assignment.state.in_(DECIDED)), 1), else_=0)),
-            func.sum(case((and_(recent, Assignment.state.in_(ANSWERED)), 1), else_=0)),
-            func.sum(case((and_(recent, Assignment.state == AssignmentState.COMPLETED), 1), else_=0)),
+            Assignment.organization_id.label("org_id"),
+            func.sum(case((Assignment.state.in_(ACTIVE_STATES), Assignment.head_count), else_=0)).label("load"),
+            func.sum(case((and_(recent, Assignment.state.in_(DECIDED)), 1), else_=0)).label("offered"),
+            func.sum(case((and_(recent, Assignment.state.in_(ANSWERED)), 1), else_=0)).label("accepted"),
+            func.sum(case((and_(recent, Assignment.state == AssignmentState.COMPLETED), 1), else_=0)).label("completed"),
         )
         .where(Assignment.organization_id.in_(ids), Assignment.state != AssignmentState.WITHDRAWN)
         .group_by(Assignment.organization_id)
+        .subquery()
     )
-    found = {row[0]: tuple(int(v or 0) for v in row[1:]) for row in db.session.execute(query)}
-    return defaultdict(lambda: (0, 0, 0, 0), found)

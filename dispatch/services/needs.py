@@ -50,14 +50,18 @@ def post_need(
     else comes with the need (the risk it answers) in the same transaction."""
     require(actor, Action.CREATE, Resource.NEED)
     incident = held_incident(actor, incident_id)  # its status stays true until this commits
-    if (earlier := _earlier(actor, idempotency_key)) is not None:
-        return earlier, False
-    need = _new_need(actor, incident, data, kind)
     try:
-        _remember(actor, idempotency_key, need)
-    except IntegrityError:  # the same key raced in from a double click; the first one wins
+        need = _new_need(actor, incident, data, kind, idempotency_key)
+    except IntegrityError:  # the key was used before (a retry, or a double click racing this): the first one wins
         events.rollback()
-        return _earlier(actor, idempotency_key), False
+        if (earlier := _earlier(actor, idempotency_key)) is None:
+            raise
+        return earlier, False
+    except InvalidInput:  # a retry after the incident moved on still gets the need its first try made
+        if (earlier := _earlier(actor, idempotency_key)) is not None:
+            events.rollback()
+            return earlier, False
+        raise
     events.record(
         "need.posted", need=need, actor_id=actor.user_id, head_count=need.head_count, skills=[s.code for s in need.skills]
     )
@@ -79,12 +83,6 @@ def _earlier(actor: Actor, key: str | None) -> Need | None:
     return db.session.scalar(query)
 
 
-def _remember(actor: Actor, key: str | None, need: Need) -> None:
-    if key:
-        db.session.add(IdempotencyKey(user_id=actor.user_id, key=key, need_id=need.id))
-        db.session.flush()
-
-
 def preview_candidates(actor: Actor, incident_id: int, data: NeedIn) -> list[RankedCandidate]:
     """Who a need like this would be offered to, best first with reasons, before posting it. Nothing is written."""
     require(actor, Action.CREATE, Resource.NEED)
@@ -97,9 +95,12 @@ def preview_candidates(actor: Actor, incident_id: int, data: NeedIn) -> list[Ran
         db.session.rollback()
 
 
-def _new_need(actor: Actor, incident: Incident, data: NeedIn, kind: NeedKind) -> Need:
+def _new_need(actor: Actor, incident: Incident, data: NeedIn, kind: NeedKind, key: str | None) -> Need:
+    """The need written with its idempotency key in one flush; a key seen before fails it with IntegrityError."""
     need = _checked_need(actor, incident, data, kind)
     db.session.add(need)
+    if key:
+        db.session.add(IdempotencyKey(user_id=actor.user_id, key=key, need=need))
     db.session.flush()
     return need
 

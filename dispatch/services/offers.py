@@ -20,7 +20,7 @@ from dispatch.domain.matching import RankedCandidate, rank_candidates
 from dispatch.extensions import db
 from dispatch.models import Assignment, Need, Organization, OutboxMessage
 from dispatch.services import events
-from dispatch.services.candidates import candidate_table, need_spec
+from dispatch.services.candidates import candidates
 
 CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY3479"  # no 0/O, 1/I/L, 2/Z, 5/S, 6/G, 8/B: easy to read aloud and type on a keypad
 CODE_LENGTH = 4
@@ -29,7 +29,7 @@ CODE_LENGTH = 4
 def ranked(need: Need, k: int = 50) -> list[RankedCandidate]:
     """The best candidates for the need now, best first, each with its score parts and reasons."""
     now = datetime.now(UTC)
-    return rank_candidates(need_spec(need), candidate_table(need, now.date()), k=k)
+    return rank_candidates(*candidates(need, now.date()), k=k)
 
 
 def offer_more(need: Need, actor_id: int | None = None) -> list[Assignment]:
