@@ -2,8 +2,9 @@
 
 A nudge carries event ids and kinds only; the event log is the record, and a client that missed a nudge catches
 up with ``GET /api/events?after=<last id>``. One message per room per transaction, listing its events in order,
-keeps a busy moment (a need posted with several offers) to a handful of emits. With a Redis message queue
-configured, the emit reaches clients connected to any web process.
+keeps a busy moment (a need posted with several offers) to a handful of emits; rooms owed the same events (the
+subdistrict's, the county's, the cell's) share one emit, and a client in several of them gets it once. With a Redis
+message queue configured, the emit reaches clients connected to any web process.
 """
 
 from __future__ import annotations
@@ -26,9 +27,15 @@ class SocketIOPublisher:
 
     def publish(self, items: Iterable[Publishes]) -> None:
         """Emit ``events`` to each room concerned, with that room's nudges in event-id order."""
-        by_room: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        by_room: dict[str, list[Publishes]] = defaultdict(list)
         for item in items:
             for room in item.rooms:
-                by_room[room].append(item.data)
-        for room, nudges in by_room.items():
-            self._socketio.emit("events", nudges, to=room)
+                by_room[room].append(item)
+        rooms_of: dict[tuple[int, ...], list[str]] = defaultdict(list)  # rooms owed the same nudges share one emit
+        nudges_of: dict[tuple[int, ...], list[dict[str, Any]]] = {}
+        for room, owed in by_room.items():
+            ids = tuple(item.event_id for item in owed)
+            rooms_of[ids].append(room)
+            nudges_of[ids] = [item.data for item in owed]
+        for ids, rooms in rooms_of.items():
+            self._socketio.emit("events", nudges_of[ids], to=rooms[0] if len(rooms) == 1 else rooms)

@@ -22,7 +22,8 @@ def incident_out(incident: Incident, language: str) -> IncidentOut:
     )  # fmt: skip
 
 
-def assignment_out(assignment: Assignment, language: str) -> AssignmentOut:
+def assignment_out(assignment: Assignment, language: str, task: TaskOut | None = None) -> AssignmentOut:
+    """``task``: the need's task, when the caller already has it (a need's offers all share one)."""
     org = assignment.organization
     return AssignmentOut(
         id=assignment.id, need_id=assignment.need_id, incident_id=assignment.need.incident_id,
@@ -31,7 +32,7 @@ def assignment_out(assignment: Assignment, language: str) -> AssignmentOut:
         distance_m=distance_m(org, assignment.need), state=assignment.state, head_count=assignment.head_count,
         short_code=assignment.short_code, rank=assignment.rank, reason=assignment.reason_en if language == "en" else assignment.reason_zh,
         offered_at=assignment.offered_at, deadline=assignment.deadline, answered_at=assignment.answered_at,
-        note=assignment.note, drill=assignment.need.incident.drill, task=task_out(assignment.need, language),
+        note=assignment.note, drill=assignment.need.incident.drill, task=task or task_out(assignment.need, language),
     )  # fmt: skip
 
 
@@ -54,6 +55,7 @@ def distance_m(organization: Organization, need: Need) -> float | None:
 
 def need_out(need: Need, language: str) -> NeedOut:
     cell = need.cell
+    task = task_out(need, language) if need.assignments else None
     return NeedOut(
         id=need.id, incident_id=need.incident_id, skills=[s.code for s in need.skills], head_count=need.head_count,
         accepted=need.accepted, still_needed=need.still_needed, priority=need.priority,
@@ -62,7 +64,7 @@ def need_out(need: Need, language: str) -> NeedOut:
         window_end=need.window_end, description=need.description, policy=need.policy, broadcast_k=need.broadcast_k,
         offer_timeout_s=need.offer_timeout_s, status=need.status, kind=need.kind,
         radius_km=None if need.radius_m is None else need.radius_m / 1000,
-        assignments=[assignment_out(a, language) for a in need.assignments], created_at=need.created_at,
+        assignments=[assignment_out(a, language, task) for a in need.assignments], created_at=need.created_at,
     )  # fmt: skip
 
 

@@ -111,7 +111,7 @@ def _facts(need: Need, today: date, *criteria: ColumnElement[bool]) -> list[_Fac
         .outerjoin(history, history.c.org_id == orgs.c.id)
         .outerjoin(capacity, capacity.c.org_id == orgs.c.id)
     )  # fmt: skip
-    rows = db.session.execute(query).all()
+    rows = db.session.connection().execute(query).all()  # rows, not objects: past the session's per-statement work
     ids_found = [row[0] for row in rows]
     certified = [_certified(ids_found, skill.id, today) for skill in need.skills if skill.needs_certification and ids_found]
     return [_Facts(row, certified) for row in rows]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import load_only
 
 from dispatch.domain.assignments import LIVE_STATES, AssignmentState
 from dispatch.domain.incidents import IncidentStatus, NeedStatus, window_is_valid
@@ -26,6 +27,7 @@ from geo.coords import to_wgs84
 from geo.geojson import check_point
 
 PLACE_NAME_MAX = 200  # the column's length
+CELL_FACTS = load_only(GridCell.code, GridCell.name, GridCell.community_id)  # not its outline or its worker's sealed phone
 STAGE_OF = {NeedKind.RESPONSE: IncidentStatus.ACTIVE, NeedKind.RECOVERY: IncidentStatus.RECOVERY}  # when each kind is posted
 
 
@@ -157,7 +159,7 @@ def _place(
     if not allowed:
         errors.append(FieldError("location", "location.outside_jurisdiction"))
         return point, None
-    return point, db.session.get(GridCell, found.id)
+    return point, db.session.get(GridCell, found.id, options=[CELL_FACTS])
 
 
 def _point(actor: Actor, data: NeedIn, errors: list[FieldError]) -> tuple[float, float] | None:

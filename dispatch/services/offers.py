@@ -11,7 +11,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from dispatch.domain.assignments import AssignmentState
 from dispatch.domain.failover import planned_steps
@@ -56,7 +56,7 @@ def make_offers(need: Need, candidates: list[RankedCandidate], first_rank: int, 
     if not candidates:
         return []
     now = datetime.now(UTC)
-    codes = _short_codes(len(candidates))
+    organizations, codes = _organizations_and_codes([c.org_id for c in candidates])
     made = [
         Assignment(
             need=need, organization_id=c.org_id, state=AssignmentState.OFFERED, short_code=code, rank=rank,
@@ -67,9 +67,6 @@ def make_offers(need: Need, candidates: list[RankedCandidate], first_rank: int, 
     ]  # fmt: skip
     db.session.add_all(made)
     db.session.flush()
-    organizations = {
-        o.id: o for o in db.session.scalars(select(Organization).where(Organization.id.in_([c.org_id for c in candidates])))
-    }
     for assignment, candidate in zip(made, candidates, strict=True):
         assignment.organization = organizations[assignment.organization_id]  # held by the offer, so no reload later
         event = events.record(
@@ -124,17 +121,15 @@ def _unfilled(need: Need, actor_id: int | None) -> None:
     events.record("need.unfilled", need=need, actor_id=actor_id, still_needed=need.still_needed, options=options)
 
 
-def _short_codes(count: int) -> list[str]:
-    """Codes no open offer is using, so a leader answering by SMS cannot answer the wrong offer.
+def _organizations_and_codes(org_ids: list[int]) -> tuple[dict[int, Organization], list[str]]:
+    """The organizations to offer to, and a code for each offer that no open offer is using (so a leader answering
+    by SMS cannot answer the wrong offer), read in one statement.
 
-    Drawn in one batch and checked with one query; a clash (rare: 22⁴ codes) draws again.
+    The codes are drawn in one batch and checked in the same query; a clash (rare: 22⁴ codes) draws again.
     """
     while True:
-        codes = list(dict.fromkeys("".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)) for _ in range(count)))
-        taken = set(
-            db.session.scalars(
-                select(Assignment.short_code).where(Assignment.short_code.in_(codes), Assignment.state == AssignmentState.OFFERED)
-            )
-        )
-        if len(codes) == count and not taken:
-            return codes
+        codes = list(dict.fromkeys("".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)) for _ in org_ids))
+        taken = exists().where(Assignment.short_code.in_(codes), Assignment.state == AssignmentState.OFFERED)
+        rows = db.session.execute(select(Organization, taken).where(Organization.id.in_(org_ids))).all()
+        if len(codes) == len(org_ids) and not (rows and rows[0][1]):
+            return {organization.id: organization for organization, _taken in rows}, codes
