@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -158,14 +158,7 @@ def drain_groups(budget_s: float = GROUP_DRAIN_BUDGET_S) -> dict[str, int]:
 
 
 def _send_claimed(claimed: list[OutboxMessage], outcome: dict[str, int]) -> list[str]:
-    reading = _read_for(claimed)
-    ready, statuses = [], []
-    for message in claimed:
-        prepared = _prepare(message, datetime.now(UTC), reading)
-        if isinstance(prepared, str):
-            statuses.append(prepared)
-        else:
-            ready.append((message, prepared))
+    statuses, ready = _prepare(claimed, datetime.now(UTC), _read_for(claimed))
     for together in _batches(ready):
         statuses += _send_batch(together) if len(together) > 1 else [_send(*together[0])]
     for status in statuses:
@@ -253,12 +246,39 @@ def _read_for(messages: list[OutboxMessage]) -> Reading:
 
 def _deliver_claimed(message: OutboxMessage, now: datetime, reading: Reading) -> str:
     """A row this process claimed: skip it if no longer wanted, else render it, put the text on record, send it."""
-    prepared = _prepare(message, now, reading)
-    return prepared if isinstance(prepared, str) else _send(message, prepared)
+    statuses, ready = _prepare([message], now, reading)
+    return statuses[0] if statuses else _send(*ready[0])
 
 
-def _prepare(message: OutboxMessage, now: datetime, reading: Reading) -> Outgoing | str:
-    """The row rendered and its text on record, ready to send; or its status when it is not to be sent."""
+def _prepare(
+    claimed: list[OutboxMessage], now: datetime, reading: Reading
+) -> tuple[list[str], list[tuple[OutboxMessage, Outgoing]]]:
+    """The rows rendered and their texts on record (in one round trip), ready to send; and the statuses of those
+    not to be sent."""
+    statuses, rendered = [], []
+    for message in claimed:
+        if status := _not_to_send(message, reading, now):
+            statuses.append(status)
+        else:
+            rendered.append((message, *_render(message, reading)))
+    mine = _still_mine([(message, body) for message, _kind, body, _params in rendered])
+    ready = []
+    for message, kind, body, params in rendered:
+        if message.id not in mine:  # taken back while this process was frozen: the claim is someone else's now
+            statuses.append("taken back")
+            continue
+        set_committed_value(message, "body", body)
+        set_committed_value(message, "segments", segments(body) if message.channel == "sms" else 0)
+        outgoing = _outgoing(message, kind, params)
+        if status := _sent_unheard(message, outgoing):
+            statuses.append(status)
+        else:
+            ready.append((message, outgoing))
+    return statuses, ready
+
+
+def _not_to_send(message: OutboxMessage, reading: Reading, now: datetime) -> str:
+    """The row's status when it is not to be sent after all (recorded), "" when it is."""
     if reason := _no_longer_wanted(message, reading.offers.get(message.assignment_id), now):
         message.status, message.error = "skipped", reason
         db.session.commit()
@@ -267,13 +287,12 @@ def _prepare(message: OutboxMessage, now: datetime, reading: Reading) -> Outgoin
         _failed(message, f"no channel is configured for {message.channel}")
         events.commit()
         return message.status
-    kind, body, params = _render(message, reading)
-    if not _still_mine(message, body):  # taken back while this process was frozen: the claim is someone else's now
-        db.session.rollback()
-        return "taken back"
-    set_committed_value(message, "body", body)
-    set_committed_value(message, "segments", segments(body) if message.channel == "sms" else 0)
-    outgoing = _outgoing(message, kind, params)
+    return ""
+
+
+def _sent_unheard(message: OutboxMessage, outgoing: Outgoing) -> str:
+    """The row's status when an earlier try turns out to have gone (recorded), or could not be asked about; "" when
+    it is to be sent."""
     if message.attempts > 1:  # an earlier try may have gone out unheard (a timeout): the provider is asked first
         try:
             sid = channel_for(message).already_sent(outgoing, message.created_at - timedelta(minutes=1))
@@ -285,7 +304,7 @@ def _prepare(message: OutboxMessage, now: datetime, reading: Reading) -> Outgoin
             _sent(message, channel_for(message).name, sid, "queued")
             events.commit()
             return message.status
-    return outgoing
+    return ""
 
 
 def _outgoing(message: OutboxMessage, kind: str, params: dict) -> Outgoing:
@@ -296,17 +315,25 @@ def _outgoing(message: OutboxMessage, kind: str, params: dict) -> Outgoing:
     )  # fmt: skip
 
 
-def _still_mine(message: OutboxMessage, body: str) -> bool:
-    """Put the text on record before it leaves (so an abandoned send can be reconciled), if the claim is still ours."""
-    mine = (OutboxMessage.id == message.id, OutboxMessage.status == "sending", OutboxMessage.claimed_at == message.claimed_at)
-    written = db.session.execute(
-        update(OutboxMessage)
-        .where(*mine, OutboxMessage.claimed_by == liveness.process_id())
-        .values(body=body, segments=segments(body) if message.channel == "sms" else 0)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+def _still_mine(texts: list[tuple[OutboxMessage, str]]) -> set[int]:
+    """Put each text on record before it leaves (so an abandoned send can be reconciled), where the claim is still
+    ours: the ids of those rows. One statement for them all; the rows are asked again only if one was taken back."""
+    if not texts:
+        return set()
+    table, me = OutboxMessage.__table__, liveness.process_id()
+    ours = (table.c.id == bindparam("row_id"), table.c.status == "sending", table.c.claimed_at == bindparam("claimed"))
+    record = update(table).where(*ours, table.c.claimed_by == me).values(body=bindparam("text"), segments=bindparam("parts"))
+    rows = [
+        {"row_id": m.id, "claimed": m.claimed_at, "text": body, "parts": segments(body) if m.channel == "sms" else 0}
+        for m, body in texts
+    ]
+    written = db.session.connection().execute(record, rows).rowcount
     db.session.commit()
-    return written == 1
+    if written == len(texts):
+        return {message.id for message, _ in texts}
+    claims = [and_(OutboxMessage.id == m.id, OutboxMessage.claimed_at == m.claimed_at) for m, _ in texts]
+    still = select(OutboxMessage.id).where(or_(*claims), OutboxMessage.status == "sending", OutboxMessage.claimed_by == me)
+    return set(db.session.scalars(still))
 
 
 def _send(message: OutboxMessage, outgoing: Outgoing) -> str:

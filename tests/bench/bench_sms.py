@@ -42,7 +42,8 @@ from tests.bench.sms_floor import FLOOR_BODY, extra_options, measure_floor  # no
 from tests.fake_twilio import FakeTwilio  # noqa: E402
 from tests.services import HARNESS_SETTINGS  # noqa: E402
 
-TARGET_PER_SECOND = 100.0
+TARGET_PER_SECOND = 200.0  # issue 18 (issue 4 asked 100)
+TARGET_CPU_MS = 4.0  # worker CPU per message, issue 18
 SENDER = "+15005550006"
 WARMUP = 50
 
@@ -179,7 +180,7 @@ def measure_rounds(app, stack, twilio: FakeTwilio, worker, count: int, rounds: i
 def report(rates, cpus, floor_rates, floor_cpus, floor_p50s, count: int) -> None:
     emit("messages", count, "messages", note=f"a round; {len(rates)} rounds, after {WARMUP} unmeasured")
     emit_rounds(emit, "per_second_one_worker", rates, "messages/s", TARGET_PER_SECOND)
-    emit_rounds(emit, "worker_cpu_per_message", cpus, "ms", digits=2)
+    emit_rounds(emit, "worker_cpu_per_message", cpus, "ms", TARGET_CPU_MS, digits=2)
     note = "sms_floor.py: the twilio client in a bare loop against the same fake, one thread, same count"
     emit_rounds(emit, "floor_per_second", floor_rates, "messages/s", note=note)
     emit_rounds(emit, "floor_cpu_per_message", floor_cpus, "ms", note="the loop's process", digits=2)
