@@ -102,6 +102,22 @@ def test_a_message_taken_back_while_its_sender_was_frozen_is_not_sent_by_it(app,
     assert twilio.messages == []
 
 
+def test_of_a_claim_of_several_only_the_row_taken_back_is_left_to_its_new_sender(app, twilio):
+    write_notices(3)
+    claimed = delivery.claim_due(3)
+    db.session.execute(  # the middle one was taken back while this sender was frozen
+        update(OutboxMessage).where(OutboxMessage.id == claimed[1].id).values(claimed_by="another", claimed_at=datetime.now(UTC))
+    )
+    db.session.commit()
+
+    outcome: dict[str, int] = {}
+    delivery._send_claimed(claimed, outcome)
+
+    assert outcome == {"sent": 2, "taken back": 1}
+    assert sorted(m.form["To"] for m in twilio.messages) == sorted([claimed[0].recipient, claimed[2].recipient])
+    assert statuses() == ["sent", "sending", "sent"]
+
+
 def test_the_sweeper_leaves_a_backlog_to_the_drain_that_is_working_it_off(app, twilio):
     write_notices(3, due_in_s=-(delivery.STALLED_S + 1))  # waited long, but a drain claimed rows a moment ago
     [working] = delivery.claim_due(1)
