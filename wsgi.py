@@ -40,9 +40,10 @@ if __name__ == "__main__":
     if not app.config["REDIS_URL"]:  # the embedded default runs jobs here; production's workers sweep (`make worker`)
         Background(app, "web").start()
     if app.config["SOCKETIO_ASYNC_MODE"] == "gevent":
-        from dispatch.serving import prepare_process
+        from dispatch.serving import keep_collections_short, prepare_process
 
         prepare_process()
+        socketio.start_background_task(keep_collections_short, socketio.sleep)
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
     socketio.run(app, host=host, port=port, **server_options(app.config["SOCKETIO_ASYNC_MODE"]))
