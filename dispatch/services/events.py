@@ -29,6 +29,7 @@ from dispatch.models import Assignment, Event, EventCounter, Need, OutboxMessage
 from dispatch.models.types import EncryptedText
 from dispatch.services.duty_groups.notices import keep_notices
 from dispatch.services.duty_groups.notices import notices_for as duty_group_notices
+from dispatch.services.rows import value_with_default
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +190,7 @@ def _rows_json(model, objects: list, counted: str, offsets) -> str:
     """The objects' rows as JSON for ``jsonb_to_recordset``, with Python-side defaults applied."""
     columns = _logged_columns(model.__table__, counted)
     rows = [
-        {"offset_": offset, **{c.name: _stored(c, _value(obj, c)) for c in columns}}
+        {"offset_": offset, **{c.name: _stored(c, value_with_default(obj, c)) for c in columns}}
         for obj, offset in zip(objects, offsets, strict=True)
     ]
     return json.dumps(rows, default=_json_default, ensure_ascii=False)
@@ -206,14 +207,6 @@ def _json_default(value: Any) -> Any:
 def _stored(column_: Column, value: Any) -> Any:
     """The value as its column stores it: JSON passes by the column types, so personal data is sealed here."""
     return column_.type.process_bind_param(value, None) if isinstance(column_.type, EncryptedText) else value
-
-
-def _value(obj, column_: Column) -> Any:
-    value = getattr(obj, column_.key)
-    if value is None and column_.default is not None:
-        value = column_.default.arg(None) if column_.default.is_callable else column_.default.arg
-        setattr(obj, column_.key, value)
-    return value
 
 
 @sa_event.listens_for(Session, "after_commit")

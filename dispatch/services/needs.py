@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
+from sqlalchemy.orm.attributes import set_committed_value
 
 from dispatch.domain.assignments import LIVE_STATES, AssignmentState
 from dispatch.domain.incidents import IncidentStatus, NeedStatus, window_is_valid
@@ -15,6 +16,7 @@ from dispatch.domain.recovery import NeedKind
 from dispatch.domain.scope import Action, Actor, Resource, require
 from dispatch.extensions import db
 from dispatch.models import Assignment, GridCell, IdempotencyKey, Incident, Need, Skill
+from dispatch.models.incidents import need_skills
 from dispatch.schemas.common import PointIn
 from dispatch.schemas.dispatching import NeedIn
 from dispatch.services import events, offers
@@ -22,6 +24,7 @@ from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFoun
 from dispatch.services.geography import places
 from dispatch.services.incidents import get_incident, held_incident
 from dispatch.services.locate import geocode
+from dispatch.services.rows import insert_as_loaded
 from dispatch.services.scoping import need_clause
 from geo.coords import to_wgs84
 from geo.geojson import check_point
@@ -98,12 +101,12 @@ def preview_candidates(actor: Actor, incident_id: int, data: NeedIn) -> list[Ran
 
 
 def _new_need(actor: Actor, incident: Incident, data: NeedIn, kind: NeedKind, key: str | None) -> Need:
-    """The need written with its idempotency key in one flush; a key seen before fails it with IntegrityError."""
+    """The need written with its skills and its idempotency key; a key seen before fails it with IntegrityError."""
     need = _checked_need(actor, incident, data, kind)
-    db.session.add(need)
+    insert_as_loaded(need)
+    db.session.execute(insert(need_skills), [{"need_id": need.id, "skill_id": skill.id} for skill in need.skills])
     if key:
-        db.session.add(IdempotencyKey(user_id=actor.user_id, key=key, need=need))
-    db.session.flush()
+        db.session.execute(insert(IdempotencyKey).values(user_id=actor.user_id, key=key, need_id=need.id))
     return need
 
 
@@ -120,13 +123,15 @@ def _checked_need(actor: Actor, incident: Incident, data: NeedIn, kind: NeedKind
     if errors:
         raise InvalidInput(errors)
     need = Need(
-        incident=incident, description=data.description, head_count=data.head_count, priority=data.priority,
-        lon=point[0], lat=point[1], address=data.address or "", cell=cell, window_start=data.window_start,
-        window_end=data.window_end, policy=data.policy, broadcast_k=data.broadcast_k,
+        incident_id=incident.id, description=data.description, head_count=data.head_count, priority=data.priority,
+        lon=point[0], lat=point[1], address=data.address or "", cell_id=cell.id if cell else None,
+        window_start=data.window_start, window_end=data.window_end, policy=data.policy, broadcast_k=data.broadcast_k,
         offer_timeout_s=data.offer_timeout_s, radius_m=None if data.radius_km is None else data.radius_km * 1000,
-        created_by=actor.user_id, skills=skills, assignments=[], accepted=0, status=NeedStatus.OPEN, kind=kind,  # new: none to load
+        created_by=actor.user_id, accepted=0, status=NeedStatus.OPEN, kind=kind,
     )  # fmt: skip
     need.place_name, need.place_name_en = _place_name(data, point)
+    for name, value in (("incident", incident), ("cell", cell), ("skills", skills), ("assignments", [])):
+        set_committed_value(need, name, value)  # as loaded: a new need has no offers yet, and nothing cascades
     return need
 
 

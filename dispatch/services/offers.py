@@ -11,7 +11,8 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import exists, select
+from sqlalchemy import exists, insert, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from dispatch.domain.assignments import AssignmentState
 from dispatch.domain.failover import planned_steps
@@ -57,18 +58,21 @@ def make_offers(need: Need, candidates: list[RankedCandidate], first_rank: int, 
         return []
     now = datetime.now(UTC)
     organizations, codes = _organizations_and_codes([c.org_id for c in candidates])
-    made = [
-        Assignment(
-            need=need, organization_id=c.org_id, state=AssignmentState.OFFERED, short_code=code, rank=rank,
-            score=c.score, reason_zh=c.reason_zh[:200], reason_en=c.reason_en[:200], offered_at=now,
-            deadline=now + timedelta(seconds=need.offer_timeout_s),
-        )
+    rows = [
+        {
+            "need_id": need.id, "organization_id": c.org_id, "state": AssignmentState.OFFERED, "short_code": code,
+            "rank": rank, "score": c.score, "reason_zh": c.reason_zh[:200], "reason_en": c.reason_en[:200],
+            "offered_at": now, "deadline": now + timedelta(seconds=need.offer_timeout_s),
+        }
         for rank, (c, code) in enumerate(zip(candidates, codes, strict=True), start=first_rank)
     ]  # fmt: skip
-    db.session.add_all(made)
-    db.session.flush()
+    # Inserted in one statement that returns the rows as objects, past the unit of work's bookkeeping; what they
+    # relate to is set as loaded (the need holds its offers, each offer its need and organization: no reload later).
+    made = list(db.session.scalars(insert(Assignment).returning(Assignment, sort_by_parameter_order=True), rows))
+    set_committed_value(need, "assignments", [*need.assignments, *made])
     for assignment, candidate in zip(made, candidates, strict=True):
-        assignment.organization = organizations[assignment.organization_id]  # held by the offer, so no reload later
+        set_committed_value(assignment, "need", need)
+        set_committed_value(assignment, "organization", organizations[assignment.organization_id])
         event = events.record(
             "offer.made",
             assignment=assignment,
