@@ -12,9 +12,10 @@ cell), plus one per skill that needs a certificate: posting a need runs this, so
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 
 import numpy as np
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import Select, and_, bindparam, case, func, select
 
 from dispatch.domain.assignments import ACTIVE_STATES, AssignmentState
 from dispatch.domain.matching import CandidateTable, NeedSpec
@@ -38,13 +39,13 @@ RECORD_DAYS = 365  # the reliability the reasons and the ranking use is the past
 
 def candidates(need: Need, today: date) -> tuple[NeedSpec, CandidateTable]:
     """The need as the ranking sees it, and its candidates, from one read of the organizations' facts."""
-    rows = _facts(need, today, *_eligible(need))
+    rows = _facts(need, today)
     serving = frozenset(row.org_id for row in rows if row.serves)
     return need_spec(need, serving), _table(rows)
 
 
 def candidate_table(need: Need, today: date) -> CandidateTable:
-    return _table(_facts(need, today, *_eligible(need)))
+    return _table(_facts(need, today))
 
 
 def need_spec(need: Need, serving: frozenset[int]) -> NeedSpec:
@@ -56,17 +57,8 @@ def need_spec(need: Need, serving: frozenset[int]) -> NeedSpec:
 
 def free_people(need: Need, organization_id: int, today: date) -> int:
     """People the organization could send now for the need's skills: the same count the ranking used."""
-    rows = _facts(need, today, Organization.id == organization_id)
+    rows = _facts(need, today, organization_id)
     return rows[0].free if rows else 0
-
-
-def _eligible(need: Need) -> list[ColumnElement[bool]]:
-    return [
-        Organization.active.is_(True),
-        Organization.base_lon.is_not(None),
-        Organization.community_id.in_(candidate_communities(need.incident)),
-        *[Organization.skills.any(OrganizationSkill.skill_id == skill.id) for skill in need.skills],
-    ]
 
 
 def _table(rows: list) -> CandidateTable:
@@ -96,14 +88,48 @@ class _Facts:
         self.serves = bool(row[9])
 
 
-def _facts(need: Need, today: date, *criteria: ColumnElement[bool]) -> list[_Facts]:
-    """The facts of the organizations matching ``criteria``, in one statement (and one per certified skill)."""
+def _facts(need: Need, today: date, organization_id: int | None = None) -> list[_Facts]:
+    """The facts of the need's eligible organizations (or of the one given), in one statement (and one per skill
+    that needs a certificate)."""
+    incident = need.incident
+    params = {
+        "lead_subdistrict": incident.subdistrict_id, "escalated_county": incident.subdistrict.county_id if incident.escalated else None,
+        "skill_ids": sorted({skill.id for skill in need.skills}), "skill_count": len({skill.id for skill in need.skills}),
+        "since": _year_before(today), "cell_id": need.cell_id, "organization_id": organization_id,
+    }  # fmt: skip
+    statement = _facts_statement(one_organization=organization_id is not None)
+    rows = db.session.connection().execute(statement, params).all()  # rows, not objects: past the session's work
+    ids_found = [row[0] for row in rows]
+    certified = [_certified(ids_found, skill.id, today) for skill in need.skills if skill.needs_certification and ids_found]
+    return [_Facts(row, certified) for row in rows]
+
+
+@cache
+def _facts_statement(one_organization: bool) -> Select:
+    """Built once per process and run with parameters: building and keying a statement this size costs more than
+    running it."""
+    skill_ids = bindparam("skill_ids", expanding=True)
+    if one_organization:
+        criteria = [Organization.id == bindparam("organization_id")]
+    else:
+        offering_all = (
+            select(OrganizationSkill.organization_id)
+            .where(OrganizationSkill.skill_id.in_(skill_ids))
+            .group_by(OrganizationSkill.organization_id)
+            .having(func.count(func.distinct(OrganizationSkill.skill_id)) == bindparam("skill_count"))
+        )
+        criteria = [
+            Organization.active.is_(True),
+            Organization.base_lon.is_not(None),
+            Organization.community_id.in_(candidate_communities()),
+            Organization.id.in_(offering_all),
+        ]
     orgs = select(Organization.id, Organization.base_lon, Organization.base_lat, Organization.community_id)
     orgs = orgs.where(*criteria).cte("candidate_organizations")
     ids = select(orgs.c.id)
-    history, capacity = _history(ids, since=_year_before(today)), _capacity(ids, [skill.id for skill in need.skills])
-    serving = select(organization_cells.c.organization_id).where(organization_cells.c.cell_id == need.cell_id)
-    query = (
+    history, capacity = _history(ids, since=bindparam("since")), _capacity(ids, skill_ids)
+    serving = select(organization_cells.c.organization_id).where(organization_cells.c.cell_id == bindparam("cell_id"))
+    return (
         select(
             orgs, history.c.load, history.c.offered, history.c.accepted, history.c.completed, capacity.c.capacity,
             orgs.c.id.in_(serving),
@@ -111,13 +137,9 @@ def _facts(need: Need, today: date, *criteria: ColumnElement[bool]) -> list[_Fac
         .outerjoin(history, history.c.org_id == orgs.c.id)
         .outerjoin(capacity, capacity.c.org_id == orgs.c.id)
     )  # fmt: skip
-    rows = db.session.connection().execute(query).all()  # rows, not objects: past the session's per-statement work
-    ids_found = [row[0] for row in rows]
-    certified = [_certified(ids_found, skill.id, today) for skill in need.skills if skill.needs_certification and ids_found]
-    return [_Facts(row, certified) for row in rows]
 
 
-def _capacity(ids, skill_ids: list[int]):
+def _capacity(ids, skill_ids):
     """The least people each organization offers over the need's skills."""
     return (
         select(OrganizationSkill.organization_id.label("org_id"), func.min(OrganizationSkill.capacity).label("capacity"))
@@ -141,7 +163,7 @@ def _year_before(today: date) -> datetime:
     return datetime.combine(today - timedelta(days=RECORD_DAYS), time(), tzinfo=UTC)
 
 
-def _history(ids, since: datetime):
+def _history(ids, since):
     """(people out now, offers decided, offers accepted, assignments completed) per organization; the last three
     count the offers made since ``since``."""
     recent = Assignment.offered_at >= since

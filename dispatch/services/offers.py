@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import exists, insert, select
+from sqlalchemy.orm import load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
 from dispatch.domain.assignments import AssignmentState
@@ -25,6 +26,8 @@ from dispatch.services.candidates import candidates
 
 CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY3479"  # no 0/O, 1/I/L, 2/Z, 5/S, 6/G, 8/B: easy to read aloud and type on a keypad
 CODE_LENGTH = 4
+# What an offer needs of its organization: where to text, and what the officer's board shows.
+OFFERED_FACTS = load_only(Organization.name, Organization.base_lon, Organization.base_lat, Organization.leader_phone)
 
 
 def ranked(need: Need, k: int = 50) -> list[RankedCandidate]:
@@ -134,6 +137,6 @@ def _organizations_and_codes(org_ids: list[int]) -> tuple[dict[int, Organization
     while True:
         codes = list(dict.fromkeys("".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)) for _ in org_ids))
         taken = exists().where(Assignment.short_code.in_(codes), Assignment.state == AssignmentState.OFFERED)
-        rows = db.session.execute(select(Organization, taken).where(Organization.id.in_(org_ids))).all()
+        rows = db.session.execute(select(Organization, taken).options(OFFERED_FACTS).where(Organization.id.in_(org_ids))).all()
         if len(codes) == len(org_ids) and not (rows and rows[0][1]):
             return {organization.id: organization for organization, _taken in rows}, codes

@@ -5,7 +5,7 @@ Every read in the services goes through one of these, so no query can forget the
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, false, select
+from sqlalchemy import ColumnElement, Select, bindparam, false, or_, select
 
 from dispatch.domain.scope import Actor, Role
 from dispatch.models import Assignment, Community, Event, GridCell, Incident, Need, Organization, Subdistrict
@@ -98,8 +98,8 @@ def event_clause(actor: Actor) -> ColumnElement[bool]:
     return Event.incident_id.in_(select(Incident.id).where(incident_clause(actor)))
 
 
-def candidate_communities(incident) -> Select:
-    """Where organizations may be mobilized from: the lead subdistrict, or its whole county once escalated."""
-    if incident.escalated_at is not None:
-        return select(Community.id).join(Subdistrict).where(Subdistrict.county_id == incident.subdistrict.county_id)
-    return select(Community.id).where(Community.subdistrict_id == incident.subdistrict_id)
+def candidate_communities() -> Select:
+    """Where organizations may be mobilized from: the lead subdistrict (``:lead_subdistrict``), or its whole county
+    once escalated (``:escalated_county``, NULL until then). Parameters, so one statement serves every incident."""
+    lead, county = bindparam("lead_subdistrict"), bindparam("escalated_county")
+    return select(Community.id).join(Subdistrict).where(or_(Subdistrict.id == lead, Subdistrict.county_id == county))
