@@ -161,7 +161,7 @@ def _log_in_one_statement(session: Session, events: list[Event], outbox: list[tu
         "events": _rows_json(Event, events, "id", number.values()),
         "outbox": _rows_json(OutboxMessage, [m for m, _ in outbox], "event_id", [number[id(e)] for _, e in outbox]),
     }
-    return session.execute(_one_statement(session.get_bind().dialect), params).scalar_one()
+    return session.connection().execute(_one_statement(session.get_bind().dialect), params).scalar_one()
 
 
 @cache

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
 from sqlalchemy.orm.attributes import set_committed_value
@@ -31,6 +31,9 @@ from geo.geojson import check_point
 
 PLACE_NAME_MAX = 200  # the column's length
 CELL_FACTS = load_only(GridCell.code, GridCell.name, GridCell.community_id)  # not its outline or its worker's sealed phone
+# Posting a need runs these: built once, run with parameters.
+SKILLS_BY_CODE = select(Skill).where(Skill.code.in_(bindparam("codes", expanding=True)))
+NEED_SKILL, KEY = insert(need_skills), insert(IdempotencyKey)
 STAGE_OF = {NeedKind.RESPONSE: IncidentStatus.ACTIVE, NeedKind.RECOVERY: IncidentStatus.RECOVERY}  # when each kind is posted
 
 
@@ -104,9 +107,10 @@ def _new_need(actor: Actor, incident: Incident, data: NeedIn, kind: NeedKind, ke
     """The need written with its skills and its idempotency key; a key seen before fails it with IntegrityError."""
     need = _checked_need(actor, incident, data, kind)
     insert_as_loaded(need)
-    db.session.execute(insert(need_skills), [{"need_id": need.id, "skill_id": skill.id} for skill in need.skills])
+    connection = db.session.connection()  # plain rows: past the session's per-statement work
+    connection.execute(NEED_SKILL, [{"need_id": need.id, "skill_id": skill.id} for skill in need.skills])
     if key:
-        db.session.execute(insert(IdempotencyKey).values(user_id=actor.user_id, key=key, need_id=need.id))
+        connection.execute(KEY, {"user_id": actor.user_id, "key": key, "need_id": need.id})
     return need
 
 
@@ -144,7 +148,7 @@ def _place_name(data: NeedIn, point: tuple[float, float]) -> tuple[str, str]:
 
 
 def _skills(codes: list[str], errors: list[FieldError]) -> list[Skill]:
-    found = {s.code: s for s in db.session.scalars(select(Skill).where(Skill.code.in_(codes)))}
+    found = {s.code: s for s in db.session.scalars(SKILLS_BY_CODE, {"codes": codes})}
     errors.extend(FieldError("skills", "skill.unknown", {"code": code}) for code in codes if code not in found)
     return [found[code] for code in dict.fromkeys(codes) if code in found]
 

@@ -11,7 +11,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import exists, insert, select
+from sqlalchemy import bindparam, exists, insert, select
 from sqlalchemy.orm import load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -26,8 +26,17 @@ from dispatch.services.candidates import candidates
 
 CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY3479"  # no 0/O, 1/I/L, 2/Z, 5/S, 6/G, 8/B: easy to read aloud and type on a keypad
 CODE_LENGTH = 4
-# What an offer needs of its organization: where to text, and what the officer's board shows.
-OFFERED_FACTS = load_only(Organization.name, Organization.base_lon, Organization.base_lat, Organization.leader_phone)
+# Every offer runs these: built once, run with parameters. Of each organization only what an offer needs (where to
+# text, what the officer's board shows); with it, whether an open offer already uses one of the drawn codes.
+_TAKEN = exists().where(
+    Assignment.short_code.in_(bindparam("codes", expanding=True)), Assignment.state == AssignmentState.OFFERED
+)
+ORGANIZATIONS_AND_TAKEN = (
+    select(Organization, _TAKEN)
+    .options(load_only(Organization.name, Organization.base_lon, Organization.base_lat, Organization.leader_phone))
+    .where(Organization.id.in_(bindparam("org_ids", expanding=True)))
+)
+INSERT_OFFERS = insert(Assignment).returning(Assignment, sort_by_parameter_order=True)
 
 
 def ranked(need: Need, k: int = 50) -> list[RankedCandidate]:
@@ -71,7 +80,7 @@ def make_offers(need: Need, candidates: list[RankedCandidate], first_rank: int, 
     ]  # fmt: skip
     # Inserted in one statement that returns the rows as objects, past the unit of work's bookkeeping; what they
     # relate to is set as loaded (the need holds its offers, each offer its need and organization: no reload later).
-    made = list(db.session.scalars(insert(Assignment).returning(Assignment, sort_by_parameter_order=True), rows))
+    made = list(db.session.scalars(INSERT_OFFERS, rows))
     set_committed_value(need, "assignments", [*need.assignments, *made])
     for assignment, candidate in zip(made, candidates, strict=True):
         set_committed_value(assignment, "need", need)
@@ -136,7 +145,6 @@ def _organizations_and_codes(org_ids: list[int]) -> tuple[dict[int, Organization
     """
     while True:
         codes = list(dict.fromkeys("".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)) for _ in org_ids))
-        taken = exists().where(Assignment.short_code.in_(codes), Assignment.state == AssignmentState.OFFERED)
-        rows = db.session.execute(select(Organization, taken).options(OFFERED_FACTS).where(Organization.id.in_(org_ids))).all()
+        rows = db.session.execute(ORGANIZATIONS_AND_TAKEN, {"org_ids": org_ids, "codes": codes}).all()
         if len(codes) == len(org_ids) and not (rows and rows[0][1]):
             return {organization.id: organization for organization, _taken in rows}, codes

@@ -7,9 +7,10 @@ cascade fires); its Python-side column defaults are applied to it, so what it ho
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, insert, inspect
+from sqlalchemy import Column, Insert, insert, inspect
 from sqlalchemy.orm import make_transient_to_detached
 
 from dispatch.extensions import db
@@ -30,6 +31,12 @@ def insert_as_loaded(obj: Any) -> None:
     model = type(obj)
     primary_key = inspect(model).primary_key[0]
     values = {c.key: value_with_default(obj, c) for c in model.__table__.columns if c is not primary_key}
-    setattr(obj, primary_key.key, db.session.execute(insert(model).returning(primary_key), values).scalar_one())
+    inserted = db.session.connection().execute(_insert_returning_id(model), values)  # a plain row: past the session
+    setattr(obj, primary_key.key, inserted.scalar_one())
     make_transient_to_detached(obj)
     db.session.add(obj)
+
+
+@cache
+def _insert_returning_id(model: type) -> Insert:
+    return insert(model).returning(inspect(model).primary_key[0])

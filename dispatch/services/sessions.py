@@ -11,12 +11,18 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, bindparam, select, update
 
 from dispatch.extensions import db
 from dispatch.models import User, UserSession
 
 TOUCH_EVERY = timedelta(minutes=1)
+# Every request runs it: built once, run with parameters.
+USER_AND_SESSION = (
+    select(User, UserSession)
+    .outerjoin(UserSession, and_(UserSession.id == bindparam("session_id"), UserSession.user_id == User.id))
+    .where(User.id == bindparam("user_id"))
+)
 
 
 def start(user_id: int) -> str:
@@ -32,11 +38,7 @@ def start(user_id: int) -> str:
 def user_and_session(user_id: int, session_id: str | None) -> tuple[User | None, UserSession | None]:
     """The person a cookie names and the cookie's session row if it is theirs, read in one query (every request
     asks)."""
-    row = db.session.execute(
-        select(User, UserSession)
-        .outerjoin(UserSession, and_(UserSession.id == (session_id or ""), UserSession.user_id == User.id))
-        .where(User.id == user_id)
-    ).first()
+    row = db.session.execute(USER_AND_SESSION, {"user_id": user_id, "session_id": session_id or ""}).first()
     return (row[0], row[1]) if row is not None else (None, None)
 
 

@@ -39,6 +39,21 @@ def _accepted_in_database(need_id: int) -> dict[int, int]:
     return {a.id: a.head_count for a in need_row(need_id).assignments if a.state.value == "accepted"}
 
 
+def test_the_same_post_pressed_many_times_at_once_makes_one_need_and_one_round_of_offers(app, world, browser):
+    tabs = [browser(world.duty) for _ in range(6)]  # one officer, one key: a double click, or a retry racing the first
+    incident = open_incident(tabs[0])
+    calls = [lambda tab=tab: post_need(tab, incident["id"], need_body(world.cell_a1), key="double-click") for tab in tabs]
+
+    responses = all_at_once(app, calls)
+
+    assert not [r for r in responses if isinstance(r, Exception)], responses
+    assert sorted(r.status_code for r in responses) == [200] * 5 + [201]
+    assert len({r.get_json()["id"] for r in responses}) == 1
+    need_id = responses[0].get_json()["id"]
+    assert len(event_kinds(kind="need.posted")) == 1
+    assert len(need_row(need_id).assignments) == len(responses[0].get_json()["assignments"]) > 0
+
+
 def test_many_leaders_pressing_accept_at_once_never_fill_a_need_past_its_head_count(app, world, browser):
     organizations = [world.org_a1, world.org_a1b, *add_organizations(world.community_a1, 6)]
     duty = browser(world.duty)

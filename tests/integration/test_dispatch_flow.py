@@ -61,6 +61,20 @@ def test_the_same_idempotency_key_posts_one_need(world, browser):
     assert db.session.scalar(select(func.count(Need.id))) == 1
 
 
+def test_a_retry_after_the_incident_moved_to_recovery_still_gets_the_need_its_first_try_made(world, browser):
+    duty = browser(world.duty)
+    incident = open_incident(duty)
+    first = post_need(duty, incident["id"], need_body(world.cell_a1), key="click-1")
+    assert duty.post(f"/api/incidents/{incident['id']}/status", {"status": "recovery"}).status_code == 200
+
+    again = post_need(duty, incident["id"], need_body(world.cell_a1), key="click-1")
+    fresh = post_need(duty, incident["id"], need_body(world.cell_a1), key="click-2")
+
+    assert (again.status_code, again.get_json()["id"]) == (200, first.get_json()["id"])
+    assert fresh.status_code == 422  # a new need is refused: the incident is no longer responding
+    assert db.session.scalar(select(func.count(Need.id))) == 1
+
+
 def test_work_goes_en_route_on_site_and_completed_and_the_timeline_tells_it(world, browser):
     duty, leader = browser(world.duty), browser(world.leader)
     incident = open_incident(duty)
