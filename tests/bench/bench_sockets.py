@@ -85,7 +85,8 @@ from tests.bench.figures import ROUNDS, emit_context, emit_ratio, emit_rounds, f
 from tests.live_client import cell_polygons, interior_points, login, open_incident, skill_codes  # noqa: E402
 from tests.services import HARNESS_SETTINGS  # noqa: E402
 
-TARGET_P50_MS, TARGET_P99_MS = 30.0, 150.0
+TARGET_P50_MS, TARGET_P99_MS = 25.0, 120.0  # issue 18 (issue 5 asked 30 and 150)
+TARGET_GC_PAUSE_MS = 50.0  # the longest full collection while posting, issue 18
 TARGET_CONNECT_S = TARGET_RECONNECT_S = 30.0
 MISSED_AFTER_S = 5.0
 SEED = 2024
@@ -601,7 +602,7 @@ PUSH_FIGURES = (
     ("clients_cpu_s", "s", None, "the client processes, while posting", 1),
     ("machine_busy", "%", None, f"all {os.cpu_count()} CPUs, while posting", 1),
     ("web_gc_full_posting", "collections", None, "generation 2, in the web process, while posting", 0),
-    ("web_gc_full_max_posting_ms", "ms", None, None, 1),
+    ("web_gc_full_max_posting_ms", "ms", TARGET_GC_PAUSE_MS, None, 1),
     ("web_gc_total_posting_ms", "ms", None, "all collections over 1 ms", 1),
     ("web_rss_after_posting_mb", "MB", None, None, 1),
 )
