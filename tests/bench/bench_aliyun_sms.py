@@ -1,8 +1,8 @@
 """Aliyun SMS throughput: offer SMS sent by one RQ worker through Aliyun's own SDK to a fake Aliyun, in batches.
 
 Run ``python tests/bench/bench_aliyun_sms.py [--count 3000] [--mixed-count 1200] [--rounds 3] [--keep]``; prints one
-JSON line per figure: {"bench": "aliyun_sms", "metric": ..., "value": ..., "unit": ..., "target": ...}. About 100 s
-on two cores. Importing this module runs nothing.
+JSON line per figure: {"bench": "aliyun_sms", "metric": ..., "value": ..., "unit": ..., "target": ...}, the first the
+run's context (``figures.emit_context``). About 2 minutes on two cores. Importing this module runs nothing.
 
 Issue 15's target: at least 100 messages a second from one worker on the Aliyun path, a batch counted per recipient.
 Production as deployed, set up as ``bench_post_need.py`` (whose helpers it uses): a throwaway PostgreSQL database, an
@@ -13,22 +13,26 @@ process, on 127.0.0.1, checking every request's ACS3-HMAC-SHA256 signature; no r
 worker's HTTP_PROXY/HTTPS_PROXY unset, which the SDK would use even for 127.0.0.1).
 
 What is measured. The bench logs in as ``demo-duty`` and posts ``NEEDS`` real needs through the API, each offered to
-up to five organizations, with ``FAILOVER`` texting level III offers only after an hour: so real assignments exist
-and the dispatch engine has written their offer SMS rows, which never come due. For each round it then writes N
-outbox rows as the engine writes an offer's SMS (``template="offer"``, the params, assignment and organization of
-one of those real rows, in turn), each to its own mainland number, due in an hour; once the worker is idle it makes
-them due now in one UPDATE and hands them over with one ``enqueue_due`` (the sweeper's own step), and times until
-every row is sent. So the worker does for each row what it does for a real offer: claims it (``CLAIM`` rows at a
-time), reads its offer with need, incident and subdistrict, checks it is still wanted, renders it, puts the text on
-record, sends, and records the sent row and its ``sms.sent`` event. Rows of one kind claimed together go in one
-``SendBatchSms`` request (``delivery.drain``); a message is one recipient. Figures per round and their min, median
-and max over the rounds (the target applies to the median): messages per second from the hand-over to the last row
-sent, messages per provider request, the worker's CPU per message. The exactly-once check: every row reached the
-fake exactly once (a batch's ``OutId`` lists its rows' ids, so each recipient's entry names its row by the id whose
-number it went to), none missing, nothing the fake received that no row accounts for. Also counted: the requests
-that carried one message, and the passes of the sweeper's safety net (``delivery.send_stalled``: once a row has been
-due for 3 s the sweeper, in the same worker, sends one row at a time beside the drain), which any backlog of more
-than about 3 s of work sets off.
+up to five organizations, with ``FAILOVER`` texting level III offers only after an hour: so real assignments exist and
+the dispatch engine has written their offer SMS rows, which never come due. For each round it then writes N outbox
+rows as the engine writes an offer's SMS (``template="offer"``, the params, assignment and organization of one of
+those real rows, in turn), each to its own mainland number, due in an hour; once the worker is idle it makes them due
+now in one UPDATE and hands them over with one ``enqueue_due`` (the sweeper's own step), and times until every row is
+sent. So the worker does for each row what it does for a real offer: claims it (``CLAIM`` rows at a time), reads its
+offer with need, incident and subdistrict, checks it is still wanted, renders it, puts the text on record, sends, and
+records the sent row and its ``sms.sent`` event. Rows of one kind claimed together go in one ``SendBatchSms`` request
+(``delivery.drain``); a message is one recipient. Timed figures, each printed once as the median of the rounds with
+min, max and the rounds (``figures.emit_rounds``; the target applies to the median): messages per second from the
+hand-over to the last row sent, the worker's CPU per message (no target). Right after each round, its floor
+(``tests/bench/aliyun_sms_floor.py``): Aliyun's SDK client built as the app builds it, in a bare loop, one thread, in
+a process of its own, against the same fake, sending the round's requests again (as many, each with as many
+recipients, the same template and values); its messages per second and CPU per message, and the ratios of figure to
+floor round by round (``*_over_floor``). Also messages per provider request. The exactly-once check: every row reached
+the fake exactly once (a batch's ``OutId`` lists its rows' ids, so each recipient's entry names its row by the id
+whose number it went to), none missing, nothing the fake received that no row accounts for (the floor's messages,
+``OutId`` ``floor-<n>``, aside). Also counted: the requests that carried one message, and the passes of the sweeper's
+safety net (``delivery.send_stalled``: once a row has been due for 3 s the sweeper, in the same worker, sends one row
+at a time beside the drain), which any backlog of more than about 3 s of work sets off.
 
 Then the same with ``--mixed-count`` rows of the six message kinds interleaved (offer, drill offer, reminder,
 confirmation, login code, certificate reminder): a claim of ten then carries six kinds, so the requests carry one or
@@ -46,7 +50,6 @@ import contextlib
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import time
@@ -60,6 +63,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from notifications.channels.aliyun_templates import SUGGESTED_TEXTS  # noqa: E402
+from tests.bench.aliyun_sms_floor import FLOOR_OUT_ID, Floor, measure_floor, requests_like  # noqa: E402
 from tests.bench.bench_post_need import (  # noqa: E402
     PYTHON,
     Stack,
@@ -69,12 +73,13 @@ from tests.bench.bench_post_need import (  # noqa: E402
     free_port,
     machine_busy,
     need_bodies,
+    percentile,
     tail,
     throwaway_stack,
     wait_for_worker,
     wait_until_up,
 )
-from tests.bench.figures import figure_printer, note_printer  # noqa: E402
+from tests.bench.figures import ROUNDS, emit_context, emit_ratio, emit_rounds, figure_printer, note_printer  # noqa: E402
 from tests.fake_aliyun_sms import FakeAliyunSms  # noqa: E402
 from tests.integration.aliyun_helpers import CODES, SIGN  # noqa: E402
 from tests.live_client import cell_polygons, interior_points, login, open_incident, skill_codes  # noqa: E402
@@ -121,6 +126,11 @@ class Round:
     stalled_passes: int = 0  # sweeper passes that found a message due for 3 s and sent one by one beside the drain
     cpu_s: float = 0.0
     machine_busy: float = 0.0  # of all CPUs, other work on the machine included
+    floor: Floor | None = None  # the bare SDK loop, the same requests, right after the round
+
+    @property
+    def cpu_per_message_ms(self) -> float | None:
+        return self.cpu_s * 1000 / self.sent if self.sent else None
 
     @property
     def per_second(self) -> float:
@@ -321,14 +331,24 @@ def run_round(
         f" ({this.alone} with one message), {this.stalled_passes} passes of the sweeper's safety net;"
         f" the worker used {this.cpu_s / this.seconds:.0%} of a CPU, the machine was {this.machine_busy:.0%} busy"
     )
+    if this.sent == len(this.rows):  # the floor: the same requests through the bare client, right after the round
+        this.floor = measure_floor(
+            fake.access_key_id, fake.access_key_secret, fake.endpoint, SIGN, requests_like(round_sent(this.rows, fake))
+        )
+        log(f"{kind} round {number} floor: {this.floor.sent} in {this.floor.requests} requests, {this.floor.per_second:.0f}/s")
     return this
+
+
+def round_sent(rows: dict[int, str], fake: FakeAliyunSms) -> list:
+    """The fake's records of the messages that carried these rows, in the order it received them."""
+    from notifications.channels.aliyun_sms import outbox_ids
+
+    return [sms for sms in fake.sent if any(row_id in rows for row_id in outbox_ids(sms.out_id or ""))]
 
 
 def requests_by_size(rows: dict[int, str], fake: FakeAliyunSms) -> Counter:
     """Request (its BizId) -> how many of these rows' recipients it carried."""
-    from notifications.channels.aliyun_sms import outbox_ids
-
-    return Counter(sms.biz_id for sms in fake.sent if any(row_id in rows for row_id in outbox_ids(sms.out_id or "")))
+    return Counter(sms.biz_id for sms in round_sent(rows, fake))
 
 
 def stalled_passes(worker_log: Path) -> int:
@@ -346,37 +366,45 @@ def exactly_once(rounds: list[Round], fake: FakeAliyunSms) -> dict[str, int]:
     numbers = {row_id: number for one in rounds for row_id, number in one.rows.items()}
     reached: Counter = Counter()
     unaccounted = 0
-    for sms in fake.sent:
+    received = [sms for sms in fake.sent if not (sms.out_id or "").startswith(FLOOR_OUT_ID)]  # the floor's aside
+    for sms in received:
         mine = [row_id for row_id in outbox_ids(sms.out_id or "") if numbers.get(row_id) == sms.phone]
         reached.update(mine)
         unaccounted += not mine
     return {
         "rows": len(numbers),
-        "recipients_at_the_fake": len(fake.sent),
+        "recipients_at_the_fake": len(received),
         "sent_twice": sum(1 for n in reached.values() if n > 1),
         "never_sent": sum(1 for row_id in numbers if not reached[row_id]),
         "unaccounted": unaccounted,
     }
 
 
-def spread(values: list[float]) -> tuple[float, float, float]:
-    return min(values), statistics.median(values), max(values)
-
-
 def report(kind: str, rounds: list[Round], target: float | None) -> None:
+    """Each timed figure once, median of the rounds with min, max and the rounds; the floor's beside it, and the
+    ratios round by round. Counts are summed over the rounds."""
     label = "offers" if kind == "offer" else "mixed"
-    for number, this in enumerate(rounds, 1):
-        emit(
-            f"{label}_round_{number}_per_second",
-            round(this.per_second, 1),
-            "messages/s",
-            note=f"{this.sent} in {this.seconds:.2f} s",
-        )
-    low, median, high = spread([r.per_second for r in rounds])
-    emit(f"{label}_per_second_one_worker_min", round(low, 1), "messages/s")
-    emit(f"{label}_per_second_one_worker_median", round(median, 1), "messages/s", target)
-    emit(f"{label}_per_second_one_worker_max", round(high, 1), "messages/s")
     sent = sum(r.sent for r in rounds)
+    emit(f"{label}_messages", sent, "messages", note=f"{len(rounds)} rounds of {len(rounds[0].rows) if rounds else 0}")
+    rates = [r.per_second for r in rounds]
+    cpus = [r.cpu_per_message_ms for r in rounds]
+    floor_rates = [r.floor.per_second if r.floor else None for r in rounds]
+    floor_cpus = [r.floor.cpu_per_message_ms if r.floor else None for r in rounds]
+    emit_rounds(emit, f"{label}_per_second_one_worker", rates, "messages/s", target, note="hand-over to the last row sent")
+    emit_rounds(emit, f"{label}_worker_cpu_per_message", cpus, "ms", digits=2)
+    note = "aliyun_sms_floor.py: the SDK client in a bare loop against the same fake, one thread, the round's requests"
+    emit_rounds(emit, f"{label}_floor_per_second", floor_rates, "messages/s", note=note)
+    emit_rounds(emit, f"{label}_floor_cpu_per_message", floor_cpus, "ms", note="the loop's process", digits=2)
+    emit_rounds(
+        emit,
+        f"{label}_floor_request_p50",
+        [percentile(sorted(r.floor.latencies_ms), 50) if r.floor else None for r in rounds],
+        "ms",
+        note="one request's round trip",
+        digits=2,
+    )
+    emit_ratio(emit, f"{label}_per_second_over_floor", rates, floor_rates, "per_second_one_worker / floor_per_second")
+    emit_ratio(emit, f"{label}_cpu_per_message_over_floor", cpus, floor_cpus, "worker_cpu_per_message / floor_cpu_per_message")
     emit(f"{label}_messages_per_request", round(sent / max(1, sum(r.requests for r in rounds)), 2), "messages")
     emit(f"{label}_requests_with_one_message", sum(r.alone for r in rounds), "requests")
     emit(
@@ -385,24 +413,26 @@ def report(kind: str, rounds: list[Round], target: float | None) -> None:
         "passes",
         note="sweeper passes that found a row due for 3 s and sent one by one beside the drain",
     )
-    emit(f"{label}_worker_cpu_per_message", round(sum(r.cpu_s for r in rounds) * 1000 / max(1, sent), 2), "ms")
-    emit(
+    emit_rounds(
+        emit,
         f"{label}_worker_cpu_share",
-        round(sum(r.cpu_s for r in rounds) / max(1e-9, sum(r.seconds for r in rounds)), 2),
+        [r.cpu_s / r.seconds if r.seconds else None for r in rounds],
         "CPUs",
-        note="the worker's CPU over the rounds' wall time: well under 1 when it waits or is starved",
+        note="the worker's CPU over the round's wall time: well under 1 when it waits or is starved",
+        digits=2,
     )
-    low, median, high = spread([r.machine_busy * 100 for r in rounds])
-    emit(
+    emit_rounds(
+        emit,
         f"{label}_machine_busy",
-        round(median, 1),
+        [r.machine_busy * 100 for r in rounds],
         "%",
-        note=f"median of the rounds ({low:.0f}-{high:.0f} %), all {os.cpu_count()} CPUs, other work included",
+        note=f"all {os.cpu_count()} CPUs during the worker's part of the round, other work included",
     )
     emit(f"{label}_not_sent", sum(len(r.rows) - r.sent for r in rounds), "messages", 0)
 
 
 def run(options: argparse.Namespace) -> int:
+    emit_context(emit)
     started = time.perf_counter()
     ok = False
     try:
@@ -451,7 +481,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=3000, help="offer rows a round")
     parser.add_argument("--mixed-count", type=int, default=1200, help="rows of the six kinds a round (0: none)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of each")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="rounds of each")
     parser.add_argument("--budget", type=float, default=400.0, help="seconds for the whole run")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder with the server and worker logs")
     options = parser.parse_args(argv)
