@@ -91,6 +91,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "应为带时区的时间（如 2026-07-01T08:00:00+08:00）",
         "must be a time with its zone (like 2026-07-01T08:00:00+08:00)",
     ),
+    "datetime_range": ("时间超出可用范围", "is a time out of range"),
     "datetime_parsing": (
         "应为带时区的时间（如 2026-07-01T08:00:00+08:00）",
         "must be a time with its zone (like 2026-07-01T08:00:00+08:00)",
@@ -301,6 +302,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "offer.not_open": ("该派单{state}，不能再接受或拒绝", "this offer is {state}; it can no longer be answered"),
     "need.not_open": ("该需求{status}，不再派单", "this need is {status}; it takes no more offers"),
+    "idempotency_key.reused": (
+        "此幂等键（Idempotency-Key）已用于另一次发布：请换一个新键",
+        "this Idempotency-Key was used for another post: send a new key",
+    ),
     "offer.already_made": ("该组织手上已有此单", "that organization already holds an open offer or job for this need"),
     "head_count.over_capacity": (
         "接受 {asked} 人超过了本组织现有空余的 {free} 人",

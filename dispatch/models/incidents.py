@@ -202,5 +202,8 @@ class IdempotencyKey(db.Model):
     key: Mapped[str] = mapped_column(String(100))
     need_id: Mapped[int] = mapped_column(ForeignKey("needs.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # What the key was first sent with (the incident and the body): the same key with another request is refused.
+    # NULL for keys stored before it was kept: they match any request.
+    request_digest: Mapped[str | None] = mapped_column(String(64))
 
     need: Mapped[Need] = relationship()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import (
@@ -60,7 +60,18 @@ def _written_as(pattern: re.Pattern[str], code: str):
 
 
 IsoDate = Annotated[date, BeforeValidator(_written_as(FULL_DATE, "date_type"))]
-IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_written_as(DATE_TIME, "datetime_type"))]
+
+
+def _in_range(value: datetime) -> datetime:
+    """A time whose UTC falls outside the years 1–9999 (9999-12-31T23:59:59-12:00) cannot be stored or compared."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError("datetime_range", "is a time out of range") from None
+    return value
+
+
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_written_as(DATE_TIME, "datetime_type")), AfterValidator(_in_range)]
 
 ROW_ID_MAX = 2**31 - 1
 """Rows are numbered in PostgreSQL ``integer`` columns: a larger number names no row, and PostgreSQL would refuse it."""

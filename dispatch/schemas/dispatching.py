@@ -52,7 +52,7 @@ class IncidentOut(BaseModel):
 
 class NeedIn(Strict):
     skills: list[Code] = Field(min_length=1, max_length=5)
-    head_count: int = Field(ge=1, le=1000)
+    head_count: int = Field(ge=1, le=1000, strict=True)  # JSON numbers only: not "5", not true
     location: PointIn | None = Field(None, description="where: a point (say its coordinate system) or an address")
     address: str | None = Field(None, max_length=200)
     priority: Priority = Priority.NORMAL
@@ -60,9 +60,11 @@ class NeedIn(Strict):
     window_end: IsoDateTime | None = None
     description: str = Field("", max_length=2000)
     policy: DispatchPolicy = DispatchPolicy.BROADCAST
-    broadcast_k: int = Field(3, ge=1, le=20, description="offers out at once under the broadcast policy")
-    offer_timeout_s: int = Field(600, ge=30, le=86_400, description="seconds a leader has to answer")
-    radius_km: float | None = Field(None, gt=0, le=200, description="ask organizations within this distance; none: all")
+    broadcast_k: int = Field(3, ge=1, le=20, strict=True, description="offers out at once under the broadcast policy")
+    offer_timeout_s: int = Field(600, ge=30, le=86_400, strict=True, description="seconds a leader has to answer")
+    radius_km: float | None = Field(
+        None, gt=0, le=200, strict=True, description="ask organizations within this distance; none: all"
+    )
 
 
 class CandidateOut(BaseModel):
@@ -141,11 +143,13 @@ class NeedOut(BaseModel):
 
 
 class WidenIn(Strict):
-    radius_km: float | None = Field(gt=0, le=200, description="the new, larger radius; null asks the whole jurisdiction")
+    radius_km: float | None = Field(
+        gt=0, le=200, strict=True, description="the new, larger radius; null asks the whole jurisdiction"
+    )
 
 
 class AcceptIn(Strict):
-    head_count: int = Field(ge=1, le=1000)
+    head_count: int = Field(ge=1, le=1000, strict=True)
 
 
 class ReasonIn(Strict):

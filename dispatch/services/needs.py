@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 
 from sqlalchemy import bindparam, insert, select, update
@@ -58,16 +60,17 @@ def post_need(
     else comes with the need (the risk it answers) in the same transaction."""
     require(actor, Action.CREATE, Resource.NEED)
     incident = held_incident(actor, incident_id)  # its status stays true until this commits
+    digest = request_digest(incident_id, kind, data) if idempotency_key else None
     try:
-        need = _new_need(actor, incident, data, kind, idempotency_key)
+        need = _new_need(actor, incident, data, kind, idempotency_key, digest)
     except IntegrityError:  # the key was used before (a retry, or a double click racing this): the first one wins
         events.rollback()
-        if (earlier := _earlier(actor, idempotency_key)) is None:
+        if (earlier := _earlier(actor, idempotency_key, digest)) is None:
             raise
         return earlier, False
     except InvalidInput:  # a retry after the incident moved on still gets the need its first try made
-        if (earlier := _earlier(actor, idempotency_key)) is not None:
-            events.rollback()
+        events.rollback()
+        if (earlier := _earlier(actor, idempotency_key, digest)) is not None:
             return earlier, False
         raise
     events.record(
@@ -80,15 +83,28 @@ def post_need(
     return need, True
 
 
-def _earlier(actor: Actor, key: str | None) -> Need | None:
+def request_digest(incident_id: int, kind: NeedKind, data: NeedIn) -> str:
+    """What a post asked for, as a digest kept with its Idempotency-Key: the incident, the kind and the body."""
+    asked = {"incident": incident_id, "kind": kind.value, "need": data.model_dump(mode="json")}
+    return hashlib.sha256(json.dumps(asked, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _earlier(actor: Actor, key: str | None, digest: str | None) -> Need | None:
+    """The need the user's key first made, if any; the key sent with another request (another incident, another
+    body) is refused rather than answered with that need."""
     if not key:
         return None
     query = (
-        select(Need)
+        select(Need, IdempotencyKey.request_digest)
         .join(IdempotencyKey, IdempotencyKey.need_id == Need.id)
         .where(IdempotencyKey.user_id == actor.user_id, IdempotencyKey.key == key)
     )
-    return db.session.scalar(query)
+    if (row := db.session.execute(query).first()) is None:
+        return None
+    need, first = row
+    if first is not None and first != digest:
+        raise InvalidInput([FieldError("idempotency_key", "idempotency_key.reused")])
+    return need
 
 
 def preview_candidates(actor: Actor, incident_id: int, data: NeedIn) -> list[RankedCandidate]:
@@ -103,14 +119,14 @@ def preview_candidates(actor: Actor, incident_id: int, data: NeedIn) -> list[Ran
         db.session.rollback()
 
 
-def _new_need(actor: Actor, incident: Incident, data: NeedIn, kind: NeedKind, key: str | None) -> Need:
+def _new_need(actor: Actor, incident: Incident, data: NeedIn, kind: NeedKind, key: str | None, digest: str | None) -> Need:
     """The need written with its skills and its idempotency key; a key seen before fails it with IntegrityError."""
     need = _checked_need(actor, incident, data, kind)
     insert_as_loaded(need)
     connection = db.session.connection()  # plain rows: past the session's per-statement work
     connection.execute(NEED_SKILL, [{"need_id": need.id, "skill_id": skill.id} for skill in need.skills])
     if key:
-        connection.execute(KEY, {"user_id": actor.user_id, "key": key, "need_id": need.id})
+        connection.execute(KEY, {"user_id": actor.user_id, "key": key, "need_id": need.id, "request_digest": digest})
     return need
 
 

@@ -30,6 +30,10 @@ BAD_NEEDS = {
     "head count 0": ({"head_count": 0}, "greater_than_equal"),
     "head count 10000": ({"head_count": 10_000}, "less_than_equal"),
     "a point outside every cell": ({"location": FAR_AWAY}, "location.outside_jurisdiction"),
+    "a head count written as text": ({"head_count": "5"}, "int_type"),
+    "a head count written as true": ({"head_count": True}, "int_type"),
+    "a window starting past year 9999 in UTC": ({"window_start": "9999-12-31T23:59:59-12:00"}, "datetime_range"),
+    "a window ending before year 1 in UTC": ({"window_end": "0001-01-01T00:00:00+14:00"}, "datetime_range"),
     "a window ending before it starts": (
         {"window_start": "2026-07-01T10:00:00+08:00", "window_end": "2026-07-01T09:00:00+08:00"},
         "window.order",
@@ -171,3 +175,19 @@ def test_an_incident_cannot_go_back(world, browser, language):
     _refused(back, 422, "incident.transition", language)
     assert duty.get(f"/api/incidents/{incident['id']}").get_json()["status"] == "recovery"
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize("change", ["another body", "another incident"])
+def test_an_idempotency_key_sent_again_with_another_request_is_refused_and_changes_nothing(world, browser, change, language):
+    duty = browser(world.duty, language)
+    incident = open_incident(duty)
+    first = post_need(duty, incident["id"], need_body(world.cell_a1, head_count=5), key="click-1")
+    assert first.status_code == 201
+    other = open_incident(duty, title="另一起") if change == "another incident" else incident
+    body = need_body(world.cell_a1, head_count=7 if change == "another body" else 5)
+    before = snapshot()
+
+    _refused(post_need(duty, other["id"], body, key="click-1"), 422, "idempotency_key.reused", language)
+    assert snapshot() == before
+    assert post_need(duty, incident["id"], need_body(world.cell_a1, head_count=5), key="click-1").status_code == 200

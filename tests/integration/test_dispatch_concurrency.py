@@ -54,6 +54,29 @@ def test_the_same_post_pressed_many_times_at_once_makes_one_need_and_one_round_o
     assert len(need_row(need_id).assignments) == len(responses[0].get_json()["assignments"]) > 0
 
 
+def test_one_key_raced_to_two_incidents_makes_one_need_and_never_answers_with_the_other_incidents(app, world, browser):
+    tabs = [browser(world.duty) for _ in range(6)]
+    incidents = [open_incident(tabs[0])["id"], open_incident(tabs[0], title="另一起")["id"]]
+    asked = [incidents[i % 2] for i in range(len(tabs))]
+    calls = [
+        lambda tab=tab, at=at: post_need(tab, at, need_body(world.cell_a1), key="raced")
+        for tab, at in zip(tabs, asked, strict=True)
+    ]
+
+    responses = all_at_once(app, calls)
+
+    assert not [r for r in responses if isinstance(r, Exception)], responses
+    made = [r for r in responses if r.status_code == 201]
+    assert len(made) == 1
+    winner = made[0].get_json()["incident_id"]
+    for response, at in zip(responses, asked, strict=True):
+        expected = {201, 200} if at == winner else {422}
+        assert response.status_code in expected, (at, winner, response.get_json())
+        if response.status_code in (200, 201):
+            assert response.get_json()["incident_id"] == at
+    assert len(event_kinds(kind="need.posted")) == 1
+
+
 def test_many_leaders_pressing_accept_at_once_never_fill_a_need_past_its_head_count(app, world, browser):
     organizations = [world.org_a1, world.org_a1b, *add_organizations(world.community_a1, 6)]
     duty = browser(world.duty)
