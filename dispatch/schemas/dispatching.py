@@ -149,7 +149,7 @@ class WidenIn(Strict):
 
 
 class AcceptIn(Strict):
-    head_count: int = Field(ge=1, le=1000, strict=True)
+    head_count: int = Field(ge=1, le=1000)  # the one-tap page's form sends it as text
 
 
 class ReasonIn(Strict):

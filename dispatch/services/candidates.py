@@ -91,17 +91,24 @@ class _Facts:
 def _facts(need: Need, today: date, organization_id: int | None = None) -> list[_Facts]:
     """The facts of the need's eligible organizations (or of the one given), in one statement (and one per skill
     that needs a certificate)."""
-    incident = need.incident
-    params = {
-        "lead_subdistrict": incident.subdistrict_id, "escalated_county": incident.subdistrict.county_id if incident.escalated else None,
-        "skill_ids": sorted({skill.id for skill in need.skills}), "skill_count": len({skill.id for skill in need.skills}),
-        "since": _year_before(today), "cell_id": need.cell_id, "organization_id": organization_id,
-    }  # fmt: skip
+    which = {"organization_id": organization_id} if organization_id is not None else _eligibility(need)
+    params = {"skill_ids": sorted({s.id for s in need.skills}), "since": _year_before(today), "cell_id": need.cell_id, **which}
     statement = _facts_statement(one_organization=organization_id is not None)
     rows = db.session.connection().execute(statement, params).all()  # rows, not objects: past the session's work
     ids_found = [row[0] for row in rows]
     certified = [_certified(ids_found, skill.id, today) for skill in need.skills if skill.needs_certification and ids_found]
     return [_Facts(row, certified) for row in rows]
+
+
+def _eligibility(need: Need) -> dict[str, object]:
+    """The parameters that say who may answer the need: its incident's jurisdiction, and how many skills it asks."""
+    incident = need.incident
+    county = incident.subdistrict.county_id if incident.escalated else None
+    return {
+        "lead_subdistrict": incident.subdistrict_id,
+        "escalated_county": county,
+        "skill_count": len({s.id for s in need.skills}),
+    }
 
 
 @cache
