@@ -73,6 +73,21 @@ def _in_range(value: datetime) -> datetime:
 
 IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_written_as(DATE_TIME, "datetime_type")), AfterValidator(_in_range)]
 
+
+def _a_number(code: str):
+    """JSON has numbers: ``"5"`` is text and ``true`` a truth, which pydantic alone would read as 5 and 1. An integer
+    written ``500.0`` is still a number (JSON Schema's integers include it)."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, bool | str):
+            raise PydanticCustomError(code, "must be a number")
+        return value
+
+    return check
+
+
+JsonInt = Annotated[int, BeforeValidator(_a_number("int_type"))]
+
 ROW_ID_MAX = 2**31 - 1
 """Rows are numbered in PostgreSQL ``integer`` columns: a larger number names no row, and PostgreSQL would refuse it."""
 RowId = Annotated[int, Field(ge=1, le=ROW_ID_MAX)]

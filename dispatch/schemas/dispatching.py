@@ -10,7 +10,18 @@ from pydantic import BaseModel, Field, StrictBool
 from dispatch.domain.assignments import AssignmentState
 from dispatch.domain.incidents import DispatchPolicy, IncidentCategory, IncidentLevel, IncidentStatus, NeedStatus, Priority
 from dispatch.domain.recovery import NeedKind
-from dispatch.schemas.common import Code, Cursor, IsoDateTime, PageQuery, PointIn, PointOut, Ref, RowId, Strict
+from dispatch.schemas.common import (
+    Code,
+    Cursor,
+    IsoDateTime,
+    JsonInt,
+    PageQuery,
+    PointIn,
+    PointOut,
+    Ref,
+    RowId,
+    Strict,
+)
 from dispatch.schemas.navigation import MapLinkOut
 
 
@@ -52,7 +63,7 @@ class IncidentOut(BaseModel):
 
 class NeedIn(Strict):
     skills: list[Code] = Field(min_length=1, max_length=5)
-    head_count: int = Field(ge=1, le=1000, strict=True)  # JSON numbers only: not "5", not true
+    head_count: JsonInt = Field(ge=1, le=1000)
     location: PointIn | None = Field(None, description="where: a point (say its coordinate system) or an address")
     address: str | None = Field(None, max_length=200)
     priority: Priority = Priority.NORMAL
@@ -60,11 +71,9 @@ class NeedIn(Strict):
     window_end: IsoDateTime | None = None
     description: str = Field("", max_length=2000)
     policy: DispatchPolicy = DispatchPolicy.BROADCAST
-    broadcast_k: int = Field(3, ge=1, le=20, strict=True, description="offers out at once under the broadcast policy")
-    offer_timeout_s: int = Field(600, ge=30, le=86_400, strict=True, description="seconds a leader has to answer")
-    radius_km: float | None = Field(
-        None, gt=0, le=200, strict=True, description="ask organizations within this distance; none: all"
-    )
+    broadcast_k: JsonInt = Field(3, ge=1, le=20, description="offers out at once under the broadcast policy")
+    offer_timeout_s: JsonInt = Field(600, ge=30, le=86_400, description="seconds a leader has to answer")
+    radius_km: float | None = Field(None, gt=0, le=200, description="ask organizations within this distance; none: all")
 
 
 class CandidateOut(BaseModel):
@@ -143,9 +152,7 @@ class NeedOut(BaseModel):
 
 
 class WidenIn(Strict):
-    radius_km: float | None = Field(
-        gt=0, le=200, strict=True, description="the new, larger radius; null asks the whole jurisdiction"
-    )
+    radius_km: float | None = Field(gt=0, le=200, description="the new, larger radius; null asks the whole jurisdiction")
 
 
 class AcceptIn(Strict):
