@@ -31,11 +31,8 @@ class SocketIOPublisher:
         for item in items:
             for room in item.rooms:
                 by_room[room].append(item)
-        rooms_of: dict[tuple[int, ...], list[str]] = defaultdict(list)  # rooms owed the same nudges share one emit
-        nudges_of: dict[tuple[int, ...], list[dict[str, Any]]] = {}
+        shared: dict[tuple[int, ...], tuple[list[Publishes], list[str]]] = {}  # rooms owed the same events: one emit
         for room, owed in by_room.items():
-            ids = tuple(item.event_id for item in owed)
-            rooms_of[ids].append(room)
-            nudges_of[ids] = [item.data for item in owed]
-        for ids, rooms in rooms_of.items():
-            self._socketio.emit("events", nudges_of[ids], to=rooms[0] if len(rooms) == 1 else rooms)
+            shared.setdefault(tuple(item.event_id for item in owed), (owed, []))[1].append(room)
+        for owed, rooms in shared.values():
+            self._socketio.emit("events", [item.data for item in owed], to=rooms[0] if len(rooms) == 1 else rooms)

@@ -205,5 +205,3 @@ class IdempotencyKey(db.Model):
     # What the key was first sent with (the incident and the body): the same key with another request is refused.
     # NULL for keys stored before it was kept: they match any request.
     request_digest: Mapped[str | None] = mapped_column(String(64))
-
-    need: Mapped[Need] = relationship()

@@ -268,7 +268,7 @@ def _prepare(
             statuses.append("taken back")
             continue
         set_committed_value(message, "body", body)
-        set_committed_value(message, "segments", segments(body) if message.channel == "sms" else 0)
+        set_committed_value(message, "segments", _segments(message, body))
         outgoing = _outgoing(message, kind, params)
         if status := _sent_unheard(message, outgoing):
             statuses.append(status)
@@ -315,6 +315,11 @@ def _outgoing(message: OutboxMessage, kind: str, params: dict) -> Outgoing:
     )  # fmt: skip
 
 
+def _segments(message: OutboxMessage, body: str) -> int:
+    """How many SMS parts the text takes (what the provider bills); 0 for a call or a robot message."""
+    return segments(body) if message.channel == "sms" else 0
+
+
 def _still_mine(texts: list[tuple[OutboxMessage, str]]) -> set[int]:
     """Put each text on record before it leaves (so an abandoned send can be reconciled), where the claim is still
     ours: the ids of those rows. One statement for them all; the rows are asked again only if one was taken back."""
@@ -323,10 +328,7 @@ def _still_mine(texts: list[tuple[OutboxMessage, str]]) -> set[int]:
     table, me = OutboxMessage.__table__, liveness.process_id()
     ours = (table.c.id == bindparam("row_id"), table.c.status == "sending", table.c.claimed_at == bindparam("claimed"))
     record = update(table).where(*ours, table.c.claimed_by == me).values(body=bindparam("text"), segments=bindparam("parts"))
-    rows = [
-        {"row_id": m.id, "claimed": m.claimed_at, "text": body, "parts": segments(body) if m.channel == "sms" else 0}
-        for m, body in texts
-    ]
+    rows = [{"row_id": m.id, "claimed": m.claimed_at, "text": body, "parts": _segments(m, body)} for m, body in texts]
     written = db.session.connection().execute(record, rows).rowcount
     db.session.commit()
     if written == len(texts):
