@@ -7,7 +7,7 @@ CATALOG := dispatch/translations/zh/LC_MESSAGES/messages
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench lint format setup worker translations clean
+.PHONY: run test bench deploy-check lint format setup worker translations clean
 
 run: setup ## create or migrate the database, seed the demo district, print logins, serve on http://127.0.0.1:5000
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python wsgi.py
@@ -17,6 +17,9 @@ test: $(STAMP) translations ## the whole suite: unit, integration (SQLite and Po
 
 bench: $(STAMP) translations ## speed figures, one JSON line each
 	@for script in tests/bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
+
+deploy-check: $(STAMP) translations ## deploy/ on loopback: nginx, 3 web processes and 2 workers under supervisord, http and https
+	DEPLOY_CHECK_TLS=1 $(BIN)/pytest tests/deploy
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -19,6 +19,7 @@ def login(url: str, username: str, password: str):
     response = http.post(
         f"{url}/login",
         data={"csrf_token": token, "username": username, "password": password},
+        headers={"Referer": f"{url}/login"},  # as a browser sends it; over https the CSRF check requires it
         timeout=10,
         allow_redirects=False,
     )

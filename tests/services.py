@@ -153,3 +153,14 @@ def ensure_chromium() -> str:
 
 
 CHROMIUM = "/usr/bin/chromium"
+
+
+def ensure_nginx() -> str:
+    """Debian's nginx for the deployment tests (tests/deploy/); each test runs its own, on a free port, from its own
+    configuration. Installing it may start Debian's own site on port 80: the tests leave that alone."""
+    if not shutil.which("nginx") and not os.path.exists(NGINX):
+        apt_install("nginx")
+    return shutil.which("nginx") or NGINX
+
+
+NGINX = "/usr/sbin/nginx"
