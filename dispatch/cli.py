@@ -15,6 +15,7 @@ from flask_migrate import upgrade
 
 from dispatch.account_commands import reset_two_factor_command
 from dispatch.audit_commands import audit
+from dispatch.backup_commands import backup_command, restore_command
 from dispatch.domain.scope import Role
 from dispatch.messages import message
 from dispatch.personal_data.commands import personal_data
@@ -288,5 +289,7 @@ def register_commands(app: Flask) -> None:
         audit,
         personal_data,
         reset_two_factor_command,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)
