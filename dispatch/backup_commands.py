@@ -69,6 +69,7 @@ def restore_command(source: Path) -> None:
             err=True,
         )
     _say_what_keys_to_set(done)
+    _say_whether_the_keys_open_it(done.unopened)
     _say_what_to_run_next(done.manifest)
 
 
@@ -79,6 +80,21 @@ def _say_what_keys_to_set(done) -> None:
     where = f"（见 see {done.secrets_file}）" if done.secrets_file else ""
     click.echo(f"注意：本实例须使用与备份时相同的 {names}{where}，否则数据无法打开。", err=True)
     click.echo(f"Note: this instance must run with the same {names} as the backed-up one, or the data will not open.", err=True)
+
+
+def _say_whether_the_keys_open_it(unopened: list[str] | None) -> None:
+    if unopened is None:
+        click.echo("未能核对密钥：PERSONAL_DATA_KEYS 或 PERSONAL_DATA_HASH_KEY 未设置。", err=True)
+        click.echo("The keys could not be checked: PERSONAL_DATA_KEYS or PERSONAL_DATA_HASH_KEY is not set.", err=True)
+    elif unopened:
+        names = ", ".join(unopened)
+        click.echo(f"警告：本实例启动时的密钥打不开恢复的数据（{names}）。请换成备份时的密钥再启动。", err=True)
+        click.echo(
+            f"Warning: the keys this instance starts with do not open the restored data ({names}). Set the backed-up keys before starting it.",
+            err=True,
+        )
+    else:
+        click.echo("本实例的密钥能打开恢复的数据。The keys this instance starts with open the restored data.")
 
 
 def _say_what_to_run_next(manifest: dict | None) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import inspect, text
 
 from dispatch import create_app
 from dispatch.extensions import db
+from dispatch.personal_data.cipher import new_key
 from dispatch.services.audit import verify
 from tests import services
 from tests.factories import World
@@ -96,7 +97,7 @@ def test_a_restored_backup_holds_the_same_records_and_the_app_runs_on_it(app, wo
 
     restored = cli(new_app, "restore", str(folder))
     assert restored.exit_code == 0, restored.output
-    assert "flask --app wsgi setup" in restored.output
+    assert "flask --app wsgi setup" in restored.output and "open the restored data" in restored.output
     assert {table: rows_of(new_app, table) for table in COMPARED} == before
 
     # The keys come back from the backup (the instance's files, owner-only), and open the restored data.
@@ -201,3 +202,16 @@ def test_a_backup_taken_while_a_write_is_under_way_holds_what_was_committed(app,
 
     assert cli(new_app, "restore", str(folder)).exit_code == 0
     assert rows_of(new_app, "skills") == committed
+
+
+def test_a_restore_says_when_the_keys_the_instance_starts_with_do_not_open_the_data(
+    app, world, browser, new_app, tmp_path, monkeypatch
+):
+    real_traffic(world, browser)
+    folder = back_up(app, tmp_path / "backups")
+    monkeypatch.setenv("PERSONAL_DATA_KEYS", f"1:{new_key()}")  # another server's key, set in its environment
+
+    restored = cli(new_app, "restore", str(folder))
+    assert restored.exit_code == 0, restored.output  # the copy is whole; the keys are the operator's to set
+    assert "do not open the restored data" in restored.output and "打不开恢复的数据" in restored.output
+    assert "organizations.leader_phone" in restored.output and "outbox.recipient" in restored.output

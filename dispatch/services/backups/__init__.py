@@ -33,6 +33,7 @@ from dispatch.services.backups.layout import (
     sha256_of,
     write_manifest,
 )
+from dispatch.services.backups.opening import starting_keyring, unopened_columns
 
 __all__ = ["BackupDone", "BackupError", "RestoreDone", "backup", "restore"]
 
@@ -59,6 +60,7 @@ class RestoreDone:
     manifest: dict[str, Any] | None
     keys_restored: list[str]
     keys_overridden: list[str]  # restored to the instance folder, but the environment sets another value
+    unopened: list[str] | None  # sealed columns the starting keys do not open; None: no keys to try
 
     @property
     def operator_keeps(self) -> list[str]:
@@ -87,7 +89,8 @@ def backup(url: str, directory: Path, keys: list[Key], with_secrets: bool = Fals
 
 def restore(url: str, source: Path, instance_dir: Path, environ: Mapping[str, str]) -> RestoreDone:
     """Restore the backup at ``source`` (its folder or its dump file) into the database at ``url``, which must be
-    empty; the instance's key files in the backup go back into ``instance_dir``. Refuses, changing nothing, when
+    empty; the instance's key files in the backup go back into ``instance_dir``, and the keys the instance will
+    start with are tried on the restored data. Refuses, changing nothing, when
     the database holds anything or the backup is damaged or of the other database kind."""
     with _said_in_words():
         found = find_backup(source)
@@ -103,7 +106,9 @@ def restore(url: str, source: Path, instance_dir: Path, environ: Mapping[str, st
         else:
             _restore_sqlite(url, found)
         restored, overridden = restore_instance_keys(found.folder, instance_dir, environ) if found.manifest else ([], [])
-    return RestoreDone(found.dump, found.manifest, restored, overridden)
+        ring = starting_keyring(instance_dir, environ)
+        unopened = unopened_columns(url, ring) if ring else None
+    return RestoreDone(found.dump, found.manifest, restored, overridden, unopened)
 
 
 def _dump_postgres(url: str, folder: Path, name: str) -> dict[str, Any]:
