@@ -55,6 +55,8 @@ def new_app(app, empty_url, tmp_path):
 
 
 def cli(app, *args: str):
+    # The test's own session ends its transaction first: PostgreSQL ends one left idle for DB_IDLE_TRANSACTION_S.
+    db.session.commit()
     with app.app_context():
         return app.test_cli_runner().invoke(args=list(args))
 
