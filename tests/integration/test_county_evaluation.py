@@ -3,8 +3,15 @@ the same figures each subdistrict's own page shows."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from dispatch.domain.scope import Role
+from dispatch.extensions import db
+from dispatch.models import Community, Organization
 from dispatch.services import evaluations
-from tests.integration.test_evaluations import YEAR, a_season_of_work
+from tests.factories import make_user
+from tests.integration.dispatch_helpers import posted_need
+from tests.integration.test_evaluations import YEAR, a_season_of_work, offer_to
 
 
 def test_the_county_summary_puts_each_subdistrict_beside_the_others_with_the_same_figures(world, browser):
@@ -35,3 +42,24 @@ def test_only_the_county_administrator_has_the_county_summary(world, browser):
     for user in (world.duty, world.leader, world.grid):
         assert browser(user).get("/evaluations/county").status_code == 403
         assert browser(user).get("/api/evaluations/county").status_code == 403
+
+
+def test_one_evaluation_split_by_subdistrict_gives_each_subdistrict_its_own_scorecards(world, browser):
+    a_season_of_work(world, browser)  # in A1
+    officer_a2 = browser(make_user(Role.DUTY_OFFICER, subdistrict_id=world.sub_a2.id))
+    need = posted_need(officer_a2, world.cell_a2, head_count=2)
+    assert officer_a2.post(f"/api/assignments/{offer_to(need['id'], world.org_a2).id}/decline", {}).status_code == 200
+    period = evaluations.period_bounds(YEAR)
+    subdistricts = [world.sub_a1.id, world.sub_a2.id, world.sub_b1.id]
+
+    split = evaluations.scorecards_by_subdistrict(subdistricts, *period)
+
+    for subdistrict_id in subdistricts:
+        home = select(Organization.id).join(Community).where(Community.subdistrict_id == subdistrict_id)
+        alone = evaluations.scorecards(list(db.session.scalars(home)), *period)
+        assert {o: card.figures() for o, card in split[subdistrict_id].items()} == {
+            o: card.figures() for o, card in alone.items()
+        }
+    assert set(split[world.sub_a1.id]) == {world.org_a1.id, world.org_a1b.id}
+    assert split[world.sub_a2.id][world.org_a2.id].real.declined == 1
+    assert split[world.sub_a1.id][world.org_a1.id].real.completed == 1
