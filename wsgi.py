@@ -35,14 +35,16 @@ if __name__ == "__main__":
     from dispatch.jobs.heartbeat import Background
     from dispatch.serving import server_options
 
-    logs.configure()
+    logs.configure(json_lines=app.config["SOCKETIO_ASYNC_MODE"] == "gevent")  # production: one JSON object a line
 
     if not app.config["REDIS_URL"]:  # the embedded default runs jobs here; production's workers sweep (`make worker`)
         Background(app, "web").start()
     if app.config["SOCKETIO_ASYNC_MODE"] == "gevent":
         from dispatch.serving import keep_collections_short, prepare_process
+        from dispatch.telemetry.metrics import forget_dead_processes
 
         prepare_process()
+        forget_dead_processes()  # a web process killed before this one leaves its sockets gauge behind
         socketio.start_background_task(keep_collections_short, socketio.sleep)
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))

@@ -13,6 +13,7 @@ from dispatch.bodies import ChunkedBodies
 from dispatch.config import INSTANCE_DIR, Config
 from dispatch.extensions import babel, csrf, db, limiter, migrate, socketio
 from dispatch.routing import RowIdConverter
+from dispatch.telemetry import requests as requests_telemetry
 
 
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:
@@ -30,6 +31,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     _init_extensions(app)
     _init_ports(app)
+    requests_telemetry.init_app(app)  # first of the request hooks: a request the others refuse is logged too
     _register_blueprints(app)
     _register_cli(app)
     if not app.config["ALLOW_DEMO_LOGINS"]:  # production: the published demo password must open nothing
@@ -152,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
         health,
         live,
         login,
+        metrics,
         overview,
         pages,
         password,
@@ -180,6 +183,7 @@ def _register_blueprints(app: Flask) -> None:
     register_template_helpers(app)
     for module in (
         health,
+        metrics,
         login,
         pages,
         overview,

@@ -251,11 +251,13 @@ def worker_command() -> None:
     from dispatch.jobs.heartbeat import Background
     from dispatch.jobs.queues import queue_names
     from dispatch.jobs.worker import app_worker
+    from dispatch.telemetry.metrics import forget_dead_processes
 
     url = current_app.config["REDIS_URL"]
     if not url:
         raise click.UsageError("REDIS_URL is not set: the embedded default runs jobs in the web process")
-    logs.configure()
+    logs.configure(json_lines=True)
+    forget_dead_processes()  # a worker killed before this one leaves gauges of its own behind
     app = current_app._get_current_object()
     background = Background(app, "worker").start()  # deadlines are swept from the database, Redis or not
     try:

@@ -218,6 +218,8 @@ class Config:
         self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         # Behind nginx (deploy/), the client's address is the one the proxies put in X-Forwarded-For.
         self.TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+        # /metrics with "Authorization: Bearer <token>"; without one, only straight from this machine (dispatch/web/metrics.py).
+        self.METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
         # Passwords (等保 身份鉴别): length and classes (of lower, upper, digit, other), never the login name; expiry in
         # days (0: never; 90 in production) and how many recent passwords may not come back.
         self.PASSWORD_MIN_LENGTH = int(os.environ.get("PASSWORD_MIN_LENGTH", "10"))

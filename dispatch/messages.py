@@ -37,6 +37,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "An upload must be a multipart/form-data form with the file in its file field",
     ),
     "too_large": ("上传内容超过大小上限 {limit}", "The upload is over the size limit of {limit}"),
+    "metrics.forbidden": (
+        "指标只给带令牌（METRICS_TOKEN）的请求，或本机直接访问 Web 进程的请求",
+        "Metrics are for requests with the token (METRICS_TOKEN), or made on this machine straight to a web process",
+    ),
     "method_not_allowed": ("不支持该请求方法", "Method not allowed"),
     "member.forgotten": (
         "该队员的个人信息已删除，不能再修改；如其重新加入，请作为新队员添加",

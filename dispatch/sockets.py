@@ -24,6 +24,7 @@ from dispatch.services.errors import NotFound
 from dispatch.services.events import events_after, nudge_of
 from dispatch.services.passwords import change_due
 from dispatch.services.scoping import event_clause
+from dispatch.telemetry.metrics import SOCKETS
 
 RESYNC_PAGE = 500
 
@@ -53,7 +54,13 @@ def on_connect(auth=None):
     after = auth.get("after") if isinstance(auth, dict) else None
     if _row_number(after, lowest=0):
         _resync(g.actor, after)
+    SOCKETS.inc()
     return True
+
+
+@socketio.on("disconnect")
+def on_disconnect(reason=None):
+    SOCKETS.dec()
 
 
 def _row_number(value, lowest: int = 1) -> bool:

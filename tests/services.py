@@ -164,3 +164,10 @@ def ensure_nginx() -> str:
 
 
 NGINX = "/usr/sbin/nginx"
+
+
+def ensure_promtool() -> str:
+    """Prometheus's rule checker, from Debian's prometheus package (the tests only run ``promtool``)."""
+    if not shutil.which("promtool"):
+        apt_install("prometheus")
+    return shutil.which("promtool") or "/usr/bin/promtool"

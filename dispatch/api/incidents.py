@@ -30,6 +30,8 @@ from dispatch.services import incidents, needs
 from dispatch.services.events import events_after
 from dispatch.services.planning import plan_incident
 from dispatch.services.scoping import event_clause
+from dispatch.telemetry.metrics import POST_TO_FIRST_OFFER
+from dispatch.telemetry.requests import seconds_so_far
 
 bp = Blueprint("api_incidents", __name__, url_prefix="/api/incidents")
 bp.before_request(check_json_body)
@@ -119,6 +121,8 @@ def set_status(incident_id: int, json: IncidentStatusIn):
 def post_need(incident_id: int, json: NeedIn, headers: NeedHeaders):
     """Post a need; its first offers go out at once. 201 when made, 200 when the Idempotency-Key was seen before."""
     need, created = needs.post_need(current_actor(), incident_id, json, headers.idempotency_key)
+    if created and need.assignments:  # its first offers are committed and pushed to the leaders' sockets by now
+        POST_TO_FIRST_OFFER.observe(seconds_so_far())
     return need_out(need, language()), 201 if created else 200
 
 

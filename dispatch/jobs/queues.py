@@ -12,9 +12,12 @@ import importlib
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from dispatch.telemetry.jobs import job_ran
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,9 @@ class JobQueue(Protocol):
         """Run the job in the background; with a ``dedupe_key``, not again while one with that key still waits."""
 
     def health(self) -> QueueHealth: ...
+
+    def depths(self) -> dict[str, int]:
+        """Jobs waiting, by queue name (for the metrics)."""
 
 
 def resolve(func_path: str) -> Callable[..., Any]:
@@ -90,6 +96,9 @@ class InlineQueue:
         }
         return QueueHealth("inline", True, detail)
 
+    def depths(self) -> dict[str, int]:
+        return {queue_names("inline")[index]: self._jobs[lane].qsize() for index, lane in enumerate(LANES)}
+
     def _ensure_thread(self, lane: str) -> None:
         with self._lock:
             thread = self._threads.get(lane)
@@ -108,13 +117,17 @@ class InlineQueue:
             jobs.task_done()
 
     def _run(self, func_path: str, args: tuple[Any, ...]) -> None:
+        began, done = time.perf_counter(), False
         try:
             with self._app.app_context():
                 resolve(func_path)(*args)
             self.done += 1
+            done = True
         except Exception:
             self.failed += 1
             log.exception("inline job %s failed", func_path)
+        finally:
+            job_ran(func_path, done, time.perf_counter() - began, queue="inline")
 
 
 class RqQueue:
@@ -165,6 +178,9 @@ class RqQueue:
             return QueueHealth("rq", True, {"queue": self._queue.name, "waiting": waiting})
         except RedisError as exc:
             return QueueHealth("rq", False, {"queue": self._queue.name, "error": type(exc).__name__})
+
+    def depths(self) -> dict[str, int]:
+        return {lane_queue.name: lane_queue.count for lane_queue in self._queues.values()}
 
 
 WAITING_TTL_S = 10  # a job lost with its key still set (taken by a worker that froze) is asked for again this soon

@@ -7,10 +7,13 @@ removed after it. Sending 10,000 SMS is then 10,000 function calls, not 10,000 f
 
 from __future__ import annotations
 
+import time
+
 from flask import Flask
 from rq import SimpleWorker
 
 from dispatch.jobs.queues import waiting_key
+from dispatch.telemetry.jobs import job_ran
 
 
 class AppWorker(SimpleWorker):
@@ -24,8 +27,11 @@ class AppWorker(SimpleWorker):
     def perform_job(self, job, queue, execution) -> bool:
         if dedupe_key := job.meta.get("dedupe_key"):  # from now on, asking for this job again queues another
             self.connection.delete(waiting_key(dedupe_key))
+        began = time.perf_counter()
         with self.app.app_context():
-            return super().perform_job(job, queue, execution)
+            done = super().perform_job(job, queue, execution)
+        job_ran(job.func_name, done, time.perf_counter() - began, job_id=job.id, queue=queue.name)
+        return done
 
 
 def app_worker(app: Flask, queues: list[str], connection) -> AppWorker:

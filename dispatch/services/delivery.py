@@ -31,6 +31,7 @@ from dispatch.extensions import db
 from dispatch.jobs.queues import SLOW_LANE
 from dispatch.models import Assignment, Incident, Need, OutboxMessage, Skill, User
 from dispatch.services import events, liveness, offer_links
+from dispatch.telemetry.metrics import count_retry
 from notifications import templates
 from notifications.channels import BatchChannel, Channel, Outgoing, PermanentFailure, TemporaryFailure
 from notifications.rate import NoRate
@@ -392,6 +393,7 @@ def _retry_or_fail(message: OutboxMessage, error: str) -> None:
         _failed(message, error)
         return
     delay = BACKOFF_S[min(message.attempts, len(BACKOFF_S)) - 1]
+    count_retry(message.channel)
     message.status, message.error = "pending", error[:200]
     message.due_at = datetime.now(UTC) + timedelta(seconds=delay)
     log.warning("outbox %s: %s; retry %d in %d s", message.id, error, message.attempts, delay)

@@ -30,6 +30,8 @@ from dispatch.models.types import EncryptedText
 from dispatch.services.duty_groups.notices import keep_notices
 from dispatch.services.duty_groups.notices import notices_for as duty_group_notices
 from dispatch.services.rows import value_with_default
+from dispatch.telemetry.metrics import count_events
+from dispatch.telemetry.requests import request_id
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,7 @@ def record(
         subdistrict_id=incident.subdistrict_id if incident else subdistrict_id,
         actor_id=actor_id,
         drill=bool(incident and incident.drill),
-        data=data,
+        data={**data, "request_id": request_id_} if (request_id_ := request_id()) else data,  # the log line's too
     )
     _pending_events().append((event, _rooms(event, incident, need.cell_id if need else cell_id)))
     return event
@@ -215,6 +217,7 @@ def _publish_committed(session: Session) -> None:
     is committed, clients resync from the event log and the sweeper sends what is due, so an unreachable Redis
     must not turn a done change into an error."""
     due, published = session.info.pop("dispatch.outbox_due", False), session.info.pop("dispatch.published", [])
+    count_events(item.kind for item in published)
     if not has_app_context():
         return
     try:

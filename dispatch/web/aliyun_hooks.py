@@ -22,6 +22,7 @@ from dispatch.extensions import csrf, db
 from dispatch.models import OutboxMessage
 from dispatch.services import delivery, replies
 from dispatch.services.errors import FieldError, InvalidInput
+from dispatch.telemetry.requests import refused_webhook
 from notifications.channels.aliyun_sms import e164, outbox_ids, sid_of
 
 bp = Blueprint("aliyun_hooks", __name__, url_prefix="/aliyun/<token>")
@@ -64,7 +65,14 @@ ERROR_CODE_MAX = 64
 def pushed_by_aliyun(_endpoint, values):
     expected = current_app.config["ALIYUN_PUSH_TOKEN"]
     token = (values or {}).pop("token", "")
-    if not expected or not hmac.compare_digest(token.encode(), expected.encode()) or not _from_allowed_address():
+    if not expected:
+        refused_webhook("aliyun", "not_configured")
+        abort(404)
+    if not hmac.compare_digest(token.encode(), expected.encode()):
+        refused_webhook("aliyun", "wrong_token")
+        abort(404)
+    if not _from_allowed_address():
+        refused_webhook("aliyun", "address_not_allowed")
         abort(404)
 
 

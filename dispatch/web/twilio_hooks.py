@@ -15,6 +15,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from dispatch.extensions import csrf, db
 from dispatch.models import OutboxMessage
 from dispatch.services import delivery, replies
+from dispatch.telemetry.requests import refused_webhook
 
 bp = Blueprint("twilio_hooks", __name__, url_prefix="/twilio")
 csrf.exempt(bp)
@@ -26,10 +27,12 @@ VOICE_LANGUAGE = {"zh": "cmn-CN", "en": "en-US"}
 def signed_by_twilio():
     token = current_app.config["TWILIO_AUTH_TOKEN"]
     if not token:
+        refused_webhook("twilio", "not_configured")
         abort(404)
     url = current_app.config["PUBLIC_URL"].rstrip("/") + request.full_path.rstrip("?")
     signature = request.headers.get("X-Twilio-Signature", "")
     if not RequestValidator(token).validate(url, request.form.to_dict(), signature):
+        refused_webhook("twilio", "bad_signature" if signature else "no_signature")
         abort(403)
 
 

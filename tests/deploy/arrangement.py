@@ -96,7 +96,7 @@ class Deployment:
         """The web processes (127.0.0.1:port) nginx sent those requests to."""
         return {e["upstream"] for e in self.logged(path_prefix, since) if e["upstream"]}
 
-    def wait_until_all_running(self, seconds: float = 60) -> dict[str, int]:
+    def wait_until_all_running(self, seconds: float = 180) -> dict[str, int]:  # a busy machine starts slowly
         deadline = time.monotonic() + seconds
         expected = len(self.web_ports) + int(self.env["DEPLOY_WORKERS"])
         while time.monotonic() < deadline:
@@ -108,8 +108,17 @@ class Deployment:
 
 
 @contextmanager
-def deployed(tmp: Path, web: int = 3, workers: int = 2, tls: bool = False) -> Iterator[Deployment]:
-    """The arrangement of deploy/ running on loopback; ``tls``: the https site with a certificate made for 127.0.0.1."""
+def deployed(
+    tmp: Path,
+    web: int = 3,
+    workers: int = 2,
+    tls: bool = False,
+    extra_settings: dict[str, str] | None = None,
+    database_url: str | None = None,
+) -> Iterator[Deployment]:
+    """The arrangement of deploy/ running on loopback; ``tls``: the https site with a certificate made for 127.0.0.1.
+    ``extra_settings`` go into the environment file over the test's own (a fake provider's address, say);
+    ``database_url``: an empty database the caller made and drops (a PostgreSQL it may restart), else one is made here."""
     services.ensure_postgres()
     services.ensure_redis()
     nginx = services.ensure_nginx()
@@ -130,7 +139,7 @@ def deployed(tmp: Path, web: int = 3, workers: int = 2, tls: bool = False) -> It
         verify = _certificate(etc)
         render += ["--tls-cert", str(etc / "cert.pem"), "--tls-key", str(etc / "key.pem")]
     subprocess.run(render, check=True, capture_output=True, timeout=60)
-    database = services.create_database()
+    database = database_url or services.create_database()
     settings = {
         "DATABASE_URL": database,
         "REDIS_URL": services.redis_url(),
@@ -140,7 +149,10 @@ def deployed(tmp: Path, web: int = 3, workers: int = 2, tls: bool = False) -> It
         "RQ_QUEUE": f"dispatch-deploy-{uuid.uuid4().hex[:8]}",
         "DISPATCH_INSTANCE_DIR": str(tmp / "instance"),
         "SESSION_COOKIE_SECURE": "1" if tls else "0",
+        "PROMETHEUS_MULTIPROC_DIR": str(run / "metrics"),
+        "METRICS_TOKEN": uuid.uuid4().hex,
         **TEST_SETTINGS,
+        **(extra_settings or {}),
     }
     env_file = etc / "dispatch.env"
     env_file.write_text(env_file_from_example(settings))
@@ -175,7 +187,8 @@ def deployed(tmp: Path, web: int = 3, workers: int = 2, tls: bool = False) -> It
             with suppress(OSError):
                 if b"wsgi" in Path(f"/proc/{pid}/cmdline").read_bytes():
                     os.kill(pid, signal.SIGKILL)
-        services.drop_database(database)
+        if database_url is None:
+            services.drop_database(database)
 
 
 def env_file_from_example(settings: dict[str, str]) -> str:

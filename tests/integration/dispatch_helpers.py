@@ -122,3 +122,8 @@ def error_code(response) -> str:
     """The most specific code of an error answer: the first field error's, else the top-level one."""
     error = response.get_json()["error"]
     return error["errors"][0]["code"] if error["errors"] else error["code"]
+
+
+def said(data: dict) -> dict:
+    """What an event's data says, without the id of the request that recorded it (every request's events carry it)."""
+    return {key: value for key, value in data.items() if key != "request_id"}

@@ -56,7 +56,7 @@ def test_at_least_one_web_process_and_one_worker(tmp_path, capsys):
 
 
 def test_the_environment_example_sets_only_settings_the_app_reads():
-    config = (ROOT / "dispatch" / "config.py").read_text()
+    config = "".join(path.read_text() for path in (ROOT / "dispatch").rglob("*.py"))
     example = (ROOT / "deploy" / "dispatch.env.example").read_text().splitlines()
     keys = {line.lstrip("#").split("=", 1)[0] for line in example if re.match(r"#?[A-Z_]+=", line)}
     assert keys >= {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PERSONAL_DATA_KEYS", "PUBLIC_URL", "TRUSTED_PROXIES"}

@@ -1,0 +1,65 @@
+"""Every request: an id (nginx's ``X-Request-ID``, else one of our own) that the response, the log line and the events
+it records carry; one JSON log line with its route, status and duration; and its count in the metrics."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from flask import Flask, Response, g, has_request_context, request
+
+from dispatch.telemetry import metrics
+from dispatch.telemetry.counting import trusted_request_id
+
+log = logging.getLogger("dispatch.requests")
+HEADER = "X-Request-ID"
+
+
+def init_app(app: Flask) -> None:
+    """Call before any other ``before_request`` is added: a request refused by one of those is still logged."""
+    app.before_request_funcs.setdefault(None, []).insert(0, _begin)  # before CSRF and the rate limits, which refuse
+    app.after_request(_end)
+
+
+def request_id() -> str | None:
+    """This request's id (None outside a request)."""
+    return g.get("request_id") if has_request_context() else None
+
+
+def seconds_so_far() -> float:
+    return time.perf_counter() - g.get("request_began", time.perf_counter())
+
+
+def _begin() -> None:
+    g.request_began = time.perf_counter()
+    g.request_id = trusted_request_id(request.headers.get(HEADER)) or uuid.uuid4().hex
+
+
+def _end(response: Response) -> Response:
+    seconds = seconds_so_far()
+    route = request.url_rule.rule if request.url_rule is not None else "unmatched"
+    metrics.count_request(route, request.method, response.status_code, seconds)
+    response.headers.setdefault(HEADER, g.get("request_id", ""))
+    log.info(
+        "request",
+        extra={
+            "fields": {
+                "request_id": g.get("request_id"),
+                "method": request.method,
+                "route": route,
+                "status": response.status_code,
+                "duration_ms": round(seconds * 1000, 2),
+                "user_id": getattr(g.get("user"), "id", None),
+            }
+        },
+    )
+    return response
+
+
+def refused_webhook(hook: str, reason: str) -> None:
+    """A provider's callback refused (not configured, wrong signature or token, address not allowed): logged with
+    the reason and counted, since the caller only sees a 403 or 404."""
+    metrics.WEBHOOKS_REFUSED.labels(hook, reason).inc()
+    route = request.url_rule.rule if request.url_rule is not None else "unmatched"  # a path may hold a secret token
+    log.warning("webhook refused", extra={"fields": {"hook": hook, "reason": reason, "route": route}})
