@@ -8,6 +8,7 @@ from flask import Flask, jsonify, make_response, redirect, render_template, requ
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from dispatch.api.validation import MAX_JSON_DEPTH, JsonRequired, JsonTooDeep, MalformedJson, MultipartRequired
@@ -118,8 +119,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
     def database_unavailable(_exc: Exception):
-        """The database went away, restarted, or ended a transaction it found idle: nothing was done, try again."""
+        """The database went away, restarted, or ended a transaction it found idle, or every connection of this
+        process's pool stayed busy past its timeout (a thousand phones reconnecting at once): nothing was done, try
+        again."""
         db.session.rollback()
         response = make_response(*error_response(503, "database_unavailable"))
         response.headers["Retry-After"] = "2"

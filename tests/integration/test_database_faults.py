@@ -1,11 +1,12 @@
 """When the database misbehaves: a transaction left open by a frozen process is ended by PostgreSQL, so its row locks
-hold up the sweeper for seconds, not for as long as the process stays frozen; a database that is away gets a clear
-503 with Retry-After, never a 500."""
+hold up the sweeper for seconds, not for as long as the process stays frozen; a database that is away, or a process
+whose connections are all busy, gets a clear 503 with Retry-After, never a 500."""
 
 from __future__ import annotations
 
 import re
 import threading
+import time
 
 import pytest
 from sqlalchemy import text
@@ -14,9 +15,12 @@ from sqlalchemy.exc import DBAPIError
 from dispatch import create_app
 from dispatch.extensions import db
 from dispatch.services.answers import sweep_overdue
+from tests import services
 from tests.e2e.conftest import free_port
 from tests.integration.conftest import FAST_HASH
 from tests.integration.dispatch_helpers import make_overdue, posted_need, states
+
+POSTGRES_SERVER = f"postgresql+psycopg://postgres@{services.PG_HOST}:{services.PG_PORT}/postgres"
 
 
 def test_a_lock_held_by_a_frozen_transaction_is_released_and_the_sweep_goes_on(app, world, browser):
@@ -59,3 +63,29 @@ def test_a_database_that_is_away_gets_503_with_retry_after_not_a_500():
         assert words in response.get_data(as_text=True)
     api = client.get("/api/skills", headers={"Accept": "application/json"})
     assert api.status_code in (401, 503)
+
+
+@pytest.mark.postgres
+def test_a_process_whose_connections_are_all_busy_answers_503_with_retry_after_not_a_500():
+    """What a web process meets when a thousand phones of a killed one reconnect to it at once: its pool's connections
+    all busy past the pool's timeout. The request did nothing and says so."""
+    services.ensure_postgres()
+    options = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 1}  # whole seconds; the request never gets one
+    app = create_app(
+        TESTING=True, PASSWORD_HASH_METHOD=FAST_HASH, SQLALCHEMY_DATABASE_URI=POSTGRES_SERVER,
+        SQLALCHEMY_ENGINE_OPTIONS=options, REDIS_URL=None,
+    )  # fmt: skip
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    with app.app_context():
+        held = db.engine.connect()  # the pool's only connection, busy elsewhere
+        try:
+            started = time.monotonic()
+            form = {"csrf_token": token, "username": "demo-duty", "password": "x"}
+            response = client.post("/login", data=form, headers={"Accept-Language": "en"})
+            waited = time.monotonic() - started
+        finally:
+            held.close()
+    assert waited >= 1  # it waited for the pool, so the answer is the pool's timeout's
+    assert response.status_code == 503 and response.headers["Retry-After"] == "2"
+    assert "database is briefly unavailable" in response.get_data(as_text=True)
