@@ -116,7 +116,7 @@ class Scorecard:
         }  # fmt: skip
 
 
-@dataclass
+@dataclass(slots=True)  # one per offer in the period: millions at province scale
 class _Work:
     """One assignment as the fold follows it."""
 
