@@ -8,6 +8,7 @@ import time
 import uuid
 
 from flask import Flask, Response, g, has_request_context, request
+from sqlalchemy import inspect
 
 from dispatch.telemetry import metrics
 from dispatch.telemetry.counting import trusted_request_id
@@ -50,11 +51,23 @@ def _end(response: Response) -> Response:
                 "route": route,
                 "status": response.status_code,
                 "duration_ms": round(seconds * 1000, 2),
-                "user_id": getattr(g.get("user"), "id", None),
+                "user_id": _user_id(),
             }
         },
     )
     return response
+
+
+def _user_id() -> int | None:
+    """The logged-in user's id as it was loaded, without a query: a rolled-back request's user is expired, and the
+    rollback may be the database going away (a 503 must not turn into a 500 here)."""
+    user = g.get("user")
+    if user is None:
+        return None
+    state = inspect(user, raiseerr=False)
+    if state is None:  # not a mapped object
+        return getattr(user, "id", None)
+    return state.identity[0] if state.identity else None
 
 
 def refused_webhook(hook: str, reason: str) -> None:

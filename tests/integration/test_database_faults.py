@@ -9,8 +9,8 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from dispatch import create_app
 from dispatch.extensions import db
@@ -89,3 +89,25 @@ def test_a_process_whose_connections_are_all_busy_answers_503_with_retry_after_n
     assert waited >= 1  # it waited for the pool, so the answer is the pool's timeout's
     assert response.status_code == 503 and response.headers["Retry-After"] == "2"
     assert "database is briefly unavailable" in response.get_data(as_text=True)
+
+
+def test_a_logged_in_request_whose_database_goes_away_answers_503_not_500(app, world, browser):
+    """PostgreSQL shutting down while an officer's post is in flight: the post's query fails, the 503 is answered, and
+    the request log must not go back to the database for the user's id (rolled back, the user is expired)."""
+    officer = browser(world.duty)
+    assert officer.get("/api/me").status_code == 200
+    gone = threading.Event()
+
+    def refuse(*_args) -> None:
+        if gone.is_set():
+            raise OperationalError("SELECT", {}, Exception("FATAL: the database system is shutting down"))
+
+    event.listen(db.engine, "before_cursor_execute", refuse)
+    app.before_request_funcs.setdefault(None, []).append(gone.set)  # after the user is loaded: the view's queries fail
+    try:
+        response = officer.get("/api/incidents")
+    finally:
+        app.before_request_funcs[None].remove(gone.set)
+        event.remove(db.engine, "before_cursor_execute", refuse)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "2"
+    assert response.get_json()["error"]["code"] == "database_unavailable"
