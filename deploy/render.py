@@ -23,6 +23,7 @@ OUTPUTS = {
     "nginx/dispatch-http.conf.in": "nginx-dispatch-http.conf",
     "nginx/dispatch-common.conf.in": "nginx-dispatch-common.conf",
     "nginx/dispatch-locations.conf.in": "nginx-dispatch-locations.conf",
+    "nginx/dispatch-proxy.conf.in": "nginx-dispatch-proxy.conf",
     "supervisor/supervisord.conf.in": "supervisord.conf",
     "systemd/dispatch.service.in": "dispatch.service",
 }
@@ -102,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     options = parser().parse_args(argv)
     if options.web < 1 or options.workers < 1:
         print("render.py: --web and --workers must be at least 1", file=sys.stderr)
+        return 2
+    if not 1024 <= options.first_port <= 65536 - options.web:
+        print(f"render.py: the web processes' ports {options.first_port}… must lie in 1024–65535", file=sys.stderr)
         return 2
     for path in render(options):
         print(path)

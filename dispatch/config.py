@@ -40,13 +40,26 @@ def production() -> bool:
     return bool(os.environ.get("DATABASE_URL") or os.environ.get("REDIS_URL"))
 
 
+# What deploy/dispatch.env.example and the README's examples put where a secret goes: a server started with one of
+# these would sign sessions, one-tap links and the audit seals with a key anyone can read.
+PLACEHOLDERS = frozenset({"change-me", "changeme", "change_me", "secret", "password", "<secret>"})
+
+
+def not_a_placeholder(name: str, value: str) -> str:
+    if value.strip().lower() in PLACEHOLDERS:
+        raise ConfigError(
+            f"{name} is still the template's placeholder ({value!r}): generate one (deploy/dispatch.env.example says how)"
+        )
+    return value
+
+
 def secret_key() -> str:
     """The environment's key; in the embedded default, one generated once and kept in the instance folder.
 
     Production must set it: every web process behind the load balancer has to sign sessions with the same key.
     """
     if key := os.environ.get("SECRET_KEY"):
-        return key
+        return not_a_placeholder("SECRET_KEY", key)
     if production():
         raise ConfigError("SECRET_KEY must be set in production (DATABASE_URL or REDIS_URL is set)")
     path = INSTANCE_DIR / "secret_key"
@@ -219,7 +232,7 @@ class Config:
         # Behind nginx (deploy/), the client's address is the one the proxies put in X-Forwarded-For.
         self.TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
         # /metrics with "Authorization: Bearer <token>"; without one, only straight from this machine (dispatch/web/metrics.py).
-        self.METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+        self.METRICS_TOKEN = not_a_placeholder("METRICS_TOKEN", os.environ.get("METRICS_TOKEN", ""))
         # Passwords (等保 身份鉴别): length and classes (of lower, upper, digit, other), never the login name; expiry in
         # days (0: never; 90 in production) and how many recent passwords may not come back.
         self.PASSWORD_MIN_LENGTH = int(os.environ.get("PASSWORD_MIN_LENGTH", "10"))

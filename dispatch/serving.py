@@ -8,6 +8,7 @@ client acknowledges the headers, and a client holding back its acknowledgement (
 from __future__ import annotations
 
 import gc
+import logging
 import resource
 import socket
 from collections.abc import Callable
@@ -30,7 +31,8 @@ LISTEN_BACKLOG = 2048  # gevent's default of 128 overflows when thousands of pho
 def server_options(async_mode: str) -> dict:
     """Extra arguments for ``socketio.run`` in this async mode."""
     if async_mode == "gevent":
-        return {"handler_class": NoDelayHandler, "backlog": LISTEN_BACKLOG}
+        # The server's own complaints (a request it cannot parse) go through logging: one JSON line each, not text.
+        return {"handler_class": NoDelayHandler, "backlog": LISTEN_BACKLOG, "error_log": logging.getLogger("dispatch.server")}
     return {"allow_unsafe_werkzeug": True}
 
 

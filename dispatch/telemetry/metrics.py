@@ -50,9 +50,7 @@ OFFERS = Counter("dispatch_offers", "Offers, by what became of them", ["outcome"
 MESSAGES = Counter("dispatch_messages", "Messages handed to a channel (sms, voice, group), by outcome", ["channel", "outcome"])
 JOBS = Counter("dispatch_jobs", "Jobs run by the workers, by job and outcome", ["job", "outcome"])
 WEBHOOKS_REFUSED = Counter("dispatch_webhooks_refused", "Webhook calls refused, by hook and reason", ["hook", "reason"])
-SOCKETS = Gauge(
-    "dispatch_sockets_connected", "Websockets connected to this web process", multiprocess_mode="liveall"
-)
+SOCKETS = Gauge("dispatch_sockets_connected", "Websockets connected to this web process", multiprocess_mode="liveall")
 
 
 for _outcome in OFFER_OUTCOMES.values():  # every series an alert or a panel reads exists from the start, at 0

@@ -61,7 +61,9 @@ def _from_the_database(now: datetime):
     if counts_workers:
         yield _gauge("dispatch_workers_alive", "Workers that beat in the last 8 seconds", facts.workers_alive or 0)
     lag = facts.sweeper_lag_s
-    yield _gauge("dispatch_sweeper_lag_seconds", "Seconds since deadlines were last swept (-1: never)", -1 if lag is None else lag)
+    yield _gauge(
+        "dispatch_sweeper_lag_seconds", "Seconds since deadlines were last swept (-1: never)", -1 if lag is None else lag
+    )
 
 
 def exposition() -> bytes:

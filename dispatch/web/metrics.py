@@ -33,8 +33,8 @@ def scrape():
 def _allowed() -> bool:
     token = current_app.config["METRICS_TOKEN"]
     if token:
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        return hmac.compare_digest(given.encode(), token.encode())
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
     if request.headers.get("X-Forwarded-For") or request.headers.get("X-Real-IP"):
         return False  # came through a proxy: its client may be anyone
     try:

@@ -108,11 +108,30 @@ def test_a_body_far_over_the_limit_is_refused_by_nginx_in_words(deployment):
     assert near.status_code == 413 and "2048 KB" in near.json()["error"]["message"]  # the app's own words
 
 
-def test_one_tap_link_tokens_stay_out_of_the_access_log(deployment):
+def test_secrets_in_paths_stay_out_of_nginx_logs(deployment):
+    """A one-tap link's token and the Aliyun push token are in the path; nginx logs neither, even when no web
+    process can take the request (its error log writes whole request lines)."""
     before = len(deployment.access_log())
     requests.get(f"{deployment.url}/t/secretTOKEN123", timeout=5)
+    requests.post(f"{deployment.url}/aliyun/secretPUSHtoken456/report", data=b"[]", timeout=5)
     assert deployment.upstreams("/t/…", since=before)  # logged, as a one-tap link
-    assert "secretTOKEN123" not in (deployment.logs / "nginx-access.log").read_text()
+    assert deployment.logged("/aliyun/…/report", since=before)
+    logs = "".join(path.read_text() for path in deployment.logs.glob("nginx-*.log"))
+    assert "secretTOKEN123" not in logs and "secretPUSHtoken456" not in logs
+
+
+def test_with_no_web_process_up_nginx_answers_503_to_try_again_and_keeps_tokens_out_of_its_error_log(deployment):
+    web = [f"dispatch:web-{port}" for port in deployment.web_ports]
+    deployment.ctl("stop", *web)
+    try:
+        down = requests.get(f"{deployment.url}/api/me", timeout=10)
+        assert down.status_code == 503 and down.headers["Retry-After"] == "5"
+        assert down.json()["error"]["code"] == "unavailable"
+        requests.get(f"{deployment.url}/t/downTOKEN789", timeout=10)
+        assert "downTOKEN789" not in (deployment.logs / "nginx-error.log").read_text()
+    finally:
+        deployment.ctl("start", *web)
+        deployment.wait_until_all_running()
 
 
 def test_the_tls_site_is_a_valid_nginx_configuration(deployment, tmp_path):

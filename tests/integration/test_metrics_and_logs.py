@@ -56,7 +56,10 @@ def test_an_accept_and_a_decline_are_counted_by_outcome(app, world, browser):
     duty = browser(world.duty)
     need = post_need(duty, open_incident(duty)["id"], need_body(world.cell_a1, head_count=1)).get_json()
     before = scrape(app)
-    assert browser(world.leader).post(f"/api/assignments/{need['assignments'][0]['id']}/accept", {"head_count": 1}).status_code == 200
+    assert (
+        browser(world.leader).post(f"/api/assignments/{need['assignments'][0]['id']}/accept", {"head_count": 1}).status_code
+        == 200
+    )
     after = scrape(app)
     assert after['dispatch_offers_total{outcome="accepted"}'] == before['dispatch_offers_total{outcome="accepted"}'] + 1
     # the need is filled: the other open offer is withdrawn in the same transaction
@@ -66,7 +69,9 @@ def test_an_accept_and_a_decline_are_counted_by_outcome(app, world, browser):
 def test_the_request_id_from_nginx_is_on_the_response_and_in_the_events_it_recorded(app, world, browser):
     duty = browser(world.duty)
     incident = open_incident(duty)
-    posted = duty.post(f"/api/incidents/{incident['id']}/needs", need_body(world.cell_a1), headers={"X-Request-ID": "abc123def456"})
+    posted = duty.post(
+        f"/api/incidents/{incident['id']}/needs", need_body(world.cell_a1), headers={"X-Request-ID": "abc123def456"}
+    )
     assert posted.status_code == 201 and posted.headers["X-Request-ID"] == "abc123def456"
     need_id = posted.get_json()["id"]
     recorded = db.session.scalars(select(Event).where(Event.need_id == need_id)).all()
@@ -121,15 +126,27 @@ def test_a_refused_webhook_is_logged_with_its_reason_and_counted(app):
     assert scrape(app)['dispatch_webhooks_refused_total{hook="twilio",reason="not_configured"}'] >= 1
 
 
+def test_a_request_refused_before_any_hook_still_has_its_id_and_its_time(app):
+    """Aliyun's pushes are refused by their blueprint's token check, which runs before the app's own hooks."""
+    with Kept("dispatch.requests") as kept:
+        refused = app.test_client().post("/aliyun/not-the-token/report", data=b"[]")
+    assert refused.status_code == 404
+    [line] = [r.fields for r in kept.records if r.getMessage() == "request"]
+    assert line["duration_ms"] >= 0 and line["request_id"] == refused.headers["X-Request-ID"]
+    [refusal] = [r for r in kept.records if r.getMessage() == "webhook refused"]
+    assert json.loads(JsonLines().format(refusal))["route"] == "/aliyun/<token>/report"
+
+
 def test_metrics_are_refused_to_a_request_that_came_through_a_proxy(app):
     refused = app.test_client().get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"})
     assert refused.status_code == 403
     assert "METRICS_TOKEN" in refused.get_data(as_text=True) and "dispatch_" not in refused.get_data(as_text=True)
 
 
-def test_with_a_token_set_metrics_need_it_from_anywhere(app):
-    app.config["METRICS_TOKEN"] = "scrape-me"
+def test_with_a_token_set_metrics_need_it_from_anywhere(app, monkeypatch):
+    monkeypatch.setitem(app.config, "METRICS_TOKEN", "scrape-me")
     client = app.test_client()
     assert client.get("/metrics").status_code == 403
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 403
     assert scrape(app, Authorization="Bearer scrape-me")["dispatch_database_up"] == 1
+    assert scrape(app, Authorization="bearer scrape-me")["dispatch_database_up"] == 1  # the scheme is any case

@@ -32,6 +32,17 @@ def test_production_refuses_to_start_without_a_shared_secret_key(monkeypatch):
         Config()
 
 
+@pytest.mark.parametrize("name", ["SECRET_KEY", "METRICS_TOKEN"])
+def test_a_secret_left_at_the_templates_placeholder_stops_the_start(monkeypatch, name):
+    """deploy/dispatch.env.example says change-me where a secret goes: a server must not sign sessions, one-tap links
+    and audit seals with a key printed in the repository."""
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/dispatch")
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv(name, "change-me")
+    with pytest.raises(ConfigError, match=f"{name} is still the template's placeholder"):
+        Config()
+
+
 def test_production_cookies_are_secure_by_default(monkeypatch):
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
     monkeypatch.setenv("SECRET_KEY", "x" * 32)

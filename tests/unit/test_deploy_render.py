@@ -61,3 +61,8 @@ def test_the_environment_example_sets_only_settings_the_app_reads():
     keys = {line.lstrip("#").split("=", 1)[0] for line in example if re.match(r"#?[A-Z_]+=", line)}
     assert keys >= {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PERSONAL_DATA_KEYS", "PUBLIC_URL", "TRUSTED_PROXIES"}
     assert sorted(key for key in keys if f'"{key}"' not in config) == []
+
+
+def test_the_web_processes_ports_must_exist(tmp_path, capsys):
+    assert render.main(["--out", str(tmp_path), "--first-port", "65535", "--web", "3"]) == 2
+    assert "1024–65535" in capsys.readouterr().err
