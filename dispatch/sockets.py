@@ -12,12 +12,14 @@ backlog or arrives live (or both: clients drop ids they have seen). A client mov
 
 from __future__ import annotations
 
+import threading
+
 from flask import g, request
 from flask_socketio import ConnectionRefusedError, emit, join_room
 
 from dispatch.auth import load_user
 from dispatch.domain.scope import Actor, Forbidden, Role
-from dispatch.extensions import socketio
+from dispatch.extensions import db, socketio
 from dispatch.schemas.common import ROW_ID_MAX
 from dispatch.services import answers
 from dispatch.services.errors import NotFound
@@ -42,8 +44,26 @@ def rooms_for(actor: Actor) -> list[str]:
     return rooms
 
 
+# When a web process dies, its phones reconnect to the others within seconds: a thousand connects each reading the
+# session and the backlog at once would take every connection of the database pool and leave posts waiting for one
+# (measured: 114 connects and 381 posts failing after the pool's 30 s). So a process lets this many connects read the
+# database at once; the others wait their turn (a phone waits a few seconds longer), and posts keep the pool.
+CONNECTS_AT_ONCE = 4
+_connecting = threading.BoundedSemaphore(CONNECTS_AT_ONCE)  # gevent's, once the standard library is patched
+
+
 @socketio.on("connect")
 def on_connect(auth=None):
+    with _connecting:
+        try:
+            _connect(auth)
+        finally:
+            db.session.remove()  # its database connection goes back to the pool before the next connect's turn
+    SOCKETS.inc()
+    return True
+
+
+def _connect(auth) -> None:
     load_user()  # socket events skip before_request, so read the session cookie here
     if g.get("actor") is None:
         raise ConnectionRefusedError("login_required")
@@ -54,8 +74,6 @@ def on_connect(auth=None):
     after = auth.get("after") if isinstance(auth, dict) else None
     if _row_number(after, lowest=0):
         _resync(g.actor, after)
-    SOCKETS.inc()
-    return True
 
 
 @socketio.on("disconnect")

@@ -519,6 +519,9 @@ ALIYUN_SECRET_PATH = {("POST", "/aliyun/<token>/report"), ("POST", "/aliyun/<tok
 # The one-tap offer link answers no user: its token is the key, for whoever holds it, logged in or not, and opens its
 # one offer only (test_an_offer_link_opens_its_own_offer_whoever_holds_it; tests/integration/test_offer_tap_link.py).
 ONE_OFFER_LINKS = {("GET", "/t/<token>"), ("POST", "/t/<token>")}
+# The metrics answer no user: the token in METRICS_TOKEN, or a request made on the server itself straight to a web
+# process (tests/integration/test_metrics_and_logs.py, tests/deploy/test_operator_view.py).
+METRICS = {("GET", "/metrics")}
 
 
 # Records a refusal must not add to (counted, as they have no state to change).
@@ -559,6 +562,7 @@ def test_every_route_is_in_the_table(app):
         | TWILIO_SIGNED
         | ALIYUN_SECRET_PATH
         | ONE_OFFER_LINKS
+        | METRICS
         | LIVE_PAGES
         | COUNTY_IMPORTS
         | OWN_OFFICE_ROBOTS

@@ -144,3 +144,27 @@ def test_numbers_no_row_can_have_are_ignored_or_refused_before_any_query(app, wo
     assert phone.is_connected() and [e for e in received(phone, 0.5) if e["name"] == "resync"] == []
     assert phone.emit("seen", {"assignment_id": number}, callback=True) == {"ok": False, "error": "assignment_id"}
     phone.disconnect()
+
+
+def test_connects_wait_their_turn_to_read_the_database_so_a_reconnect_storm_leaves_the_pool_to_posts(app, world, browser):
+    import threading
+
+    from dispatch import sockets
+
+    if app.config["REDIS_URL"]:
+        pytest.skip("Flask-SocketIO's test client cannot run with a message queue")
+    leader = browser(world.leader)
+    taken = [sockets._connecting.acquire(timeout=1) for _ in range(sockets.CONNECTS_AT_ONCE)]  # every turn is in use
+    assert all(taken)
+    connected = {}
+    phone = threading.Thread(target=lambda: connected.setdefault("client", connect(app, leader)))
+    try:
+        phone.start()
+        phone.join(0.5)
+        assert phone.is_alive()  # waiting for a turn, not failing and not reading the database
+    finally:
+        for _ in taken:
+            sockets._connecting.release()
+    phone.join(10)
+    assert connected["client"].is_connected()
+    connected["client"].disconnect()
