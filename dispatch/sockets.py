@@ -48,7 +48,7 @@ def rooms_for(actor: Actor) -> list[str]:
 # session and the backlog at once would take every connection of the database pool and leave posts waiting for one
 # (measured: 114 connects and 381 posts failing after the pool's 30 s). So a process lets this many connects read the
 # database at once; the others wait their turn (a phone waits a few seconds longer), and posts keep the pool.
-CONNECTS_AT_ONCE = 4
+CONNECTS_AT_ONCE = 8  # about half the pool (5 + 10 connections): posts keep the other half
 _connecting = threading.BoundedSemaphore(CONNECTS_AT_ONCE)  # gevent's, once the standard library is patched
 
 
