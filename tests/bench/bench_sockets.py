@@ -40,10 +40,8 @@ flushed, even when it fails; ``--budget`` bounds the whole run.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import itertools
 import json
-import multiprocessing
 import os
 import random
 import resource
@@ -81,6 +79,7 @@ from tests.bench.bench_post_need import (  # noqa: E402
     wait_for_worker,
     wait_until_up,
 )
+from tests.bench.client_processes import ClientProcesses  # noqa: E402
 from tests.bench.figures import ROUNDS, emit_context, emit_ratio, emit_rounds, figure_printer, note_printer  # noqa: E402
 from tests.live_client import cell_polygons, interior_points, login, open_incident, skill_codes  # noqa: E402
 from tests.services import HARNESS_SETTINGS  # noqa: E402
@@ -308,30 +307,11 @@ async def _serve_commands(conn, phones: Phones) -> None:
             conn.send(await phones.reconnected(*args))
 
 
-class PhonePool:
+class PhonePool(ClientProcesses):
     """Client processes, each holding its share of the sockets (socket i lives in process i % count)."""
 
     def __init__(self, url: str, count: int, reconnect: str) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.links = []
-        for _ in range(count):
-            parent, child = context.Pipe()
-            process = context.Process(target=phone_process, args=(child, url, reconnect), daemon=True)
-            process.start()
-            self.links.append((process, parent))
-
-    def ask(self, commands: list[tuple], timeout: float) -> list:
-        for (_process, conn), command in zip(self.links, commands, strict=True):
-            conn.send(command)
-        answers = []
-        for process, conn in self.links:
-            if not conn.poll(timeout):
-                raise RuntimeError(f"client process {process.pid} did not answer {commands[0][0]!r} in {timeout:.0f}s")
-            answers.append(conn.recv())
-        return answers
-
-    def ask_all(self, command: tuple, timeout: float) -> list:
-        return self.ask([command] * len(self.links), timeout)
+        super().__init__(phone_process, (url, reconnect), count)
 
     def connect(self, cookies: list[str], timeout: float) -> tuple[list[float | None], Counter]:
         """Socket i logs in with cookies[i]; returns each socket's connect time (None: failed) and the errors."""
@@ -346,18 +326,6 @@ class PhonePool:
 
     def cpu_seconds(self) -> float:
         return sum(cpu_seconds(process.pid) for process, _conn in self.links if process.is_alive())
-
-    def stop(self) -> None:
-        for process, conn in self.links:
-            if process.is_alive():
-                with contextlib.suppress(OSError):  # already gone
-                    conn.send(("exit",))
-        for process, _conn in self.links:
-            process.join(timeout=10)
-            if process.is_alive():
-                process.kill()
-                process.join(timeout=5)
-        self.links.clear()
 
 
 # --- posting needs --------------------------------------------------------------------------------------------

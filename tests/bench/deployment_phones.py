@@ -10,15 +10,15 @@ i % count. Receive times are ``time.perf_counter()`` (CLOCK_MONOTONIC, comparabl
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import multiprocessing
 import os
 import random
 import resource
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+
+from tests.bench.client_processes import ClientProcesses
 
 CONNECT_CONCURRENCY = 50  # connection attempts in flight per client process at the first connect
 CONNECT_TIMEOUT_S = 30.0
@@ -196,30 +196,11 @@ async def _serve(conn, phones: Phones) -> None:
             conn.send(phones.report())
 
 
-class PhonePool:
+class PhonePool(ClientProcesses):
     """Client processes, each holding its share of the sockets (socket i lives in process i % count)."""
 
     def __init__(self, url: str, count: int) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.links = []
-        for _ in range(count):
-            parent, child = context.Pipe()
-            process = context.Process(target=phone_process, args=(child, url), daemon=True)
-            process.start()
-            self.links.append((process, parent))
-
-    def ask(self, commands: list[tuple], timeout: float) -> list:
-        for (_process, conn), command in zip(self.links, commands, strict=True):
-            conn.send(command)
-        answers = []
-        for process, conn in self.links:
-            if not conn.poll(timeout):
-                raise RuntimeError(f"client process {process.pid} did not answer {commands[0][0]!r} in {timeout:.0f}s")
-            answers.append(conn.recv())
-        return answers
-
-    def ask_all(self, command: tuple, timeout: float) -> list:
-        return self.ask([command] * len(self.links), timeout)
+        super().__init__(phone_process, (url,), count)
 
     def connect(self, specs: list[tuple[int, str, int]], timeout: float) -> tuple[int, Counter]:
         """Connect socket (index, cookie, cursor) in process index % count; how many are connected, and the errors."""
@@ -243,15 +224,3 @@ class PhonePool:
         for answer in self.ask_all(("report",), timeout):
             found.update(answer)
         return found
-
-    def stop(self) -> None:
-        for process, conn in self.links:
-            if process.is_alive():
-                with contextlib.suppress(OSError):
-                    conn.send(("exit",))
-        for process, _conn in self.links:
-            process.join(timeout=10)
-            if process.is_alive():
-                process.kill()
-                process.join(timeout=5)
-        self.links.clear()
