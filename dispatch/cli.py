@@ -106,6 +106,7 @@ def import_places_command(path: Path, lang: str) -> None:
     """Import grid cells (and their county, subdistrict, community) from a GeoJSON FeatureCollection."""
     from dispatch.services.imports.places import import_places
 
+    _one_long_transaction()
     try:
         data = load_geojson(path)
         report = _with_progress(feature_count(data), "网格 cells", lambda tick: import_places(data, tick))
@@ -114,11 +115,24 @@ def import_places_command(path: Path, lang: str) -> None:
     click.echo(json.dumps(report.created, ensure_ascii=False))
 
 
+def _one_long_transaction() -> None:
+    """An import is one transaction that may spend minutes in Python between two statements (a province's cells
+    are all checked before the first insert): PostgreSQL's limit on idle transactions (``DB_IDLE_TRANSACTION_S``,
+    meant for web processes and workers) would end it, so this command's transaction has none."""
+    from sqlalchemy import text
+
+    from dispatch.extensions import db
+
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL idle_in_transaction_session_timeout = 0"))  # until its commit
+
+
 def _import_csv(path: Path, lang: str, kind: str, label: str) -> None:
     """Run one of the CSV importers with a progress bar; every bad row is printed and nothing is written."""
     from dispatch.services.imports.uploads import KINDS
 
     columns, required, run = KINDS[kind]
+    _one_long_transaction()
     try:
         rows = read_rows(path, columns, required)
         report = _with_progress(count_rows(path), label, lambda tick: run(rows, tick))

@@ -243,7 +243,7 @@ def run(sizes: dict[str, dict[str, int]], budget_s: float, keep: bool, presets: 
     instance.mkdir()
     bench = Bench(sizes, Budget(budget_s), workdir)
     started = time.perf_counter()
-    for db in ("pg", "sqlite"):
+    for db in ("pg", "sqlite") if sizes["sqlite"] else ("pg",):
         note = f"{presets[db]} preset" + (SQLITE_SMALLER if sizes[db] != sizes["pg"] else "")
         for kind in ("cells", "organizations", "members"):
             emit(f"size_{kind}_{db}", sizes[db][kind], "rows", note=note)
@@ -261,15 +261,8 @@ def run(sizes: dict[str, dict[str, int]], budget_s: float, keep: bool, presets: 
                 emit("pg_database_mb", round(pg_database_size(pg_url) / 1e6, 1), "MB")
         else:
             emit_skipped(sizes["pg"], "pg", pg_note)
-        if sizes["sqlite"] != sizes["pg"]:
-            shutil.rmtree(data, ignore_errors=True)  # the province's files are done with
-            data = generate_files(bench, workdir / "data-sqlite", sizes["sqlite"], sqlite_env, "sqlite_")
-        if data is not None:
-            import_all(bench, "sqlite", data, sqlite_env)
-            if "sqlite" not in bench.broken:
-                emit("sqlite_file_mb", round(sqlite_size_mb(instance), 1), "MB")
-        else:
-            emit_skipped(sizes["sqlite"], "sqlite", "its files were not generated")
+        if sizes["sqlite"]:  # empty with --no-sqlite
+            import_sqlite(bench, data, workdir, instance)
     finally:
         if pg_url:
             drop_postgres_database(pg_url)
@@ -279,6 +272,20 @@ def run(sizes: dict[str, dict[str, int]], budget_s: float, keep: bool, presets: 
             shutil.rmtree(workdir, ignore_errors=True)
         emit("total_run_s", round(time.perf_counter() - started, 1), "s", budget_s=budget_s)
     return 1 if bench.failed else 0
+
+
+def import_sqlite(bench: Bench, data: Path, workdir: Path, instance: Path) -> None:
+    """The SQLite steps, from files of their own when its sizes are not PostgreSQL's."""
+    env = base_env(instance)
+    if bench.sizes["sqlite"] != bench.sizes["pg"]:
+        shutil.rmtree(data, ignore_errors=True)  # the province's files are done with
+        data = generate_files(bench, workdir / "data-sqlite", bench.sizes["sqlite"], env, "sqlite_")
+        if data is None:
+            emit_skipped(bench.sizes["sqlite"], "sqlite", "its files were not generated")
+            return
+    import_all(bench, "sqlite", data, env)
+    if "sqlite" not in bench.broken:
+        emit("sqlite_file_mb", round(sqlite_size_mb(instance), 1), "MB")
 
 
 SQLITE_SMALLER = (
@@ -343,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sqlite-preset", choices=sorted(PRESETS), default="county", help="SQLite's sizes at scale 1 (default county)"
     )
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument(
         "--budget", type=float, default=DEFAULT_BUDGET_S, help="seconds for the whole run; steps over it are killed"
     )
@@ -354,6 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     sizes = {
         db: {kind: max(10, round(n * options.scale)) for kind, n in PRESETS[preset].items()} for db, preset in presets.items()
     }
+    if options.no_sqlite:
+        sizes["sqlite"] = {}
     scaled = {db: preset if options.scale == 1 else f"{preset} × {options.scale}" for db, preset in presets.items()}
     return run(sizes, options.budget, options.keep, scaled)
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from dispatch.extensions import db
 from dispatch.models import Community, County, GridCell, Subdistrict
+from dispatch.services.imports import places
 from tests.factories import square
 from tests.integration.csv_files import error_lines, row_counts, run_cli, write_json
 
@@ -205,3 +207,18 @@ def test_json_that_is_not_a_feature_collection_is_refused(app, tmp_path, documen
     assert result.exit_code == 2
     assert error_lines(result.stderr) == [reason]
     assert row_counts()["grid_cells"] == 0
+
+
+def test_a_file_that_takes_long_to_check_is_imported_on_postgresql_despite_the_idle_transaction_limit(app, tmp_path, monkeypatch):
+    """PostgreSQL ends a transaction idle past DB_IDLE_TRANSACTION_S (5 s); a province's 500,000 cells take more than
+    a minute to check between the import's first read and its first insert."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's limit on idle transactions")
+    db.session.execute(text("SET LOCAL idle_in_transaction_session_timeout = 100"))  # milliseconds, this transaction
+    checked = places.check_polygons
+    monkeypatch.setattr(places, "check_polygons", lambda data: (time.sleep(0.5), checked(data))[1])
+
+    result = import_file(app, tmp_path, three_cells())
+
+    assert result.exit_code == 0, result.stderr
+    assert sorted(stored_cells()) == ["G001", "G002", "G003"]
