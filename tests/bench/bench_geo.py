@@ -149,7 +149,8 @@ def bench_province(rng: np.random.Generator, scale: float) -> None:
     seconds = timings(lambda i: nearest_k(lons[i], lats[i], org_lons, org_lats, 50), lons.size) * 1e3
     orgs = f"{organizations // 1000}k_orgs"
     emit(f"province_distances_{orgs}_top50_p50_ms", round(float(np.percentile(seconds, 50)), 3), "ms", None)
-    emit(f"province_distances_{orgs}_top50_p99_ms", round(float(np.percentile(seconds, 99)), 3), "ms", 10.0)
+    # No target: issue 16 sets one for ranking (bench_dispatch.py), not for the distances alone.
+    emit(f"province_distances_{orgs}_top50_p99_ms", round(float(np.percentile(seconds, 99)), 3), "ms")
 
 
 def bench_province_index(grid: object, rng: np.random.Generator, tag: str) -> None:
