@@ -96,7 +96,9 @@ def _say_whether_the_keys_open_it(unopened: list[str] | None) -> None:
             err=True,
         )
     else:
-        click.echo("本实例的个人信息密钥能打开恢复的数据。The personal-data keys this instance starts with open the restored data.")
+        click.echo(
+            "本实例的个人信息密钥能打开恢复的数据。The personal-data keys this instance starts with open the restored data."
+        )
         click.echo(
             "审计记录的封印用 AUDIT_KEY(未设时由 SECRET_KEY 派生)：请用 flask --app wsgi audit verify 核对。"
             " The audit seals use AUDIT_KEY (derived from SECRET_KEY when unset): check them with flask --app wsgi audit verify."
