@@ -13,7 +13,8 @@ from dispatch.serving import THAW_EVERY_S, NoDelayHandler, keep_collections_shor
 
 
 def test_the_gevent_server_handles_connections_with_nagle_off():
-    assert server_options("gevent") == {"handler_class": NoDelayHandler, "backlog": 2048}
+    options = server_options("gevent")
+    assert (options["handler_class"], options["backlog"]) == (NoDelayHandler, 2048)
     with socket.create_server(("127.0.0.1", 0)) as listener, socket.create_connection(listener.getsockname()) as _client:
         accepted, address = listener.accept()
         with accepted:
@@ -79,3 +80,8 @@ def test_each_thaw_walks_everything_once_and_frees_the_garbage_frozen_meanwhile(
 
 class Linked:
     me: Linked | None = None
+
+
+def test_the_gevent_servers_own_complaints_go_to_the_logs_not_to_bare_stderr():
+    """A request line it cannot parse is a JSON log line in production, like everything else the process says."""
+    assert server_options("gevent")["error_log"].name == "dispatch.server"
