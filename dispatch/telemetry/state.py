@@ -101,9 +101,4 @@ def _outbox(now: datetime) -> list[tuple[str, int, datetime | None]]:
         ).all()
     )
     channels = sorted({"sms", *waiting, *first_due})
-    return [(channel, waiting.get(channel, 0), _aware(first_due.get(channel))) for channel in channels]
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive UTC times."""
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+    return [(channel, waiting.get(channel, 0), first_due.get(channel)) for channel in channels]

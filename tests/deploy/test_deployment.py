@@ -19,7 +19,7 @@ import requests
 import socketio as socketio_client
 
 from dispatch.demo.seed import DEMO_PASSWORD
-from tests.deploy.arrangement import DEPLOY, Deployment, deployed
+from tests.deploy.arrangement import DEPLOY, Deployment, _certificate, deployed
 from tests.live_client import cell_polygons, interior_points, login
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -141,11 +141,7 @@ def test_the_tls_site_is_a_valid_nginx_configuration(deployment, tmp_path):
         "--tls-key", str(tmp_path / "key.pem"), "--log-dir", str(tmp_path), "--run-dir", str(tmp_path),
     ]  # fmt: skip
     subprocess.run(render, check=True, capture_output=True, timeout=60)
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=test",
-         "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
-        check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
+    _certificate(tmp_path)  # as the https deployment makes one
     main = tmp_path / "nginx.conf"
     main.write_text(
         (deployment.etc / "nginx.conf")
