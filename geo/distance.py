@@ -23,6 +23,7 @@ __all__ = [
     "geodesic_many_m",
     "haversine_m",
     "nearest_k",
+    "within_box",
 ]
 
 EARTH_MEAN_RADIUS_M = 6_371_008.8
@@ -44,6 +45,28 @@ def haversine_m(lon: float, lat: float, lons: np.ndarray, lats: np.ndarray) -> n
     half_dlon = np.radians(np.asarray(lons, dtype=float) - lon) * 0.5
     a = np.sin(half_dlat) ** 2 + np.cos(lat0) * np.cos(lats_r) * np.sin(half_dlon) ** 2
     return 2.0 * EARTH_MEAN_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+
+
+def within_box(lon: float, lat: float, lons: np.ndarray, lats: np.ndarray, metres: float) -> np.ndarray | None:
+    """Which points may lie within ``metres`` of a WGS-84 point, by ``haversine_m``: a box around it, far cheaper
+    than the distances. Every point outside the box is farther than ``metres``; one inside may be too. None where
+    no box can say (it would reach a pole or the antimeridian).
+
+    Why the box holds: the great-circle angle between two points is at least their difference in latitude; and
+    with both latitudes within ``top`` of the equator, hav(angle) >= cos²(top) hav(difference in longitude), so a
+    difference in longitude beyond ``2 asin(sin(angle / 2) / cos(top))`` is an angle beyond ``angle``.
+    """
+    angle = metres / EARTH_MEAN_RADIUS_M
+    half_lat = np.degrees(angle)
+    top = abs(lat) + half_lat
+    if top >= 89.0 or angle >= np.pi / 2:
+        return None
+    half_lon = np.degrees(2.0 * np.arcsin(min(1.0, np.sin(angle / 2.0) / np.cos(np.radians(top)))))
+    if abs(lon) + half_lon >= 180.0:  # then a difference in longitude could wrap round
+        return None
+    inside = np.abs(np.asarray(lats, dtype=float) - lat) <= half_lat
+    inside &= np.abs(np.asarray(lons, dtype=float) - lon) <= half_lon
+    return inside
 
 
 def nearest_k(lon: float, lat: float, lons: np.ndarray, lats: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -23,6 +23,10 @@ The score is a weighted mean of parts, each in [0, 1] (``MatchWeights``):
   nor favoured, and one lucky accept does not beat a long good record.
 
 Ties in score go to the lower organization id, so the same input always gives the same list.
+
+A large table (a province's organizations, say) is ranked near the need first: only the rows within a box around it,
+or favoured by cell or community, are scored, and the box widens until the k-th best score among them is above
+anything a row beyond it could reach (``_best_beyond``); the list is the one scoring every row would give.
 Distances are ranked by haversine; the ``distance_m`` shown for the returned candidates is
 the exact WGS-84 distance (geo.distance says why).
 """
@@ -35,7 +39,7 @@ from functools import cached_property
 import numpy as np
 
 from dispatch.domain.candidate_reasons import CandidateFacts, reason_en, reason_zh
-from geo.distance import geodesic_many_m, haversine_m
+from geo.distance import geodesic_many_m, haversine_m, within_box
 
 __all__ = [
     "PARTS",
@@ -51,6 +55,9 @@ __all__ = [
 ]
 
 PARTS = ("cell", "community", "distance", "capacity", "load", "reliability")
+# Tables longer than this are ranked near the need first, in boxes of these reaches (metres) before every row.
+NEAR_FIRST_ROWS = 20_000
+NEAR_FIRST_REACHES_M = (10_000.0, 40_000.0, 160_000.0)
 
 
 @dataclass(frozen=True)
@@ -125,6 +132,10 @@ class CandidateTable:
     def __len__(self) -> int:
         return int(self.org_ids.size)
 
+    def rows(self, indices: np.ndarray) -> CandidateTable:
+        """The table of these rows only, in this order."""
+        return CandidateTable(*(getattr(self, column.name)[indices] for column in fields(self)))
+
 
 @dataclass(frozen=True)
 class RankedCandidate:
@@ -151,7 +162,11 @@ def rank_candidates(
     need: NeedSpec, table: CandidateTable, weights: MatchWeights | None = None, k: int = 50
 ) -> list[RankedCandidate]:
     """The best ``k`` eligible candidates for ``need``, best first, ties to the lower org id."""
-    scored = score_table(need, table, weights or MatchWeights())
+    weights = weights or MatchWeights()
+    if len(table) > NEAR_FIRST_ROWS:
+        table, scored = _contenders(need, table, weights, k)
+    else:
+        scored = score_table(need, table, weights)
     top = top_k_indices(scored.scores, table.org_ids, k)
     metres = geodesic_many_m(need.lon, need.lat, table.lons[top], table.lats[top])
     return [_ranked(need, table, scored, int(i), float(m)) for i, m in zip(top, metres, strict=True)]
@@ -167,6 +182,42 @@ def score_table(need: NeedSpec, table: CandidateTable, weights: MatchWeights) ->
         scores += parts[name] * (getattr(weights, name) / weights.total)
     scores[~_eligible(need, table, metres)] = -np.inf
     return ScoredTable(scores, parts)
+
+
+def _contenders(need: NeedSpec, table: CandidateTable, weights: MatchWeights, k: int) -> tuple[CandidateTable, ScoredTable]:
+    """The rows that can be among the best ``k``, scored: those near the need, or serving its cell or in its
+    community, in the smallest box of ``NEAR_FIRST_REACHES_M`` that proves no other row could reach the k-th best
+    score; the whole table when none does."""
+    favoured = _serves_cell(need, table) | _same_community(need, table)
+    for reach in NEAR_FIRST_REACHES_M:
+        inside = within_box(need.lon, need.lat, table.lons, table.lats, reach)
+        if inside is None:
+            break
+        near = table.rows(np.flatnonzero(inside | favoured))
+        scored = score_table(need, near, weights)
+        if need.radius_m is not None and need.radius_m <= reach:  # nobody beyond is eligible
+            return near, scored
+        if _kth_best(scored.scores, k) > _best_beyond(reach, weights):
+            return near, scored
+    return table, score_table(need, table, weights)
+
+
+def _kth_best(scores: np.ndarray, k: int) -> float:
+    """The k-th highest finite score; -inf when there are fewer than k."""
+    finite = scores[np.isfinite(scores)]
+    if k <= 0:
+        return np.inf
+    if finite.size < k:
+        return -np.inf
+    return float(np.partition(finite, finite.size - k)[finite.size - k])
+
+
+def _best_beyond(metres: float, weights: MatchWeights) -> float:
+    """The most a row farther than ``metres`` can score if it neither serves the need's cell nor is in its community
+    (with a margin for rounding): capacity, load and reliability at most 1, distance at most its part at ``metres``."""
+    half_m = weights.distance_half_km * 1000.0
+    most = weights.capacity + weights.load + weights.reliability + weights.distance * half_m / (half_m + metres)
+    return most / weights.total + 1e-9
 
 
 def top_k_indices(scores: np.ndarray, org_ids: np.ndarray, k: int) -> np.ndarray:

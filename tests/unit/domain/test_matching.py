@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dispatch.domain.matching import (
+    NEAR_FIRST_ROWS,
     PARTS,
     CandidateTable,
     MatchWeights,
@@ -157,3 +158,48 @@ def test_top_k_matches_a_brute_force_sort(case):
     rows = sorted((i for i in range(len(table)) if table.free[i] > 0), key=lambda i: (-scores[i], table.org_ids[i]))
     expected = [int(table.org_ids[i]) for i in rows[:k]]
     assert [candidate.org_id for candidate in rank_candidates(need, table, k=k)] == expected
+
+
+@st.composite
+def large_tables(draw) -> tuple[NeedSpec, CandidateTable, MatchWeights, int]:
+    """More rows than are ranked whole: some crowded near the need, some spread over a region a thousand km wide,
+    favoured rows (serving the cell, same community) far away too, many with nobody free."""
+    n = NEAR_FIRST_ROWS + draw(st.integers(1, 5_000))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    near = int(n * draw(st.sampled_from([0.0, 0.001, 0.01, 0.2])))  # how crowded the need's surroundings are
+    spread_km = np.concatenate([rng.uniform(0, draw(st.sampled_from([5, 30, 100])), near), rng.uniform(0, 600, n - near)])
+    bearing = rng.uniform(0, 2 * np.pi, n)
+    offered = rng.integers(0, 40, n)
+    accepted = rng.binomial(offered, 0.8)
+    table = CandidateTable(
+        org_ids=rng.permutation(n * 2)[:n] + 1,
+        lons=NEED_LON + spread_km * np.sin(bearing) * KM_EAST,
+        lats=NEED_LAT + spread_km * np.cos(bearing) / 111.2,
+        community_ids=rng.integers(0, 400, n),
+        free=np.where(rng.random(n) < draw(st.sampled_from([0.1, 0.9])), 0, rng.integers(1, 30, n)),
+        load=rng.integers(0, 6, n),
+        offered=offered,
+        accepted=accepted,
+        completed=rng.binomial(accepted, 0.9),
+    )
+    serving = frozenset(int(i) for i in rng.choice(table.org_ids, size=draw(st.integers(0, 40)), replace=False))
+    need = make_need(
+        still_needed=draw(st.integers(1, 30)),
+        community_id=draw(st.sampled_from([None, 7])),
+        serving_org_ids=serving,
+        radius_m=draw(st.sampled_from([None, None, 3_000.0, 50_000.0])),
+    )
+    weights = draw(st.sampled_from([MatchWeights(), MatchWeights(distance=0.0), MatchWeights(distance=10.0, cell=0.0)]))
+    return need, table, weights, draw(st.sampled_from([0, 1, 50, 200]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(large_tables())
+def test_a_large_table_ranked_near_the_need_first_gives_the_list_scoring_every_row_gives(case):
+    need, table, weights, k = case
+    scores = score_table(need, table, weights).scores
+    eligible = np.flatnonzero(np.isfinite(scores))
+    expected = eligible[np.lexsort((table.org_ids[eligible], -scores[eligible]))][:k]
+    ranked = rank_candidates(need, table, weights=weights, k=k)
+    assert [candidate.org_id for candidate in ranked] == [int(i) for i in table.org_ids[expected]]
+    assert [candidate.score for candidate in ranked] == [float(score) for score in scores[expected]]

@@ -9,6 +9,7 @@ from geo.distance import (
     geodesic_many_m,
     haversine_m,
     nearest_k,
+    within_box,
 )
 
 
@@ -62,3 +63,21 @@ def test_nearest_k_breaks_ties_by_index_and_clamps_k():
     assert metres[0] == 0.0
     assert nearest_k(120.0, 30.0, lons, lats, 0)[0].size == 0
     assert nearest_k(120.0, 30.0, lons[:0], lats[:0], 3)[0].size == 0
+
+
+@pytest.mark.parametrize("lon, lat", [(120.15, 30.25), (0.0, 0.0), (-70.0, -60.0), (178.5, 10.0), (120.0, 88.5)])
+@pytest.mark.parametrize("metres", [50.0, 10_000.0, 160_000.0, 3_000_000.0])
+def test_every_point_outside_the_box_is_farther_than_its_reach(lon, lat, metres):
+    rng = np.random.default_rng(7)
+    near = metres * 3 / 111_000  # half of the points near the box, half anywhere on the globe
+    lons = np.concatenate([lon + rng.uniform(-near, near, 20_000), rng.uniform(-180, 180, 20_000)])
+    lats = np.concatenate([np.clip(lat + rng.uniform(-near, near, 20_000), -90, 90), rng.uniform(-90, 90, 20_000)])
+    lons = (lons + 180) % 360 - 180
+    inside = within_box(lon, lat, lons, lats, metres)
+    if inside is None:  # only where a box would reach a pole or round the antimeridian
+        assert metres >= 3_000_000 or abs(lat) > 88 or abs(lon) > 178
+        return
+    metres_away = haversine_m(lon, lat, lons, lats)
+    assert (metres_away[~inside] > metres).all()
+    assert inside[metres_away <= metres].all()
+    assert inside.any() and not inside.all()  # the box is a real filter here
