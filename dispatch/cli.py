@@ -6,7 +6,6 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -19,7 +18,7 @@ from dispatch.backup_commands import backup_command, restore_command
 from dispatch.domain.scope import Role
 from dispatch.messages import message
 from dispatch.personal_data.commands import personal_data
-from dispatch.services.errors import FieldError, InvalidInput
+from dispatch.services.errors import InvalidInput
 from dispatch.services.imports.csv_rows import count_rows, read_rows
 from dispatch.services.skills import seed_skills
 
@@ -41,20 +40,6 @@ def fail(error: InvalidInput, lang: str, unit: str = "line") -> None:
 def _with_progress(total: int, label: str, run):
     with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
         return run(bar.update)
-
-
-def load_geojson(path: Path):
-    """The parsed file, or InvalidInput saying why it is not JSON."""
-    try:
-        return json.loads(path.read_bytes())
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput([FieldError("file", "malformed_geojson", {"detail": str(exc)})]) from exc
-
-
-def feature_count(data: Any) -> int:
-    """Features in a parsed document, for the progress bar; the importer itself says what is wrong with it."""
-    features = data.get("features") if isinstance(data, dict) else None
-    return len(features) if isinstance(features, list) else 1
 
 
 @click.command("setup")
@@ -104,21 +89,23 @@ def seed_demo_command() -> None:
 @with_appcontext
 def import_places_command(path: Path, lang: str) -> None:
     """Import grid cells (and their county, subdistrict, community) from a GeoJSON FeatureCollection."""
-    from dispatch.services.imports.places import import_places
+    from dispatch.services.imports.geojson_file import GeoJsonFile
+    from dispatch.services.imports.places import import_place_parts
 
     _one_long_transaction()
     try:
-        data = load_geojson(path)
-        report = _with_progress(feature_count(data), "网格 cells", lambda tick: import_places(data, tick))
+        source = GeoJsonFile(path)
+        report = _with_progress(source.count, "网格 cells", lambda tick: import_place_parts(source.parts(), tick))
     except InvalidInput as error:
         fail(error, lang, unit="feature")
     click.echo(json.dumps(report.created, ensure_ascii=False))
 
 
 def _one_long_transaction() -> None:
-    """An import is one transaction that may spend minutes in Python between two statements (a province's cells
-    are all checked before the first insert): PostgreSQL's limit on idle transactions (``DB_IDLE_TRANSACTION_S``,
-    meant for web processes and workers) would end it, so this command's transaction has none."""
+    """An import is one transaction that may spend a long time in Python between two statements (a province's
+    GeoJSON is read through once, to count its features, before the first insert; its CSV files are validated as
+    they are read): PostgreSQL's limit on idle transactions (``DB_IDLE_TRANSACTION_S``, meant for web processes and
+    workers) would end it, so this command's transaction has none."""
     from sqlalchemy import text
 
     from dispatch.extensions import db

@@ -10,6 +10,7 @@ is updated (re-importing a corrected file is the normal way to fix a polygon).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from pydantic import Field, ValidationError
@@ -58,20 +59,24 @@ class PlaceImport:
         self.seen: dict[str, int] = {}
         self.created = {"counties": 0, "subdistricts": 0, "communities": 0, "cells": 0, "cells_updated": 0, "repaired": 0}
 
-    def run(self, data: Any, progress: Progress | None = None) -> ImportReport:
-        check = check_polygons(data)
-        self.errors.extend(FieldError("geometry", e.code, {"detail": e.detail}, _row(e.index)) for e in check.errors)
+    def run(self, parts: Iterable[tuple[int, Any]], progress: Progress | None = None) -> ImportReport:
         writer = ChunkWriter(self._write, self.errors, progress)
-        for feature in check.features:
-            writer.tick()
-            if (cell := self._resolve(feature)) is not None:
-                writer.add(cell)
+        for first, part in parts:
+            self._check(first, part, writer)
         writer.flush()
         finish(self.errors)
         return ImportReport(created=self.created)
 
-    def _resolve(self, feature) -> dict | None:
-        row = _row(feature.index)
+    def _check(self, first: int, part: Any, writer: ChunkWriter) -> None:
+        """One part of the document, whose first feature is the file's ``first`` (0-based)."""
+        check = check_polygons(part)
+        self.errors.extend(FieldError("geometry", e.code, {"detail": e.detail}, _row(e.index, first)) for e in check.errors)
+        for feature in check.features:
+            writer.tick()
+            if (cell := self._resolve(feature, _row(feature.index, first))) is not None:
+                writer.add(cell)
+
+    def _resolve(self, feature, row: int) -> dict | None:
         try:
             props = CellProperties.model_validate(feature.properties or {})
         except ValidationError as exc:
@@ -147,9 +152,9 @@ class PlaceImport:
         return known[code]
 
 
-def _row(index: int | None) -> int | None:
+def _row(index: int | None, first: int = 0) -> int | None:
     """Features are reported 1-based, like lines, so people can count them in their editor or GIS tool."""
-    return None if index is None else index + 1
+    return None if index is None else first + index + 1
 
 
 def _cell_values(item: dict, community_id: int) -> dict:
@@ -172,6 +177,12 @@ def _cell_values(item: dict, community_id: int) -> dict:
 
 def import_places(data: Any, progress: Progress | None = None) -> ImportReport:
     """Import cells (and the places above them) all-or-nothing; raises ImportFailed listing every bad feature."""
-    report = PlaceImport().run(data, progress)
+    return import_place_parts([(0, data)], progress)
+
+
+def import_place_parts(parts: Iterable[tuple[int, Any]], progress: Progress | None = None) -> ImportReport:
+    """``import_places`` from a document read in parts, each (index of its first feature, a GeoJSON document), so a
+    province's file is never held whole (``GeoJsonFile.parts``); still one transaction, still every bad feature."""
+    report = PlaceImport().run(parts, progress)
     cells_changed()
     return report
