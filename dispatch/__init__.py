@@ -55,19 +55,17 @@ def engine_options(config: dict) -> dict:
 def _init_extensions(app: Flask) -> None:
     from dispatch import models  # noqa: F401  (registers the tables)
     from dispatch.i18n import select_locale
+    from notifications.socket_queue import BatchedRedisManager
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
-    message_queue = app.config["REDIS_URL"]
-    socketio.init_app(
-        app,
-        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-        message_queue=message_queue,
-        channel=app.config["SOCKETIO_CHANNEL"],
-    )
+    queue = {}  # with Redis, emits reach clients of every web process through it, a post's several in one round trip
+    if redis_url := app.config["REDIS_URL"]:
+        queue["client_manager"] = BatchedRedisManager(redis_url, channel=app.config["SOCKETIO_CHANNEL"])
+    socketio.init_app(app, async_mode=app.config["SOCKETIO_ASYNC_MODE"], **queue)
 
 
 @event.listens_for(Engine, "connect")

@@ -13,6 +13,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from notifications.socket_queue import batched
+
 
 class Publishes(Protocol):
     event_id: int
@@ -34,5 +36,6 @@ class SocketIOPublisher:
         shared: dict[tuple[int, ...], tuple[list[Publishes], list[str]]] = {}  # rooms owed the same events: one emit
         for room, owed in by_room.items():
             shared.setdefault(tuple(item.event_id for item in owed), (owed, []))[1].append(room)
-        for owed, rooms in shared.values():
-            self._socketio.emit("events", [item.data for item in owed], to=rooms[0] if len(rooms) == 1 else rooms)
+        with batched(self._socketio.server.manager):  # one round trip to Redis for them all
+            for owed, rooms in shared.values():
+                self._socketio.emit("events", [item.data for item in owed], to=rooms[0] if len(rooms) == 1 else rooms)

@@ -134,6 +134,13 @@ def redis_url() -> str:
     return url
 
 
+def free_port() -> int:
+    """A port of 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def start_private_redis(port: int) -> subprocess.Popen:
     """A Redis of a test's own on 127.0.0.1:``port``, in the foreground so the test can kill and restart it."""
     if not shutil.which("redis-server"):
