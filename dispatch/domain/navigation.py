@@ -11,10 +11,11 @@ The schemes are the apps' public ones: ``amapuri://route/plan/`` (``dev=0``: the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from geo.coords import CoordSystem, from_wgs84
 
@@ -57,8 +58,16 @@ def _link(app: MapApp, lon: float, lat: float, name: str, source: str) -> MapLin
     return MapLink(app, system, x, y, app_url, web_url)
 
 
+SAFE = ",:|;"  # the apps' own separators inside a value, left as they are (the names have them replaced)
+# A value of only these characters is the same quoted: coordinates, the source, the modes (most of a link's values).
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~,:|;-]*\Z")
+
+
 def _query(params: dict[str, str]) -> str:
-    return urlencode({k: v for k, v in params.items() if v != ""}, quote_via=quote, safe=",:|;")
+    """``key=value&…`` with each value percent-encoded (the keys are plain), the empty ones left out."""
+    return "&".join(
+        f"{key}={value if _UNQUOTED.match(value) else quote(value, safe=SAFE)}" for key, value in params.items() if value
+    )
 
 
 def _amap(lon: str, lat: str, name: str, source: str) -> tuple[str, str]:

@@ -26,10 +26,9 @@ from sqlalchemy.orm import Session
 
 from dispatch.extensions import db
 from dispatch.models import Assignment, Event, EventCounter, Need, OutboxMessage
-from dispatch.models.types import EncryptedText
 from dispatch.services.duty_groups.notices import keep_notices
 from dispatch.services.duty_groups.notices import notices_for as duty_group_notices
-from dispatch.services.rows import value_with_default
+from dispatch.services.rows import values_with_defaults
 from dispatch.telemetry.metrics import count_events
 from dispatch.telemetry.requests import request_id
 
@@ -189,10 +188,11 @@ def _logged_columns(table: Table, counted: str) -> list[Column]:
 
 
 def _rows_json(model, objects: list, counted: str, offsets) -> str:
-    """The objects' rows as JSON for ``jsonb_to_recordset``, with Python-side defaults applied."""
-    columns = _logged_columns(model.__table__, counted)
+    """The objects' rows as JSON for ``jsonb_to_recordset``, with Python-side defaults applied and personal data sealed
+    (JSON passes by the column types)."""
+    leave_out = frozenset({"id", counted})
     rows = [
-        {"offset_": offset, **{c.name: _stored(c, value_with_default(obj, c)) for c in columns}}
+        {"offset_": offset, **values_with_defaults(obj, leave_out, sealed=True)}
         for obj, offset in zip(objects, offsets, strict=True)
     ]
     return json.dumps(rows, default=_json_default, ensure_ascii=False)
@@ -204,11 +204,6 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     raise TypeError(f"cannot log {type(value).__name__} as JSON")
-
-
-def _stored(column_: Column, value: Any) -> Any:
-    """The value as its column stores it: JSON passes by the column types, so personal data is sealed here."""
-    return column_.type.process_bind_param(value, None) if isinstance(column_.type, EncryptedText) else value
 
 
 @sa_event.listens_for(Session, "after_commit")

@@ -7,30 +7,46 @@ cascade fires); its Python-side column defaults are applied to it, so what it ho
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, Insert, insert, inspect
+from sqlalchemy import Insert, insert, inspect
 from sqlalchemy.orm import make_transient_to_detached
 
 from dispatch.extensions import db
+from dispatch.models.types import EncryptedText
 
 
-def value_with_default(obj: Any, column: Column) -> Any:
-    """The object's value for ``column``; when it has none and the column a Python-side default, that default, now
-    set on the object too."""
-    value = getattr(obj, column.key)
-    if value is None and column.default is not None:
-        value = column.default.arg(None) if column.default.is_callable else column.default.arg
-        setattr(obj, column.key, value)
-    return value
+def values_with_defaults(obj: Any, leave_out: frozenset[str] = frozenset(), sealed: bool = False) -> dict[str, Any]:
+    """A new object's column values by column name, but those in ``leave_out``. Where it has none and the column a
+    Python-side default, that default, now set on the object too. ``sealed``: personal data as its column stores it
+    (for a statement that bypasses the column types, such as JSON for ``jsonb_to_recordset``)."""
+    state, values = obj.__dict__, {}
+    for key, name, default, seal in _columns(type(obj), leave_out):
+        value = state[key] if key in state else getattr(obj, key)
+        if value is None and default is not None:
+            value = default.arg(None) if default.is_callable else default.arg
+            setattr(obj, key, value)
+        values[name] = seal(value, None) if sealed and seal is not None else value
+    return values
+
+
+@cache
+def _columns(model: type, leave_out: frozenset[str]) -> tuple[tuple[str, str, Any, Callable | None], ...]:
+    """(attribute, column name, Python-side default, sealing) of each of the model's columns, worked out once."""
+    return tuple(
+        (c.key, c.name, c.default, c.type.process_bind_param if isinstance(c.type, EncryptedText) else None)
+        for c in model.__table__.columns
+        if c.name not in leave_out
+    )
 
 
 def insert_as_loaded(obj: Any) -> None:
     """Insert the new object's row (its id from the database) and put it in the session as though just loaded."""
     model = type(obj)
     primary_key = inspect(model).primary_key[0]
-    values = {c.key: value_with_default(obj, c) for c in model.__table__.columns if c is not primary_key}
+    values = values_with_defaults(obj, frozenset({primary_key.name}))
     inserted = db.session.connection().execute(_insert_returning_id(model), values)  # a plain row: past the session
     setattr(obj, primary_key.key, inserted.scalar_one())
     make_transient_to_detached(obj)
