@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Insert, insert, inspect
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from dispatch.extensions import db
 from dispatch.models.types import EncryptedText
@@ -22,12 +23,12 @@ def values_with_defaults(obj: Any, leave_out: frozenset[str] = frozenset(), seal
     """A new object's column values by column name, but those in ``leave_out``. Where it has none and the column a
     Python-side default, that default, now set on the object too. ``sealed``: personal data as its column stores it
     (for a statement that bypasses the column types, such as JSON for ``jsonb_to_recordset``)."""
-    state, values = obj.__dict__, {}
+    state, values = obj.__dict__, {}  # a new object's unset columns are None: no need to ask the ORM
     for key, name, default, seal in _columns(type(obj), leave_out):
-        value = state[key] if key in state else getattr(obj, key)
+        value = state.get(key)
         if value is None and default is not None:
             value = default.arg(None) if default.is_callable else default.arg
-            setattr(obj, key, value)
+            set_committed_value(obj, key, value)  # as the row will hold it, not a change to write
         values[name] = seal(value, None) if sealed and seal is not None else value
     return values
 
