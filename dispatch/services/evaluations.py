@@ -27,6 +27,7 @@ from dispatch.domain.scope import Action, Actor, Forbidden, Resource, Role, requ
 from dispatch.extensions import db
 from dispatch.models import Community, Evaluation, EvaluationRow, Event, Organization, Subdistrict
 from dispatch.services.errors import FieldError, InvalidInput, NotFound
+from dispatch.services.evaluations_postgresql import scorecards_postgresql
 from dispatch.services.places import subdistrict_in_scope
 from dispatch.services.scoping import subdistrict_clause
 
@@ -119,13 +120,20 @@ def scorecards_by_subdistrict(subdistrict_ids: list[int], starts_on: date, ends_
     """Scorecards of every organization at home in the named subdistricts, by subdistrict id then organization id:
     one pass over the log for all of them, split afterwards. A subdistrict's share is what ``scorecards`` gives for
     its organizations alone (each organization's card is folded from its own events only), without a scan of the
-    period per subdistrict, which is what made a province's evaluation slow (tests/bench/bench_evaluation.py)."""
+    period per subdistrict, which is what made a province's evaluation slow (tests/bench/bench_evaluation.py).
+    On PostgreSQL the database does the fold (dispatch/services/evaluations_postgresql.py: the same cards)."""
     where = Community.subdistrict_id.in_(subdistrict_ids)
     homes = dict(db.session.execute(select(Organization.id, Community.subdistrict_id).join(Community).where(where)).all())
     split: dict[int, dict[int, Scorecard]] = {subdistrict_id: {} for subdistrict_id in subdistrict_ids}
-    for organization_id, card in scorecards(sorted(homes), starts_on, ends_on).items():
+    for organization_id, card in _scorecards_of_many(sorted(homes), starts_on, ends_on).items():
         split[homes[organization_id]][organization_id] = card
     return split
+
+
+def _scorecards_of_many(organization_ids: list[int], starts_on: date, ends_on: date) -> dict[int, Scorecard]:
+    if db.session.get_bind().dialect.name != "postgresql":  # SQLite, the embedded default: the fold reads the log
+        return scorecards(organization_ids, starts_on, ends_on)
+    return scorecards_postgresql(organization_ids, _beijing_midnight(starts_on), _beijing_midnight(ends_on))
 
 
 # What the fold reads of an event's data, picked out by the database rather than parsing the whole JSON per row.
