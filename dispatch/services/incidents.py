@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from dispatch.domain.incidents import IncidentStatus, InvalidIncidentTransition, NeedStatus, next_incident_status
@@ -108,17 +109,23 @@ def held_incident(actor: Actor, incident_id: int) -> Incident:
             update(Incident).where(Incident.id == incident_id).values(id=Incident.id).execution_options(synchronize_session=False)
         )
         return get_incident(actor, incident_id)
-    query = (
+    incident = db.session.scalar(_held_query(actor), {"incident_id": incident_id})
+    if incident is None:
+        raise NotFound()
+    return incident
+
+
+@lru_cache(maxsize=1024)
+def _held_query(actor: Actor) -> Select:
+    """The share-locked read of one of the actor's incidents, built once per actor (the key is the actor's whole
+    scope): every post runs it, and building the scope clause and its cache key cost more than running it."""
+    return (
         select(Incident)
-        .where(Incident.id == incident_id, incident_clause(actor))
+        .where(Incident.id == bindparam("incident_id"), incident_clause(actor))
         .options(joinedload(Incident.subdistrict))
         .with_for_update(read=True, of=Incident)
         .execution_options(populate_existing=True)
     )
-    incident = db.session.scalar(query)
-    if incident is None:
-        raise NotFound()
-    return incident
 
 
 def _claim_incident(incident_id: int) -> None:
