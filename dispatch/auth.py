@@ -80,6 +80,10 @@ def waiting_for_second_factor() -> tuple[User, str] | None:
     return user, held.get("next", "")
 
 
+# How often the cookie's last-seen time moves on: the idle timeout ends a session at most this much early, never late.
+SEEN_EVERY_S = 60
+
+
 def load_user() -> None:
     """Run before each request: set ``g.user`` and ``g.actor`` from a still-valid session."""
     g.user, g.actor, g.session_expired = None, None, False
@@ -100,7 +104,8 @@ def load_user() -> None:
         session.clear()
         g.session_expired = True
         return
-    session["seen_at"] = int(time.time())
+    if (now := int(time.time())) - session.get("seen_at", 0) >= SEEN_EVERY_S:
+        session["seen_at"] = now  # the cookie changes, so it is signed and sent again: not on every request
     g.user, g.actor = user, user.actor()
 
 

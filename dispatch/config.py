@@ -149,6 +149,9 @@ class Config:
         self.SESSION_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))
         self.SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12")))
         self.PERMANENT_SESSION_LIFETIME = self.SESSION_ABSOLUTE_TIMEOUT
+        # The cookie lives as long as the session may, from the login; signing it again on every answer would only move
+        # an expiry the server enforces anyway (the sessions table), at a cost on every request. Changed, it is re-sent.
+        self.SESSION_REFRESH_EACH_REQUEST = False
         self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(2 * 1024 * 1024)))
         # PostgreSQL ends a transaction left idle this long (a frozen process's), so its row locks stop nobody for
         # longer; the app's own transactions never wait on anything that long (the geocoder's timeout is shorter).
