@@ -83,6 +83,7 @@ def _init_ports(app: Flask) -> None:
     from dispatch.jobs.queues import InlineQueue, RqQueue
     from dispatch.services.duty_groups.robots import GroupRobots
     from dispatch.services.geography import PlaceCache
+    from dispatch.services.skills import SkillCache
     from notifications.publisher import SocketIOPublisher
     from notifications.rate import rate_for
 
@@ -90,6 +91,7 @@ def _init_ports(app: Flask) -> None:
     jobs = RqQueue(redis_url, app.config["RQ_QUEUE"]) if redis_url else InlineQueue(app)
     app.extensions["dispatch.jobs"] = jobs
     app.extensions["dispatch.places"] = PlaceCache()
+    app.extensions["dispatch.skills"] = SkillCache()
     app.extensions["dispatch.publisher"] = SocketIOPublisher(socketio)
     app.extensions["dispatch.online_geocoder"] = _online_geocoder(app)
     channels = _message_channels(app)

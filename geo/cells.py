@@ -56,6 +56,7 @@ class Cell:
     subdistrict_id: int | None = None
     county_id: int | None = None
     code: str | None = None
+    name: str | None = None
 
 
 class GridIndex:

@@ -95,7 +95,7 @@ def _build(fingerprint: tuple) -> Places:
     ).all()
     geometries = shapely.from_geojson(np.array([row[3] for row in rows], dtype=object)) if rows else []
     cells = [
-        Cell(id=r[0], geometry=g, community_id=r[4], subdistrict_id=r[6], county_id=r[8], code=r[1])
+        Cell(id=r[0], geometry=g, community_id=r[4], subdistrict_id=r[6], county_id=r[8], code=r[1], name=r[2])
         for r, g in zip(rows, geometries, strict=True)
     ]
     index, names = GridIndex(cells), _place_names(rows, geometries) + _landmarks()

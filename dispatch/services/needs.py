@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import asdict
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
 from dispatch.domain.assignments import LIVE_STATES, AssignmentState
@@ -26,15 +26,14 @@ from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFoun
 from dispatch.services.geography import places
 from dispatch.services.incidents import get_incident, held_incident
 from dispatch.services.locate import geocode
-from dispatch.services.rows import insert_as_loaded
+from dispatch.services.rows import attached_as_loaded, insert_as_loaded
 from dispatch.services.scoping import need_clause
+from dispatch.services.skills import skill_cache
 from geo.coords import to_wgs84
 from geo.geojson import check_point
 
 PLACE_NAME_MAX = 200  # the column's length
-CELL_FACTS = load_only(GridCell.code, GridCell.name, GridCell.community_id)  # not its outline or its worker's sealed phone
 # Posting a need runs these: built once, run with parameters.
-SKILLS_BY_CODE = select(Skill).where(Skill.code.in_(bindparam("codes", expanding=True)))
 NEED_SKILL, KEY = insert(need_skills), insert(IdempotencyKey)
 STAGE_OF = {NeedKind.RESPONSE: IncidentStatus.ACTIVE, NeedKind.RECOVERY: IncidentStatus.RECOVERY}  # when each kind is posted
 
@@ -164,9 +163,10 @@ def _place_name(data: NeedIn, point: tuple[float, float]) -> tuple[str, str]:
 
 
 def _skills(codes: list[str], errors: list[FieldError]) -> list[Skill]:
-    found = {s.code: s for s in db.session.scalars(SKILLS_BY_CODE, {"codes": codes})}
+    """The skills of these codes, from this process's copy of the taxonomy (no query)."""
+    found = skill_cache().by_codes(codes)
     errors.extend(FieldError("skills", "skill.unknown", {"code": code}) for code in codes if code not in found)
-    return [found[code] for code in dict.fromkeys(codes) if code in found]
+    return [attached_as_loaded(Skill, **asdict(found[code])) for code in dict.fromkeys(codes) if code in found]
 
 
 def _place(
@@ -184,7 +184,8 @@ def _place(
     if not allowed:
         errors.append(FieldError("location", "location.outside_jurisdiction"))
         return point, None
-    return point, db.session.get(GridCell, found.id, options=[CELL_FACTS])
+    # The cell as this process's index knows it (no query): its outline and its worker's sealed phone load if read.
+    return point, attached_as_loaded(GridCell, id=found.id, code=found.code, name=found.name, community_id=found.community_id)
 
 
 def _point(actor: Actor, data: NeedIn, errors: list[FieldError]) -> tuple[float, float] | None:

@@ -54,6 +54,19 @@ def insert_as_loaded(obj: Any) -> None:
     db.session.add(obj)
 
 
+def attached_as_loaded(model: type, **values: Any) -> Any:
+    """The object of a row this process already knows (its id and these columns, from a per-process cache), in the
+    session without a query; its other columns load when first read, as ``load_only``'s do. The session's own object
+    when it has one."""
+    found = db.session.identity_map.get(db.session.identity_key(model, values["id"]))
+    if found is not None:
+        return found
+    obj = model(**values)
+    make_transient_to_detached(obj)
+    db.session.add(obj)
+    return obj
+
+
 @cache
 def _insert_returning_id(model: type) -> Insert:
     return insert(model).returning(inspect(model).primary_key[0])
