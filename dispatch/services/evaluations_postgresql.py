@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from dispatch.domain.evaluation import Response, Scorecard
 from dispatch.extensions import db
@@ -102,25 +102,29 @@ def scorecards_postgresql(organization_ids: list[int], starts: datetime, ends: d
     window = {"starts": starts, "ends": ends, "organizations": named}
     query = ASSIGNMENT_FIGURES.format(real=RESPONSE_COLUMNS.format(when="NOT drill"), drill=RESPONSE_COLUMNS.format(when="drill"))
     connection = db.session.connection()
-    responses, outside = connection.execute(text(query), window), connection.execute(text(OUTSIDE_INCIDENTS), window)
-    with _no_cycle_collection():
-        by_organization = {row[0]: row for row in responses.all()}
-        training = {org_id: (hours, upheld) for org_id, hours, upheld in outside.all()}
-        return {org_id: _scorecard(org_id, by_organization.get(org_id), *training.get(org_id, (None, 0))) for org_id in named}
+    with _python_at_work(connection):
+        responses = {row[0]: row for row in connection.execute(text(query), window).all()}
+        outside = {org_id: (hours, upheld) for org_id, hours, upheld in connection.execute(text(OUTSIDE_INCIDENTS), window)}
+        return {org_id: _scorecard(org_id, responses.get(org_id), *outside.get(org_id, (None, 0))) for org_id in named}
 
 
 @contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Millions of lists, sets and cards are made here and all of them live on: the cycle collector would scan
-    them again and again for nothing (measured: four fifths of this module's Python time). Reference counting
-    still frees what dies."""
-    enabled = gc.isenabled()
+def _python_at_work(connection: Connection) -> Iterator[None]:
+    """A province's cards are made after the last query: hundreds of thousands of lists, sets and cards, all of
+    which live on. For that time PostgreSQL's limit on idle transactions (``DB_IDLE_TRANSACTION_S``, seconds) is
+    lifted, so the transaction survives a slow machine, and put back after; and the cycle collector is paused, as
+    it would scan the new objects again and again for nothing (measured: four fifths of this module's Python time;
+    reference counting still frees what dies)."""
+    limit = connection.execute(text("SELECT current_setting('idle_in_transaction_session_timeout')")).scalar_one()
+    connection.execute(text("SET LOCAL idle_in_transaction_session_timeout = 0"))
+    collecting = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if enabled:
+        if collecting:
             gc.enable()
+        connection.execute(text("SELECT set_config('idle_in_transaction_session_timeout', :limit, true)"), {"limit": limit})
 
 
 def _scorecard(org_id: int, row: Sequence | None, training_hours: float | None, upheld: int) -> Scorecard:

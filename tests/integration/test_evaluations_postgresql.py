@@ -5,22 +5,23 @@ for card and to the last bit, on real traffic and on logs the services never wri
 from __future__ import annotations
 
 import random
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from dispatch.domain.assignments import AssignmentState
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
 from dispatch.models import Assignment, Event, Organization, Subdistrict
-from dispatch.services import evaluations, events
+from dispatch.services import evaluations, evaluations_postgresql, events
 from dispatch.services.answers import sweep_overdue
 from dispatch.services.evaluations import _beijing_midnight
 from dispatch.services.evaluations_postgresql import scorecards_postgresql
 from tests.factories import make_member, make_user
 from tests.integration.dispatch_helpers import add_organizations, leader_of, make_overdue, need_body, open_incident, post_need
-from tests.integration.test_evaluations import a_season_of_work, offer_to
+from tests.integration.test_evaluations import YEAR, a_season_of_work, offer_to
 from tests.integration.test_recovery import a_task, to_recovery, work_of
 
 # 1 April 2026 00:00 in Beijing: the log is spread around it, so Q1 and Q2 each hold part of the same work.
@@ -53,6 +54,20 @@ def test_the_database_follows_the_fold_on_logs_the_services_never_write(world, b
 
     for period in PERIODS:
         assert in_the_database(period) == all_cards_folded(period), period
+
+
+def test_making_the_cards_may_outlast_the_limit_on_idle_transactions(world, browser, monkeypatch):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the limit is PostgreSQL's")
+    a_season_of_work(world, browser)
+    made = evaluations_postgresql._scorecard
+    monkeypatch.setattr(evaluations_postgresql, "_scorecard", lambda *card: time.sleep(0.1) or made(*card))  # slow
+    db.session.execute(text("SET LOCAL idle_in_transaction_session_timeout = '200ms'"))
+
+    cards = in_the_database(YEAR)  # half a second of Python after the last query
+
+    assert db.session.execute(text("SHOW idle_in_transaction_session_timeout")).scalar_one() == "200ms"  # put back
+    assert cards == all_cards_folded(YEAR)
 
 
 def more_traffic(world, browser) -> None:
