@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
-from urllib.parse import quote
 
 from geo.coords import CoordSystem, from_wgs84
 
@@ -58,16 +57,21 @@ def _link(app: MapApp, lon: float, lat: float, name: str, source: str) -> MapLin
     return MapLink(app, system, x, y, app_url, web_url)
 
 
-SAFE = ",:|;"  # the apps' own separators inside a value, left as they are (the names have them replaced)
-# A value of only these characters is the same quoted: coordinates, the source, the modes (most of a link's values).
+# Left as they are in a value: what percent-encoding never encodes, and the apps' own separators (the names have
+# those replaced). A value of only these is the same encoded: coordinates, the source, the modes.
+PLAIN = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~,:|;"
 _UNQUOTED = re.compile(r"[A-Za-z0-9_.~,:|;-]*\Z")
+_PERCENT = tuple(chr(byte) if chr(byte) in PLAIN else f"%{byte:02X}" for byte in range(256))  # each UTF-8 byte's form
 
 
 def _query(params: dict[str, str]) -> str:
-    """``key=value&…`` with each value percent-encoded (the keys are plain), the empty ones left out."""
-    return "&".join(
-        f"{key}={value if _UNQUOTED.match(value) else quote(value, safe=SAFE)}" for key, value in params.items() if value
-    )
+    """``key=value&…`` with each value percent-encoded as ``urllib.parse.quote`` does (the keys are plain), the empty
+    ones left out."""
+    return "&".join(f"{key}={value if _UNQUOTED.match(value) else _quoted(value)}" for key, value in params.items() if value)
+
+
+def _quoted(value: str) -> str:
+    return "".join(map(_PERCENT.__getitem__, value.encode()))
 
 
 def _amap(lon: str, lat: str, name: str, source: str) -> tuple[str, str]:

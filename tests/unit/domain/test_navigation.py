@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from dispatch.domain.navigation import MapApp, navigation_links
+from dispatch.domain.navigation import MapApp, _query, navigation_links
 from geo.coords import CoordSystem, wgs84_to_bd09, wgs84_to_gcj02
 
 WENYI_ROAD = (120.13, 30.29505)  # a map click in Xihu, WGS-84
@@ -92,3 +94,9 @@ def test_without_a_name_the_links_still_lead_to_the_point():
 def test_outside_china_every_app_gets_the_point_as_it_is():
     paris = (2.2945, 48.8584)
     assert {(link.lon, link.lat) for link in navigation_links(*paris)} == {paris}
+
+
+@given(st.dictionaries(st.sampled_from(["to", "title", "dname", "marker"]), st.text(max_size=30)))
+def test_every_value_is_percent_encoded_as_the_standard_library_does(params):
+    expected = "&".join(f"{key}={quote(value, safe=',:|;')}" for key, value in params.items() if value)
+    assert _query(params) == expected
