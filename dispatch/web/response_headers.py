@@ -19,8 +19,10 @@ SOCKET_PATH = "/socket.io/"
 def add_security_headers(response: Response) -> Response:
     config = current_app.config
     locates = request.endpoint in PAGES_THAT_LOCATE
+    present = {name.lower() for name, _value in response.headers}  # a header the view set itself is left as it is
     for name, value in security_headers(config["PUBLIC_URL"], config["MAP_TILES"], locates=locates).items():
-        response.headers.setdefault(name, value)
+        if name.lower() not in present:
+            response.headers.add(name, value)
     return response
 
 
