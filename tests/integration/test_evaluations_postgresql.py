@@ -61,12 +61,12 @@ def test_making_the_cards_may_outlast_the_limit_on_idle_transactions(world, brow
         pytest.skip("the limit is PostgreSQL's")
     a_season_of_work(world, browser)
     made = evaluations_postgresql._scorecard
-    monkeypatch.setattr(evaluations_postgresql, "_scorecard", lambda *card: time.sleep(0.1) or made(*card))  # slow
-    db.session.execute(text("SET LOCAL idle_in_transaction_session_timeout = '200ms'"))
+    monkeypatch.setattr(evaluations_postgresql, "_scorecard", lambda *card: time.sleep(0.25) or made(*card))  # slow
+    db.session.execute(text("SET LOCAL idle_in_transaction_session_timeout = '300ms'"))
 
-    cards = in_the_database(YEAR)  # half a second of Python after the last query
+    cards = in_the_database(YEAR)  # a second of Python after the last query
 
-    assert db.session.execute(text("SHOW idle_in_transaction_session_timeout")).scalar_one() == "200ms"  # put back
+    assert db.session.execute(text("SHOW idle_in_transaction_session_timeout")).scalar_one() == "300ms"  # put back
     assert cards == all_cards_folded(YEAR)
 
 
