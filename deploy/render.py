@@ -54,6 +54,7 @@ def values(options: argparse.Namespace) -> dict[str, str]:
         "first_port": str(options.first_port),
         "upstream_servers": "\n".join(f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in ports),
         "server_name": options.server_name,
+        "https_origin": https_origin(options.server_name, options.https_port),
         "http_port": str(options.http_port),
         "https_port": str(options.https_port),
         "tls_cert": options.tls_cert,
@@ -64,6 +65,13 @@ def values(options: argparse.Namespace) -> dict[str, str]:
         "user_line": f"user={options.user}" if options.user else "",
         "owner_option": f"-o {shlex.quote(options.user)}" if options.user else "",
     }
+
+
+def https_origin(server_name: str, https_port: int) -> str:
+    """Where plain http sends a browser: the site's own name when it has exactly one, so a request naming another host
+    is not sent there; the host the request named only when the site answers to any (``_``) or to a pattern."""
+    host = server_name if re.fullmatch(r"[A-Za-z0-9.-]+", server_name) and server_name != "_" else "$host"
+    return f"https://{host}" + ("" if https_port == 443 else f":{https_port}")
 
 
 def render(options: argparse.Namespace) -> list[Path]:

@@ -66,3 +66,16 @@ def test_the_environment_example_sets_only_settings_the_app_reads():
 def test_the_web_processes_ports_must_exist(tmp_path, capsys):
     assert render.main(["--out", str(tmp_path), "--first-port", "65535", "--web", "3"]) == 2
     assert "1024–65535" in capsys.readouterr().err
+
+
+def test_plain_http_redirects_to_the_sites_own_name_and_https_port(tmp_path):
+    named = rendered(tmp_path / "a", "--server-name", "dispatch.xihu.gov.cn", "--https-port", "8443")["nginx-dispatch.conf"]
+    assert "return 301 https://dispatch.xihu.gov.cn:8443$request_uri;" in named
+    default_port = rendered(tmp_path / "b", "--server-name", "dispatch.xihu.gov.cn")["nginx-dispatch.conf"]
+    assert "return 301 https://dispatch.xihu.gov.cn$request_uri;" in default_port
+
+
+def test_a_site_answering_to_any_name_redirects_to_the_name_asked_for(tmp_path):
+    assert "return 301 https://$host$request_uri;" in rendered(tmp_path / "a")["nginx-dispatch.conf"]
+    several = rendered(tmp_path / "b", "--server-name", "a.example b.example")["nginx-dispatch.conf"]
+    assert "return 301 https://$host$request_uri;" in several
