@@ -6,6 +6,10 @@ each other. One kind of job sends: ``drain``, which claims due rows a few at a t
 a drain while one is already waiting adds nothing (the queue port drops it), so however often commits and sweeper
 passes nudge it, the queue holds at most one waiting drain, and a worker that falls behind catches up in one go.
 
+A claim's rows are rendered and their texts written in one statement, sent one after the other (or in one request
+where the channel takes batches), and what they came to is recorded together: the sent rows in one round trip, their
+events in the event log's one statement, committed with the next claim.
+
 The text is written on the row before it goes out; a worker that dies between sending and recording leaves the row
 ``sending``. Once its claimer has stopped beating (liveness) or its lease has run out, the row is reconciled: if
 the provider has a message with that text to that number since the claim, the row takes that message's id, else it
@@ -19,10 +23,12 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, func, or_, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Update, and_, bindparam, func, or_, select, update
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from dispatch.domain.assignments import AssignmentState
@@ -53,6 +59,9 @@ STALLED_S = 3.0  # a message due this long is not being sent by the queue: the s
 STALLED_BUDGET_S = 1.0  # and sends for at most this long per pass, so deadlines keep being swept
 NO_RATE = NoRate()
 GROUP = "group"  # the duty groups' messages: sent by their own drain, on the slow lane
+RECORD_WITHIN_S = 0.1  # a sent row's record waits for its claim's next sends this long at most (reports follow)
+REPORT_WAIT_S = 2.0  # a delivery report for an id not yet recorded waits this long for the record, while rows are sent
+SENT_ROWS = "dispatch.delivery.sent"  # the session's rows noted as sent, written when it commits
 
 
 def channel_for_role(role: str) -> Channel:
@@ -126,14 +135,20 @@ def send_stalled(now: datetime | None = None) -> dict[str, int]:
 
 
 def drain(budget_s: float = DRAIN_BUDGET_S, batch: int = CLAIM) -> dict[str, int]:
-    """Job: send due rows to people until none is left (or the budget is spent: then a fresh drain carries on)."""
+    """Job: send due rows to people until none is left (or the budget is spent: then a fresh drain carries on).
+
+    What a claim's rows came to is committed with the next claim: one transaction fewer a claim, and a backlog being
+    worked off always shows rows just claimed (what ``send_stalled`` looks for before stepping in)."""
     outcome: dict[str, int] = {}
     until = time.monotonic() + budget_s
-    while claimed := claim_due(batch):
-        _send_claimed(claimed, outcome)
-        if time.monotonic() > until:
-            nudge()
-            break
+    try:
+        while claimed := claim_due(batch):
+            _send_claimed(claimed, outcome, commit=False)
+            if time.monotonic() > until:
+                nudge()
+                break
+    finally:  # the last claim's outcomes, and those sent before an unexpected error
+        events.commit()
     return outcome
 
 
@@ -158,10 +173,23 @@ def drain_groups(budget_s: float = GROUP_DRAIN_BUDGET_S) -> dict[str, int]:
     return outcome
 
 
-def _send_claimed(claimed: list[OutboxMessage], outcome: dict[str, int]) -> list[str]:
-    statuses, ready = _prepare(claimed, datetime.now(UTC), _read_for(claimed))
-    for together in _batches(ready):
-        statuses += _send_batch(together) if len(together) > 1 else [_send(*together[0])]
+def _send_claimed(claimed: list[OutboxMessage], outcome: dict[str, int], commit: bool = True) -> list[str]:
+    """Send a claim's rows and record what happened to them all in one transaction (committed here, or by the
+    caller's next commit). A worker killed before that commit leaves the rows it sent ``sending`` with their texts
+    on record: they are reconciled, never sent twice."""
+    reading = _read_for(claimed)  # held to the end: recording the events reads the offers it loaded
+    statuses, ready = _prepare(claimed, datetime.now(UTC), reading)
+    noted = None  # when the oldest outcome not yet committed came back
+    try:
+        for together in _batches(ready):
+            if noted is not None and time.monotonic() - noted > RECORD_WITHIN_S:
+                events.commit()  # a slow provider: what went is recorded before the next request
+                noted = None
+            statuses += _send_batch(together) if len(together) > 1 else [_send(*together[0])]
+            noted = noted or time.monotonic()
+    finally:  # what was sent before an unexpected error is recorded all the same
+        if commit:
+            events.commit()
     for status in statuses:
         outcome[status] = outcome.get(status, 0) + 1
     return statuses
@@ -184,24 +212,29 @@ def claim_due(limit: int, now: datetime | None = None, groups: bool = False) -> 
     The duty groups' rows are claimed by their own drain (``groups``), the others by the drain of messages to people."""
     now = now or datetime.now(UTC)
     lane = OutboxMessage.channel == GROUP if groups else OutboxMessage.channel != GROUP
-    # Picked and locked first, then claimed: as a subquery of the UPDATE, PostgreSQL may run the locking pick again
-    # for every row it compares, and the LIMIT would no longer hold.
-    picked = db.session.scalars(
+    due = (
         select(OutboxMessage.id)
         .where(OutboxMessage.status == "pending", OutboxMessage.due_at <= now, lane)
         .order_by(OutboxMessage.due_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
-    ).all()
-    ids = db.session.scalars(
+    )
+    # The pick is locked and limited once, before the claim: as a plain subquery of the UPDATE, PostgreSQL may run
+    # the locking pick again for every row it compares, and the LIMIT would no longer hold. There a materialized CTE
+    # does it in the claim's own statement; elsewhere the ids are picked first.
+    if db.session.get_bind().dialect.name == "postgresql":
+        picked = select(due.cte("picked").prefix_with("MATERIALIZED").c.id)
+    elif not (picked := db.session.scalars(due).all()):
+        db.session.commit()
+        return []
+    rows = db.session.scalars(  # the claimed rows come back whole: no second query to load them
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(picked), OutboxMessage.status == "pending")
         .values(status="sending", claimed_at=now, claimed_by=liveness.process_id(), attempts=OutboxMessage.attempts + 1)
-        .returning(OutboxMessage.id)
-        .execution_options(synchronize_session=False)
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False, populate_existing=True)
     ).all()
     db.session.commit()
-    rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)).execution_options(populate_existing=True))
     return sorted(rows, key=lambda row: (row.due_at, row.id))
 
 
@@ -232,23 +265,40 @@ class Reading:
 
 
 def _read_for(messages: list[OutboxMessage]) -> Reading:
+    """Only what the rows name is asked for: a claim of notices and login codes reads nothing."""
     wanted = {m.assignment_id for m in messages if m.assignment_id}
+    codes = {code for m in messages for code in m.params.get("skills", [])}
+    organizations = {m.organization_id for m in messages if m.organization_id}
+    return Reading(_offers(wanted), leader_languages(organizations) if organizations else {}, _labels(codes))
+
+
+def _offers(ids: set[int]) -> dict[int, Assignment]:
+    if not ids:
+        return {}
     offers = db.session.scalars(
         select(Assignment)
-        .where(Assignment.id.in_(wanted))
+        .where(Assignment.id.in_(ids))
         .options(joinedload(Assignment.need).joinedload(Need.incident).joinedload(Incident.subdistrict))
         .execution_options(populate_existing=True)
     ).unique()
-    codes = {code for m in messages for code in m.params.get("skills", [])}
-    labels = db.session.execute(select(Skill.code, Skill.label_zh, Skill.label_en).where(Skill.code.in_(codes))).all()
-    languages = leader_languages({m.organization_id for m in messages if m.organization_id})
-    return Reading({a.id: a for a in offers}, languages, {code: {"zh": zh, "en": en} for code, zh, en in labels})
+    return {offer.id: offer for offer in offers}
+
+
+def _labels(codes: set[str]) -> dict[str, dict[str, str]]:
+    if not codes:
+        return {}
+    labels = db.session.execute(select(Skill.code, Skill.label_zh, Skill.label_en).where(Skill.code.in_(codes)))
+    return {code: {"zh": zh, "en": en} for code, zh, en in labels}
 
 
 def _deliver_claimed(message: OutboxMessage, now: datetime, reading: Reading) -> str:
     """A row this process claimed: skip it if no longer wanted, else render it, put the text on record, send it."""
     statuses, ready = _prepare([message], now, reading)
-    return statuses[0] if statuses else _send(*ready[0])
+    if statuses:
+        return statuses[0]
+    status = _send(*ready[0])
+    events.commit()
+    return status
 
 
 def _prepare(
@@ -340,6 +390,7 @@ def _still_mine(texts: list[tuple[OutboxMessage, str]]) -> set[int]:
 
 
 def _send(message: OutboxMessage, outgoing: Outgoing) -> str:
+    """Send one row and note its outcome; the caller commits."""
     sending = channel_for(message)
     rate_for_role(message.channel).wait()
     try:
@@ -350,12 +401,12 @@ def _send(message: OutboxMessage, outgoing: Outgoing) -> str:
         _failed(message, str(exc))
     else:
         _sent(message, sending.name, sent.sid, sent.status)
-    events.commit()
     return message.status
 
 
 def _send_batch(batch: list[tuple[OutboxMessage, Outgoing]]) -> list[str]:
-    """Rows of one kind for one batch channel, sent in one request; each row's own outcome recorded as if alone."""
+    """Rows of one kind for one batch channel, sent in one request; each row's own outcome noted as if alone (the
+    caller commits)."""
     sending = channel_for(batch[0][0])
     rate = rate_for_role(batch[0][0].channel)
     for _ in batch:
@@ -371,15 +422,36 @@ def _send_batch(batch: list[tuple[OutboxMessage, Outgoing]]) -> list[str]:
             _failed(message, str(outcome))
         else:
             _sent(message, sending.name, outcome.sid, outcome.status)
-    events.commit()
     return [message.status for message, _ in batch]
 
 
 def _sent(message: OutboxMessage, provider: str, sid: str, delivery: str) -> None:
-    message.status, message.provider, message.provider_sid = "sent", provider, sid
-    message.delivery, message.sent_at, message.error = delivery, datetime.now(UTC), ""
+    """Note the row as sent; the commit writes it, with the other rows sent in its transaction (``_write_sent``)."""
+    sent = {"provider": provider, "provider_sid": sid, "delivery": delivery, "sent_at": datetime.now(UTC)}
+    for key, value in {"status": "sent", "error": "", **sent}.items():
+        set_committed_value(message, key, value)
+    db.session.info.setdefault(SENT_ROWS, []).append({"row_id": message.id, **{f"new_{k}": v for k, v in sent.items()}})
     kind = "voice.called" if message.channel == "voice" else f"{message.channel}.sent"
     _record(kind, message, segments=message.segments)
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _write_sent(session: Session) -> None:
+    """Every commit writes the rows noted as sent, all in one round trip: a claim's rows are recorded together."""
+    if rows := session.info.pop(SENT_ROWS, None):
+        session.connection().execute(_mark_sent(), rows)
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_sent(session: Session) -> None:
+    session.info.pop(SENT_ROWS, None)
+
+
+@cache
+def _mark_sent() -> Update:
+    table = OutboxMessage.__table__
+    sent = {name: bindparam(f"new_{name}") for name in ("provider", "provider_sid", "delivery", "sent_at")}
+    return update(table).where(table.c.id == bindparam("row_id")).values(status="sent", error="", **sent)
 
 
 def _retry_or_fail(message: OutboxMessage, error: str) -> None:
@@ -529,7 +601,7 @@ def _sent_before(message: OutboxMessage) -> str | None:
 def record_status(sid: str, status: str, error_code: str = "") -> bool:
     """A provider's delivery report: moves the row's delivery state forward only (reports arrive out of order and
     twice). True when it changed something."""
-    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.provider_sid == sid))
+    message = _sent_as(sid)
     if message is None or not _is_forward(message.delivery, status):
         return False
     won = db.session.execute(
@@ -546,6 +618,20 @@ def record_status(sid: str, status: str, error_code: str = "") -> bool:
         _record(f"{message.channel}.{status.replace('-', '_')}", message, error_code=error_code)
     events.commit()
     return True
+
+
+def _sent_as(sid: str) -> OutboxMessage | None:
+    """The row the provider's id names. A report can overtake the record of its message (a claim's outcomes are
+    committed together, ``RECORD_WITHIN_S`` and one request after the send at most): while rows are being sent, an
+    unknown id is looked for again for up to ``REPORT_WAIT_S``."""
+    until = time.monotonic() + REPORT_WAIT_S
+    while (message := db.session.scalar(select(OutboxMessage).where(OutboxMessage.provider_sid == sid))) is None:
+        sending = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.status == "sending").limit(1))
+        db.session.rollback()  # the next look sees what was committed meanwhile (SQLite reads from a snapshot)
+        if sending is None or time.monotonic() > until:
+            return None
+        time.sleep(0.05)
+    return message
 
 
 def _is_forward(current: str, new: str) -> bool:
