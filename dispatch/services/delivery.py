@@ -174,9 +174,9 @@ def drain_groups(budget_s: float = GROUP_DRAIN_BUDGET_S) -> dict[str, int]:
 
 
 def _send_claimed(claimed: list[OutboxMessage], outcome: dict[str, int], commit: bool = True) -> list[str]:
-    """Send a claim's rows and record what happened to them all in one transaction (committed here, or by the
-    caller's next commit). A worker killed before that commit leaves the rows it sent ``sending`` with their texts
-    on record: they are reconciled, never sent twice."""
+    """Send a claim's rows and record what happened to them together: committed here, or by the caller's next commit
+    (before the next request when the provider is slow). A worker killed before that commit leaves the rows it sent
+    ``sending`` with their texts on record: they are reconciled, never sent twice."""
     reading = _read_for(claimed)  # held to the end: recording the events reads the offers it loaded
     statuses, ready = _prepare(claimed, datetime.now(UTC), reading)
     noted = None  # when the oldest outcome not yet committed came back
