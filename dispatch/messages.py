@@ -191,6 +191,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "csv.header_duplicate": ("CSV 中同一列出现了两次：{columns}", "the CSV has the same column twice: {columns}"),
     "csv.encoding": ("无法识别文件编码（支持 UTF-8 与 GB18030/GBK）", "unknown encoding (UTF-8 and GB18030/GBK are read)"),
     "csv.empty": ("文件没有数据行", "the file has no data rows"),
+    "csv.field_too_long": ("太长（超过 {limit} 个字符）", "is too long (over {limit} characters)"),
+    "csv.unclosed_quote": (
+        "引号没有闭合：从这一行开始的带引号的值到文件末尾都没有结束引号",
+        "has an unclosed quote: the quoted value that starts on this line has no closing quote before the end of the file",
+    ),
+    "csv.stray_quote": (
+        '引号位置不对：带引号的值在结束引号之后还有字符（值中的引号要写成两个：""）',
+        'has a misplaced quote: a quoted value goes on after its closing quote (a quote inside a value is written twice: "")',
+    ),
     "xlsx.header_missing": ("工作表缺少列：{columns}", "the sheet lacks column(s): {columns}"),
     "xlsx.header_unknown": ("工作表中有无法识别的列：{columns}", "the sheet has column(s) the import does not know: {columns}"),
     "xlsx.header_duplicate": ("工作表中同一列出现了两次：{columns}", "the sheet has the same column twice: {columns}"),

@@ -74,6 +74,20 @@ def test_a_bad_road_course_and_a_point_far_outside_the_county_are_refused(world,
     assert stored() == []
 
 
+def test_a_name_or_road_course_longer_than_the_csv_module_reads_is_a_bad_row(world, browser):
+    client = browser(world.duty, language="en")
+    long_name = "长" * 140_000 + ",,地标,120.115,30.274,\n"
+    long_course = "天目山路,,道路,120.105,30.275," + "120.1 30.27; " * 90_000 + "\n"
+    response = upload(client, HEADER + STADIUM + long_name + long_course, encoding="utf-8")
+    body = response.get_json()["error"]
+    assert response.status_code == 422 and body["code"] == "import_failed"
+    assert [(e["row"], e["field"], e["code"]) for e in body["errors"]] == [
+        (3, "name", "csv.field_too_long"),
+        (4, "line", "csv.field_too_long"),
+    ]
+    assert stored() == []
+
+
 def test_importing_a_corrected_file_moves_the_landmark(world, browser):
     client = browser(world.admin)
     assert upload(client, HEADER + STADIUM).status_code == 200

@@ -136,6 +136,16 @@ def test_each_kind_of_bad_row_fails_the_whole_file(app, tmp_path, organizations,
     assert row_counts() == before
 
 
+def test_a_name_longer_than_the_csv_module_reads_is_refused_on_its_line(app, tmp_path, organizations):
+    rows = [member(), member(phone="13900000000", name="张" * 140_000)]
+
+    result = import_rows(app, tmp_path, rows, "--lang", "en")
+
+    assert result.exit_code == 2
+    assert error_lines(result.stderr) == ["line 3 name: is too long (over 131072 characters)"]
+    assert row_counts()["members"] == 0
+
+
 def test_a_phone_already_in_the_organization_is_a_duplicate(app, tmp_path, organizations):
     make_member(organizations["rescue"], phone="+8613812345678")
     db.session.commit()

@@ -197,6 +197,38 @@ def test_messages_are_in_chinese_by_default_and_english_on_request(app, tmp_path
     ]
 
 
+def test_a_value_longer_than_the_csv_module_reads_is_too_long_on_its_line_and_column(app, tmp_path, places):
+    rows = [organization(), organization(name="二队", credit_code=credit_code(2), leader_name="长" * 200_000)]
+    rows.append(organization(name="三队", credit_code=credit_code(3), leader_phone="12345"))
+
+    chinese = import_rows(app, tmp_path, rows)
+    english = import_rows(app, tmp_path, rows, "--lang", "en")
+
+    assert chinese.exit_code == english.exit_code == 2
+    assert error_lines(chinese.stderr) == [
+        "第 3 行 leader_name: 太长（超过 131072 个字符）",
+        "第 4 行 leader_phone: 电话号码无效",
+    ]
+    assert error_lines(english.stderr)[0] == "line 3 leader_name: is too long (over 131072 characters)"
+    assert "Traceback" not in english.stderr + english.output
+    assert row_counts()["organizations"] == 0
+
+
+def test_an_unclosed_quote_is_named_on_the_line_it_opens(app, tmp_path, places):
+    path = tmp_path / "organizations.csv"
+    lines = [",".join(ORGANIZATION_HEADER_ZH), ",".join(organization()), ",".join(organization(name='"二队'))]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    result = run_cli(app, "import-organizations", path, "--lang", "en")
+
+    assert result.exit_code == 2
+    assert error_lines(result.stderr) == [
+        "line 3 name: has an unclosed quote: the quoted value that starts on this line has no closing quote before the "
+        "end of the file"
+    ]
+    assert row_counts()["organizations"] == 0
+
+
 def test_a_missing_required_column_is_named_in_the_header_line(app, tmp_path, places):
     header = [column for column in ORGANIZATION_HEADER_ZH if column != "负责人手机"]
     rows = [organization()[:-1]]

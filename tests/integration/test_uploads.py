@@ -60,6 +60,21 @@ def test_the_api_lists_bad_rows_with_line_numbers_in_english(world, browser):
     ]
 
 
+def test_a_value_longer_than_the_csv_module_reads_is_a_bad_row_not_a_server_error(world, browser):
+    client = browser(world.duty, language="en")
+    text = rows(world.community_a1).replace("钱队长", "长" * 200_000, 1)
+    before = snapshot()
+    response = client.send(
+        "POST", "/api/imports/organizations", None, data={"file": csv_file(text)}, content_type="multipart/form-data"
+    )
+    body = response.get_json()["error"]
+    assert response.status_code == 422 and body["code"] == "import_failed"
+    assert [(e["row"], e["field"], e["message"]) for e in body["errors"]] == [
+        (2, "leader_name", "is too long (over 131072 characters)")
+    ]
+    assert snapshot() == before
+
+
 def test_rows_naming_another_subdistricts_community_are_refused(world, browser):
     before = snapshot()
     response = upload_page(browser(world.duty), rows(world.community_a2))

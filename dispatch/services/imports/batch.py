@@ -27,10 +27,14 @@ class ImportReport:
 
 
 def validated(
-    rows: Iterable[tuple[int, dict[str, str]]], model: type[BaseModel], errors: list[FieldError]
+    rows: Iterable[tuple[int, dict[str, str] | FieldError]], model: type[BaseModel], errors: list[FieldError]
 ) -> Iterator[tuple[int, Any]]:
-    """Rows parsed by ``model``; a row that fails adds its errors (with the line number) and is skipped."""
+    """Rows parsed by ``model``; a row that fails adds its errors (with the line number) and is skipped, as does a
+    row the file's reader could not read (it comes as its FieldError)."""
     for line, raw in rows:
+        if isinstance(raw, FieldError):
+            errors.append(raw)
+            continue
         try:
             yield line, model.model_validate(raw)
         except ValidationError as exc:
