@@ -152,6 +152,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "期间“{value}”无效，应为年（2026）、半年（2026-H1）、季度（2026-Q3）或月（2026-07）",
         "“{value}” is no period: a year (2026), half (2026-H1), quarter (2026-Q3) or month (2026-07)",
     ),
+    "period.not_started": (
+        "期间“{value}”尚未开始（{starts_on} 开始），还没有可公开的评价",
+        "“{value}” has not started yet (it starts on {starts_on}), so there is nothing to publish",
+    ),
     "skill.unknown": ("未知技能：{code}", "unknown skill: {code}"),
     "skill.duplicate": ("技能重复：{code}", "skill listed twice: {code}"),
     "skill.not_offered": ("组织不提供该技能：{code}", "the organization does not offer this skill: {code}"),

@@ -95,6 +95,7 @@ def evaluate_county(actor: Actor, period: str) -> CountyEvaluation:
 def publish(actor: Actor, subdistrict_id: int | None, period: str) -> Evaluation:
     """Freeze the subdistrict's scorecards for the period for the public; publishing again replaces them."""
     require(actor, Action.EDIT, Resource.EVALUATION)
+    _require_started(period)
     result = evaluate_subdistrict(actor, subdistrict_id, period)
     evaluation = db.session.scalar(
         select(Evaluation).where(Evaluation.subdistrict_id == result.subdistrict.id, Evaluation.period == period)
@@ -208,6 +209,13 @@ def _period(label: str) -> tuple[date, date]:
         return period_bounds(label)
     except InvalidPeriod as exc:
         raise InvalidInput([FieldError("period", "period.format", {"value": label})]) from exc
+
+
+def _require_started(period: str) -> None:
+    """A period that starts after today (in Beijing) has no work to show: its public card would be all zeros."""
+    starts_on, _ = _period(period)
+    if starts_on > datetime.now(CHINA).date():
+        raise InvalidInput([FieldError("period", "period.not_started", {"value": period, "starts_on": starts_on.isoformat()})])
 
 
 def _beijing_midnight(day: date) -> datetime:

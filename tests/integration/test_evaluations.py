@@ -95,6 +95,31 @@ def test_a_period_that_is_no_period_is_refused(world, browser):
     assert "half (2026-H1), quarter (2026-Q3)" in answer.get_json()["error"]["errors"][0]["message"]
 
 
+def next_month_in_beijing() -> str:
+    today = datetime.now(evaluations.CHINA).date()
+    return f"{today.year + today.month // 12}-{today.month % 12 + 1:02d}"
+
+
+def test_a_period_that_has_not_started_is_not_published_through_the_api_nor_the_page(world, browser, app):
+    english, chinese = browser(world.duty, language="en"), browser(world.duty)
+    for period in ("2099", next_month_in_beijing()):
+        answer = english.post("/api/evaluations/publish", {"period": period})
+        assert answer.status_code == 422
+        error = answer.get_json()["error"]["errors"][0]
+        assert (error["field"], error["code"]) == ("period", "period.not_started")
+        assert error["message"].startswith(f"“{period}” has not started yet (it starts on ")
+
+    page = chinese.send("POST", "/evaluations/publish", None, data={"period": "2099"}, content_type="multipart/form-data")
+    assert page.status_code == 422 and "期间“2099”尚未开始（2099-01-01 开始）" in page.get_data(as_text=True)
+    assert db.session.query(Evaluation).count() == 0
+    assert "2099" not in app.test_client().get("/scorecards").get_data(as_text=True)
+
+
+def test_the_running_month_is_published(world, browser):
+    month = datetime.now(evaluations.CHINA).date().strftime("%Y-%m")
+    assert browser(world.duty).post("/api/evaluations/publish", {"period": month}).status_code == 200
+
+
 def test_published_scorecards_are_public_and_name_no_person(world, browser, app):
     a_season_of_work(world, browser)
     published = browser(world.duty).post("/api/evaluations/publish", {"period": YEAR})
