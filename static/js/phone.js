@@ -378,9 +378,17 @@
 
   window.addEventListener("online", () => { connection(socket.connected); flush(); });
   window.addEventListener("offline", () => connection(false));
-  setInterval(flush, 15000);
-  // A nudge can be lost while the socket stays up (Redis away between two web processes): ask again now and then.
-  setInterval(() => load(), 30000);
+  const timers = [
+    setInterval(flush, 15000),
+    // A nudge can be lost while the socket stays up (Redis away between two web processes): ask again now and then.
+    setInterval(() => load(), 30000),
+  ];
+  // Logging out ends the session this page asks with: from the tap on, it stops asking and lets its socket go.
+  document.querySelector(".phone-top form[action$='/logout']")?.addEventListener("submit", () => {
+    timers.forEach(clearInterval);
+    clearTimeout(soon);
+    socket.disconnect();
+  });
 
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("/m/sw.js", { scope: "/m" }).catch(() => {});
   load();
