@@ -18,7 +18,7 @@ from dispatch.backup_commands import backup_command, restore_command
 from dispatch.domain.scope import Role
 from dispatch.messages import message
 from dispatch.personal_data.commands import personal_data
-from dispatch.services.errors import InvalidInput
+from dispatch.services.errors import FieldError, InvalidInput
 from dispatch.services.imports.csv_rows import count_rows, read_rows
 from dispatch.services.skills import seed_skills
 
@@ -35,6 +35,15 @@ def fail(error: InvalidInput, lang: str, unit: str = "line") -> None:
         where = f"{message(f'where.{unit}', lang, row=e.row)} " if e.row else ""
         click.echo(f"  {where}{e.field}: {message(e.code, lang, **e.params)}", err=True)
     sys.exit(2)
+
+
+def readable_file(path: Path, lang: str, unit: str = "line") -> None:
+    """Refuse (as ``fail`` does) a path that is missing or no regular file: a directory cannot be read, and a device
+    or a pipe (/dev/zero, /dev/urandom) never ends."""
+    if not path.exists():
+        fail(InvalidInput([FieldError("file", "file.missing", {"path": str(path)})]), lang, unit)
+    if not path.is_file():
+        fail(InvalidInput([FieldError("file", "file.not_regular", {"path": str(path)})]), lang, unit)
 
 
 def _with_progress(total: int, label: str, run):
@@ -84,7 +93,7 @@ def seed_demo_command() -> None:
 
 
 @click.command("import-places")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
 @LANGUAGE_OPTION
 @with_appcontext
 def import_places_command(path: Path, lang: str) -> None:
@@ -92,6 +101,7 @@ def import_places_command(path: Path, lang: str) -> None:
     from dispatch.services.imports.geojson_file import GeoJsonFile
     from dispatch.services.imports.places import import_place_parts
 
+    readable_file(path, lang, unit="feature")
     _one_long_transaction()
     try:
         source = GeoJsonFile(path)
@@ -119,6 +129,7 @@ def _import_csv(path: Path, lang: str, kind: str, label: str) -> None:
     from dispatch.services.imports.uploads import KINDS
 
     columns, required, run = KINDS[kind]
+    readable_file(path, lang)
     _one_long_transaction()
     try:
         rows = read_rows(path, columns, required)
@@ -129,7 +140,7 @@ def _import_csv(path: Path, lang: str, kind: str, label: str) -> None:
 
 
 @click.command("import-organizations")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
 @LANGUAGE_OPTION
 @with_appcontext
 def import_organizations_command(path: Path, lang: str) -> None:
@@ -138,7 +149,7 @@ def import_organizations_command(path: Path, lang: str) -> None:
 
 
 @click.command("import-members")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
 @LANGUAGE_OPTION
 @with_appcontext
 def import_members_command(path: Path, lang: str) -> None:
@@ -208,7 +219,7 @@ def remind_certificates_command(days: int) -> None:
 
 
 @click.command("start-drill")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
 @click.option("--user", "username", required=True, help="the duty officer or admin who runs the drill")
 @click.option("--manual", is_flag=True, help="step through by hand (POST /api/drills/<id>/step) instead of on the clock")
 @click.option("--subdistrict", "subdistrict_id", type=int, help="the drilling subdistrict (an admin must name one)")
@@ -224,6 +235,7 @@ def start_drill_command(path: Path, username: str, manual: bool, subdistrict_id:
     from dispatch.models import User
     from dispatch.services import drills
 
+    readable_file(path, lang)
     user = db.session.scalar(select(User).where(User.username == username, User.active.is_(True)))
     if user is None:
         raise click.UsageError(f"no active user {username}")

@@ -185,6 +185,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "malformed_geojson": ("GeoJSON 格式有误：{detail}", "the GeoJSON is malformed: {detail}"),
     "not_geojson": ("不是 GeoJSON 要素或几何", "not a GeoJSON feature or geometry"),
+    # a GeoJSON file refused as a whole (import-places)
+    "geojson.not_json": ("文件不是有效的 JSON", "the file is not valid JSON"),
+    "geojson.syntax": (
+        "文件不是有效的 JSON：第 {line} 行第 {column} 列有误",
+        "the file is not valid JSON: an error at line {line}, column {column}",
+    ),
+    "geojson.cut_short": (
+        "文件在 JSON 结束前就结束了，内容不完整（是否没有复制或下载完？）",
+        "the file ends before its JSON does: it is incomplete (copied or downloaded only in part?)",
+    ),
+    "geojson.extra_content": (
+        "文件第 {line} 行第 {column} 列起还有多余内容（JSON 已在此前结束）",
+        "extra content from line {line}, column {column} (the JSON ended before it)",
+    ),
+    "geojson.not_collection": (
+        "文件不是 GeoJSON 要素集合（应为 FeatureCollection，要素在 features 列表中）",
+        "the file is not a GeoJSON FeatureCollection (with its features in a features list)",
+    ),
+    "geojson.no_features": ("文件中没有要素", "the file has no features"),
+    "geojson.too_deep": ("文件的 JSON 嵌套太深（最多 {limit} 层）", "the file's JSON nests too deeply (at most {limit} levels)"),
+    "geojson.value_too_long": (
+        "文件中有一个值超过 {limit} KB，没有哪一项能这么长",
+        "the file holds a value longer than {limit} KB, more than any field can take",
+    ),
+    "geojson.lone_surrogate": (
+        "文件含有无法保存的字符：不成对的代理字符 {escape}",
+        "the file holds a character that cannot be stored: the unpaired surrogate {escape}",
+    ),
+    "geojson.changed": ("文件在导入过程中被修改，请重新导入", "the file changed during the import; import it again"),
+    "file.missing": ("找不到文件：{path}", "no such file: {path}"),
+    "file.not_regular": (
+        "不是普通文件：{path}（目录、设备和管道不能导入）",
+        "not a regular file: {path} (a directory, device or pipe cannot be imported)",
+    ),
     "not_a_polygon": ("应为多边形（Polygon 或 MultiPolygon）", "must be a Polygon or MultiPolygon"),
     "empty_geometry": ("几何为空", "the geometry is empty"),
     "self_intersection_unrepairable": ("多边形自相交且无法修复", "the polygon intersects itself and cannot be repaired"),

@@ -10,10 +10,13 @@ import pytest
 from sqlalchemy import select, text
 
 from dispatch.extensions import db
+from dispatch.messages import message
 from dispatch.models import Community, County, GridCell, Subdistrict
 from dispatch.services.imports import places
 from tests.factories import square
 from tests.integration.csv_files import error_lines, row_counts, run_cli, write_json
+
+CUT_SHORT = message("geojson.cut_short", "en")
 
 
 def cell(code: str, geometry: dict | None = None, community: str = "330106001001", **properties) -> dict:
@@ -180,24 +183,27 @@ def test_a_corrected_file_with_one_bad_feature_leaves_the_stored_cells_as_they_w
     assert stored_cells()["G001"].min_lon == pytest.approx(120.10)
 
 
-def test_malformed_json_is_refused_with_the_parser_reason(app, tmp_path):
+def test_malformed_json_is_refused_saying_where_in_words(app, tmp_path):
     path = tmp_path / "cells.geojson"
     path.write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
 
     result = run_cli(app, "import-places", path, "--lang", "en")
 
     assert result.exit_code == 2
-    assert error_lines(result.stderr)[0].startswith("file: the GeoJSON is malformed:")
+    assert error_lines(result.stderr) == [f"file: {CUT_SHORT}"]
     assert row_counts()["grid_cells"] == 0
+
+
+NOT_A_COLLECTION = "file: the file is not a GeoJSON FeatureCollection (with its features in a features list)"
 
 
 @pytest.mark.parametrize(
     "document, reason",
     [
-        ({"type": "FeatureCollection", "features": []}, "geometry: the geometry is empty"),
-        ([1, 2, 3], "geometry: not a GeoJSON feature or geometry"),
-        ({"type": "Topology"}, "geometry: not a GeoJSON feature or geometry"),
-        ({"type": "FeatureCollection", "features": 5}, "geometry: not a GeoJSON feature or geometry"),
+        ({"type": "FeatureCollection", "features": []}, "file: the file has no features"),
+        ([1, 2, 3], NOT_A_COLLECTION),
+        ({"type": "Topology"}, NOT_A_COLLECTION),
+        ({"type": "FeatureCollection", "features": 5}, NOT_A_COLLECTION),
     ],
     ids=["no features", "a JSON list", "not GeoJSON", "features not a list"],
 )

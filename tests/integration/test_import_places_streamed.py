@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from dispatch.extensions import db
+from dispatch.messages import message
 from dispatch.models import GridCell
 from dispatch.services.imports import geojson_file
 from dispatch.services.imports.geojson_file import GeoJsonFile
@@ -22,6 +23,9 @@ POINT = {"type": "Point", "coordinates": [120.1, 30.27]}
 def parts_of_two(monkeypatch):
     """Parts of two features, so seven features make four parts."""
     monkeypatch.setattr(geojson_file, "PART", 2)
+
+
+CUT_SHORT = message("geojson.cut_short", "en")
 
 
 def seven_cells() -> list[dict]:
@@ -98,18 +102,19 @@ def test_a_feature_collection_cut_short_is_refused_before_anything_is_written(ap
     result = run_cli(app, "import-places", path, "--lang", "en")
 
     assert result.exit_code == 2
-    assert error_lines(result.stderr)[0].startswith("file: the GeoJSON is malformed:")
+    assert error_lines(result.stderr) == [f"file: {CUT_SHORT}"]
     assert row_counts()["grid_cells"] == 0
 
 
 NOT_GEOJSON = "geometry: not a GeoJSON feature or geometry"
+NOT_A_COLLECTION = "file: the file is not a GeoJSON FeatureCollection (with its features in a features list)"
 
 
 @pytest.mark.parametrize(
     "text, reasons",
     [
-        ("null", [NOT_GEOJSON]),
-        ("{}", [NOT_GEOJSON]),
+        ("null", [NOT_A_COLLECTION]),
+        ("{}", [NOT_A_COLLECTION]),
         ('{"type": "FeatureCollection", "features": [1]}', [f"feature 1 {NOT_GEOJSON}"]),
     ],
     ids=["null", "an empty object", "a feature that is a number"],
