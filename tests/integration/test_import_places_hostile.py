@@ -167,3 +167,14 @@ class _Chunks:
 
     def read(self, _size: int) -> bytes:
         return self._parts.pop(0) if self._parts else b""
+
+
+def test_a_file_changed_after_its_checks_is_refused_rather_than_read_unchecked(app, tmp_path):
+    path = write(tmp_path, json.dumps(collection(cell("G001"))))
+    checked = geojson_file.GeoJsonFile(path)
+    write(tmp_path, json.dumps(collection(cell("G001"), cell("G002"))))  # unchecked: it might nest 100,000 deep
+
+    with pytest.raises(geojson_file.InvalidInput) as refused:
+        list(checked.parts())
+
+    assert refused.value.errors[0].code == "geojson.changed"

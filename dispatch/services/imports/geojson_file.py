@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import itertools
 import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,6 +55,7 @@ class GeoJsonFile:
         self._encoding = _encoding(path)
         count = None if self._encoding is None else _streamable_count(path, self._encoding)
         self._streamed = count is not None
+        self._stamp = _stamp(path.stat())  # the file the guards passed; parts() reads no other
         self._document = None if self._streamed else load_geojson(path, self._encoding)
         self.count = count if self._streamed else feature_count(self._document)
 
@@ -64,6 +66,8 @@ class GeoJsonFile:
             yield 0, self._document
             return
         with self.path.open("rb") as handle:
+            if _stamp(os.fstat(handle.fileno())) != self._stamp:
+                raise refused("geojson.changed")
             features = ijson.items(_Utf8Reader(handle, self._encoding), "features.item", use_float=True)
             for first in itertools.count(0, PART):
                 batch = _read(features, PART)
@@ -227,6 +231,10 @@ class _Utf8Reader:
             self.quiet += len(chunk)
         if self.quiet > MAX_VALUE_BYTES:
             raise refused("geojson.value_too_long", limit=MAX_VALUE_BYTES // 1024)
+
+
+def _stamp(status: os.stat_result) -> tuple[int, ...]:
+    return status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns
 
 
 def _read(features: Iterator[Any], size: int) -> list[Any]:
