@@ -260,6 +260,7 @@ def _build(polygons: list[list[list[tuple[float, float]]]]) -> tuple[Polygon | M
     parts = [Polygon(rings[0], rings[1:]) for rings in polygons]
     geometry = parts[0] if len(parts) == 1 else MultiPolygon(parts)
     if not geometry.is_valid:
+        _holes_inside_their_rings(parts)
         return _made_valid(geometry), [Repair.MADE_VALID.value]
     if geometry.area < MIN_AREA_DEG2:  # valid but a sliver: nearly collinear points enclose no usable area
         raise _RejectedError(
@@ -268,6 +269,20 @@ def _build(polygons: list[list[list[tuple[float, float]]]]) -> tuple[Polygon | M
     oriented = shapely.orient_polygons(geometry)
     repairs = [] if oriented.equals_exact(geometry, 0.0) else [Repair.REORIENTED.value]
     return oriented, repairs
+
+
+def _holes_inside_their_rings(parts: list[Polygon]) -> None:
+    """A hole reaching outside its outer ring is refused, not repaired: the repair would make the hole an area of its
+    own and the cell grow to cover it (a 0.001° cell became one 10 km across, taking points from its neighbours)."""
+    for part in parts:
+        minx, miny, maxx, maxy = part.exterior.bounds
+        for hole in part.interiors:
+            hminx, hminy, hmaxx, hmaxy = hole.bounds
+            if hminx < minx or hminy < miny or hmaxx > maxx or hmaxy > maxy:
+                raise _RejectedError(
+                    ErrorCode.SELF_INTERSECTION_UNREPAIRABLE,
+                    "a hole reaches outside its outer ring: a repair would grow the polygon",
+                )
 
 
 def _made_valid(geometry: Polygon | MultiPolygon) -> Polygon | MultiPolygon:

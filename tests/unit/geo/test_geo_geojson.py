@@ -13,6 +13,10 @@ SQUARE = [[120.10, 30.20], [120.11, 30.20], [120.11, 30.21], [120.10, 30.21], [1
 HOLE = [[120.103, 30.203], [120.103, 30.207], [120.107, 30.207], [120.107, 30.203], [120.103, 30.203]]
 
 
+def tiny_area(ring) -> float:
+    return Polygon(ring).area
+
+
 def polygon(*rings):
     return {"type": "Polygon", "coordinates": list(rings)}
 
@@ -162,3 +166,12 @@ def test_a_valid_but_nearly_collinear_ring_is_refused_as_empty():
     sliver = {"type": "Polygon", "coordinates": [[[120.1, 30.2], [120.11, 30.21], [120.12, 30.22], [120.1, 30.2]]]}
     check = check_polygons(sliver)
     assert check.features == [] and [e.code for e in check.errors] == ["empty_geometry"]
+
+
+def test_a_hole_outside_its_outer_ring_is_refused_rather_than_repaired_into_a_larger_cell():
+    tiny = [[120.100, 30.200], [120.101, 30.200], [120.101, 30.201], [120.100, 30.201], [120.100, 30.200]]
+    far_hole = [[120.10, 30.20], [120.2, 30.20], [120.2, 30.3], [120.10, 30.20]]
+    assert only_error(polygon(tiny, far_hole)) == (0, "self_intersection_unrepairable")
+    inner_hole = [[120.1002, 30.2002], [120.1002, 30.2008], [120.1008, 30.2008], [120.1002, 30.2002]]
+    [checked] = check_polygons(polygon(tiny, inner_hole)).features
+    assert checked.geometry.area < tiny_area(tiny)  # a hole inside is kept as a hole
