@@ -11,7 +11,6 @@ The schemes are the apps' public ones: ``amapuri://route/plan/`` (``dev=0``: the
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
@@ -58,16 +57,15 @@ def _link(app: MapApp, lon: float, lat: float, name: str, source: str) -> MapLin
 
 
 # Left as they are in a value: what percent-encoding never encodes, and the apps' own separators (the names have
-# those replaced). A value of only these is the same encoded: coordinates, the source, the modes.
+# those replaced).
 PLAIN = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~,:|;"
-_UNQUOTED = re.compile(r"[A-Za-z0-9_.~,:|;-]*\Z")
 _PERCENT = tuple(chr(byte) if chr(byte) in PLAIN else f"%{byte:02X}" for byte in range(256))  # each UTF-8 byte's form
 
 
 def _query(params: dict[str, str]) -> str:
     """``key=value&…`` with each value percent-encoded as ``urllib.parse.quote`` does (the keys are plain), the empty
     ones left out."""
-    return "&".join(f"{key}={value if _UNQUOTED.match(value) else _quoted(value)}" for key, value in params.items() if value)
+    return "&".join(f"{key}={_quoted(value)}" for key, value in params.items() if value)
 
 
 def _quoted(value: str) -> str:
