@@ -184,15 +184,19 @@ def _one_statement(dialect) -> TextClause:
 
 
 def _logged_columns(table: Table, counted: str) -> list[Column]:
-    return [c for c in table.columns if c.name not in ("id", counted)]
+    return [c for c in table.columns if c.name not in _numbered(counted)]
+
+
+def _numbered(counted: str) -> frozenset[str]:
+    """The columns the statement fills from the counter, not from the rows' JSON."""
+    return frozenset({"id", counted})
 
 
 def _rows_json(model, objects: list, counted: str, offsets) -> str:
     """The objects' rows as JSON for ``jsonb_to_recordset``, with Python-side defaults applied and personal data sealed
     (JSON passes by the column types)."""
-    leave_out = frozenset({"id", counted})
     rows = [
-        {"offset_": offset, **values_with_defaults(obj, leave_out, sealed=True)}
+        {"offset_": offset, **values_with_defaults(obj, _numbered(counted), sealed=True)}
         for obj, offset in zip(objects, offsets, strict=True)
     ]
     return json.dumps(rows, default=_json_default, ensure_ascii=False)
