@@ -27,14 +27,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import Enum
 from itertools import pairwise
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from yaml.reader import ReaderError
+from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from dispatch.domain.incidents import IncidentCategory, IncidentLevel
+from dispatch.domain.yaml_documents import DocumentCodes, DocumentReader, Fields, InvalidDocument, Problem, dump
 
 MAX_STEPS = 200
 MAX_OFFSET_S = 24 * 3600
@@ -43,24 +44,24 @@ TITLE_MAX = 200
 TOP_KEYS = ("title", "category", "level", "steps")
 STEP_KEYS = ("at", "need")
 _OFFSET = re.compile(r"^\+?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*(?:(\d+)\s*s)?$")
+CODES = DocumentCodes(
+    too_large="drill.too_large",
+    not_yaml="drill.not_yaml",
+    too_deep="drill.too_deep",
+    empty="drill.empty",
+    not_mapping="drill.not_mapping",
+    unknown_key="drill.unknown_key",
+    duplicate_key="drill.duplicate_key",
+    alias="drill.alias",
+    missing="drill.missing",
+)
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a scenario: its line (1-based; None when the text has none), where, and a message code."""
-
-    line: int | None
-    field: str
-    code: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-class InvalidScenario(Exception):
+class InvalidScenario(InvalidDocument):
     """The scenario cannot run; carries every problem found."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"{len(problems)} problem(s) in the scenario")
-        self.problems = problems
+        super().__init__(problems, "scenario")
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,6 @@ class Scenario:
 
 def parse_scenario(text: str) -> Scenario:
     """The scenario a YAML text describes, or InvalidScenario with every problem and its line."""
-    if len(text) > MAX_CHARS:
-        raise InvalidScenario([Problem(None, "scenario", "drill.too_large", {"limit": MAX_CHARS})])
     reader = _Reader(text)
     root = reader.root()
     scenario = reader.scenario(root) if root is not None else None
@@ -117,8 +116,7 @@ def parse_offset(value: Any) -> int | None:
 def scenario_yaml(title: str, category: str, level: str, steps: list[tuple[Any, dict[str, Any]]]) -> str:
     """The YAML text of a scenario given as plain values (what the drill form builds): ``steps`` are (at, need) pairs.
     Nothing is checked here: the text goes through ``parse_scenario`` like any file, so it meets the same rules."""
-    document = {"title": title, "category": category, "level": level, "steps": [{"at": at, "need": need} for at, need in steps]}
-    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
+    return dump({"title": title, "category": category, "level": level, "steps": [{"at": at, "need": need} for at, need in steps]})
 
 
 def as_yaml_reads(text: str) -> Any:
@@ -132,93 +130,11 @@ _RESOLVER = yaml.resolver.Resolver()
 _NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 
 
-@dataclass(frozen=True)
-class _Mapping:
-    """A YAML mapping's value nodes by key, with the line of each key."""
-
-    line: int
-    nodes: dict[str, Node]
-    lines: dict[str, int]
-
-
-def _line(node: Node) -> int:
-    return node.start_mark.line + 1
-
-
-def _yaml_error(exc: yaml.YAMLError, text: str) -> tuple[int | None, str]:
-    """Where a YAML error is (the line, as a person counts) and what it says."""
-    if isinstance(exc, ReaderError):
-        return text.count("\n", 0, exc.position) + 1, f"unacceptable character #x{exc.character:04x}"
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    return (mark.line + 1 if mark else None), getattr(exc, "problem", None) or str(exc)
-
-
-class _Reader:
-    """Walks the composed node tree (which keeps line numbers), collecting problems as it goes."""
+class _Reader(DocumentReader):
+    """A scenario's shape on top of the shared reader: its title, choices and timed steps."""
 
     def __init__(self, text: str) -> None:
-        self.text = text
-        self.loader: yaml.SafeLoader | None = None
-        self.problems: list[Problem] = []
-        self._seen: set[int] = set()
-
-    def problem(self, node_or_line: Node | int | None, where: str, code: str, **params: Any) -> None:
-        line = _line(node_or_line) if isinstance(node_or_line, Node) else node_or_line
-        self.problems.append(Problem(line, where, code, params))
-
-    def root(self) -> Node | None:
-        try:
-            self.loader = yaml.SafeLoader(self.text)  # it refuses unprintable characters at once
-            root = self.loader.get_single_node()
-        except yaml.YAMLError as exc:
-            line, detail = _yaml_error(exc, self.text)
-            self.problem(line, "scenario", "drill.not_yaml", detail=detail)
-            return None
-        except RecursionError:  # nested deeper than PyYAML's composer can go
-            self.problem(None, "scenario", "drill.too_deep")
-            return None
-        finally:
-            if self.loader is not None:
-                self.loader.dispose()
-        if root is None:
-            self.problem(None, "scenario", "drill.empty")
-        return root
-
-    def mapping(self, node: Node, where: str, allowed: tuple[str, ...]) -> _Mapping | None:
-        """The mapping at ``node`` (its unknown and repeated keys reported), or None when it is not one."""
-        if not isinstance(node, MappingNode):
-            self.problem(node, where, "drill.not_mapping")
-            return None
-        if not self._first_visit(node, where):
-            return None
-        found = _Mapping(_line(node), {}, {})
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, ScalarNode) else None
-            if key is None or (allowed and key not in allowed):
-                self.problem(key_node, where, "drill.unknown_key", key=key or "?", allowed=", ".join(allowed))
-            elif key in found.nodes:
-                self.problem(key_node, where, "drill.duplicate_key", key=key)
-            else:
-                found.nodes[key], found.lines[key] = value_node, _line(key_node)
-        return found
-
-    def plain(self, node: Node, where: str) -> Any:
-        """The Python value of a node (mappings, lists and scalars), aliases refused."""
-        if not self._first_visit(node, where):
-            return None
-        if isinstance(node, MappingNode):
-            return {str(k.value): self.plain(v, f"{where}.{k.value}") for k, v in node.value if isinstance(k, ScalarNode)}
-        if isinstance(node, SequenceNode):
-            return [self.plain(item, where) for item in node.value]
-        return self.loader.construct_object(node)
-
-    def _first_visit(self, node: Node, where: str) -> bool:
-        """An alias is the same node met twice: refused, and not walked again."""
-        if id(node) in self._seen:
-            self.problem(node, where, "drill.alias")
-            return False
-        self._seen.add(id(node))
-        return True
+        super().__init__(text, CODES, "scenario", MAX_CHARS)
 
     def scenario(self, root: Node) -> Scenario | None:
         top = self.mapping(root, "scenario", TOP_KEYS)
@@ -232,11 +148,10 @@ class _Reader:
             return None
         return Scenario(title, category, level, steps)
 
-    def _title(self, top: _Mapping) -> str | None:
-        if "title" not in top.nodes:
-            self.problem(top.line, "title", "drill.missing", key="title")
+    def _title(self, top: Fields) -> str | None:
+        if (node := self.required(top, "title", "title")) is None:
             return None
-        value = self.plain(top.nodes["title"], "title")
+        value = self.plain(node, "title")
         title = str(value).strip() if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
         if not title:
             self.problem(top.lines["title"], "title", "drill.bad_title")
@@ -244,20 +159,11 @@ class _Reader:
             self.problem(top.lines["title"], "title", "string_too_long", max_length=TITLE_MAX)
         return title if 0 < len(title) <= TITLE_MAX else None
 
-    def _choice(self, top: _Mapping, key: str, enum: type, default: Any) -> Any:
-        if key not in top.nodes:
-            return default
-        value = self.plain(top.nodes[key], key)
-        try:
-            return enum(str(value))
-        except ValueError:
-            self.problem(top.lines[key], key, "enum", expected=", ".join(member.value for member in enum))
-            return None
+    def _choice(self, top: Fields, key: str, enum: type[Enum], default: Any) -> Any:
+        return self.choice(top, key, enum) if key in top.nodes else default
 
-    def _steps(self, top: _Mapping) -> tuple[Step, ...] | None:
-        node = top.nodes.get("steps")
-        if node is None:
-            self.problem(top.line, "steps", "drill.missing", key="steps")
+    def _steps(self, top: Fields) -> tuple[Step, ...] | None:
+        if (node := self.required(top, "steps", "steps")) is None:
             return None
         if not isinstance(node, SequenceNode) or not node.value:
             self.problem(top.lines["steps"], "steps", "drill.no_steps")
@@ -280,11 +186,10 @@ class _Reader:
             return None
         return Step(number, offset, need[0], step.line, need[1])
 
-    def _offset(self, step: _Mapping, where: str) -> int | None:
-        if "at" not in step.nodes:
-            self.problem(step.line, f"{where}.at", "drill.missing", key="at")
+    def _offset(self, step: Fields, where: str) -> int | None:
+        if (node := self.required(step, "at", f"{where}.at")) is None:
             return None
-        written = self.plain(step.nodes["at"], f"{where}.at")
+        written = self.plain(node, f"{where}.at")
         offset = parse_offset(written)
         if offset is None:
             self.problem(step.lines["at"], f"{where}.at", "drill.bad_offset", value=str(written))
@@ -293,7 +198,7 @@ class _Reader:
             return None
         return offset
 
-    def _need(self, step: _Mapping, where: str) -> tuple[dict[str, Any], dict[str, int]] | None:
+    def _need(self, step: Fields, where: str) -> tuple[dict[str, Any], dict[str, int]] | None:
         if "need" not in step.nodes:
             self.problem(step.line, f"{where}.need", "drill.step_without_need")
             return None
