@@ -35,7 +35,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
     if not app.config["ALLOW_DEMO_LOGINS"]:  # production: the published demo password must open nothing
-        from dispatch.services.passwords import refuse_demo_passwords
+        from dispatch.services.identity.passwords import refuse_demo_passwords
 
         refuse_demo_passwords(app)
     return app
@@ -82,8 +82,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _init_ports(app: Flask) -> None:
     from dispatch.jobs.queues import InlineQueue, RqQueue
     from dispatch.services.duty_groups.robots import GroupRobots
-    from dispatch.services.geography import PlaceCache
-    from dispatch.services.skills import SkillCache
+    from dispatch.services.registry.geography import PlaceCache
+    from dispatch.services.registry.skills import SkillCache
     from notifications.publisher import SocketIOPublisher
     from notifications.rate import rate_for
 

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from dispatch.extensions import db
 from dispatch.models import User
-from dispatch.services import audit, two_factor
+from dispatch.services import audit
+from dispatch.services.identity import two_factor
 
 
 def operator() -> str:

@@ -20,7 +20,7 @@ from flask import current_app, g, request, session
 from dispatch.domain.scope import Actor
 from dispatch.extensions import db
 from dispatch.models import User
-from dispatch.services import sessions
+from dispatch.services.identity import sessions
 
 
 class LoginRequired(Exception):

@@ -20,7 +20,7 @@ from dispatch.messages import message
 from dispatch.personal_data.commands import personal_data
 from dispatch.services.errors import FieldError, InvalidInput
 from dispatch.services.imports.csv_rows import count_rows, read_rows
-from dispatch.services.skills import seed_skills
+from dispatch.services.registry.skills import seed_skills
 
 LANGUAGE_OPTION = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="language of messages")
 
@@ -162,7 +162,7 @@ def import_members_command(path: Path, lang: str) -> None:
 @with_appcontext
 def export_registry_command(directory: Path) -> None:
     """Write organizations.csv, members.csv and cells.geojson, in the columns the importers read."""
-    from dispatch.services.exports import export_registry
+    from dispatch.services.records.exports import export_registry
 
     click.echo(json.dumps(export_registry(directory)))
 
@@ -181,7 +181,7 @@ def export_registry_command(directory: Path) -> None:
 def create_user_command(username: str, role: str, password: str, display_name: str, lang: str, **scope) -> None:
     """Create a user with a role and its jurisdiction (county, subdistrict, organization or cells); the password must
     pass the rules (PASSWORD_MIN_LENGTH, PASSWORD_MIN_CLASSES) and is changed by its owner at the first login."""
-    from dispatch.services.users import create_user
+    from dispatch.services.identity.users import create_user
 
     try:
         user = create_user(
@@ -200,7 +200,7 @@ def create_user_command(username: str, role: str, password: str, display_name: s
 @click.option("--members", default=1_000_000, show_default=True)
 def generate_synthetic_command(directory: Path, seed: int, cells: int, organizations: int, members: int) -> None:
     """Write a deterministic province-scale dataset (cells.geojson, organizations.csv, members.csv) for benchmarks."""
-    from dispatch.services.synthetic import generate
+    from dispatch.services.registry.synthetic import generate
 
     counts = generate(
         directory, seed, cells, organizations, members, progress=lambda step: click.echo(f"writing {step}…", err=True)
@@ -213,7 +213,7 @@ def generate_synthetic_command(directory: Path, seed: int, cells: int, organizat
 @with_appcontext
 def remind_certificates_command(days: int) -> None:
     """Text every leader whose members' certificates run out within DAYS (once a day; run it from cron)."""
-    from dispatch.services.training import remind_all
+    from dispatch.services.records.training import remind_all
 
     click.echo(json.dumps({"reminded": remind_all(days)}))
 
@@ -233,7 +233,7 @@ def start_drill_command(path: Path, username: str, manual: bool, subdistrict_id:
     from dispatch.domain.scope import Forbidden
     from dispatch.extensions import db
     from dispatch.models import User
-    from dispatch.services import drills
+    from dispatch.services.records import drills
 
     readable_file(path, lang)
     user = db.session.scalar(select(User).where(User.username == username, User.active.is_(True)))

@@ -21,10 +21,10 @@ from dispatch.auth import load_user
 from dispatch.domain.scope import Actor, Forbidden, Role
 from dispatch.extensions import db, socketio
 from dispatch.schemas.common import ROW_ID_MAX
-from dispatch.services import answers
+from dispatch.services.dispatch import answers
 from dispatch.services.errors import NotFound
 from dispatch.services.events import events_after, nudge_of
-from dispatch.services.passwords import change_due
+from dispatch.services.identity.passwords import change_due
 from dispatch.services.scoping import event_clause
 from dispatch.telemetry.metrics import SOCKETS
 

@@ -30,7 +30,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 
-# Must match dispatch/services/offers.py, which draws the codes; kept apart so this module stays pure.
+# Must match dispatch/services/dispatch/offers.py, which draws the codes; kept apart so this module stays pure.
 CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY3479"
 CODE_LENGTH = 4
 MAX_HEAD_COUNT = 1000

@@ -29,7 +29,7 @@ from dispatch.models import (
     Subdistrict,
     User,
 )
-from dispatch.services.users import create_user
+from dispatch.services.identity.users import create_user
 
 _serial = itertools.count(1)
 

@@ -14,7 +14,7 @@ from dispatch.i18n import language
 from dispatch.models import Assignment
 from dispatch.schemas.common import ErrorOut, Page
 from dispatch.schemas.dispatching import AcceptIn, AssignmentOut, AssignmentQuery, ProgressIn, ReasonIn
-from dispatch.services import answers
+from dispatch.services.dispatch import answers
 
 bp = Blueprint("api_assignments", __name__, url_prefix="/api/assignments")
 bp.before_request(check_json_body)

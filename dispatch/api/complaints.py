@@ -13,7 +13,7 @@ from dispatch.domain.scope import Actor
 from dispatch.models import Complaint
 from dispatch.schemas.common import ErrorOut, Page, Ref
 from dispatch.schemas.concerns import ComplaintIn, ComplaintOut, ComplaintQuery, DecisionIn
-from dispatch.services import complaints
+from dispatch.services.records import complaints
 
 bp = Blueprint("api_complaints", __name__, url_prefix="/api/complaints")
 bp.before_request(check_json_body)

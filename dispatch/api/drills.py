@@ -25,7 +25,7 @@ from dispatch.schemas.drills import (
     StepReportOut,
     WhyOut,
 )
-from dispatch.services import drills
+from dispatch.services.records import drills
 
 bp = Blueprint("api_drills", __name__, url_prefix="/api")
 bp.before_request(check_json_body)

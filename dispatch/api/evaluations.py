@@ -22,7 +22,7 @@ from dispatch.schemas.evaluations import (
     ScorecardOut,
     SubdistrictSummaryOut,
 )
-from dispatch.services import evaluations
+from dispatch.services.records import evaluations
 
 bp = Blueprint("api_evaluations", __name__, url_prefix="/api/evaluations")
 bp.before_request(check_json_body)

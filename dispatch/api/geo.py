@@ -11,7 +11,7 @@ from dispatch.auth import current_actor
 from dispatch.i18n import language
 from dispatch.messages import message
 from dispatch.schemas.common import ErrorOut, PointIn, PointOut, Ref, Strict
-from dispatch.services.locate import Located, geocode, locate
+from dispatch.services.dispatch.locate import Located, geocode, locate
 
 bp = Blueprint("api_geo", __name__, url_prefix="/api/geo")
 

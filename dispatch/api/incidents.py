@@ -26,9 +26,9 @@ from dispatch.schemas.dispatching import (
     NeedIn,
     NeedOut,
 )
-from dispatch.services import incidents, needs
+from dispatch.services.dispatch import incident_course, incidents, needs
+from dispatch.services.dispatch.allocation import plan_incident
 from dispatch.services.events import events_after
-from dispatch.services.planning import plan_incident
 from dispatch.services.scoping import event_clause
 from dispatch.telemetry.metrics import POST_TO_FIRST_OFFER
 from dispatch.telemetry.requests import seconds_so_far
@@ -106,14 +106,14 @@ def get_incident(incident_id: int):
 @spec.validate(resp=Response(HTTP_200=IncidentOut, **ERRORS), tags=TAGS)
 def escalate(incident_id: int):
     """Escalate to the county: the whole county's organizations and duty officers may take part."""
-    return incident_out(incidents.escalate(current_actor(), incident_id), language())
+    return incident_out(incident_course.escalate(current_actor(), incident_id), language())
 
 
 @bp.post("/<int:incident_id>/status")
 @spec.validate(json=IncidentStatusIn, resp=Response(HTTP_200=IncidentOut, **ERRORS), tags=TAGS)
 def set_status(incident_id: int, json: IncidentStatusIn):
     """Move the incident to recovery, then close it."""
-    return incident_out(incidents.set_status(current_actor(), incident_id, json.status), language())
+    return incident_out(incident_course.set_status(current_actor(), incident_id, json.status), language())
 
 
 @bp.post("/<int:incident_id>/needs")

@@ -14,8 +14,8 @@ from dispatch.api.validation import check_json_body
 from dispatch.auth import current_actor
 from dispatch.schemas.common import ErrorOut, PhonesQuery
 from dispatch.schemas.organizations import MemberIn, MemberOut, MemberPatch
-from dispatch.services import forgetting
-from dispatch.services import members as service
+from dispatch.services.registry import forgetting
+from dispatch.services.registry import members as service
 
 bp = Blueprint("api_members", __name__, url_prefix="/api")
 bp.before_request(check_json_body)

@@ -16,7 +16,7 @@ from dispatch.i18n import language
 from dispatch.models import Organization
 from dispatch.schemas.common import ErrorOut
 from dispatch.schemas.dispatching import AssignmentOut, CandidateOut, NeedOut, OfferIn, WidenIn
-from dispatch.services import needs, offers
+from dispatch.services.dispatch import needs, offers
 
 bp = Blueprint("api_needs", __name__, url_prefix="/api/needs")
 bp.before_request(check_json_body)

@@ -13,7 +13,7 @@ from dispatch.auth import current_actor
 from dispatch.i18n import language
 from dispatch.schemas.common import ErrorOut, Page, PhonesQuery
 from dispatch.schemas.organizations import OrganizationIn, OrganizationOut, OrganizationPatch, OrganizationQuery
-from dispatch.services import organizations as service
+from dispatch.services.registry import organizations as service
 
 bp = Blueprint("api_organizations", __name__, url_prefix="/api/organizations")
 bp.before_request(check_json_body)

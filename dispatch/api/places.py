@@ -14,7 +14,7 @@ from dispatch.auth import current_actor
 from dispatch.i18n import language
 from dispatch.schemas.common import ErrorOut, Page, PhonesQuery, RowId, Strict
 from dispatch.schemas.places import CellIn, CellOut, CellPatch, CellQuery, CommunityOut, SubdistrictOut
-from dispatch.services import cells, places
+from dispatch.services.registry import cells, places
 
 bp = Blueprint("api_places", __name__, url_prefix="/api")
 bp.before_request(check_json_body)

@@ -10,7 +10,7 @@ from dispatch.models import Certification, Community, GridCell, Member, Organiza
 from dispatch.schemas.common import PointOut, Ref
 from dispatch.schemas.organizations import CertificationOut, MemberOut, OrganizationOut, SkillCapacityOut
 from dispatch.schemas.places import CellOut, CommunityOut, SubdistrictOut
-from dispatch.services.cells import geometry_of
+from dispatch.services.registry.cells import geometry_of
 
 
 def organization_out(org: Organization, actor: Actor, language: str, member_count: int, reveal: bool = False) -> OrganizationOut:

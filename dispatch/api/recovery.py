@@ -23,7 +23,7 @@ from dispatch.schemas.recovery import (
     RecoveryTaskOut,
     TaskWorkOut,
 )
-from dispatch.services import recovery
+from dispatch.services.records import recovery
 
 bp = Blueprint("api_recovery", __name__, url_prefix="/api")
 bp.before_request(check_json_body)

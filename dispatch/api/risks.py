@@ -13,7 +13,7 @@ from dispatch.models import RiskReport
 from dispatch.schemas.common import ErrorOut, Page, PointOut, Ref
 from dispatch.schemas.concerns import DismissIn, RiskIn, RiskNeedIn, RiskOut, RiskQuery
 from dispatch.schemas.dispatching import IncidentIn
-from dispatch.services import risks
+from dispatch.services.records import risks
 
 bp = Blueprint("api_risks", __name__, url_prefix="/api/risks")
 bp.before_request(check_json_body)

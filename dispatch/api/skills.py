@@ -10,7 +10,7 @@ from dispatch.api.spec import spec
 from dispatch.auth import current_actor
 from dispatch.schemas.common import ErrorOut
 from dispatch.schemas.places import SkillOut
-from dispatch.services.skills import list_skills
+from dispatch.services.registry.skills import list_skills
 
 bp = Blueprint("api_skills", __name__, url_prefix="/api/skills")
 

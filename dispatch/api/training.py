@@ -24,7 +24,7 @@ from dispatch.schemas.training import (
     TrainingOut,
     TrainingQuery,
 )
-from dispatch.services import training
+from dispatch.services.records import training
 
 bp = Blueprint("api_training", __name__, url_prefix="/api")
 bp.before_request(check_json_body)

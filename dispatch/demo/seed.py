@@ -12,12 +12,12 @@ from dispatch.demo.landmarks import landmark_rows
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
 from dispatch.models import Community, County, GridCell, Organization, Subdistrict, User
+from dispatch.services.identity.users import create_user
 from dispatch.services.imports.landmarks import import_landmarks
 from dispatch.services.imports.members import import_members
 from dispatch.services.imports.organizations import import_organizations
 from dispatch.services.imports.places import import_places
-from dispatch.services.skills import seed_skills
-from dispatch.services.users import create_user
+from dispatch.services.registry.skills import seed_skills
 
 # A demo on a laptop, never a real deployment: the README says to create real users with `create-user`. The demo
 # accounts are not asked to change it (they are the demo); production refuses to start while one still has it.

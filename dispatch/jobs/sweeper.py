@@ -25,10 +25,10 @@ INTERVAL_S = 1.0
 def sweep_once() -> int:
     """Expire overdue offers, run the drill steps that came due, then hand the outbox rows that came due (failover
     SMS and calls, retries) to delivery. Returns how many offers expired."""
-    from dispatch.services.answers import sweep_overdue
-    from dispatch.services.delivery import enqueue_due, send_stalled
-    from dispatch.services.drills import run_due_steps
+    from dispatch.services.dispatch.answers import sweep_overdue
     from dispatch.services.duty_groups.compose import compose_duty_groups
+    from dispatch.services.notify.delivery import enqueue_due, send_stalled
+    from dispatch.services.records.drills import run_due_steps
 
     expired = sweep_overdue()
     if expired:

@@ -28,6 +28,7 @@ from dispatch.extensions import db
 from dispatch.models import Assignment, Event, EventCounter, Need, OutboxMessage
 from dispatch.services.duty_groups.notices import keep_notices
 from dispatch.services.duty_groups.notices import notices_for as duty_group_notices
+from dispatch.services.notify.drains import nudge
 from dispatch.services.rows import values_with_defaults
 from dispatch.telemetry.metrics import count_events
 from dispatch.telemetry.requests import request_id
@@ -221,8 +222,6 @@ def _publish_committed(session: Session) -> None:
         return
     try:
         if due:  # SMS due now go now, not at the next sweep
-            from dispatch.services.delivery import nudge
-
             nudge()
         if published and (publisher := current_app.extensions.get("dispatch.publisher")) is not None:
             publisher.publish(published)

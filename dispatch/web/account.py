@@ -8,7 +8,8 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from dispatch.auth import current_actor, login_required
 from dispatch.domain.two_factor import new_secret
 from dispatch.extensions import limiter
-from dispatch.services import accounts, audit, sessions, two_factor
+from dispatch.services import audit
+from dispatch.services.identity import accounts, sessions, two_factor
 from dispatch.web.second_factor import enrolment_page
 
 bp = Blueprint("account", __name__)

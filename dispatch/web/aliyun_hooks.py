@@ -20,8 +20,8 @@ from sqlalchemy import select
 from dispatch.api.validation import MAX_JSON_DEPTH, JsonTooDeep, nesting_depth, parsed_json
 from dispatch.extensions import csrf, db
 from dispatch.models import OutboxMessage
-from dispatch.services import delivery, replies
 from dispatch.services.errors import FieldError, InvalidInput
+from dispatch.services.notify import delivery, drains, replies
 from dispatch.telemetry.requests import refused_webhook
 from notifications.channels.aliyun_sms import e164, outbox_ids, sid_of
 
@@ -94,7 +94,7 @@ def sms_replies():
     for item in _items(REPLY_FIELDS):
         key = f"aliyun:{item['sequence_id']}"
         replies.handle_sms(key, e164(str(item["phone_number"])), str(item["content"] or ""), text_back=True)
-    delivery.nudge()  # the confirmations are due now
+    drains.nudge()  # the confirmations are due now
     return jsonify(RECEIVED)
 
 

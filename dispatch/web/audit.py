@@ -12,10 +12,11 @@ from flask_babel import lazy_gettext as _l
 from dispatch.auth import current_actor, login_required
 from dispatch.domain.scope import Action, Resource, require
 from dispatch.schemas.audit import AuditQuery
-from dispatch.services import audit, login_guard
+from dispatch.services import audit
 from dispatch.services.audit.listing import actions_seen, export_rows, list_records
 from dispatch.services.errors import NotFound
-from dispatch.services.exports import inert
+from dispatch.services.identity import login_guard
+from dispatch.services.records.exports import inert
 from dispatch.web.helpers import LOCAL_ZONE
 from dispatch.web.paging import list_query, pager, past_the_end
 

@@ -8,7 +8,7 @@ from dispatch.audited import audited
 from dispatch.auth import current_actor, login_required
 from dispatch.domain.complaints import DECIDED_BY, ComplaintStatus
 from dispatch.schemas.concerns import ComplaintIn, ComplaintQuery, DecisionIn
-from dispatch.services import complaints
+from dispatch.services.records import complaints
 from dispatch.web.forms import parsed
 from dispatch.web.paging import list_query, pager, past_the_end
 

@@ -11,10 +11,10 @@ from dispatch.domain.drills import DrillMode
 from dispatch.i18n import language
 from dispatch.messages import message
 from dispatch.schemas.common import PageQuery
-from dispatch.services import drills
 from dispatch.services.errors import InvalidInput
-from dispatch.services.places import list_subdistricts
-from dispatch.services.skills import list_skills
+from dispatch.services.records import drills
+from dispatch.services.registry.places import list_subdistricts
+from dispatch.services.registry.skills import list_skills
 from dispatch.web.drill_form import DrillForm, FormError, form_error
 from dispatch.web.forms import row_id
 from dispatch.web.paging import list_query, pager, past_the_end

@@ -10,9 +10,11 @@ from flask import Blueprint, Response, current_app, redirect, render_template, s
 
 from dispatch.auth import current_actor, login_required
 from dispatch.domain.scope import Forbidden, Role
-from dispatch.services import incidents, offer_links, places, reports
+from dispatch.services.dispatch import incidents, offer_links
+from dispatch.services.dispatch.offers import CODE_LENGTH
 from dispatch.services.errors import NotFound
-from dispatch.services.offers import CODE_LENGTH
+from dispatch.services.records import reports
+from dispatch.services.registry import places
 
 bp = Blueprint("live", __name__)
 

@@ -16,9 +16,10 @@ from dispatch.extensions import db, limiter
 from dispatch.i18n import LANGUAGES, language
 from dispatch.messages import message
 from dispatch.models import User
-from dispatch.services import audit, login_codes, login_guard, two_factor
+from dispatch.services import audit
 from dispatch.services.errors import InvalidInput
-from dispatch.services.users import authenticate
+from dispatch.services.identity import login_codes, login_guard, two_factor
+from dispatch.services.identity.users import authenticate
 
 bp = Blueprint("login", __name__)
 

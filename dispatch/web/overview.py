@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from dispatch.auth import current_actor, login_required
-from dispatch.services.overview import county_overview
+from dispatch.services.dispatch.overview import county_overview
 
 bp = Blueprint("overview", __name__)
 

@@ -10,9 +10,10 @@ from dispatch.auth import current_actor, login_required
 from dispatch.domain.scope import Action, Resource, may, sees_phone_numbers, sees_worker_phone
 from dispatch.schemas.organizations import OrganizationQuery
 from dispatch.schemas.places import CellQuery
-from dispatch.services import cells, forgetting, members, phones, places
-from dispatch.services import organizations as org_service
-from dispatch.services.skills import list_skills
+from dispatch.services.notify import phones
+from dispatch.services.registry import cells, forgetting, members, places
+from dispatch.services.registry import organizations as org_service
+from dispatch.services.registry.skills import list_skills
 from dispatch.web.login import landing
 from dispatch.web.paging import list_query, pager, past_the_end
 from dispatch.web.phones_shown import PhonesShown

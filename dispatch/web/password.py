@@ -14,8 +14,9 @@ from dispatch.domain.password_policy import ChangeDue
 from dispatch.extensions import limiter
 from dispatch.field_labels import field_message
 from dispatch.i18n import language
-from dispatch.services import audit, passwords
+from dispatch.services import audit
 from dispatch.services.errors import InvalidInput
+from dispatch.services.identity import passwords
 from dispatch.web.login import _safe_next, landing
 
 bp = Blueprint("password", __name__)

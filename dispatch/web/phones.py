@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from dispatch.auth import current_actor, login_required
-from dispatch.services import phones
+from dispatch.services.notify import phones
 from notifications.replies import MAX_HEAD_COUNT
 from notifications.segments import Encoding, SmsSize
 

@@ -14,9 +14,9 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from dispatch.audited import audited
 from dispatch.auth import current_actor, login_required
 from dispatch.domain.scope import Action, Resource, require
-from dispatch.services import evaluations
-from dispatch.services.exports import inert
-from dispatch.services.places import list_subdistricts
+from dispatch.services.records import evaluations
+from dispatch.services.records.exports import inert
+from dispatch.services.registry.places import list_subdistricts
 from dispatch.web.forms import row_id
 
 bp = Blueprint("scorecards", __name__)

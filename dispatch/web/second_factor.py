@@ -1,7 +1,7 @@
 """The second factor at login: the code from the authenticator app (or a recovery code), and the first enrolment,
 with a QR code to scan and the recovery codes shown once.
 
-Wrong codes count toward the same lock as wrong passwords (``dispatch.services.login_guard``).
+Wrong codes count toward the same lock as wrong passwords (``dispatch.services.identity.login_guard``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from dispatch.auth import log_in, waiting_for_second_factor
 from dispatch.domain.two_factor import enrolment_uri, new_secret
 from dispatch.extensions import db, limiter
 from dispatch.models import User
-from dispatch.services import audit, login_guard, two_factor
+from dispatch.services import audit
+from dispatch.services.identity import login_guard, two_factor
 from dispatch.web.login import destination_for, locked_page
 
 bp = Blueprint("second_factor", __name__)

@@ -1,7 +1,7 @@
 """The one-tap offer link (``/t/<token>``): an offer's page that its leader answers without logging in.
 
 The token is the only key: it opens this one offer's page and nothing else, and grants no session. Answers go through
-the same accept and decline as the phone page and SMS replies (``dispatch/services/offer_links.py``). The page is
+the same accept and decline as the phone page and SMS replies (``dispatch/services/dispatch/offer_links.py``). The page is
 plain HTML whose forms work with no script (WeChat's and DingTalk's built-in browsers, JavaScript off). It is never
 stored by a cache on the way, and no link on it tells the map site the token (``Referrer-Policy: no-referrer``).
 """
@@ -21,9 +21,10 @@ from dispatch.field_labels import field_message
 from dispatch.i18n import LANGUAGES, language
 from dispatch.models import Assignment
 from dispatch.schemas.dispatching import AcceptIn, ReasonIn
-from dispatch.services import audit, offer_links
-from dispatch.services.delivery import leader_language
+from dispatch.services import audit
+from dispatch.services.dispatch import offer_links
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
+from dispatch.services.notify.delivery import leader_language
 from dispatch.web.forms import parsed
 
 bp = Blueprint("tap", __name__)

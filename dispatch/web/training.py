@@ -8,9 +8,10 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from dispatch.auth import current_actor, login_required
 from dispatch.domain.scope import Action, Resource, may
 from dispatch.schemas.training import TrainingIn, TrainingQuery
-from dispatch.services import members, training
-from dispatch.services import organizations as org_service
-from dispatch.services.skills import list_skills
+from dispatch.services.records import training
+from dispatch.services.registry import members
+from dispatch.services.registry import organizations as org_service
+from dispatch.services.registry.skills import list_skills
 from dispatch.web.forms import parsed, row_id, row_ids
 from dispatch.web.paging import list_query, pager, past_the_end
 

@@ -14,7 +14,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from dispatch.extensions import csrf, db
 from dispatch.models import OutboxMessage
-from dispatch.services import delivery, replies
+from dispatch.services.notify import delivery, replies
 from dispatch.telemetry.requests import refused_webhook
 
 bp = Blueprint("twilio_hooks", __name__, url_prefix="/twilio")

@@ -11,11 +11,12 @@ from dispatch.audited import audited
 from dispatch.auth import current_actor, login_required
 from dispatch.domain.scope import Action, Resource, require
 from dispatch.i18n import language
-from dispatch.services import audit, drills, evaluations, reports
-from dispatch.services.exports import registry_workbook
-from dispatch.services.report_workbooks import after_action_workbook, drill_workbook, scorecards_workbook
-from dispatch.services.skills import list_skills
-from dispatch.services.spreadsheets import XLSX_MIMETYPE
+from dispatch.services import audit
+from dispatch.services.records import drills, evaluations, reports
+from dispatch.services.records.exports import registry_workbook
+from dispatch.services.records.report_workbooks import after_action_workbook, drill_workbook, scorecards_workbook
+from dispatch.services.records.spreadsheets import XLSX_MIMETYPE
+from dispatch.services.registry.skills import list_skills
 from dispatch.web.forms import row_id
 
 bp = Blueprint("workbooks", __name__)

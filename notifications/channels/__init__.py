@@ -1,6 +1,6 @@
 """The channel port: "tell this person (or this duty group) this message", one interface for every technology.
 
-The outbox (``dispatch/services/delivery.py``) is the one mechanism behind every channel: it claims due rows, renders
+The outbox (``dispatch/services/notify/delivery.py``) is the one mechanism behind every channel: it claims due rows, renders
 them, keeps the text on record, sends once, retries temporary failures with backoff, stops at permanent ones, paces
 each sender and writes what happened to the officer's timeline. An adapter only sends and parses: it turns an
 ``Outgoing`` into the provider's request and the provider's answer into ``Sent`` or one of the two failures.

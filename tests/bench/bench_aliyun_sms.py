@@ -278,7 +278,7 @@ def hand_over(ids: list[int]) -> int:
 
     from dispatch.extensions import db
     from dispatch.models import OutboxMessage
-    from dispatch.services.delivery import enqueue_due
+    from dispatch.services.notify.delivery import enqueue_due
 
     db.session.execute(update(OutboxMessage).where(OutboxMessage.id.between(min(ids), max(ids))).values(due_at=datetime.now(UTC)))
     db.session.commit()

@@ -26,7 +26,7 @@ Every heavy step is a child process (``--step``), so the parent stays small and 
   Alembic migrations and bulk-loads places, organizations, incidents, needs, assignments and events (``data`` as
   JSON) with COPY (``session_replication_role = replica`` skips the foreign-key triggers; the events' indexes are
   built after their COPY, the others maintained), then ``VACUUM (ANALYZE)``.
-- ``scorecards`` creates the app on that database and calls ``dispatch.services.evaluations.scorecards_by_subdistrict``
+- ``scorecards`` creates the app on that database and calls ``dispatch.services.records.evaluations.scorecards_by_subdistrict``
   once with every subdistrict and 2025: one pass over the year's log for every organization, split by subdistrict
   afterwards (the split is checked: every organization lands in its own subdistrict). ``--per-subdistrict`` also runs
   the child step ``scorecards_by_subdistrict``, which instead calls ``scorecards`` once per subdistrict, as
@@ -630,7 +630,7 @@ def scorecards_step(url: str, per_subdistrict: bool, profile: bool) -> dict:
 
 
 def one_pass_split(homes: dict[int, list[int]]) -> tuple[dict, float]:
-    from dispatch.services.evaluations import scorecards_by_subdistrict
+    from dispatch.services.records.evaluations import scorecards_by_subdistrict
 
     started = time.perf_counter()
     split = scorecards_by_subdistrict(sorted(homes), date(YEAR, 1, 1), date(YEAR + 1, 1, 1))
@@ -639,7 +639,7 @@ def one_pass_split(homes: dict[int, list[int]]) -> tuple[dict, float]:
 
 
 def one_call_per_subdistrict(homes: dict[int, list[int]]) -> tuple[dict, float]:
-    from dispatch.services.evaluations import scorecards
+    from dispatch.services.records.evaluations import scorecards
 
     split, slowest_s = {}, 0.0
     for subdistrict_id, organization_ids in sorted(homes.items()):

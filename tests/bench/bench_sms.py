@@ -76,7 +76,7 @@ def write_rows(app, first: int, count: int) -> None:
 
 
 def hand_over(app) -> int:
-    from dispatch.services.delivery import enqueue_due
+    from dispatch.services.notify.delivery import enqueue_due
 
     with app.app_context():
         return enqueue_due()

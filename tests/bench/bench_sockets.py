@@ -153,7 +153,7 @@ def create_bench_users(subdistricts: int, password: str) -> None:
     from dispatch.domain.scope import Role
     from dispatch.extensions import db
     from dispatch.models import Community, Organization, Subdistrict, User
-    from dispatch.services.users import create_user
+    from dispatch.services.identity.users import create_user
 
     with create_app().app_context():
         home = db.session.scalar(select(User.subdistrict_id).where(User.username == "demo-duty"))

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from dispatch import create_app
 from dispatch.extensions import db, limiter
 from dispatch.models.audit import install_guards, remove_guards, start_head
-from dispatch.services.skills import seed_skills
+from dispatch.services.registry.skills import seed_skills
 from notifications.channels.aliyun_templates import SUGGESTED_TEXTS
 from notifications.channels.twilio import twilio_channels
 from tests import services

@@ -12,9 +12,9 @@ from dispatch.domain.duty_groups import NewGroup, Platform
 from dispatch.domain.scope import Actor
 from dispatch.extensions import db
 from dispatch.models import DutyGroup, GroupNotice, OutboxMessage
-from dispatch.services import delivery
 from dispatch.services.duty_groups.compose import compose_due
 from dispatch.services.duty_groups.registry import register
+from dispatch.services.notify import delivery
 from tests.fake_dingtalk import FakeDingTalk
 from tests.fake_wecom import FakeWeCom
 

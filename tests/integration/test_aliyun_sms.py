@@ -20,7 +20,8 @@ from dispatch.config import networks
 from dispatch.domain.assignments import AssignmentState
 from dispatch.extensions import db
 from dispatch.models import Assignment, InboundMessage, OutboxMessage
-from dispatch.services import delivery, login_codes, replies
+from dispatch.services.identity import login_codes
+from dispatch.services.notify import delivery, replies
 from notifications.channels.aliyun_sms import AliyunSms
 from notifications.channels.aliyun_templates import parse_templates
 from tests.factories import make_member

@@ -11,7 +11,7 @@ from dispatch.demo.seed import DEMO_PASSWORD
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
 from dispatch.models import User
-from dispatch.services.users import authenticate
+from dispatch.services.identity.users import authenticate
 from tests.integration.csv_files import row_counts, run_cli
 
 PASSWORD = "A long enough passphrase 7"

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
 from dispatch.models import Community, Organization
-from dispatch.services import evaluations
+from dispatch.services.records import evaluations
 from tests.factories import make_user
 from tests.integration.dispatch_helpers import posted_need
 from tests.integration.test_evaluations import YEAR, a_season_of_work, offer_to

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from dispatch import create_app
 from dispatch.extensions import db
-from dispatch.services.answers import sweep_overdue
+from dispatch.services.dispatch.answers import sweep_overdue
 from tests import services
 from tests.e2e.conftest import free_port
 from tests.integration.conftest import FAST_HASH

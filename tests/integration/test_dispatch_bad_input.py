@@ -9,7 +9,7 @@ import pytest
 
 from dispatch.domain.scope import Role
 from dispatch.messages import MESSAGES
-from dispatch.services.answers import sweep_overdue
+from dispatch.services.dispatch.answers import sweep_overdue
 from tests.factories import make_user
 from tests.integration.dispatch_helpers import (
     add_organizations,

@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from dispatch.extensions import db
 from dispatch.models import Assignment
-from dispatch.services import answers
+from dispatch.services.dispatch import answers
 from dispatch.services.errors import Conflict, InvalidInput
 from tests.integration.dispatch_helpers import (
     add_organizations,

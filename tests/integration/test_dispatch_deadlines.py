@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from dispatch.jobs.sweeper import SweepLoop, sweep_once
-from dispatch.services.answers import sweep_overdue
+from dispatch.services.dispatch.answers import sweep_overdue
 from tests.integration.dispatch_helpers import (
     add_organizations,
     all_at_once,

@@ -4,7 +4,7 @@ left is flagged with what to do next, escalation widens the pool, and the duty o
 from __future__ import annotations
 
 from dispatch.domain.scope import Role
-from dispatch.services.answers import sweep_overdue
+from dispatch.services.dispatch.answers import sweep_overdue
 from tests.factories import make_user
 from tests.integration.dispatch_helpers import (
     add_organizations,

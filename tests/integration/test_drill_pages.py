@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from dispatch.domain.drill_scenario import parse_scenario
 from dispatch.extensions import db
 from dispatch.models import DrillRun, Event, Incident, Need
-from dispatch.services import drills
+from dispatch.services.records import drills
 from tests.integration.test_scope import middle_of
 
 GOOD = """title: 防汛演练(页面)

@@ -12,7 +12,8 @@ from sqlalchemy import func, select, update
 from dispatch.extensions import db
 from dispatch.jobs.sweeper import sweep_once
 from dispatch.models import Assignment, DrillRun, Event, Incident, Need, OutboxMessage
-from dispatch.services import delivery, drills
+from dispatch.services.notify import delivery
+from dispatch.services.records import drills
 from tests.integration.csv_files import error_lines, run_cli
 from tests.integration.dispatch_helpers import all_at_once, leader_of
 from tests.integration.sms_helpers import make_due

@@ -14,8 +14,9 @@ from sqlalchemy import func, select, text
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
 from dispatch.models import AuditRecord, DutyGroup
-from dispatch.services import delivery, events
+from dispatch.services import events
 from dispatch.services.duty_groups.compose import compose_due
+from dispatch.services.notify import delivery
 from tests.factories import make_incident, make_user
 from tests.integration.duty_group_helpers import (
     KEY,

@@ -17,10 +17,11 @@ from dispatch.personal_data.cipher import new_key
 from dispatch.personal_data.columns import SEALED_COLUMNS, key_ids
 from dispatch.personal_data.keys import keyring
 from dispatch.personal_data.rotation import rotate
-from dispatch.services import delivery, events
+from dispatch.services import events
 from dispatch.services.duty_groups.compose import compose_due, compose_for
 from dispatch.services.duty_groups.registry import OverBudget, send_test
 from dispatch.services.duty_groups.summaries import summarize_hour
+from dispatch.services.notify import delivery
 from tests.factories import make_incident, make_need, make_user
 from tests.integration.dispatch_helpers import all_at_once, event_kinds, leader_of, open_offers, posted_need
 from tests.integration.duty_group_helpers import (

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from dispatch.domain.assignments import AssignmentState
 from dispatch.extensions import db
 from dispatch.models import Assignment, Complaint, Evaluation
-from dispatch.services import evaluations
+from dispatch.services.records import evaluations
 from tests.factories import make_member
 from tests.integration.dispatch_helpers import need_body, open_incident, post_need
 

@@ -1,5 +1,5 @@
 """Many organizations' scorecards at once (a county's, a province's): on PostgreSQL the database computes them
-(dispatch/services/evaluations_postgresql.py), and they must be the fold's (dispatch/domain/evaluation.py), card
+(dispatch/services/records/evaluations_postgresql.py), and they must be the fold's (dispatch/domain/evaluation.py), card
 for card and to the last bit, on real traffic and on logs the services never write; on SQLite the fold runs."""
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from dispatch.domain.assignments import AssignmentState
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
 from dispatch.models import Assignment, Event, Organization, Subdistrict
-from dispatch.services import evaluations, evaluations_postgresql, events
-from dispatch.services.answers import sweep_overdue
-from dispatch.services.evaluations import _beijing_midnight
-from dispatch.services.evaluations_postgresql import scorecards_postgresql
+from dispatch.services import events
+from dispatch.services.dispatch.answers import sweep_overdue
+from dispatch.services.records import evaluations, evaluations_postgresql
+from dispatch.services.records.evaluations import _beijing_midnight
+from dispatch.services.records.evaluations_postgresql import scorecards_postgresql
 from tests.factories import make_member, make_user
 from tests.integration.dispatch_helpers import add_organizations, leader_of, make_overdue, need_body, open_incident, post_need
 from tests.integration.test_evaluations import YEAR, a_season_of_work, offer_to

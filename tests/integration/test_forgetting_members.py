@@ -13,7 +13,7 @@ from sqlalchemy import String, Text, select, text
 from dispatch.domain.phone import national
 from dispatch.extensions import db
 from dispatch.models import AuditRecord, Member, TrainingAttendance, TrainingSession
-from dispatch.services.forgetting import FORGOTTEN_NAME
+from dispatch.services.registry.forgetting import FORGOTTEN_NAME
 from tests.factories import make_member
 
 NAME, PHONE = "林忘之", "+8613912348765"

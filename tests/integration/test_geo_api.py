@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dispatch.extensions import db
-from dispatch.services import geography
+from dispatch.services.registry import geography
 from geo.coords import from_wgs84
 from tests.factories import make_cell, square
 from tests.integration.test_scope import middle_of

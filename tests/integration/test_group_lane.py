@@ -11,8 +11,9 @@ from sqlalchemy import update
 
 from dispatch.extensions import db
 from dispatch.models import OutboxMessage
-from dispatch.services import delivery, events
+from dispatch.services import events
 from dispatch.services.duty_groups.compose import compose_due
+from dispatch.services.notify import delivery, drains
 from tests.factories import make_incident
 from tests.integration.duty_group_helpers import dingtalk_group, group_rows, robots_at_fakes, wecom_group
 from tests.integration.sms_helpers import first_offer, make_due, outbox
@@ -103,5 +104,5 @@ def test_the_sweeper_asks_for_the_groups_drain_on_the_slow_lane(app, world, robo
         from rq import Queue
 
         slow = Queue(f"{app.config['RQ_QUEUE']}-slow", connection=jobs._redis)
-        assert [job.func_name for job in slow.get_jobs()] == [delivery.GROUP_DRAIN_JOB]
+        assert [job.func_name for job in slow.get_jobs()] == [drains.GROUP_DRAIN_JOB]
         slow.empty()

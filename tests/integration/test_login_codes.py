@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, update
 
 from dispatch.extensions import db
 from dispatch.models import LoginCode, OutboxMessage
-from dispatch.services import delivery
+from dispatch.services.notify import delivery
 
 
 @pytest.fixture

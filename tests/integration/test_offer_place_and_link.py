@@ -13,8 +13,9 @@ from dispatch.demo.seed import DEMO_PASSWORD, seed_demo
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
 from dispatch.models import Landmark
-from dispatch.services import delivery, offer_links
-from dispatch.services.geography import cells_changed
+from dispatch.services.dispatch import offer_links
+from dispatch.services.notify import delivery
+from dispatch.services.registry.geography import cells_changed
 from geo.nearby import LandmarkKind
 from tests.factories import World, make_user
 from tests.integration.conftest import Browser

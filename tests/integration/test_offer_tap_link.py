@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from dispatch.domain.offer_tokens import token_for
 from dispatch.extensions import db
 from dispatch.models import Assignment, AuditRecord, Event
-from dispatch.services import offer_links
+from dispatch.services.dispatch import offer_links
 from tests.integration.dispatch_helpers import all_at_once, posted_need, said
 from tests.integration.sms_helpers import PUBLIC_URL
 from tests.integration.test_scope import snapshot

@@ -13,7 +13,7 @@ from dispatch.domain.assignments import ACTIVE_STATES, AssignmentState
 from dispatch.domain.incidents import NeedStatus
 from dispatch.extensions import db
 from dispatch.models import Assignment, Need
-from dispatch.services import answers
+from dispatch.services.dispatch import answers
 from dispatch.services.errors import InvalidInput
 from tests.factories import make_incident, make_need, make_offer, make_organization
 from tests.integration.dispatch_helpers import all_at_once, leader_of

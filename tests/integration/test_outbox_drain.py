@@ -14,7 +14,7 @@ from dispatch.extensions import db
 from dispatch.jobs.queues import InlineQueue
 from dispatch.jobs.worker import app_worker
 from dispatch.models import OutboxMessage
-from dispatch.services import delivery
+from dispatch.services.notify import delivery
 from tests.integration.dispatch_helpers import all_at_once
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import insert, select, update
 
 from dispatch.extensions import db
 from dispatch.models import OutboxMessage
-from dispatch.services import delivery
+from dispatch.services.notify import delivery
 from tests.integration.dispatch_helpers import all_at_once
 
 

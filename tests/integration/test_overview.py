@@ -8,7 +8,7 @@ import pytest
 from dispatch.domain.assignments import AssignmentState
 from dispatch.domain.incidents import IncidentStatus, NeedStatus
 from dispatch.extensions import db
-from dispatch.services.overview import county_overview
+from dispatch.services.dispatch.overview import county_overview
 from tests.factories import make_incident, make_need, make_offer, make_organization
 
 

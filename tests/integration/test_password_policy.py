@@ -17,9 +17,9 @@ from dispatch.demo.seed import DEMO_PASSWORD
 from dispatch.domain.scope import Role
 from dispatch.extensions import db, socketio
 from dispatch.models import AuditRecord, PasswordHistory, User
-from dispatch.services import passwords
 from dispatch.services.errors import InvalidInput
-from dispatch.services.users import authenticate, create_user
+from dispatch.services.identity import passwords
+from dispatch.services.identity.users import authenticate, create_user
 from tests.factories import World
 from tests.integration.conftest import FAST_HASH
 from tests.integration.csv_files import run_cli

@@ -18,7 +18,8 @@ from dispatch.personal_data.cipher import InvalidTag, new_key
 from dispatch.personal_data.columns import SEALED_COLUMNS, key_ids
 from dispatch.personal_data.keys import keyring, phone_hash
 from dispatch.personal_data.rotation import rotate
-from dispatch.services import login_codes, replies
+from dispatch.services.identity import login_codes
+from dispatch.services.notify import replies
 from tests.factories import build_world, make_member
 
 

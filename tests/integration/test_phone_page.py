@@ -8,7 +8,7 @@ import pytest
 
 from dispatch.extensions import db
 from dispatch.models import Assignment
-from dispatch.services.answers import sweep_overdue
+from dispatch.services.dispatch.answers import sweep_overdue
 from geo.coords import wgs84_to_bd09, wgs84_to_gcj02
 from geo.distance import geodesic_m
 from tests.integration.dispatch_helpers import leader_of, make_overdue, posted_need

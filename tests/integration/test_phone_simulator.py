@@ -8,7 +8,7 @@ import re
 
 from dispatch.extensions import db
 from dispatch.models import Assignment
-from dispatch.services import delivery
+from dispatch.services.notify import delivery
 from tests.integration.sms_helpers import first_offer, make_due, outbox
 
 

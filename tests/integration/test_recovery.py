@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from dispatch.domain.incidents import NeedStatus
 from dispatch.extensions import db
 from dispatch.models import Assignment, Event, Need, ProgressReport, RecoveryTask
-from dispatch.services import evaluations
+from dispatch.services.records import evaluations
 from tests.factories import make_user
 from tests.integration.dispatch_helpers import leader_of, need_body, open_incident, post_need
 

@@ -45,7 +45,7 @@ from dispatch.models import (
     TrainingSession,
 )
 from dispatch.services import audit, events
-from dispatch.services.offer_links import link_key, tap_token
+from dispatch.services.dispatch.offer_links import link_key, tap_token
 from tests.factories import World, make_incident, make_member, make_need, make_offer, make_user, square
 from tests.integration.duty_group_helpers import dingtalk_group, wecom_group
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from dispatch.services import organizations as organization_service
+from dispatch.services.registry import organizations as organization_service
 
 ALWAYS = ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy", "Permissions-Policy")
 EVERY_KIND = [  # (who asks, how, what, the status the answer has)

@@ -6,7 +6,7 @@ from sqlalchemy import update
 
 from dispatch.extensions import db
 from dispatch.models import Skill
-from dispatch.services import skills
+from dispatch.services.registry import skills
 from dispatch.services.rows import attached_as_loaded
 
 

@@ -15,7 +15,8 @@ from sqlalchemy import update
 from dispatch import create_app
 from dispatch.extensions import db
 from dispatch.models import OutboxMessage
-from dispatch.services import answers, delivery
+from dispatch.services.dispatch import answers
+from dispatch.services.notify import delivery
 from notifications.channels.twilio import twilio_channels
 from tests.integration.dispatch_helpers import event_kinds, need_body, open_incident, post_need, posted_need
 from tests.integration.sms_helpers import PUBLIC_URL, SENDER, first_offer, make_due, outbox

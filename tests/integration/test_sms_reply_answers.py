@@ -10,7 +10,8 @@ import pytest
 
 from dispatch.extensions import db
 from dispatch.models import Assignment, InboundMessage
-from dispatch.services import answers, delivery, replies
+from dispatch.services.dispatch import answers
+from dispatch.services.notify import delivery, replies
 from tests.factories import make_incident, make_need, make_offer
 from tests.integration.dispatch_helpers import all_at_once, event_kinds, make_overdue, snapshot
 from tests.integration.sms_helpers import first_offer, make_due, outbox

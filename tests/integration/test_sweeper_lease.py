@@ -14,7 +14,8 @@ from sqlalchemy import update
 from dispatch.domain.health import WORKER_STALE_S
 from dispatch.extensions import db
 from dispatch.models import OutboxMessage, WorkerBeat
-from dispatch.services import delivery, liveness
+from dispatch.services import liveness
+from dispatch.services.notify import delivery
 from tests.integration.sms_helpers import first_offer, outbox
 
 NOW = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from dispatch.extensions import db
 from dispatch.models import Certification, Event, OutboxMessage, TrainingAttendance
-from dispatch.services import training
+from dispatch.services.records import training
 from tests.factories import make_member
 
 

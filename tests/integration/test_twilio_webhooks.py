@@ -7,7 +7,7 @@ import pytest
 
 from dispatch.extensions import db
 from dispatch.models import Assignment, InboundMessage
-from dispatch.services import delivery
+from dispatch.services.notify import delivery
 from tests.integration.dispatch_helpers import event_kinds, snapshot, states
 from tests.integration.sms_helpers import PUBLIC_URL, first_offer, make_due, outbox
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from dispatch.domain.phone import mask, national
 from dispatch.extensions import db
 from dispatch.models import AuditRecord
-from dispatch.services.spreadsheets import XLSX_MIMETYPE
+from dispatch.services.records.spreadsheets import XLSX_MIMETYPE
 from tests.integration.dispatch_helpers import posted_need
 from tests.integration.test_evaluations import YEAR, a_season_of_work
 

@@ -54,7 +54,7 @@ def test_every_page_string_has_a_chinese_translation():
 
 
 def test_exported_text_that_excel_would_run_as_a_formula_is_made_inert():
-    from dispatch.services.exports import inert
+    from dispatch.services.records.exports import inert
 
     assert inert('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
     assert inert("@SUM(A1)") == "'@SUM(A1)" and inert("-0.5") == "-0.5" and inert("翠苑应急队") == "翠苑应急队"

@@ -112,7 +112,7 @@ def test_bad_replies_say_what_is_wrong(text, code, offending):
 
 
 def test_the_code_alphabet_matches_the_one_offers_are_drawn_from():
-    from dispatch.services import offers
+    from dispatch.services.dispatch import offers
 
     assert (CODE_ALPHABET, CODE_LENGTH) == (offers.CODE_ALPHABET, offers.CODE_LENGTH)
 

@@ -11,7 +11,7 @@ from dispatch.domain.scope import Action, Actor, Resource, require
 from dispatch.extensions import db
 from dispatch.models import AuditRecord
 from dispatch.schemas.audit import AuditQuery
-from dispatch.services.spreadsheets import LOCAL_ZONE
+from dispatch.services.records.spreadsheets import LOCAL_ZONE
 
 EXPORT_LIMIT = 100_000  # rows in one export; narrow the dates for more
 

@@ -16,9 +16,9 @@ from dispatch.extensions import db
 from dispatch.models import Landmark, Subdistrict
 from dispatch.schemas.landmark_rows import LandmarkRow
 from dispatch.services.errors import FieldError, InvalidInput
-from dispatch.services.geography import cells_changed, places
 from dispatch.services.imports.batch import ChunkWriter, ImportReport, Progress, UniqueKeys, finish, ticking, validated
-from dispatch.services.places import county_extent, within_margin
+from dispatch.services.registry.geography import cells_changed, places
+from dispatch.services.registry.places import county_extent, within_margin
 from geo.coords import to_wgs84
 from geo.geojson import check_point
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from dispatch.domain.scope import Actor
 from dispatch.extensions import db
 from dispatch.models import Community, GridCell, Organization, Skill, Subdistrict
-from dispatch.services.places import county_extent
+from dispatch.services.registry.places import county_extent
 from dispatch.services.scoping import cell_clause, community_clause
 
 

@@ -16,7 +16,7 @@ from dispatch.schemas.rows import OrganizationRow
 from dispatch.services.errors import FieldError
 from dispatch.services.imports.batch import ChunkWriter, ImportReport, Progress, UniqueKeys, finish, ticking, validated
 from dispatch.services.imports.lookups import Lookups, existing_organization_keys
-from dispatch.services.places import within_margin
+from dispatch.services.registry.places import within_margin
 from geo.coords import to_wgs84
 from geo.geojson import check_point
 

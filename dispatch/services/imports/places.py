@@ -21,10 +21,10 @@ from dispatch.extensions import db
 from dispatch.models import Community, County, GridCell, Subdistrict
 from dispatch.personal_data.keys import phone_hash
 from dispatch.schemas.common import CellCode, Code, Mobile, Name, Strict
-from dispatch.services.cells import set_geometry
 from dispatch.services.errors import FieldError, field_errors
-from dispatch.services.geography import cells_changed
 from dispatch.services.imports.batch import ChunkWriter, ImportReport, Progress, finish
+from dispatch.services.registry.cells import set_geometry
+from dispatch.services.registry.geography import cells_changed
 from geo.geojson import check_polygons, to_geojson
 
 # Codes no longer than their columns, so PostgreSQL never has to refuse one halfway through an import.

@@ -13,7 +13,7 @@ from dispatch.domain.overview import OrganizationFacts, SubdistrictState, count_
 from dispatch.domain.scope import Actor, Forbidden, Role
 from dispatch.extensions import db
 from dispatch.models import Assignment, Community, Incident, Need, Organization, OrganizationSkill, Subdistrict
-from dispatch.services.places import list_subdistricts
+from dispatch.services.registry.places import list_subdistricts
 from dispatch.services.scoping import incident_clause, organization_clause
 
 LACKING = (NeedStatus.OPEN, NeedStatus.UNFILLED)

@@ -11,9 +11,9 @@ from dispatch.models import Certification, Member, Organization, Skill
 from dispatch.personal_data.keys import phone_hash
 from dispatch.schemas.organizations import CertificationIn, MemberIn, MemberPatch
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
-from dispatch.services.organizations import get_organization
+from dispatch.services.registry.organizations import get_organization
+from dispatch.services.registry.skills import skills_by_code
 from dispatch.services.scoping import organization_clause
-from dispatch.services.skills import skills_by_code
 
 
 def list_members(actor: Actor, organization_id: int) -> list[Member]:

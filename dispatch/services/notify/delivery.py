@@ -34,9 +34,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 from dispatch.domain.assignments import AssignmentState
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
-from dispatch.jobs.queues import SLOW_LANE
 from dispatch.models import Assignment, Incident, Need, OutboxMessage, Skill, User
-from dispatch.services import events, liveness, offer_links
+from dispatch.services import events, liveness
+from dispatch.services.dispatch import offer_links
+from dispatch.services.notify.drains import nudge, nudge_groups
 from dispatch.telemetry.metrics import count_retry
 from notifications import templates
 from notifications.channels import BatchChannel, Channel, Outgoing, PermanentFailure, TemporaryFailure
@@ -49,8 +50,6 @@ LEASE = timedelta(seconds=120)  # a row claimed longer ago than this was abandon
 BACKOFF_S = (5, 15, 60, 180, 600)
 DELIVERY_ORDER = {"": 0, "accepted": 1, "queued": 1, "sending": 2, "initiated": 2, "sent": 3, "ringing": 3, "in-progress": 4}
 FINAL_DELIVERY = {"delivered", "undelivered", "failed", "completed", "busy", "no-answer", "canceled", "read"}
-DRAIN_JOB = "dispatch.services.delivery.drain"
-GROUP_DRAIN_JOB = "dispatch.services.delivery.drain_groups"
 GROUP_DRAIN_BUDGET_S = 3.0  # a drain of the duty groups' robots hands over this soon: robots are never waited on long
 GROUP_GIVE_UP = timedelta(hours=12)  # a group notice is retried while it may still matter (a throttled robot: 10 min)
 CLAIM = 10  # rows claimed at a time: few enough that several workers share a burst, many enough to save round trips
@@ -76,16 +75,6 @@ def channel_for(message: OutboxMessage) -> Channel:
 def rate_for_role(role: str):
     """The pace of the role's sender (messages per second); roles without a cap send as fast as they are claimed."""
     return current_app.extensions["dispatch.rates"].get(role) or NO_RATE
-
-
-def nudge() -> None:
-    """Ask for a drain; nothing more is queued while one is already waiting."""
-    current_app.extensions["dispatch.jobs"].enqueue(DRAIN_JOB, dedupe_key="outbox-drain")
-
-
-def nudge_groups() -> None:
-    """Ask for a drain of the duty groups' messages, on the slow lane: a robot that hangs holds up no SMS."""
-    current_app.extensions["dispatch.jobs"].enqueue(GROUP_DRAIN_JOB, dedupe_key="group-drain", lane=SLOW_LANE)
 
 
 def enqueue_due(now: datetime | None = None) -> int:

@@ -8,7 +8,7 @@ from dispatch.domain.after_action import AfterAction, LoggedEvent, after_action
 from dispatch.domain.scope import Action, Actor, Resource, require
 from dispatch.extensions import db
 from dispatch.models import Event, Incident, Organization
-from dispatch.services.incidents import get_incident
+from dispatch.services.dispatch.incidents import get_incident
 
 
 def incident_report(actor: Actor, incident_id: int) -> tuple[Incident, AfterAction, dict[int, str]]:

@@ -20,8 +20,8 @@ from dispatch.domain.offer_tokens import assignment_of, token_for
 from dispatch.domain.scope import Action, Actor, Forbidden, Resource, Role, require
 from dispatch.extensions import db
 from dispatch.models import Assignment
-from dispatch.services import answers
-from dispatch.services.candidates import free_people
+from dispatch.services.dispatch import answers
+from dispatch.services.dispatch.candidates import free_people
 from dispatch.services.errors import NotFound
 from dispatch.services.scoping import assignment_clause
 

@@ -15,8 +15,8 @@ from dispatch.domain.phone import mask, national
 from dispatch.domain.scope import Action, Actor, Resource, require
 from dispatch.extensions import db
 from dispatch.models import Certification, Community, GridCell, Member, Organization, OrganizationSkill, Subdistrict
+from dispatch.services.records.spreadsheets import Column, Sheet, workbook
 from dispatch.services.scoping import organization_clause
-from dispatch.services.spreadsheets import Column, Sheet, workbook
 
 ORGANIZATION_HEADER = [
     "name",

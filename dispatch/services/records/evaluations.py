@@ -27,8 +27,8 @@ from dispatch.domain.scope import Action, Actor, Forbidden, Resource, Role, requ
 from dispatch.extensions import db
 from dispatch.models import Community, Evaluation, EvaluationRow, Event, Organization, Subdistrict
 from dispatch.services.errors import FieldError, InvalidInput, NotFound
-from dispatch.services.evaluations_postgresql import scorecards_postgresql
-from dispatch.services.places import subdistrict_in_scope
+from dispatch.services.records.evaluations_postgresql import scorecards_postgresql
+from dispatch.services.registry.places import subdistrict_in_scope
 from dispatch.services.scoping import subdistrict_clause
 
 __all__ = [
@@ -122,7 +122,7 @@ def scorecards_by_subdistrict(subdistrict_ids: list[int], starts_on: date, ends_
     one pass over the log for all of them, split afterwards. A subdistrict's share is what ``scorecards`` gives for
     its organizations alone (each organization's card is folded from its own events only), without a scan of the
     period per subdistrict, which is what made a province's evaluation slow (tests/bench/bench_evaluation.py).
-    On PostgreSQL the database does the fold (dispatch/services/evaluations_postgresql.py: the same cards)."""
+    On PostgreSQL the database does the fold (dispatch/services/records/evaluations_postgresql.py: the same cards)."""
     where = Community.subdistrict_id.in_(subdistrict_ids)
     homes = dict(db.session.execute(select(Organization.id, Community.subdistrict_id).join(Community).where(where)).all())
     split: dict[int, dict[int, Scorecard]] = {subdistrict_id: {} for subdistrict_id in subdistrict_ids}

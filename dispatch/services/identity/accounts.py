@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from dispatch.domain.scope import Action, Actor, Resource, require
 from dispatch.extensions import db
 from dispatch.models import TwoFactor, User, UserSession
-from dispatch.services import sessions, two_factor
 from dispatch.services.errors import NotFound
+from dispatch.services.identity import sessions, two_factor
 
 
 @dataclass(frozen=True)

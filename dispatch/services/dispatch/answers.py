@@ -32,10 +32,11 @@ from dispatch.domain.scope import Action, Actor, Forbidden, Resource, Role, requ
 from dispatch.extensions import db
 from dispatch.models import Assignment, Need, Organization, User
 from dispatch.schemas.dispatching import AssignmentQuery
-from dispatch.services import events, offers
-from dispatch.services.candidates import free_people
+from dispatch.services import events
+from dispatch.services.dispatch import offers
+from dispatch.services.dispatch.candidates import free_people
+from dispatch.services.dispatch.needs import claim_need, withdraw_open_offers
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
-from dispatch.services.needs import claim_need, withdraw_open_offers
 from dispatch.services.paging import page_of
 from dispatch.services.scoping import assignment_clause
 

@@ -8,8 +8,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
 from dispatch.models import County, GridCell, Organization, Subdistrict, User
-from dispatch.services import audit, passwords
+from dispatch.services import audit
 from dispatch.services.errors import Conflict, FieldError, InvalidInput
+from dispatch.services.identity import passwords
 
 # A hash to compare against when the username is unknown, so both paths cost the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")

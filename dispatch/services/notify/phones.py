@@ -16,9 +16,9 @@ from sqlalchemy import select
 from dispatch.domain.scope import Actor, Forbidden, Role
 from dispatch.extensions import db
 from dispatch.models import InboundMessage, Organization, OutboxMessage
-from dispatch.services import replies
 from dispatch.services.errors import NotFound
-from dispatch.services.organizations import get_organization
+from dispatch.services.notify import replies
+from dispatch.services.registry.organizations import get_organization
 from notifications.segments import SmsSize, describe
 
 SIMULATING_ROLES = {Role.ADMIN, Role.DUTY_OFFICER, Role.ORG_LEADER}

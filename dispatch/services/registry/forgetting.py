@@ -13,7 +13,7 @@ from dispatch.extensions import db
 from dispatch.models import Member
 from dispatch.services import audit
 from dispatch.services.errors import Conflict, FieldError
-from dispatch.services.members import get_member
+from dispatch.services.registry.members import get_member
 
 FORGOTTEN_NAME = "（已删除）"  # what lists show in place of the name; "(removed)" in English pages
 

@@ -27,13 +27,13 @@ from dispatch.models import (
 )
 from dispatch.schemas.training import TrainingIn, TrainingQuery
 from dispatch.services import events
-from dispatch.services.delivery import leader_language
 from dispatch.services.errors import FieldError, InvalidInput, NotFound, invalid
-from dispatch.services.organizations import get_organization
+from dispatch.services.notify.delivery import leader_language
 from dispatch.services.paging import page_of
-from dispatch.services.places import subdistrict_in_scope
+from dispatch.services.registry.organizations import get_organization
+from dispatch.services.registry.places import subdistrict_in_scope
+from dispatch.services.registry.skills import skills_by_code
 from dispatch.services.scoping import organization_clause, subdistrict_clause
-from dispatch.services.skills import skills_by_code
 from notifications import templates
 
 REMINDER_EVERY = timedelta(hours=20)  # at most one reminder a day, whoever asks and however often

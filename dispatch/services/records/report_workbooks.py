@@ -16,8 +16,8 @@ from dispatch.domain.drill_report import Why
 from dispatch.extensions import db
 from dispatch.messages import message
 from dispatch.models import Event, Incident, Organization, Subdistrict
-from dispatch.services.drills import RunReport
-from dispatch.services.spreadsheets import Column, Kind, Sheet, workbook
+from dispatch.services.records.drills import RunReport
+from dispatch.services.records.spreadsheets import Column, Kind, Sheet, workbook
 
 FIGURE, VALUE = Column("项目", "Figure"), Column("数值", "Value")
 ORGANIZATION = Column("组织", "Organization")

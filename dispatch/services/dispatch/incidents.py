@@ -1,26 +1,25 @@
-"""Incidents (突发事件): open one (its area marks the affected grid cells), escalate it, move it to recovery, close it."""
+"""Incidents (突发事件): open one (its area marks the affected grid cells), list and read them, and hold one while a
+need is posted to it. Escalating, moving to recovery and closing are in ``incident_course``."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import lru_cache
 
 from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from dispatch.domain.incidents import IncidentStatus, InvalidIncidentTransition, NeedStatus, next_incident_status
 from dispatch.domain.scope import Action, Actor, Resource, require
 from dispatch.extensions import db
 from dispatch.models import Assignment, GridCell, Incident, Need
 from dispatch.schemas.dispatching import IncidentIn, IncidentQuery
 from dispatch.services import events
-from dispatch.services.cells import checked_geometry
 from dispatch.services.errors import FieldError, InvalidInput, NotFound
-from dispatch.services.geography import places
 from dispatch.services.paging import page_of
-from dispatch.services.places import subdistrict_in_scope
+from dispatch.services.registry.cells import checked_geometry
+from dispatch.services.registry.geography import places
+from dispatch.services.registry.places import subdistrict_in_scope
 from dispatch.services.scoping import incident_clause, need_clause
 from geo.geojson import to_geojson
 
@@ -126,80 +125,3 @@ def _held_query(actor: Actor) -> Select:
         .with_for_update(read=True, of=Incident)
         .execution_options(populate_existing=True)
     )
-
-
-def _claim_incident(incident_id: int) -> None:
-    """Claim the incident's row for a change to it: posts to it wait, and this waits for posts in progress."""
-    claim = update(Incident).where(Incident.id == incident_id).values(id=Incident.id)
-    db.session.execute(claim.execution_options(synchronize_session=False))
-
-
-def escalate(actor: Actor, incident_id: int) -> Incident:
-    """Escalate to the county: organizations and duty officers of the whole county may now take part.
-
-    Needs still lacking people are offered on at once to the county's candidates, unfilled ones included (the
-    escalation is what their alert proposed). Escalating twice, even at once, escalates once."""
-    require(actor, Action.EDIT, Resource.INCIDENT)
-    incident = get_incident(actor, incident_id)
-    db.session.commit()  # end the read; claiming the incident starts the transaction that decides
-    _claim_incident(incident_id)
-    claimed = _claim_needs(incident_id, (NeedStatus.OPEN, NeedStatus.UNFILLED))
-    won = db.session.execute(
-        update(Incident)
-        .where(Incident.id == incident_id, Incident.escalated_at.is_(None), Incident.status == IncidentStatus.ACTIVE)
-        .values(escalated_at=datetime.now(UTC))
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    incident = db.session.get(Incident, incident_id, populate_existing=True)
-    if won:
-        events.record("incident.escalated", incident=incident, actor_id=actor.user_id)
-        for need in claimed:
-            _offer_wider(need, actor.user_id)
-    events.commit()
-    return incident
-
-
-def _claim_needs(incident_id: int, statuses: tuple[NeedStatus, ...]) -> list[Need]:
-    """Claim the incident's needs in these statuses, in id order (the order every claimer of several needs uses)."""
-    from dispatch.services.needs import claim_need
-
-    ids = db.session.scalars(
-        select(Need.id).where(Need.incident_id == incident_id, Need.status.in_(statuses)).order_by(Need.id)
-    ).all()
-    return [claim_need(need_id) for need_id in ids]
-
-
-def _offer_wider(need: Need, actor_id: int) -> None:
-    from dispatch.services.offers import offer_more
-
-    if need.status is NeedStatus.UNFILLED:
-        need.status = NeedStatus.OPEN
-    offer_more(need, actor_id)
-
-
-def set_status(actor: Actor, incident_id: int, wanted: IncidentStatus) -> Incident:
-    """Move an incident to recovery, then close it; closing withdraws the offers still open."""
-    require(actor, Action.EDIT, Resource.INCIDENT)
-    get_incident(actor, incident_id)
-    db.session.commit()  # end the read; claiming the incident starts the transaction that decides
-    _claim_incident(incident_id)
-    if wanted is IncidentStatus.CLOSED:
-        _claim_needs(incident_id, (NeedStatus.OPEN, NeedStatus.UNFILLED, NeedStatus.FILLED))
-    incident = db.session.get(Incident, incident_id, populate_existing=True)
-    try:
-        incident.status = next_incident_status(incident.status, wanted)
-    except InvalidIncidentTransition as exc:
-        events.rollback()
-        raise InvalidInput(
-            [FieldError("status", "incident.transition", {"from": exc.status.value, "to": exc.wanted.value})]
-        ) from exc
-    if wanted is IncidentStatus.CLOSED:
-        from dispatch.services.needs import close_need_records
-
-        incident.closed_at = datetime.now(UTC)
-        for need in incident.needs:
-            if need.status in (NeedStatus.OPEN, NeedStatus.UNFILLED, NeedStatus.FILLED):
-                close_need_records(need, actor, NeedStatus.CLOSED)
-    events.record(f"incident.{wanted.value}", incident=incident, actor_id=actor.user_id)
-    events.commit()
-    return incident

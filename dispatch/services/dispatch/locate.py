@@ -12,7 +12,7 @@ from dispatch.extensions import db
 from dispatch.models import Community, GridCell, Subdistrict
 from dispatch.schemas.common import PointIn
 from dispatch.services.errors import FieldError, InvalidInput
-from dispatch.services.geography import places
+from dispatch.services.registry.geography import places
 from dispatch.services.scoping import cell_clause, community_clause, subdistrict_clause
 from geo.coords import to_wgs84
 from geo.geocoder import Geocoder

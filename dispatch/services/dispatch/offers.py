@@ -22,7 +22,7 @@ from dispatch.domain.matching import RankedCandidate, rank_candidates
 from dispatch.extensions import db
 from dispatch.models import Assignment, Need, Organization, OutboxMessage
 from dispatch.services import events
-from dispatch.services.candidates import candidates
+from dispatch.services.dispatch.candidates import candidates
 
 CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY3479"  # no 0/O, 1/I/L, 2/Z, 5/S, 6/G, 8/B: easy to read aloud and type on a keypad
 CODE_LENGTH = 4

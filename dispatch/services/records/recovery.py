@@ -22,10 +22,10 @@ from dispatch.schemas.common import PointIn
 from dispatch.schemas.dispatching import NeedIn
 from dispatch.schemas.recovery import ProgressReportIn, RecoveryTaskIn
 from dispatch.services import events
-from dispatch.services.answers import get_assignment
+from dispatch.services.dispatch.answers import get_assignment
+from dispatch.services.dispatch.incidents import get_incident
+from dispatch.services.dispatch.needs import claim_need, close_need_records, get_need, post_need
 from dispatch.services.errors import Conflict, FieldError, NotFound
-from dispatch.services.incidents import get_incident
-from dispatch.services.needs import claim_need, close_need_records, get_need, post_need
 from dispatch.services.scoping import need_clause
 
 

@@ -19,10 +19,10 @@ from dispatch.domain.assignments import ACTIVE_STATES, AssignmentState
 from dispatch.extensions import db
 from dispatch.models import Assignment, InboundMessage, Organization, OutboxMessage
 from dispatch.personal_data.keys import phone_hash
-from dispatch.services import answers
-from dispatch.services.candidates import free_people
-from dispatch.services.delivery import leader_language
+from dispatch.services.dispatch import answers
+from dispatch.services.dispatch.candidates import free_people
 from dispatch.services.errors import Conflict, FieldError, InvalidInput
+from dispatch.services.notify.delivery import leader_language
 from notifications import templates
 from notifications.replies import MAX_HEAD_COUNT, ReplyError, ReplyErrorCode, parse_reply
 

@@ -17,10 +17,10 @@ from dispatch.schemas.common import PointIn
 from dispatch.schemas.concerns import RiskIn, RiskNeedIn, RiskQuery
 from dispatch.schemas.dispatching import IncidentIn, NeedIn
 from dispatch.services import events
+from dispatch.services.dispatch.incidents import open_incident
+from dispatch.services.dispatch.locate import geocode, locate
+from dispatch.services.dispatch.needs import post_need
 from dispatch.services.errors import Conflict, FieldError, NotFound, invalid
-from dispatch.services.incidents import open_incident
-from dispatch.services.locate import geocode, locate
-from dispatch.services.needs import post_need
 from dispatch.services.paging import page_of
 from dispatch.services.scoping import subdistrict_clause
 

@@ -14,8 +14,8 @@ from dispatch.domain.allocation import Allocation, NeedToFill, OrgSupply, greedy
 from dispatch.domain.incidents import PRIORITY_WEIGHT, NeedStatus
 from dispatch.domain.scope import Action, Actor, Resource, require
 from dispatch.models import Need
-from dispatch.services.candidates import candidate_table
-from dispatch.services.incidents import get_incident
+from dispatch.services.dispatch.candidates import candidate_table
+from dispatch.services.dispatch.incidents import get_incident
 
 RADIUS_M = 50_000
 

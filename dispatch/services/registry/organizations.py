@@ -10,11 +10,11 @@ from dispatch.domain.scope import Action, Actor, Resource, require
 from dispatch.extensions import db
 from dispatch.models import Community, GridCell, Organization, OrganizationSkill, Skill
 from dispatch.schemas.organizations import OrganizationIn, OrganizationPatch, OrganizationQuery, SkillCapacityIn
-from dispatch.services import places
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
 from dispatch.services.paging import page_of
+from dispatch.services.registry import places
+from dispatch.services.registry.skills import skills_by_code
 from dispatch.services.scoping import cell_clause, community_clause, organization_clause
-from dispatch.services.skills import skills_by_code
 
 
 def list_organizations(actor: Actor, query: OrganizationQuery) -> tuple[list[Organization], int]:

@@ -11,9 +11,9 @@ from dispatch.extensions import db
 from dispatch.models import Community, GridCell
 from dispatch.schemas.places import CellIn, CellPatch, CellQuery
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
-from dispatch.services.geography import cells_changed, places
 from dispatch.services.paging import page_of
-from dispatch.services.places import county_extent, within_margin
+from dispatch.services.registry.geography import cells_changed, places
+from dispatch.services.registry.places import county_extent, within_margin
 from dispatch.services.scoping import cell_clause, community_clause
 from geo.geojson import check_polygons, to_geojson
 

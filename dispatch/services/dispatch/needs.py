@@ -21,14 +21,15 @@ from dispatch.models import Assignment, GridCell, IdempotencyKey, Incident, Need
 from dispatch.models.incidents import need_skills
 from dispatch.schemas.common import PointIn
 from dispatch.schemas.dispatching import NeedIn
-from dispatch.services import events, offers
+from dispatch.services import events
+from dispatch.services.dispatch import offers
+from dispatch.services.dispatch.incidents import get_incident, held_incident
+from dispatch.services.dispatch.locate import geocode
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
-from dispatch.services.geography import places
-from dispatch.services.incidents import get_incident, held_incident
-from dispatch.services.locate import geocode
+from dispatch.services.registry.geography import places
+from dispatch.services.registry.skills import skill_cache
 from dispatch.services.rows import attached_as_loaded, insert_as_loaded
 from dispatch.services.scoping import need_clause
-from dispatch.services.skills import skill_cache
 from geo.coords import to_wgs84
 from geo.geojson import check_point
 

@@ -29,9 +29,9 @@ from dispatch.models import DrillRun, Event, Incident, Need, Organization, Skill
 from dispatch.schemas.common import PageQuery
 from dispatch.schemas.dispatching import IncidentIn, NeedIn
 from dispatch.services import events
+from dispatch.services.dispatch.incidents import open_incident
+from dispatch.services.dispatch.needs import post_need
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound, field_errors
-from dispatch.services.incidents import open_incident
-from dispatch.services.needs import post_need
 from dispatch.services.paging import page_of
 from dispatch.services.scoping import subdistrict_clause
 

@@ -1,0 +1,2 @@
+"""Reaching leaders: sending the outbox (SMS, calls, failover), the replies that come back, and the embedded
+default's phone simulator."""

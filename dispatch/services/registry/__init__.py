@@ -1,0 +1,1 @@
+"""The registry: organizations, their members and skills, grid cells, places and the gazetteer."""
