@@ -10,6 +10,7 @@ from dispatch.models.messages import InboundMessage, OutboxMessage
 from dispatch.models.operations import SweeperLease, WorkerBeat
 from dispatch.models.organizations import Certification, Member, Organization, OrganizationSkill
 from dispatch.models.places import Community, County, GridCell, Landmark, Subdistrict
+from dispatch.models.plans import IncidentPlan, NeedDesignation, Plan, PlanVersion
 from dispatch.models.recovery import ProgressReport, RecoveryTask
 from dispatch.models.risks import RiskReport
 from dispatch.models.skills import Skill
@@ -37,15 +38,19 @@ __all__ = [
     "IdempotencyKey",
     "InboundMessage",
     "Incident",
+    "IncidentPlan",
     "Landmark",
     "LoginCode",
     "LoginFailure",
     "Member",
     "Need",
+    "NeedDesignation",
     "Organization",
     "OrganizationSkill",
     "OutboxMessage",
     "PasswordHistory",
+    "Plan",
+    "PlanVersion",
     "ProgressReport",
     "RecoveryCode",
     "RecoveryTask",

@@ -79,6 +79,8 @@ class Need(db.Model):
     __table_args__ = (
         CheckConstraint("accepted >= 0 AND accepted <= head_count", name="ck_needs_accepted_within_head_count"),
         CheckConstraint("head_count >= 1", name="ck_needs_head_count_positive"),
+        # A plan's task is posted once on an incident, however often the plan is started (dispatch/services/plans).
+        UniqueConstraint("incident_id", "plan_version_id", "plan_task", name="uq_needs_incident_plan_task"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,6 +111,9 @@ class Need(db.Model):
     )
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # A need a plan posted: the plan's version and the task's number in it (none for a need typed by hand).
+    plan_version_id: Mapped[int | None] = mapped_column(ForeignKey("plan_versions.id"))
+    plan_task: Mapped[int | None] = mapped_column(Integer)
 
     incident: Mapped[Incident] = relationship(back_populates="needs")
     skills: Mapped[list[Skill]] = relationship(secondary=need_skills, order_by=Skill.id)
