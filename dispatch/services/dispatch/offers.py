@@ -19,8 +19,9 @@ from dispatch.domain.assignments import AssignmentState
 from dispatch.domain.failover import planned_steps
 from dispatch.domain.incidents import DispatchPolicy, NeedStatus
 from dispatch.domain.matching import RankedCandidate, rank_candidates
+from dispatch.domain.plans.designated import designated_first, then_ranked
 from dispatch.extensions import db
-from dispatch.models import Assignment, Need, Organization, OutboxMessage
+from dispatch.models import Assignment, Need, NeedDesignation, Organization, OutboxMessage
 from dispatch.services import events
 from dispatch.services.dispatch.candidates import candidates
 
@@ -53,11 +54,29 @@ def offer_more(need: Need, actor_id: int | None = None) -> list[Assignment]:
     if wanted <= 0:
         return []
     already = {a.organization_id for a in need.assignments}
-    fresh = [c for c in ranked(need, k=wanted + len(already)) if c.org_id not in already][:wanted]
-    made = make_offers(need, fresh, first_rank=len(already) + 1, actor_id=actor_id)
+    made = make_offers(need, _next_candidates(need, wanted, already), first_rank=len(already) + 1, actor_id=actor_id)
     if not made and _open_offers(need) == 0:
         _unfilled(need, actor_id)
     return made
+
+
+def _next_candidates(need: Need, wanted: int, already: set[int]) -> list[RankedCandidate]:
+    """Who to ask next: the organizations the need's plan task designated and not yet asked, in the plan's order,
+    then the ranking's best of the rest."""
+    designated = _designated(need, already)
+    spec, table = candidates(need, datetime.now(UTC).date())
+    best = [c for c in rank_candidates(spec, table, k=wanted + len(already) + len(designated)) if c.org_id not in already]
+    if not designated:
+        return best[:wanted]
+    return then_ranked(designated_first(designated, spec, table), best, wanted)
+
+
+def _designated(need: Need, already: set[int]) -> list[int]:
+    """The organizations designated for the need (only a need a plan posted has any), not yet asked, in order."""
+    if need.plan_version_id is None:
+        return []
+    query = select(NeedDesignation.organization_id).where(NeedDesignation.need_id == need.id)
+    return [org_id for org_id in db.session.scalars(query.order_by(NeedDesignation.position)) if org_id not in already]
 
 
 def make_offer(need: Need, candidate: RankedCandidate, rank: int, actor_id: int | None = None) -> Assignment:
