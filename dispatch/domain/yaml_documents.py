@@ -67,8 +67,20 @@ def line_of(node: Node) -> int:
 
 
 def dump(document: dict[str, Any]) -> str:
-    """YAML text for plain values, keys in the order given, Chinese left readable."""
-    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
+    """YAML text for plain values, keys in the order given, Chinese left readable: read back, it says the same."""
+    return yaml.dump(document, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
+
+
+class _Dumper(yaml.SafeDumper):
+    """PyYAML writes a NEL (U+0085) raw inside single quotes, where it reads back as a space: such text goes in
+    double quotes, as an escape."""
+
+
+def _text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style='"' if "\x85" in text else None)
+
+
+_Dumper.add_representer(str, _text)
 
 
 def _yaml_error(exc: yaml.YAMLError, text: str) -> tuple[int | None, str]:
@@ -127,7 +139,7 @@ class DocumentReader:
         if not isinstance(node, MappingNode):
             self.problem(node, where, self.codes.not_mapping)
             return None
-        if not self._first_visit(node, where):
+        if not self.first_visit(node, where):
             return None
         found = Fields(line_of(node), {}, {})
         for key_node, value_node in node.value:
@@ -148,13 +160,20 @@ class DocumentReader:
 
     def plain(self, node: Node, where: str) -> Any:
         """The Python value of a node (mappings, lists and scalars), aliases refused."""
-        if not self._first_visit(node, where):
+        if not self.first_visit(node, where):
             return None
         if isinstance(node, MappingNode):
             return {str(k.value): self.plain(v, f"{where}.{k.value}") for k, v in node.value if isinstance(k, ScalarNode)}
         if isinstance(node, SequenceNode):
             return [self.plain(item, where) for item in node.value]
         return self.loader.construct_object(node)
+
+    def scalar_text(self, node: Node, where: str) -> str | None:
+        """A scalar's text as written, stripped (a code like 0330 stays the text, where YAML would read octal 216);
+        None, unreported, when the node is a list or a mapping, and None when it is an alias (reported)."""
+        if not isinstance(node, ScalarNode) or not self.first_visit(node, where):
+            return None
+        return node.value.strip()
 
     def choice(self, fields: Fields, key: str, enum: type[Enum], where: str | None = None) -> Any:
         """The member of ``enum`` written under ``key`` (which must be there), or None (reported) when it is none."""
@@ -166,7 +185,7 @@ class DocumentReader:
             self.problem(fields.lines[key], where, "enum", expected=", ".join(member.value for member in enum))
             return None
 
-    def _first_visit(self, node: Node, where: str) -> bool:
+    def first_visit(self, node: Node, where: str) -> bool:
         """An alias is the same node met twice: refused, and not walked again."""
         if id(node) in self._seen:
             self.problem(node, where, self.codes.alias)
