@@ -88,6 +88,8 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "reason": ("理由", "the reason"),
     "result": ("结果", "the result"),
     "scenario": ("演练脚本", "the scenario"),
+    "text": ("预案文本", "the plan's text"),
+    "tasks": ("任务", "the tasks"),
     "since": ("起始日期", "the start date"),
     "skill": ("技能", "the skill"),
     "skills": ("技能", "the skills"),

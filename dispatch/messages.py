@@ -382,6 +382,56 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "plan.no_task_chosen": ("请至少选择一项任务", "choose at least one task"),
     "plan.unknown_task": ("预案中没有任务“{task}”", "the plan has no task “{task}”"),
     "plan.task_chosen_twice": ("任务“{task}”选了两次", "the task “{task}” is chosen twice"),
+    "plan.county_plan": ("区县的预案只能由区县管理员修改", "only the county's administrators may change a county plan"),
+    # CAP warnings (dispatch/domain/plans/cap.py, warning_types.py)
+    "cap.too_large": ("预警文件太大（最多 {limit} 字节）", "the warning file is too large (at most {limit} bytes)"),
+    "cap.not_xml": (
+        "预警文件不是有效的 XML（第 {line} 行第 {column} 列）",
+        "the warning file is not valid XML (line {line}, column {column})",
+    ),
+    "cap.encoding": (
+        "预警文件的编码 {encoding} 无法读取，请使用 UTF-8 或 GB18030",
+        "the warning file's encoding {encoding} cannot be read; use UTF-8 or GB18030",
+    ),
+    "cap.entities": (
+        "预警文件含有文档类型声明或实体（DTD），为安全起见不予读取",
+        "the warning file declares a document type or entities (a DTD); for safety it is not read",
+    ),
+    "cap.not_cap": (
+        "不是 CAP 预警：根元素应为 CAP 1.2 的 alert，实为 {root}",
+        "not a CAP warning: the root element must be a CAP 1.2 alert, not {root}",
+    ),
+    "cap.missing": ("预警缺少“{element}”", "the warning has no “{element}”"),
+    "cap.bad_time": (
+        "时间“{value}”无效，应写明与协调世界时的时差，如 2026-09-14T10:30:00+08:00",
+        "the time “{value}” is not valid; it must carry its UTC offset, as in 2026-09-14T10:30:00+08:00",
+    ),
+    "cap.bad_value": (
+        "“{element}”的值“{value}”无效，可用的值：{allowed}",
+        "“{value}” is not a valid {element}; the values are: {allowed}",
+    ),
+    "cap.bad_reference": (
+        "引用“{value}”无效，应为“发送者,标识,发送时间”",
+        "the reference “{value}” is not valid; it must be “sender,identifier,sent”",
+    ),
+    "cap.bad_polygon": (
+        "多边形无效：应至少有 4 个“纬度,经度”点，首尾相同，坐标在地球范围内，且边不自相交",
+        "the polygon is not valid: it needs at least 4 “lat,lon” points, the last the same as the first, all on the Earth, its edges not crossing",
+    ),
+    "cap.bad_circle": (
+        "圆形区域无效：应为“纬度,经度 半径”，半径以公里计，在 0 到 {max_km} 之间",
+        "the circle is not valid: it must be “lat,lon radius”, the radius in kilometres from 0 to {max_km}",
+    ),
+    "cap.no_info": ("预警没有信息段（info），看不出预警的内容", "the warning has no info block, so it says nothing"),
+    "cap.no_area": ("预警没有说明影响区域（area）", "the warning does not say where it applies (no area)"),
+    "cap.cancel_without_reference": (
+        "更新或解除预警须引用原预警（references）",
+        "an update or cancellation must name the warning it replaces (references)",
+    ),
+    "cap.unknown_event": (
+        "无法识别预警事件“{event}”，它也不属于气象、地质或环境类，请人工判断",
+        "the warning's event “{event}” is not one we know, and it is not filed under Met, Geo or Env; decide by hand",
+    ),
     "window.order": ("结束时间须晚于开始时间", "the window must end after it starts"),
     "location.outside_jurisdiction": (
         "地点不在本次事件可调度的网格内",

@@ -29,6 +29,7 @@ from dispatch.schemas.dispatching import (
 from dispatch.services.dispatch import incident_course, incidents, needs
 from dispatch.services.dispatch.allocation import plan_incident
 from dispatch.services.events import events_after
+from dispatch.services.plans import starting
 from dispatch.services.scoping import event_clause
 from dispatch.telemetry.metrics import POST_TO_FIRST_OFFER
 from dispatch.telemetry.requests import seconds_so_far
@@ -92,7 +93,11 @@ def list_incidents(query: IncidentQuery):
 @spec.validate(json=IncidentIn, resp=Response(HTTP_201=IncidentOut, **ERRORS), tags=TAGS)
 def open_incident(json: IncidentIn):
     """Open an incident (a drill with ``drill: true``); an area marks its affected grid cells."""
-    return incident_out(incidents.open_incident(current_actor(), json), language()), 201
+    actor = current_actor()
+    incident = incidents.open_incident(actor, json)
+    if starting.start_by_itself(actor, incident.id):  # a level I plan that says so has posted its tasks
+        incident = incidents.get_incident(actor, incident.id)
+    return incident_out(incident, language()), 201
 
 
 @bp.get("/<int:incident_id>")

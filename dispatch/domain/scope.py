@@ -41,6 +41,7 @@ class Resource(str, Enum):
     AUDIT = "audit"  # the security audit trail of a county
     ACCOUNT = "account"  # a user account's locks and sessions, as an administrator handles them
     DUTY_GROUP = "duty_group"  # a subdistrict's or county's DingTalk or WeCom group robot
+    PLAN = "plan"  # a subdistrict's or county's emergency plan (应急预案)
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,11 @@ ALLOWED: dict[tuple[Resource, Action], set[Role]] = {
     (Resource.ACCOUNT, Action.EDIT): {Role.ADMIN},
     # The duty office registers its own group robots: a subdistrict's officers theirs, the county's administrators
     # the county's (dispatch/services/duty_groups/registry.py narrows each to its own).
+    # Plans are written and started by those who run incidents: a subdistrict's officers keep theirs and read the
+    # county's; the county's administrators keep every plan of the county (dispatch/services/plans/library.py).
+    (Resource.PLAN, Action.READ): _ADMINISTRATORS,
+    (Resource.PLAN, Action.CREATE): _ADMINISTRATORS,
+    (Resource.PLAN, Action.EDIT): _ADMINISTRATORS,
     (Resource.DUTY_GROUP, Action.READ): _ADMINISTRATORS,
     (Resource.DUTY_GROUP, Action.CREATE): _ADMINISTRATORS,
     (Resource.DUTY_GROUP, Action.EDIT): _ADMINISTRATORS,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Select, bindparam, false, or_, select
 
 from dispatch.domain.scope import Actor, Role
-from dispatch.models import Assignment, Community, Event, GridCell, Incident, Need, Organization, Subdistrict
+from dispatch.models import Assignment, Community, Event, GridCell, Incident, Need, Organization, Plan, Subdistrict
 from dispatch.models.incidents import incident_cells
 from dispatch.models.organizations import organization_cells
 
@@ -96,6 +96,18 @@ def event_clause(actor: Actor) -> ColumnElement[bool]:
     if actor.role is Role.GRID_WORKER:
         return Event.need_id.in_(select(Need.id).where(need_clause(actor)))
     return Event.incident_id.in_(select(Incident.id).where(incident_clause(actor)))
+
+
+def plan_clause(actor: Actor) -> ColumnElement[bool]:
+    """Plans the actor may read: the county's administrators every plan of the county; a subdistrict's officers
+    their subdistrict's and the county's own; nobody else any."""
+    if actor.role is Role.ADMIN:
+        return Plan.county_id == actor.county_id
+    if actor.role is Role.DUTY_OFFICER:
+        return (Plan.subdistrict_id == actor.subdistrict_id) | (
+            Plan.subdistrict_id.is_(None) & (Plan.county_id == actor.county_id)
+        )
+    return false()
 
 
 def candidate_communities() -> Select:

@@ -9,7 +9,9 @@ from dispatch.domain.incidents import IncidentStatus
 from dispatch.domain.risks import RiskStatus
 
 ROOT = Path(__file__).resolve().parents[2]
-NOT_OF_AN_INCIDENT = {"certificates.reminded", "login.code_sent", "training.attended", "complaint.filed"}
+NOT_OF_AN_INCIDENT = {
+    "certificates.reminded", "login.code_sent", "training.attended", "complaint.filed", "plan.saved", "plan.withdrawn",
+}  # fmt: skip
 
 
 def board_words() -> set[str]:

@@ -73,14 +73,32 @@ def post_need(
         if (earlier := _earlier(actor, idempotency_key, digest)) is not None:
             return earlier, False
         raise
+    _announce_and_offer(need, actor, also)
+    events.commit()
+    return need, True
+
+
+def add_need(
+    actor: Actor, incident: Incident, data: NeedIn, columns: dict | None = None, also: Callable[[Need], None] | None = None
+) -> Need:
+    """Write a need and make its first offers in the caller's transaction, which holds the incident
+    (``held_incident``) and commits: a plan's tasks go out together. ``columns``: more of the need's own values,
+    written with it (the plan task it comes from); ``also`` runs once it has its id, before the offers."""
+    need = _checked_need(actor, incident, data)
+    for name, value in (columns or {}).items():
+        setattr(need, name, value)
+    _write_need(need)
+    _announce_and_offer(need, actor, also)
+    return need
+
+
+def _announce_and_offer(need: Need, actor: Actor, also: Callable[[Need], None] | None) -> None:
     events.record(
         "need.posted", need=need, actor_id=actor.user_id, head_count=need.head_count, skills=[s.code for s in need.skills]
     )
     if also is not None:
         also(need)
     offers.offer_more(need, actor.user_id)
-    events.commit()
-    return need, True
 
 
 def request_digest(incident_id: int, kind: NeedKind, data: NeedIn) -> str:
@@ -110,11 +128,18 @@ def _earlier(actor: Actor, key: str | None, digest: str | None) -> Need | None:
 def preview_candidates(actor: Actor, incident_id: int, data: NeedIn) -> list[RankedCandidate]:
     """Who a need like this would be offered to, best first with reasons, before posting it. Nothing is written."""
     require(actor, Action.CREATE, Resource.NEED)
-    incident = get_incident(actor, incident_id)
+    return would_ask(actor, get_incident(actor, incident_id), data)
+
+
+def would_ask(
+    actor: Actor, incident: Incident, data: NeedIn, designated: tuple[int, ...] = (), k: int = 50
+) -> list[RankedCandidate]:
+    """Who a need like this on the incident (stored or not) would be offered to: the ``designated`` organizations
+    that could answer, in order, then the ranking's best. Nothing is written; InvalidInput if it could not be posted."""
     need = _checked_need(actor, incident, data)
     try:
         with db.session.no_autoflush:  # the need is only looked at: never inserted
-            return offers.ranked(need, k=50)
+            return offers.first_asked(need, designated, k)
     finally:
         db.session.rollback()
 
@@ -122,12 +147,16 @@ def preview_candidates(actor: Actor, incident_id: int, data: NeedIn) -> list[Ran
 def _new_need(actor: Actor, incident: Incident, data: NeedIn, kind: NeedKind, key: str | None, digest: str | None) -> Need:
     """The need written with its skills and its idempotency key; a key seen before fails it with IntegrityError."""
     need = _checked_need(actor, incident, data, kind)
+    _write_need(need)
+    if key:
+        db.session.connection().execute(KEY, {"user_id": actor.user_id, "key": key, "need_id": need.id, "request_digest": digest})
+    return need
+
+
+def _write_need(need: Need) -> None:
     insert_as_loaded(need)
     connection = db.session.connection()  # plain rows: past the session's per-statement work
     connection.execute(NEED_SKILL, [{"need_id": need.id, "skill_id": skill.id} for skill in need.skills])
-    if key:
-        connection.execute(KEY, {"user_id": actor.user_id, "key": key, "need_id": need.id, "request_digest": digest})
-    return need
 
 
 def _checked_need(actor: Actor, incident: Incident, data: NeedIn, kind: NeedKind = NeedKind.RESPONSE) -> Need:

@@ -54,16 +54,22 @@ def offer_more(need: Need, actor_id: int | None = None) -> list[Assignment]:
     if wanted <= 0:
         return []
     already = {a.organization_id for a in need.assignments}
-    made = make_offers(need, _next_candidates(need, wanted, already), first_rank=len(already) + 1, actor_id=actor_id)
+    fresh = _next_candidates(need, wanted, already, _designated(need, already))
+    made = make_offers(need, fresh, first_rank=len(already) + 1, actor_id=actor_id)
     if not made and _open_offers(need) == 0:
         _unfilled(need, actor_id)
     return made
 
 
-def _next_candidates(need: Need, wanted: int, already: set[int]) -> list[RankedCandidate]:
-    """Who to ask next: the organizations the need's plan task designated and not yet asked, in the plan's order,
-    then the ranking's best of the rest."""
-    designated = _designated(need, already)
+def first_asked(need: Need, designated: tuple[int, ...], k: int) -> list[RankedCandidate]:
+    """Who a need would be offered to first, up to ``k``: these designated organizations that could answer, in
+    order, then the ranking's best (the preview of a plan's task)."""
+    return _next_candidates(need, k, set(), list(designated))
+
+
+def _next_candidates(need: Need, wanted: int, already: set[int], designated: list[int]) -> list[RankedCandidate]:
+    """Who to ask next: the designated organizations not yet asked, in the plan's order, then the ranking's best of
+    the rest."""
     spec, table = candidates(need, datetime.now(UTC).date())
     best = [c for c in rank_candidates(spec, table, k=wanted + len(already) + len(designated)) if c.org_id not in already]
     if not designated:
