@@ -171,6 +171,7 @@ def _register_blueprints(app: Flask) -> None:
     from dispatch.web import complaints as complaint_pages
     from dispatch.web import drills as drill_pages
     from dispatch.web import duty_groups as duty_group_pages
+    from dispatch.web import plans as plan_pages
     from dispatch.web import training as training_pages
     from dispatch.web.helpers import register_template_helpers
     from dispatch.web.request_text import refuse_unstorable_text
@@ -223,6 +224,7 @@ def _register_blueprints(app: Flask) -> None:
         second_factor,
         account,
         duty_group_pages,
+        plan_pages,
     ):
         app.register_blueprint(module.bp)
     register_error_handlers(app)

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from dispatch.domain.scope import Role
 from dispatch.extensions import db
 from dispatch.models import Assignment, IncidentPlan, Need, Plan, PlanVersion
+from tests.factories import make_user
 
 
 def plan_text(world, title: str = "防台风预案", min_level: str = "III", designated: list[str] | None = None, **extra) -> str:
@@ -180,3 +182,16 @@ def test_the_preview_shows_who_each_task_would_ask_now(world, browser):
     assert first["candidates"][0]["reason"].startswith("预案指定队伍")
     assert second["candidates"] and second["problems"] == []
     assert counts()[2] == 0  # nothing posted
+
+
+def test_a_plan_starts_only_on_the_callers_incident_and_from_the_callers_plans(world, browser):
+    duty, neighbour = browser(world.duty), browser(make_user(Role.DUTY_OFFICER, subdistrict_id=world.sub_a2.id))
+    plan = keep(duty, plan_text(world))
+    incident = open_incident(duty, world)
+    theirs_plan = keep(neighbour, plan_text(world).replace(world.cell_a1.code, world.cell_a2.code).replace(
+        f'community: "{world.community_a1.code}"', f'community: "{world.community_a2.code}"'))  # fmt: skip
+    assert neighbour.post(f"/api/incidents/{incident['id']}/plans/{plan['id']}/start", {}).status_code == 404
+    assert duty.post(f"/api/incidents/{incident['id']}/plans/{theirs_plan['id']}/start", {}).status_code == 404
+    for role_user in (world.leader, world.grid):
+        assert browser(role_user).post(f"/api/incidents/{incident['id']}/plans/{plan['id']}/start", {}).status_code == 403
+    assert needs_of(incident) == []

@@ -34,10 +34,13 @@ from dispatch.models import (
     Event,
     GridCell,
     Incident,
+    IncidentPlan,
     Member,
     Need,
     Organization,
     OutboxMessage,
+    Plan,
+    PlanVersion,
     ProgressReport,
     RecoveryTask,
     RiskReport,
@@ -46,6 +49,7 @@ from dispatch.models import (
 )
 from dispatch.services import audit, events
 from dispatch.services.dispatch.offer_links import link_key, tap_token
+from dispatch.services.plans.library import save_plan
 from tests.factories import World, make_incident, make_member, make_need, make_offer, make_user, square
 from tests.integration.duty_group_helpers import dingtalk_group, wecom_group
 
@@ -80,6 +84,8 @@ TARGETS = {
     "account": {role: ("duty", "user_b") for role in EVERYONE},
     # A duty group robot of each office: A1's and A2's streets, county A's and county B's.
     "duty_group": {ADMIN: ("group_county_a", "group_county_b"), DUTY: ("group_a1", "group_a2"), LEADER: ("group_a1", "group_a2"), GRID: ("group_a1", "group_a2")},
+    # An emergency plan of each subdistrict: its officers keep it, the county's administrator keeps all of the county's.
+    "plan": {ADMIN: ("plan_a2", "plan_b1"), DUTY: ("plan_a1", "plan_a2"), LEADER: ("plan_a1", "plan_a2"), GRID: ("plan_a1", "plan_a2")},
 }  # fmt: skip
 # Kinds whose records are organizations' (their own or other): members, and certificates running out.
 BY_ORGANIZATION = {"member", "certificate"}
@@ -198,6 +204,27 @@ def drills_world(world):
     return world
 
 
+def plan_of(cell=None, title: str = "防汛预案") -> str:
+    """A one-task plan at a point (the cell's middle): a point is a place in any subdistrict's plan."""
+    lon, lat = middle_of(cell) if cell is not None else (120.105, 30.275)
+    task = f"  - name: 装沙袋\n    need: {{skills: [logistics], head_count: 1}}\n    place: {{location: {{lon: {lon}, lat: {lat}}}}}\n"
+    return f"title: {title}\ncategory: natural_disaster\nmin_level: IV\ntasks:\n{task}"
+
+
+@pytest.fixture
+def plans_world(world):
+    """A plan of each of A1, A2 and B1, kept by an officer of that subdistrict (A2's by the admin)."""
+    keepers = {"a1": world.duty, "a2": world.admin, "b1": make_user(DUTY, subdistrict_id=world.sub_b1.id)}
+    for name, subdistrict, cell in (
+        ("a1", world.sub_a1, world.cell_a1),
+        ("a2", world.sub_a2, world.cell_a2),
+        ("b1", world.sub_b1, world.cell_b1),
+    ):
+        actor = keepers[name].actor()
+        setattr(world, f"plan_{name}", save_plan(actor, plan_of(cell), subdistrict_id=subdistrict.id if name == "a2" else None))
+    return world
+
+
 def an_incident_of(subdistrict_id: int) -> int:
     return db.session.scalar(select(Incident.id).where(Incident.subdistrict_id == subdistrict_id).limit(1))
 
@@ -229,7 +256,7 @@ WORLDS = {
     "audit": "audit_world", "account": "audit_world", "duty_group": "duty_groups_world",
     "incident": "dispatch_world", "need": "dispatch_world", "assignment": "dispatch_world", "training": "training_world",
     "certificate": "certificates_world", "complaint": "complaints_world", "risk": "risks_world",
-    "recovery_task": "recovery_world", "drill": "drills_world",
+    "recovery_task": "recovery_world", "drill": "drills_world", "plan": "plans_world",
 }  # fmt: skip
 
 
@@ -393,6 +420,19 @@ CASES = [
     Case("POST", "/api/drills/<int:run_id>/stop", "drill", ADMINISTRATORS, 200, 404, lambda d: f"/api/drills/{d.id}/stop"),
     Case("GET", "/api/drills/<int:run_id>/report", "drill", ADMINISTRATORS, 200, 404, lambda d: f"/api/drills/{d.id}/report"),
     # The drill pages: the form posts a scenario (multipart), the buttons redirect to the report page.
+    Case("POST", "/api/plans", "subdistrict", ADMINISTRATORS, 201, 422, lambda s: "/api/plans", lambda s: {"text": plan_of(), "subdistrict_id": s.id}),
+    Case("GET", "/api/plans/<int:plan_id>", "plan", ADMINISTRATORS, 200, 404, lambda p: f"/api/plans/{p.id}"),
+    Case("PUT", "/api/plans/<int:plan_id>", "plan", ADMINISTRATORS, 200, 404, lambda p: f"/api/plans/{p.id}", lambda p: {"text": plan_of(title="修订")}),
+    Case("GET", "/api/plans/<int:plan_id>/versions/<int:version>", "plan", ADMINISTRATORS, 200, 404, lambda p: f"/api/plans/{p.id}/versions/1"),
+    Case("POST", "/api/plans/<int:plan_id>/withdraw", "plan", ADMINISTRATORS, 200, 404, lambda p: f"/api/plans/{p.id}/withdraw"),
+    Case("GET", "/api/plans/<int:plan_id>/preview", "plan", ADMINISTRATORS, 200, 404, lambda p: f"/api/plans/{p.id}/preview"),
+    Case("GET", "/api/incidents/<int:incident_id>/plans", "incident", ADMINISTRATORS, 200, 404, lambda i: f"/api/incidents/{i.id}/plans"),
+    Case("POST", "/plans", "subdistrict", ADMINISTRATORS, 302, 422, lambda s: "/plans", lambda s: {"text": plan_of(), "subdistrict_id": str(s.id)}, upload=True),
+    Case("GET", "/plans/<int:plan_id>", "plan", ADMINISTRATORS, 200, 404, lambda p: f"/plans/{p.id}"),
+    Case("GET", "/plans/<int:plan_id>/edit", "plan", ADMINISTRATORS, 200, 404, lambda p: f"/plans/{p.id}/edit"),
+    Case("POST", "/plans/<int:plan_id>", "plan", ADMINISTRATORS, 302, 404, lambda p: f"/plans/{p.id}", lambda p: {"text": plan_of(title="修订")}, upload=True),
+    Case("POST", "/plans/<int:plan_id>/withdraw", "plan", ADMINISTRATORS, 302, 404, lambda p: f"/plans/{p.id}/withdraw", lambda p: {}, upload=True),
+    Case("GET", "/plans/<int:plan_id>/versions/<int:version>.yaml", "plan", ADMINISTRATORS, 200, 404, lambda p: f"/plans/{p.id}/versions/1.yaml"),
     Case("POST", "/drills", "subdistrict", ADMINISTRATORS, 302, 422, lambda s: "/drills", lambda s: {"scenario": drill_scenario(), "mode": "manual", "subdistrict_id": str(s.id)}, upload=True),
     Case("GET", "/drills/<int:run_id>/report", "drill", ADMINISTRATORS, 200, 404, lambda d: f"/drills/{d.id}/report"),
     Case("GET", "/drills/<int:run_id>/report.xlsx", "drill", ADMINISTRATORS, 200, 404, lambda d: f"/drills/{d.id}/report.xlsx"),
@@ -442,6 +482,8 @@ LIST_CASES = [
     ListCase("/certificates/expiring", "certificate", lambda r, o: f'data-organization="{o.id}"' in r.get_data(as_text=True), frozenset(ADMINISTRATORS | {LEADER})),
     ListCase("/api/training-sessions", "training", lambda r, t: t.id in _ids(r), frozenset(ADMINISTRATORS | {LEADER})),
     ListCase("/api/certifications/expiring", "certificate", lambda r, o: o.id in {g["organization"]["id"] for g in r.get_json()["items"]}, frozenset(ADMINISTRATORS | {LEADER})),
+    ListCase("/api/plans", "plan", lambda r, p: p.id in _ids(r), frozenset(ADMINISTRATORS)),
+    ListCase("/plans", "plan", lambda r, p: f'data-plan="{p.id}"' in r.get_data(as_text=True), frozenset(ADMINISTRATORS)),
     ListCase("/api/drills", "drill", lambda r, d: d.id in _ids(r), frozenset(ADMINISTRATORS)),
     ListCase("/drills", "drill", lambda r, d: f"/drills/{d.id}/report" in r.get_data(as_text=True), frozenset(ADMINISTRATORS)),
     ListCase("/registry.xlsx", "organization", lambda r, o: o.name in _workbook_names(r), frozenset(ADMINISTRATORS)),
@@ -506,6 +548,9 @@ COUNTY_IMPORTS = {("POST", "/api/imports/landmarks")}
 # A duty group robot is registered into the registering office's own subdistrict or county, whatever the form says,
 # by administrators only (tests/integration/test_duty_group_pages.py).
 OWN_OFFICE_ROBOTS = {("POST", "/duty-groups")}
+# Writing a plan (an empty editor) holds no record; starting one names two, the incident and the plan, each refused
+# when not the caller's (tests/integration/test_plans.py, test_plan_pages.py).
+PLAN_STARTS_AND_EDITOR = {("POST", "/api/incidents/<int:incident_id>/plans/<int:plan_id>/start"), ("GET", "/plans/new")}
 # Twilio's webhooks answer no user: each must carry Twilio's signature (tests/integration/test_twilio_webhooks.py).
 TWILIO_SIGNED = {
     ("POST", "/twilio/sms"), ("POST", "/twilio/status"), ("POST", "/twilio/voice/<int:outbox_id>"),
@@ -527,7 +572,7 @@ METRICS = {("GET", "/metrics")}
 # Records a refusal must not add to (counted, as they have no state to change).
 RECORDS_WITHOUT_STATE = (
     TrainingSession, TrainingAttendance, Certification, OutboxMessage, Complaint, RiskReport, Evaluation, RecoveryTask, ProgressReport,
-    DrillRun,
+    DrillRun, Plan, PlanVersion, IncidentPlan,
 )  # fmt: skip
 
 
@@ -566,6 +611,7 @@ def test_every_route_is_in_the_table(app):
         | LIVE_PAGES
         | COUNTY_IMPORTS
         | OWN_OFFICE_ROBOTS
+        | PLAN_STARTS_AND_EDITOR
     )
     assert routes - covered == set(), "add these routes to the scope table"
     assert covered - routes == set(), "the table names routes the app does not have"
