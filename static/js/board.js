@@ -15,6 +15,7 @@
   let timelineNeed = null; // the need whose timeline is shown; null: the whole incident's
   let shownIncidents = "";
   const alarm = window.unfilledAlert(T.unfilled_alarm, () => { $("sound-hint").hidden = true; });
+  const plans = window.planPanel($("plans"), T, say);
   // A county admin comes from the overview with one subdistrict's board in mind: its incidents, and new ones led by it.
   const subdistrictId = Number(new URLSearchParams(window.location.search).get("subdistrict_id")) || null;
   const ofSubdistrict = subdistrictId ? `&subdistrict_id=${subdistrictId}` : "";
@@ -48,6 +49,7 @@
           fill(T.close_named, { title: incident.title }))]));
     }
     await loadNeeds();
+    plans.show(current).catch((error) => say(error.message, true));
   }
 
   async function toRecovery(incidentId) {

@@ -64,7 +64,7 @@ def build(url: str) -> District:
     seeding = Seeding(district)
     for step in (seeding.registry, seeding.training, seeding.complaints, seeding.risks, seeding.drills, seeding.incidents,
                  seeding.second_subdistrict, seeding.recovery, seeding.story, seeding.phone_reply, seeding.scorecards,
-                 seeding.duty_groups):  # fmt: skip
+                 seeding.duty_groups, seeding.plans):  # fmt: skip
         step()
     return district
 
@@ -168,6 +168,16 @@ class Seeding:
         need = {**self.need_at(self.inside(http or self.duty, cell)), "head_count": 2}
         scenario = {"title": self.text("演练"), "steps": [{"at": "0m", "need": need}]}
         return {"scenario": json.dumps(scenario, ensure_ascii=False), "mode": "manual"}  # JSON is YAML too
+
+    def plans(self) -> None:
+        """A plan of each subdistrict, its title, task names and descriptions typed as payloads (JSON is YAML too)."""
+        for http, cell in ((self.duty, self.cells[0]), (self.duty2, None)):
+            if cell is None:
+                cell = self.get(self.duty2, "/api/organizations?per_page=1")["items"][0]["cells"][0]["id"]
+            need = {"skills": [self.skill], "head_count": 1, "description": self.text("预案任务")}
+            task = {"name": self.text("任务", 100), "need": need, "place": {"location": self.inside(http, cell)}}
+            plan = {"title": self.text("预案"), "category": "natural_disaster", "min_level": "IV", "tasks": [task]}
+            self.post(http, "/api/plans", {"text": json.dumps(plan, ensure_ascii=False)})
 
     def incidents(self) -> None:
         for _ in range(52):  # the board asks for 50 at a time

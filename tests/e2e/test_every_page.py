@@ -31,7 +31,7 @@ LANGUAGES = {  # two roles walk in English, so both catalogues are rendered
 }
 OFFICERS_PAGES = {"/board", "/risks", "/drills", "/drills/<id>/report", "/incidents/<id>/report", "/organizations/<id>",
                   "/phones/<id>", "/training/<id>", "/complaints", "/certificates/expiring", "/evaluations", "/cells",
-                  "/duty-groups",
+                  "/duty-groups", "/plans", "/plans/<id>", "/plans/<id>/edit", "/plans/new",
                   # the reports' Excel downloads and the registry workbook, linked from their pages
                   "/incidents/<id>/report.xlsx", "/drills/<id>/report.xlsx", "/evaluations.xlsx", "/registry.xlsx"}  # fmt: skip
 PAGES_REACHED = {  # the kinds of page each role's walk must reach (a walk stopped early finds no failure either)
@@ -268,6 +268,9 @@ def typed_into_forms(tab: Tab) -> list[str]:
     members = f"community_code,organization_name,name,phone\n330106005001,没有的组织{payloads[8]},队员,13800000000\n".encode()
     return [
         *tab.submit("/drills", {"#scenario": scenario}),
+        *tab.submit(
+            "/plans/new", {"#text": f"title: '{payloads[6]}'\ntasks:\n  - name: {payloads[0]}\n    place: {{cell: x}}\n"}
+        ),
         *tab.submit("/imports?kind=members", {}, {"#file": ("members.csv", members)}),
     ]
 
