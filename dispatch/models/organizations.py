@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Column, Date, Float, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import Boolean, Column, Date, Float, ForeignKey, Integer, String, Table, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from dispatch.domain.registry import ManagingBody, OrgStatus, managing_body
@@ -91,12 +91,22 @@ class Member(db.Model):
     phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     forgotten_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Off duty (休息) until ``off_until`` if given, else until the leader says otherwise: a member sent home for the
+    # night comes back by themselves, nobody has to remember to flip them back. See ``on_duty_at``.
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    off_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    duty_changed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    duty_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     organization: Mapped[Organization] = relationship(back_populates="members")
     skills: Mapped[list[Skill]] = relationship(secondary=member_skills, order_by=Skill.id)
     certifications: Mapped[list[Certification]] = relationship(
         back_populates="member", cascade="all, delete-orphan", order_by="Certification.expires_on"
     )
+
+    def on_duty_at(self, now: datetime) -> bool:
+        """Whether the member may be sent at ``now``: on duty, or off only until a time that has passed."""
+        return self.on_duty or (self.off_until is not None and self.off_until <= now)
 
     @validates("phone")
     def _hash_phone(self, _key: str, phone: str | None) -> str | None:

@@ -2,11 +2,16 @@
 
 Eligible: active, based in the incident's jurisdiction (its lead subdistrict, or the county once escalated),
 with a base location, offering every skill the need asks for. ``free`` is the least, over the need's skills, of
-the people it can send for that skill (for a skill that needs a certificate: members holding one valid today),
-minus the people it already has out on active assignments.
+the people it can send for that skill, minus the people it already has out on active assignments.
 
-The facts come from one statement (organizations, their record, their capacity and whether they serve the need's
-cell), plus one per skill that needs a certificate: posting a need runs this, so every round trip counts.
+The people it can send for a skill: the number it declared, less its listed members with the skill who are off
+duty (休息) now; when it lists more such members than it declared, the declared number caps those on duty. For a
+skill that needs a certificate, no more than its members on duty holding one valid today. An organization that
+lists members but has none on duty sends nobody: its leader has stood the whole team down. Members forgotten
+(left) are not on the roster. A member off duty until a time is on duty again once that time has passed.
+
+The facts come from one statement (organizations, their record, their capacity on duty and whether they serve the
+need's cell): posting a need runs this, so every round trip counts.
 """
 
 from __future__ import annotations
@@ -15,13 +20,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
 import numpy as np
-from sqlalchemy import Select, and_, bindparam, case, func, select
+from sqlalchemy import Select, and_, bindparam, case, func, literal, or_, select
 
 from dispatch.domain.assignments import ACTIVE_STATES, AssignmentState
 from dispatch.domain.matching import CandidateTable, NeedSpec
 from dispatch.extensions import db
-from dispatch.models import Assignment, Certification, Member, Need, Organization, OrganizationSkill
-from dispatch.models.organizations import organization_cells
+from dispatch.models import Assignment, Certification, Member, Need, Organization, OrganizationSkill, Skill
+from dispatch.models.organizations import member_skills, organization_cells
 from dispatch.services.scoping import candidate_communities
 
 ANSWERED = (
@@ -80,24 +85,23 @@ class _Facts:
 
     __slots__ = ("accepted", "community_id", "completed", "free", "lat", "load", "lon", "offered", "org_id", "serves")
 
-    def __init__(self, row, certified: list[dict[int, int]]) -> None:
+    def __init__(self, row) -> None:
         self.org_id, self.lon, self.lat, self.community_id = row[0], row[1], row[2], row[3]
         self.load, self.offered, self.accepted, self.completed = (int(v or 0) for v in row[4:8])
-        capacity = min([int(row[8] or 0), *(counts.get(self.org_id, 0) for counts in certified)])
-        self.free = max(0, capacity - self.load)
+        self.free = max(0, int(row[8] or 0) - self.load)
         self.serves = bool(row[9])
 
 
 def _facts(need: Need, today: date, organization_id: int | None = None) -> list[_Facts]:
-    """The facts of the need's eligible organizations (or of the one given), in one statement (and one per skill
-    that needs a certificate)."""
+    """The facts of the need's eligible organizations (or of the one given), in one statement."""
     which = {"organization_id": organization_id} if organization_id is not None else _eligibility(need)
-    params = {"skill_ids": sorted({s.id for s in need.skills}), "since": _year_before(today), "cell_id": need.cell_id, **which}
+    params = {
+        "skill_ids": sorted({s.id for s in need.skills}), "since": _year_before(today), "cell_id": need.cell_id,
+        "today": today, "now": datetime.now(UTC), **which,
+    }  # fmt: skip
     statement = _facts_statement(one_organization=organization_id is not None)
     rows = db.session.connection().execute(statement, params).all()  # rows, not objects: past the session's work
-    ids_found = [row[0] for row in rows]
-    certified = [_certified(ids_found, skill.id, today) for skill in need.skills if skill.needs_certification and ids_found]
-    return [_Facts(row, certified) for row in rows]
+    return [_Facts(row) for row in rows]
 
 
 def _eligibility(need: Need) -> dict[str, object]:
@@ -147,23 +151,80 @@ def _facts_statement(one_organization: bool) -> Select:
 
 
 def _capacity(ids, skill_ids):
-    """The least people each organization offers over the need's skills."""
+    """The least people each organization can send now over the need's skills (see the module's docstring)."""
+    on_duty = _on_duty_now()
+    listed, certified, team = _listed(ids, skill_ids, on_duty), _certified(ids, skill_ids, on_duty), _team(ids, on_duty)
+    declared = OrganizationSkill.capacity
+    members, members_on = func.coalesce(listed.c.members, 0), func.coalesce(listed.c.on_duty, 0)
+    pool = case((members > declared, members), else_=declared) - (members - members_on)
+    people = case((pool < declared, pool), else_=declared)
+    holding = func.coalesce(certified.c.people, 0)
+    people = case((and_(Skill.needs_certification, holding < people), holding), else_=people)
+    stood_down = and_(team.c.members > 0, team.c.on_duty == 0)
     return (
-        select(OrganizationSkill.organization_id.label("org_id"), func.min(OrganizationSkill.capacity).label("capacity"))
+        select(
+            OrganizationSkill.organization_id.label("org_id"),
+            case((stood_down, literal(0)), else_=func.min(people)).label("capacity"),
+        )
+        .join(Skill, Skill.id == OrganizationSkill.skill_id)
+        .outerjoin(listed, and_(listed.c.org_id == OrganizationSkill.organization_id, listed.c.skill_id == OrganizationSkill.skill_id))
+        .outerjoin(certified, and_(certified.c.org_id == OrganizationSkill.organization_id, certified.c.skill_id == OrganizationSkill.skill_id))
+        .outerjoin(team, team.c.org_id == OrganizationSkill.organization_id)
         .where(OrganizationSkill.organization_id.in_(ids), OrganizationSkill.skill_id.in_(skill_ids))
-        .group_by(OrganizationSkill.organization_id)
+        .group_by(OrganizationSkill.organization_id, team.c.members, team.c.on_duty)
         .subquery()
-    )
+    )  # fmt: skip
 
 
-def _certified(ids: list[int], skill_id: int, today: date) -> dict[int, int]:
-    query = (
-        select(Member.organization_id, func.count(func.distinct(Member.id)))
-        .join(Certification)
-        .where(Member.organization_id.in_(ids), Certification.skill_id == skill_id, Certification.expires_on >= today)
+def _on_duty_now():
+    """A member on duty at ``now``, as SQL: ``Member.on_duty_at`` (never NULL, so it may be counted or negated)."""
+    back = and_(Member.off_until.is_not(None), Member.off_until <= bindparam("now", type_=Member.off_until.type))
+    return or_(Member.on_duty.is_(True), back)
+
+
+def _roster(ids):
+    return and_(Member.organization_id.in_(ids), Member.forgotten_at.is_(None))
+
+
+def _listed(ids, skill_ids, on_duty):
+    """Per organization and skill: the members listing the skill, and how many of them are on duty."""
+    return (
+        select(
+            Member.organization_id.label("org_id"), member_skills.c.skill_id,
+            func.count().label("members"), func.sum(case((on_duty, 1), else_=0)).label("on_duty"),
+        )
+        .join(member_skills, member_skills.c.member_id == Member.id)
+        .where(_roster(ids), member_skills.c.skill_id.in_(skill_ids))
+        .group_by(Member.organization_id, member_skills.c.skill_id)
+        .subquery()
+    )  # fmt: skip
+
+
+def _certified(ids, skill_ids, on_duty):
+    """Per organization and skill: its members on duty holding a certificate for it valid today."""
+    return (
+        select(Member.organization_id.label("org_id"), Certification.skill_id, func.count(func.distinct(Member.id)).label("people"))
+        .join(Certification, Certification.member_id == Member.id)
+        .where(
+            Member.organization_id.in_(ids), Certification.skill_id.in_(skill_ids),
+            Certification.expires_on >= bindparam("today", type_=Certification.expires_on.type), on_duty,
+        )
+        .group_by(Member.organization_id, Certification.skill_id)
+        .subquery()
+    )  # fmt: skip
+
+
+def _team(ids, on_duty):
+    """Per organization: its members, and how many are on duty."""
+    return (
+        select(
+            Member.organization_id.label("org_id"),
+            func.count().label("members"), func.sum(case((on_duty, 1), else_=0)).label("on_duty"),
+        )
+        .where(_roster(ids))
         .group_by(Member.organization_id)
-    )
-    return dict(db.session.execute(query).all())
+        .subquery()
+    )  # fmt: skip
 
 
 def _year_before(today: date) -> datetime:
