@@ -69,6 +69,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "name_en": ("英文名称", "the English name"),
     "note": ("备注", "the note"),
     "offer_timeout_s": ("答复时限（秒）", "the time to answer (seconds)"),
+    "on_duty": ("在岗", "on duty"),
     "organization_id": ("组织", "the organization"),
     "organization_name": ("组织名称", "the organization's name"),
     "organizer": ("主办部门", "the organizer"),

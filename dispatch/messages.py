@@ -432,6 +432,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "无法识别预警事件“{event}”，它也不属于气象、地质或环境类，请人工判断",
         "the warning's event “{event}” is not one we know, and it is not filed under Met, Geo or Env; decide by hand",
     ),
+    "duty.until_past": ("休息截止时间须晚于现在：{until}", "off duty until must be a time still to come: {until}"),
+    "duty.until_on_duty": ("只有设为休息的队员才填截止时间", "until is only for members going off duty"),
     "window.order": ("结束时间须晚于开始时间", "the window must end after it starts"),
     "location.outside_jurisdiction": (
         "地点不在本次事件可调度的网格内",

@@ -1,4 +1,4 @@
-"""/api/organizations/<id>/members and /api/members/<id>: volunteers of an organization."""
+"""/api/organizations/<id>/members, /api/members/<id> and a team's duty roster: volunteers of an organization."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from dispatch.api.presenters import member_out
 from dispatch.api.spec import spec
 from dispatch.api.validation import check_json_body
 from dispatch.auth import current_actor
+from dispatch.models import Member
 from dispatch.schemas.common import ErrorOut, PhonesQuery
-from dispatch.schemas.organizations import MemberIn, MemberOut, MemberPatch
+from dispatch.schemas.organizations import MemberDutyIn, MemberDutyOut, MemberIn, MemberOut, MemberPatch
 from dispatch.services.registry import forgetting
 from dispatch.services.registry import members as service
 
@@ -44,6 +45,31 @@ def add_member(organization_id: int, json: MemberIn):
     """Add a member with skills and certificates."""
     actor = current_actor()
     return member_out(service.add_member(actor, organization_id, json), actor, _today()), 201
+
+
+@bp.get("/organizations/<int:organization_id>/members/duty")
+@spec.validate(resp=Response(HTTP_200=list[MemberDutyOut], **ERRORS), tags=TAGS)
+def team_duty(organization_id: int):
+    """Who of the organization's members is on duty (在岗) and who is off (休息), and until when."""
+    now = datetime.now(UTC)
+    return [duty_out(m, now) for m in service.team_duty(current_actor(), organization_id)]
+
+
+@bp.post("/organizations/<int:organization_id>/members/duty")
+@spec.validate(json=MemberDutyIn, resp=Response(HTTP_200=list[MemberDutyOut], **ERRORS), tags=TAGS)
+def set_duty(organization_id: int, json: MemberDutyIn):
+    """Stand members on or off duty, one or the whole team at once; off until a time, or until stood on again.
+    Only members on duty count among the people the organization can send. Answers with the whole team."""
+    now = datetime.now(UTC)
+    return [duty_out(m, now) for m in service.set_duty(current_actor(), organization_id, json, now)]
+
+
+def duty_out(member: Member, now: datetime) -> MemberDutyOut:
+    on_duty = member.on_duty_at(now)
+    return MemberDutyOut(
+        id=member.id, name=member.name, on_duty=on_duty, off_until=None if on_duty else member.off_until,
+        duty_changed_at=member.duty_changed_at,
+    )  # fmt: skip
 
 
 @bp.get("/members/<int:member_id>")

@@ -12,6 +12,7 @@ from dispatch.schemas.common import (
     Code,
     CreditCode,
     IsoDate,
+    IsoDateTime,
     Mobile,
     Name,
     PageQuery,
@@ -138,3 +139,25 @@ class MemberOut(BaseModel):
     phone: str
     skills: list[str]
     certifications: list[CertificationOut]
+
+
+class MemberDutyIn(Strict):
+    member_ids: list[RowId] = Field(min_length=1, max_length=500, description="members of the organization")
+    on_duty: StrictBool = Field(description="true: on duty (在岗); false: off duty (休息)")
+    until: IsoDateTime | None = Field(
+        None, description="off duty only until then (a future time); without it, until stood on again"
+    )
+
+    @model_validator(mode="after")
+    def _until_only_off_duty(self) -> MemberDutyIn:
+        if self.on_duty and self.until is not None:
+            raise PydanticCustomError("duty.until_on_duty", "until is for members going off duty")
+        return self
+
+
+class MemberDutyOut(BaseModel):
+    id: int
+    name: str
+    on_duty: bool = Field(description="on duty now: stood on, or off only until a time that has passed")
+    off_until: datetime | None = Field(description="when an off-duty member is back on duty by themselves")
+    duty_changed_at: datetime | None

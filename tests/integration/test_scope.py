@@ -334,6 +334,8 @@ CASES = [
     Case("POST", "/api/organizations", "community", ADMINISTRATORS, 201, 422, lambda c: "/api/organizations", new_organization),
     Case("GET", "/api/organizations/<int:organization_id>/members", "organization", ADMINISTRATORS | {LEADER}, 200, 404, lambda o: f"/api/organizations/{o.id}/members"),
     Case("POST", "/api/organizations/<int:organization_id>/members", "organization", ADMINISTRATORS | {LEADER}, 201, 404, lambda o: f"/api/organizations/{o.id}/members", lambda o: {"name": "新队员", "phone": "13700002222", "skills": ["rescue"]}),
+    Case("GET", "/api/organizations/<int:organization_id>/members/duty", "organization", ADMINISTRATORS | {LEADER}, 200, 404, lambda o: f"/api/organizations/{o.id}/members/duty"),
+    Case("POST", "/api/organizations/<int:organization_id>/members/duty", "organization", ADMINISTRATORS | {LEADER}, 200, 404, lambda o: f"/api/organizations/{o.id}/members/duty", lambda o: {"member_ids": [o.members[0].id], "on_duty": False}),
     Case("GET", "/api/members/<int:member_id>", "member", ADMINISTRATORS | {LEADER}, 200, 404, lambda m: f"/api/members/{m.id}"),
     Case("POST", "/api/members/<int:member_id>/forget", "member", ADMINISTRATORS | {LEADER}, 200, 404, lambda m: f"/api/members/{m.id}/forget"),
     Case("POST", "/members/<int:member_id>/forget", "member", ADMINISTRATORS | {LEADER}, 302, 404, lambda m: f"/members/{m.id}/forget", lambda m: {}),

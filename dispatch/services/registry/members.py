@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -9,8 +11,8 @@ from dispatch.domain.scope import Action, Actor, Resource, require
 from dispatch.extensions import db
 from dispatch.models import Certification, Member, Organization, Skill
 from dispatch.personal_data.keys import phone_hash
-from dispatch.schemas.organizations import CertificationIn, MemberIn, MemberPatch
-from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
+from dispatch.schemas.organizations import CertificationIn, MemberDutyIn, MemberIn, MemberPatch
+from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound, invalid
 from dispatch.services.registry.organizations import get_organization
 from dispatch.services.registry.skills import skills_by_code
 from dispatch.services.scoping import organization_clause
@@ -56,6 +58,35 @@ def update_member(actor: Actor, member_id: int, patch: MemberPatch) -> Member:
     _apply(member, patch.model_dump(exclude_unset=True))
     db.session.commit()
     return member
+
+
+def team_duty(actor: Actor, organization_id: int) -> list[Member]:
+    """The organization's members who can be sent (not forgotten), for the leader to stand on or off duty."""
+    require(actor, Action.READ, Resource.MEMBER)
+    get_organization(actor, organization_id)
+    query = select(Member).where(Member.organization_id == organization_id, Member.forgotten_at.is_(None))
+    return list(db.session.scalars(query.order_by(Member.id)))
+
+
+def set_duty(actor: Actor, organization_id: int, data: MemberDutyIn, now: datetime) -> list[Member]:
+    """Stand members of the organization on or off duty (off until ``data.until``, or until stood on again); the
+    team as it is then. A member not of the organization, or forgotten, refuses the whole list."""
+    require(actor, Action.EDIT, Resource.MEMBER)
+    team = {member.id: member for member in team_duty(actor, organization_id)}
+    wanted = list(dict.fromkeys(data.member_ids))
+    if missing := [member_id for member_id in wanted if member_id not in team]:
+        raise invalid("member_ids", "member.unknown", ids=", ".join(map(str, missing)))
+    if data.until is not None and data.until <= now:
+        raise invalid("until", "duty.until_past", until=data.until.isoformat(timespec="minutes"))
+    for member_id in wanted:
+        _stand(team[member_id], data, actor.user_id, now)
+    db.session.commit()
+    return list(team.values())
+
+
+def _stand(member: Member, data: MemberDutyIn, user_id: int, now: datetime) -> None:
+    member.on_duty, member.off_until = data.on_duty, None if data.on_duty else data.until
+    member.duty_changed_by, member.duty_changed_at = user_id, now
 
 
 def _apply(member: Member, changes: dict) -> None:
