@@ -147,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
         risks,
         skills,
         training,
+        warnings,
     )
     from dispatch.api.errors import register_error_handlers
     from dispatch.web import (
@@ -215,6 +216,7 @@ def _register_blueprints(app: Flask) -> None:
         recovery,
         drills,
         plans,
+        warnings,
         drill_pages,
         complaint_pages,
         training_pages,

@@ -252,6 +252,35 @@ def start_drill_command(path: Path, username: str, manual: bool, subdistrict_id:
     click.echo(json.dumps(fields | {"status": run.status.value}))
 
 
+@click.command("import-warning")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--user", "username", required=True, help="the administrator or duty officer it is read in as (their county)")
+@LANGUAGE_OPTION
+@with_appcontext
+def import_warning_command(path: Path, username: str, lang: str) -> None:
+    """Read one CAP 1.2 warning (an Alert, an Update or a Cancel) into the user's county; a bad file changes nothing."""
+    from sqlalchemy import select
+
+    from dispatch.domain.scope import Forbidden
+    from dispatch.extensions import db
+    from dispatch.models import User
+    from dispatch.services.plans import warnings
+
+    readable_file(path, lang)
+    user = db.session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    if user is None:
+        raise click.UsageError(f"no active user {username}")
+    try:
+        found = warnings.import_cap(user.actor(), path.read_bytes())
+    except Forbidden as exc:
+        raise click.UsageError(message("forbidden", lang)) from exc
+    except InvalidInput as error:
+        fail(error, lang)
+    warning = found.warning
+    fields = {"warning": warning.id, "outcome": found.outcome, "kind": warning.kind, "colour": warning.colour}
+    click.echo(json.dumps(fields | {"cells": len(warning.cells), "expires_at": warning.expires_at.isoformat()}))
+
+
 @click.command("worker")
 @with_appcontext
 def worker_command() -> None:
@@ -300,6 +329,7 @@ def register_commands(app: Flask) -> None:
         generate_synthetic_command,
         remind_certificates_command,
         start_drill_command,
+        import_warning_command,
         worker_command,
         audit,
         personal_data,

@@ -382,6 +382,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "plan.no_task_chosen": ("请至少选择一项任务", "choose at least one task"),
     "plan.unknown_task": ("预案中没有任务“{task}”", "the plan has no task “{task}”"),
     "plan.task_chosen_twice": ("任务“{task}”选了两次", "the task “{task}” is chosen twice"),
+    "warning.unknown_reference": (
+        "找不到此更新或解除所指的预警（{references}）：请先导入原预警",
+        "the warning this update or cancel refers to ({references}) was never read: read the original alert first",
+    ),
+    "warning.outside_county": ("预警范围（{area}）不在本区县内", "the warning's area ({area}) is not in this county"),
+    "standby.ended": ("该预警已结束，无需再回复备勤人数", "the warning has ended: no standby answer is needed now"),
+    "standby.bad_ready": ("可出动人数应为 0 到 {most}", "the people ready must be 0 to {most}"),
     "plan.county_plan": ("区县的预案只能由区县管理员修改", "only the county's administrators may change a county plan"),
     # CAP warnings (dispatch/domain/plans/cap.py, warning_types.py)
     "cap.too_large": ("预警文件太大（最多 {limit} 字节）", "the warning file is too large (at most {limit} bytes)"),

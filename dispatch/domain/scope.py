@@ -42,6 +42,7 @@ class Resource(str, Enum):
     ACCOUNT = "account"  # a user account's locks and sessions, as an administrator handles them
     DUTY_GROUP = "duty_group"  # a subdistrict's or county's DingTalk or WeCom group robot
     PLAN = "plan"  # a subdistrict's or county's emergency plan (应急预案)
+    WARNING = "warning"  # an early warning (预警) of the county, and the standby it starts
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,10 @@ ALLOWED: dict[tuple[Resource, Action], set[Role]] = {
     (Resource.PLAN, Action.READ): _ADMINISTRATORS,
     (Resource.PLAN, Action.CREATE): _ADMINISTRATORS,
     (Resource.PLAN, Action.EDIT): _ADMINISTRATORS,
+    # Warnings are the county's: its administrators and duty officers read them in and lift them.
+    (Resource.WARNING, Action.READ): _ADMINISTRATORS,
+    (Resource.WARNING, Action.CREATE): _ADMINISTRATORS,
+    (Resource.WARNING, Action.EDIT): _ADMINISTRATORS,
     (Resource.DUTY_GROUP, Action.READ): _ADMINISTRATORS,
     (Resource.DUTY_GROUP, Action.CREATE): _ADMINISTRATORS,
     (Resource.DUTY_GROUP, Action.EDIT): _ADMINISTRATORS,

@@ -17,6 +17,7 @@ from dispatch.models.skills import Skill
 from dispatch.models.training import TrainingAttendance, TrainingSession
 from dispatch.models.two_factor import RecoveryCode, TwoFactor, UserSession
 from dispatch.models.users import LoginCode, PasswordHistory, User
+from dispatch.models.warnings import EarlyWarning, StandbyPoll, WarningAlert
 
 __all__ = [
     "Assignment",
@@ -29,6 +30,7 @@ __all__ = [
     "County",
     "DrillRun",
     "DutyGroup",
+    "EarlyWarning",
     "Evaluation",
     "EvaluationRow",
     "Event",
@@ -56,6 +58,7 @@ __all__ = [
     "RecoveryTask",
     "RiskReport",
     "Skill",
+    "StandbyPoll",
     "Subdistrict",
     "SweeperLease",
     "TrainingAttendance",
@@ -63,5 +66,6 @@ __all__ = [
     "TwoFactor",
     "User",
     "UserSession",
+    "WarningAlert",
     "WorkerBeat",
 ]

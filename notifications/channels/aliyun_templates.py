@@ -14,7 +14,8 @@ Each kind's variables by default (what an office files, with its suggested text,
   whose text ends in the office's filed link, like ``https://yj.example.gov.cn/t/${token}``);
 - ``confirmation`` (the answer to a reply): ``result`` (what happened, with the task code: "任务A7KM已确认，5人前往，谢谢");
 - ``login_code``: ``code``, ``minutes``;
-- ``certificate_reminder``: ``count``, ``days``, ``skill``, ``date``.
+- ``certificate_reminder``: ``count``, ``days``, ``skill``, ``date``;
+- ``standby_poll`` (备勤: how many could go while a warning stands): ``warning`` ("台风橙色预警").
 
 A value longer than its variable may be is cut with "…" where it is cut, so the reader sees that something is
 missing; the task code and the token are never cut (a template whose variable cannot hold them is refused at
@@ -36,6 +37,7 @@ DEFAULT_VARIABLES = {
     "confirmation": ("result",),
     "login_code": ("code", "minutes"),
     "certificate_reminder": ("count", "days", "skill", "date"),
+    "standby_poll": ("warning",),
 }
 KINDS = tuple(DEFAULT_VARIABLES)
 # What an office may file for each kind (the README lists them): the texts the tests' fake provider renders too.
@@ -48,6 +50,7 @@ SUGGESTED_TEXTS = {
     "confirmation": "您的回复已处理：${result}。",
     "login_code": "您的登录验证码为${code}，${minutes}分钟内有效，请勿告诉他人。",
     "certificate_reminder": "贵组织有${count}张证书将在${days}天内到期，最早为${date}到期的${skill}证书，请安排复训。",
+    "standby_poll": "${warning}：请回复可出动人数，如“备勤 5”（0表示无法出动）。",
 }
 DEFAULT_LIMIT = 35  # characters: Aliyun's limit for a variable of the "other" type (其他); shorter types are settings
 NEVER_CUT = ("code", "token")  # a reply quotes the code and the link opens by the token: cut, they mean nothing

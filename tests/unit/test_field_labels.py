@@ -71,10 +71,10 @@ def test_a_nested_field_is_named_by_its_own_label():
 
 
 def test_a_missing_title_and_an_unknown_field():
-    assert said(IncidentIn, {"category": "accident", "level": "IV", "colour": "red"}) == ["标题必填", "colour 不是可用的字段"]
-    assert said(IncidentIn, {"category": "accident", "level": "IV", "colour": "red"}, "en") == [
+    assert said(IncidentIn, {"category": "accident", "level": "IV", "flavour": "red"}) == ["标题必填", "flavour 不是可用的字段"]
+    assert said(IncidentIn, {"category": "accident", "level": "IV", "flavour": "red"}, "en") == [
         "the title is required",
-        "colour is not a known field",
+        "flavour is not a known field",
     ]
 
 

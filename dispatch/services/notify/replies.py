@@ -1,4 +1,5 @@
-"""Answers that come back from phones: an SMS reply ("1 A7KM 5", "拒绝 A7KM 原因") or a key pressed during a call.
+"""Answers that come back from phones: an SMS reply ("1 A7KM 5", "拒绝 A7KM 原因", or a standby answer "备勤 5") or a
+key pressed during a call.
 
 The sender is known by the phone number the message came from: the leader of the organization whose offer carries
 the code. Every inbound message is kept once per provider id, so a replayed webhook gets the same answer and
@@ -23,6 +24,7 @@ from dispatch.services.dispatch import answers
 from dispatch.services.dispatch.candidates import free_people
 from dispatch.services.errors import Conflict, FieldError, InvalidInput
 from dispatch.services.notify.delivery import leader_language
+from dispatch.services.plans import standby
 from notifications import templates
 from notifications.replies import MAX_HEAD_COUNT, ReplyError, ReplyErrorCode, parse_reply
 
@@ -104,6 +106,8 @@ def handle_key(call_sid: str, outbox_id: int, digits: str) -> Answered:
 
 
 def _answer_sms(sender: str, body: str) -> tuple[Answered, int | None]:
+    if (on_standby := standby.answer_by_sms(sender, body)) is not None:  # "备勤 5", or "5" while asked
+        return Answered(on_standby.outcome, on_standby.reply), None
     parsed = parse_reply(body)
     language = _language_of(sender)
     if isinstance(parsed, ReplyError):

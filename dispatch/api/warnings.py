@@ -1,0 +1,149 @@
+"""/api/warnings: early warnings (预警) of the county, read from CAP files or entered by an officer, and lifted; the
+standby (备勤) they start: readiness, asking again; /api/standby: a leader's questions and answers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint
+from spectree import Response
+from sqlalchemy import select
+
+from dispatch.api.spec import spec
+from dispatch.api.validation import check_json_body
+from dispatch.auth import current_actor
+from dispatch.domain.plans.standby import warning_words
+from dispatch.extensions import db
+from dispatch.i18n import language
+from dispatch.models import EarlyWarning, Organization, StandbyPoll, Subdistrict
+from dispatch.schemas.common import ErrorOut, Ref
+from dispatch.schemas.warnings import (
+    AskedOut,
+    CapIn,
+    ImportedOut,
+    PollList,
+    PollOut,
+    ReadinessOut,
+    StandbyAnswerIn,
+    StandbyOut,
+    WarningIn,
+    WarningList,
+    WarningOut,
+)
+from dispatch.services.plans import standby, warnings
+
+bp = Blueprint("api_warnings", __name__, url_prefix="/api")
+bp.before_request(check_json_body)
+
+ERRORS = {"HTTP_401": ErrorOut, "HTTP_403": ErrorOut, "HTTP_404": ErrorOut, "HTTP_409": ErrorOut, "HTTP_422": ErrorOut}
+TAGS = ["warnings"]
+
+
+def warning_out(warning: EarlyWarning) -> WarningOut:
+    return WarningOut(
+        id=warning.id, kind=warning.kind, colour=warning.colour, category=warning.category, level=warning.level,
+        headline=warning.headline, description=warning.description, source=warning.source, sender_name=warning.sender_name,
+        effective_at=warning.effective_at, expires_at=warning.expires_at, lifted_at=warning.lifted_at,
+        in_force=warning.in_force(datetime.now(UTC)), cells=[Ref(id=c.id, code=c.code, name=c.name) for c in warning.cells],
+    )  # fmt: skip
+
+
+@bp.get("/warnings")
+@spec.validate(resp=Response(HTTP_200=WarningList, **ERRORS), tags=TAGS)
+def list_warnings():
+    """The county's warnings in force, and those ended within the past week."""
+    return WarningList(items=[warning_out(w) for w in warnings.list_warnings(current_actor())])
+
+
+@bp.post("/warnings")
+@spec.validate(json=WarningIn, resp=Response(HTTP_201=WarningOut, **ERRORS), tags=TAGS)
+def issue_warning(json: WarningIn):
+    """Enter a warning by hand (heard on the radio, say): its kind, colour and the subdistricts it covers."""
+    actor = current_actor()
+    warning = warnings.issue_warning(actor, json.kind, json.colour, json.headline, json.hours, json.subdistrict_ids)
+    return warning_out(warning), 201
+
+
+@bp.post("/warnings/cap")
+@spec.validate(json=CapIn, resp=Response(HTTP_200=ImportedOut, **ERRORS), tags=TAGS)
+def import_cap(json: CapIn):
+    """Read one CAP 1.2 alert: a new warning, or an Update or a Cancel of one read before. A bad file, an XML bomb,
+    an alert without an area or one outside the county changes nothing; the same alert read twice changes nothing."""
+    found = warnings.import_cap(current_actor(), json.cap.encode("utf-8"))
+    return ImportedOut(warning=warning_out(found.warning), outcome=found.outcome)
+
+
+@bp.get("/warnings/<int:warning_id>")
+@spec.validate(resp=Response(HTTP_200=WarningOut, **ERRORS), tags=TAGS)
+def get_warning(warning_id: int):
+    return warning_out(warnings.get_warning(current_actor(), warning_id))
+
+
+@bp.post("/warnings/<int:warning_id>/lift")
+@spec.validate(resp=Response(HTTP_200=WarningOut, **ERRORS), tags=TAGS)
+def lift_warning(warning_id: int):
+    """End the warning before it expires."""
+    return warning_out(warnings.lift_warning(current_actor(), warning_id))
+
+
+def poll_out(poll: StandbyPoll, names: dict[int, str]) -> PollOut:
+    warning = poll.warning
+    return PollOut(
+        id=poll.id, warning_id=poll.warning_id, warning=warning_words(warning.kind, warning.colour, language()),
+        organization=Ref(id=poll.organization_id, name=names.get(poll.organization_id, "")), asked_at=poll.asked_at,
+        asked_again_at=poll.asked_again_at, answered_at=poll.answered_at, ready=poll.ready, expires_at=warning.expires_at,
+    )  # fmt: skip
+
+
+def _names(polls: list[StandbyPoll]) -> dict[int, str]:
+    ids = [p.organization_id for p in polls]
+    return (
+        dict(db.session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(ids))).all()) if ids else {}
+    )
+
+
+@bp.get("/warnings/<int:warning_id>/standby")
+@spec.validate(resp=Response(HTTP_200=StandbyOut, **ERRORS), tags=TAGS)
+def readiness(warning_id: int):
+    """Readiness while the warning stands, per subdistrict and skill: teams asked and answered, people ready, against
+    the people the covering plans need; and each team's answer."""
+    warning, rows, polls = standby.readiness_of(current_actor(), warning_id)
+    subdistricts = {
+        s.id: s for s in db.session.scalars(select(Subdistrict).where(Subdistrict.id.in_({r.subdistrict_id for r in rows})))
+    }
+    lang = language()
+    return StandbyOut(
+        warning=warning_out(warning),
+        readiness=[
+            ReadinessOut(
+                subdistrict=Ref(id=r.subdistrict_id, code=subdistricts[r.subdistrict_id].code, name=subdistricts[r.subdistrict_id].label(lang)),
+                skill=r.skill, asked=r.asked, answered=r.answered, ready=r.ready, needed=r.needed,
+            )
+            for r in rows
+            if r.subdistrict_id in subdistricts
+        ],
+        polls=[poll_out(p, _names(polls)) for p in polls],
+    )  # fmt: skip
+
+
+@bp.post("/warnings/<int:warning_id>/ask-again")
+@spec.validate(resp=Response(HTTP_200=AskedOut, **ERRORS), tags=TAGS)
+def ask_again(warning_id: int):
+    """Text the standby question again to every team that has not answered."""
+    return AskedOut(asked=standby.ask_again(current_actor(), warning_id))
+
+
+@bp.get("/standby")
+@spec.validate(resp=Response(HTTP_200=PollList, **ERRORS), tags=TAGS)
+def my_polls():
+    """The standby questions of your team(s) while their warnings stand, the latest first."""
+    polls = standby.open_polls(current_actor())
+    return PollList(items=[poll_out(p, _names(polls)) for p in polls])
+
+
+@bp.post("/standby/<int:poll_id>/answer")
+@spec.validate(json=StandbyAnswerIn, resp=Response(HTTP_200=PollOut, **ERRORS), tags=TAGS)
+def answer(poll_id: int, json: StandbyAnswerIn):
+    """Say how many people your team could send while the warning stands (0: none); answering again changes it."""
+    poll = standby.answer(current_actor(), poll_id, json.ready)
+    return poll_out(poll, _names([poll]))

@@ -1,0 +1,116 @@
+"""Standby (备勤): while a warning stands, the leaders of the teams its plans name are asked once how many people
+they could send; the answer is their ready head count until the warning ends.
+
+- A reply by SMS is ``备勤 5`` (also ``备勤5人``, ``READY 5``) or a bare number (``5``, ``５人``) when the phone's team
+  has a standby question open; 0 means the team cannot go. Full-width forms read as ASCII (NFKC).
+- Ranking uses the ready count: a team that said 0 is not offered, one that said 5 is offered for up to 5, whatever
+  its members would allow otherwise, and its reason says so.
+- Readiness is counted per subdistrict and skill: teams asked, teams answered, people ready, against the people the
+  covering plans' tasks need.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+MAX_READY = 1000
+_PREFIXED = re.compile(r"^(?:备勤|备勤人数|可出动|ready|standby)[\s:：,，]*(\d{1,4})\s*(?:人|名|位)?[。.!！]?$", re.IGNORECASE)
+_BARE = re.compile(r"^(\d{1,4})\s*(?:人|名|位)?[。.!！]?$")
+
+COLOUR_WORDS = {"blue": ("蓝色", "blue"), "yellow": ("黄色", "yellow"), "orange": ("橙色", "orange"), "red": ("红色", "red")}
+KIND_WORDS = {
+    "typhoon": ("台风", "typhoon"), "rainstorm": ("暴雨", "rainstorm"), "flood": ("洪水", "flood"), "gale": ("大风", "gale"),
+    "thunderstorm": ("雷电", "thunderstorm"), "heat": ("高温", "heat"), "cold": ("寒潮", "cold wave"), "fog": ("大雾", "fog"),
+    "geological": ("地质灾害", "landslide"), "other": ("", ""),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StandbyReply:
+    ready: int
+    prefixed: bool  # said 备勤: a standby answer even when no question is open (then it is answered as such)
+
+
+def read_standby_reply(text: str) -> StandbyReply | None:
+    """The ready head count a reply gives, or None when it is no standby answer (an offer's reply, say)."""
+    plain = unicodedata.normalize("NFKC", text).strip().strip("\"'“”")
+    for pattern, prefixed in ((_PREFIXED, True), (_BARE, False)):
+        if (match := pattern.match(plain)) is not None:
+            ready = int(match.group(1))
+            return StandbyReply(ready, prefixed) if ready <= MAX_READY else None
+    return None
+
+
+def warning_words(kind: str, colour: str | None, language: str = "zh") -> str:
+    """台风橙色预警 / orange typhoon warning."""
+    index = 1 if language == "en" else 0
+    kind_word = KIND_WORDS.get(kind, ("", ""))[index]
+    colour_word = COLOUR_WORDS[colour][index] if colour in COLOUR_WORDS else ""
+    if language == "en":
+        return " ".join(filter(None, (colour_word, kind_word, "warning")))
+    return f"{kind_word}{colour_word}预警"
+
+
+def standby_question(kind: str, colour: str | None, language: str = "zh") -> str:
+    """The SMS a leader gets: the warning, and how to answer."""
+    warning = warning_words(kind, colour, language)
+    if language == "en":
+        return f"[Community emergency] {warning[0].upper()}{warning[1:]}: reply with how many people could go, e.g. READY 5 (0: none)."
+    return f"【社区应急】{warning}：请回复可出动人数，如“备勤 5”（0 表示无法出动）。"
+
+
+def ready_reason(ready: int, language: str = "zh") -> str:
+    return f"Said {ready} ready on standby" if language == "en" else f"备勤回复可出动 {ready} 人"
+
+
+def capped(free: int, ready: int | None) -> int:
+    """The people a team could send now: its free members, no more than it said on standby."""
+    return free if ready is None else min(free, ready)
+
+
+@dataclass(frozen=True)
+class PollFacts:
+    """One team asked: where it is, its skills, and its answer (None: not yet)."""
+
+    subdistrict_id: int
+    skills: tuple[str, ...]
+    ready: int | None
+
+
+@dataclass(frozen=True)
+class TaskFacts:
+    """One covering plan task: where, its skills and how many people it needs."""
+
+    subdistrict_id: int
+    skills: tuple[str, ...]
+    head_count: int
+
+
+@dataclass(frozen=True)
+class Readiness:
+    subdistrict_id: int
+    skill: str
+    asked: int
+    answered: int
+    ready: int  # people
+    needed: int  # people the covering plans' tasks need
+
+
+def readiness(polls: Iterable[PollFacts], tasks: Iterable[TaskFacts]) -> list[Readiness]:
+    """Per subdistrict and skill: teams asked and answered, people ready, people the plans need (a team with several
+    skills counts under each, as it could go for any)."""
+    rows: dict[tuple[int, str], list[int]] = {}
+    for poll in polls:
+        for skill in poll.skills:
+            row = rows.setdefault((poll.subdistrict_id, skill), [0, 0, 0, 0])
+            row[0] += 1
+            if poll.ready is not None:
+                row[1] += 1
+                row[2] += poll.ready
+    for task in tasks:
+        for skill in task.skills:
+            rows.setdefault((task.subdistrict_id, skill), [0, 0, 0, 0])[3] += task.head_count
+    return [Readiness(sub, skill, *counts) for (sub, skill), counts in sorted(rows.items())]

@@ -1,0 +1,91 @@
+"""Early warnings (预警) as the API reads and writes them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dispatch.domain.incidents import IncidentCategory, IncidentLevel
+from dispatch.domain.plans.cap import MAX_BYTES
+from dispatch.domain.plans.warning_types import WarningColour, WarningKind
+from dispatch.schemas.common import Ref, RowId, Strict
+
+
+class CapIn(Strict):
+    model_config = ConfigDict(str_strip_whitespace=False)  # the XML as it came
+
+    cap: str = Field(min_length=1, max_length=MAX_BYTES, description="one CAP 1.2 alert, as XML text")
+
+
+class WarningIn(Strict):
+    kind: WarningKind
+    colour: WarningColour
+    headline: str = Field(min_length=1, max_length=300)
+    hours: float = Field(24, gt=0, le=168, description="how long it stands, from now")
+    subdistrict_ids: list[RowId] = Field(default_factory=list, max_length=100, description="none: the whole county")
+
+
+class WarningOut(BaseModel):
+    id: int
+    kind: WarningKind
+    colour: WarningColour | None
+    category: IncidentCategory
+    level: IncidentLevel | None
+    headline: str
+    description: str
+    source: str = Field(description="officer, or cap (read from a CAP file)")
+    sender_name: str
+    effective_at: datetime
+    expires_at: datetime
+    lifted_at: datetime | None
+    in_force: bool
+    cells: list[Ref]
+
+
+class WarningList(BaseModel):
+    items: list[WarningOut]
+
+
+class ImportedOut(BaseModel):
+    warning: WarningOut
+    outcome: str = Field(description="issued, updated, cancelled, or unchanged (this alert was read before)")
+
+
+class ReadinessOut(BaseModel):
+    subdistrict: Ref
+    skill: str
+    asked: int = Field(description="teams asked")
+    answered: int = Field(description="teams that answered")
+    ready: int = Field(description="people ready, by the answers")
+    needed: int = Field(description="people the covering plans' tasks need")
+
+
+class PollOut(BaseModel):
+    id: int
+    warning_id: int
+    warning: str = Field(description="the warning in words: 台风橙色预警")
+    organization: Ref
+    asked_at: datetime
+    asked_again_at: datetime | None
+    answered_at: datetime | None
+    ready: int | None = Field(description="people ready; none until answered")
+    expires_at: datetime = Field(description="when the warning ends, and the answer with it")
+
+
+class StandbyOut(BaseModel):
+    warning: WarningOut
+    readiness: list[ReadinessOut]
+    polls: list[PollOut]
+
+
+class PollList(BaseModel):
+    items: list[PollOut]
+
+
+class AskedOut(BaseModel):
+    asked: int = Field(description="teams texted the question again")
+
+
+class StandbyAnswerIn(Strict):
+    ready: int = Field(ge=0, le=1000, description="how many people could go now (0: none)")

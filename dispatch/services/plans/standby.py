@@ -1,0 +1,208 @@
+"""Standby (备勤): a warning in force asks the teams its covering plans designate how many people they could send;
+leaders answer on the phone page or by SMS (``备勤 5``, or a bare ``5`` while asked); the answer caps what the team
+is offered until the warning ends (``dispatch/services/dispatch/candidates.py``). The rules are in
+``dispatch/domain/plans/standby.py``.
+
+A team is asked once per warning (the unique poll row); asking again re-sends to those who have not answered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from dispatch.domain.incidents import IncidentLevel
+from dispatch.domain.plans.coverage import covers
+from dispatch.domain.plans.standby import (
+    MAX_READY,
+    PollFacts,
+    Readiness,
+    TaskFacts,
+    read_standby_reply,
+    readiness,
+    standby_question,
+    warning_words,
+)
+from dispatch.domain.scope import Action, Actor, Resource, Role, require
+from dispatch.extensions import db
+from dispatch.models import EarlyWarning, Organization, OutboxMessage, Plan, StandbyPoll
+from dispatch.personal_data.keys import phone_hash
+from dispatch.services import events
+from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
+from dispatch.services.plans.library import document_of, latest_version, territory_of
+from dispatch.services.plans.task_needs import task_needs
+from dispatch.services.registry.geography import places
+from dispatch.services.scoping import organization_clause
+
+
+@dataclass(frozen=True)
+class SmsAnswer:
+    outcome: str  # standby.answered | standby.none (said 备勤 with no question open)
+    reply: str
+
+
+def subdistricts_of(warning: EarlyWarning) -> set[int]:
+    indexed = places().cells
+    return {found.subdistrict_id for cell in warning.cells if (found := indexed.get(cell.id)) is not None}
+
+
+def covering_plans(warning: EarlyWarning) -> list[Plan]:
+    """The county's plans in force that cover the warning: its category, its level (or the least grave when the
+    source said none), its subdistricts or the whole county."""
+    level = warning.level or IncidentLevel.IV
+    places_ = subdistricts_of(warning)
+    plans = db.session.scalars(
+        select(Plan).where(Plan.county_id == warning.county_id, Plan.active, Plan.category == warning.category)
+    )
+    return [p for p in plans if covers(p.min_level, level) and (p.subdistrict_id is None or p.subdistrict_id in places_)]
+
+
+def ask(warning: EarlyWarning, actor_id: int | None) -> int:
+    """Ask every team the covering plans designate and that was not asked for this warning; returns how many.
+    Written in the caller's transaction (the caller commits)."""
+    if not warning.in_force(datetime.now(UTC)):
+        return 0
+    wanted = []
+    for plan in covering_plans(warning):
+        found, _errors = task_needs(document_of(latest_version(plan)), territory_of(plan))
+        wanted += [org_id for task in found for org_id in task.designated]
+    asked = set(db.session.scalars(select(StandbyPoll.organization_id).where(StandbyPoll.warning_id == warning.id)))
+    fresh = [org_id for org_id in dict.fromkeys(wanted) if org_id not in asked]
+    for organization in db.session.scalars(select(Organization).where(Organization.id.in_(fresh), Organization.active)):
+        poll = StandbyPoll(warning_id=warning.id, organization_id=organization.id)
+        db.session.add(poll)
+        db.session.flush()
+        _send_question(warning, organization, poll, actor_id, "standby.asked")
+    return len(fresh)
+
+
+def ask_again(actor: Actor, warning_id: int) -> int:
+    """Text the question again to every team that has not answered; returns how many."""
+    require(actor, Action.EDIT, Resource.WARNING)
+    warning = _warning(actor, warning_id)
+    if not warning.in_force(datetime.now(UTC)):
+        raise Conflict([FieldError("warning", "standby.ended")])
+    unanswered = db.session.scalars(
+        select(StandbyPoll).where(StandbyPoll.warning_id == warning.id, StandbyPoll.answered_at.is_(None))
+    ).all()
+    now = datetime.now(UTC)
+    for poll in unanswered:
+        poll.asked_again_at = now
+        _send_question(warning, db.session.get(Organization, poll.organization_id), poll, actor.user_id, "standby.asked_again")
+    events.commit()
+    return len(unanswered)
+
+
+def answer(actor: Actor, poll_id: int, ready: int, via: str = "phone") -> StandbyPoll:
+    """A team's ready head count, by its leader (or an officer taking it by phone), while the warning stands."""
+    require(actor, Action.ANSWER, Resource.ASSIGNMENT)
+    poll = db.session.scalar(
+        select(StandbyPoll)
+        .join(Organization, Organization.id == StandbyPoll.organization_id)
+        .where(StandbyPoll.id == poll_id, organization_clause(actor))
+    )
+    if poll is None:
+        raise NotFound()
+    if not 0 <= ready <= MAX_READY:
+        raise InvalidInput([FieldError("ready", "standby.bad_ready", {"most": MAX_READY})])
+    return _answered(poll, ready, actor.user_id, via if actor.role is Role.ORG_LEADER else "officer")
+
+
+def answer_by_sms(sender: str, text: str) -> SmsAnswer | None:
+    """A leader's SMS read as a standby answer, or None when it is none (the offer replies then read it)."""
+    reply = read_standby_reply(text)
+    if reply is None:
+        return None
+    polls = open_polls_of(select(Organization.id).where(Organization.leader_phone_hash == phone_hash(sender)))
+    if not polls:
+        return SmsAnswer("standby.none", "目前没有需要回复的备勤询问。") if reply.prefixed else None
+    poll = polls[0]  # the latest warning's question
+    _answered(poll, reply.ready, None, "sms")
+    words = warning_words(poll.warning.kind, poll.warning.colour)
+    return SmsAnswer("standby.answered", f"已收到：{words}备勤可出动 {reply.ready} 人。")
+
+
+def open_polls(actor: Actor) -> list[StandbyPoll]:
+    """The standby questions of the actor's teams while their warnings stand, the latest first."""
+    require(actor, Action.READ, Resource.ASSIGNMENT)
+    return open_polls_of(select(Organization.id).where(organization_clause(actor)))
+
+
+def open_polls_of(organization_ids) -> list[StandbyPoll]:
+    now = datetime.now(UTC)
+    query = (
+        select(StandbyPoll)
+        .join(EarlyWarning, EarlyWarning.id == StandbyPoll.warning_id)
+        .where(
+            StandbyPoll.organization_id.in_(organization_ids), EarlyWarning.lifted_at.is_(None),
+            EarlyWarning.effective_at <= now, EarlyWarning.expires_at > now,
+        )
+        .order_by(EarlyWarning.effective_at.desc(), StandbyPoll.id.desc())
+    )  # fmt: skip
+    return list(db.session.scalars(query))
+
+
+def readiness_of(actor: Actor, warning_id: int) -> tuple[EarlyWarning, list[Readiness], list[StandbyPoll]]:
+    """Per subdistrict and skill: teams asked and answered and people ready, against the covering plans' need."""
+    warning = _warning(actor, warning_id)
+    polls = list(db.session.scalars(select(StandbyPoll).where(StandbyPoll.warning_id == warning.id).order_by(StandbyPoll.id)))
+    organizations = {
+        o.id: o for o in db.session.scalars(select(Organization).where(Organization.id.in_([p.organization_id for p in polls])))
+    }
+    indexed = places().cells
+    poll_facts = [
+        PollFacts(o.community.subdistrict_id, tuple(s.skill.code for s in o.skills), p.ready)
+        for p in polls
+        if (o := organizations.get(p.organization_id)) is not None
+    ]
+    task_facts = []
+    for plan in covering_plans(warning):
+        found, _errors = task_needs(document_of(latest_version(plan)), territory_of(plan))
+        for task in found:
+            point = task.need.location
+            where = plan.subdistrict_id or (indexed.subdistrict_of(point.lon, point.lat) if point else None)
+            if where is not None:
+                task_facts.append(TaskFacts(where, tuple(task.need.skills), task.need.head_count))
+    return warning, readiness(poll_facts, task_facts), polls
+
+
+def _warning(actor: Actor, warning_id: int) -> EarlyWarning:
+    require(actor, Action.READ, Resource.WARNING)
+    warning = db.session.scalar(
+        select(EarlyWarning).where(EarlyWarning.id == warning_id, EarlyWarning.county_id == actor.county_id)
+    )
+    if warning is None:
+        raise NotFound()
+    return warning
+
+
+def _answered(poll: StandbyPoll, ready: int, actor_id: int | None, via: str) -> StandbyPoll:
+    if not poll.warning.in_force(datetime.now(UTC)):
+        raise Conflict([FieldError("ready", "standby.ended")])
+    poll.ready, poll.answered_at, poll.answered_via = ready, datetime.now(UTC), via
+    events.record(
+        "standby.answered", organization_id=poll.organization_id, subdistrict_id=_subdistrict_of(poll.organization_id),
+        actor_id=actor_id, warning_id=poll.warning_id, ready=ready, via=via,
+    )  # fmt: skip
+    events.commit()
+    return poll
+
+
+def _send_question(warning: EarlyWarning, organization: Organization, poll: StandbyPoll, actor_id: int | None, kind: str) -> None:
+    event = events.record(
+        kind, organization_id=organization.id, subdistrict_id=organization.community.subdistrict_id, actor_id=actor_id,
+        warning_id=warning.id, poll_id=poll.id,
+    )  # fmt: skip
+    words = warning_words(warning.kind, warning.colour)
+    params = {"text": standby_question(warning.kind, warning.colour), "kind": "standby_poll", "warning": words}
+    message = OutboxMessage(
+        channel="sms", organization_id=organization.id, recipient=organization.leader_phone, template="standby", params=params
+    )
+    events.send(message, event)
+
+
+def _subdistrict_of(organization_id: int) -> int | None:
+    organization = db.session.get(Organization, organization_id)
+    return organization.community.subdistrict_id if organization else None

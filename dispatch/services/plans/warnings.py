@@ -1,0 +1,224 @@
+"""Early warnings (预警): read from a CAP file or entered by an officer, each mapped to the county's grid cells.
+
+A CAP alert's area is its polygons and circles, or, when it has none, the places its area description names
+(subdistricts, communities, grid cells of the gazetteer). An Update changes the warning it references, a Cancel lifts
+it, and an alert read twice (the same sender and identifier) changes nothing. A warning is in force from its
+effective time until it expires or is lifted: nothing needs to run for it to end.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import select
+
+from dispatch.domain.incidents import IncidentCategory
+from dispatch.domain.plans.cap import CapAlert, CapArea, InvalidAlert, MsgType, area_shapes, read_alert
+from dispatch.domain.plans.warning_types import COLOUR_LEVEL, DEFAULT_TABLE, WarningColour, WarningKind, WarningTable, classify
+from dispatch.domain.scope import Action, Actor, Resource, Role, require
+from dispatch.extensions import db
+from dispatch.models import EarlyWarning, GridCell, WarningAlert
+from dispatch.services import events
+from dispatch.services.errors import FieldError, InvalidInput, NotFound
+from dispatch.services.plans import standby
+from dispatch.services.plans.standby import subdistricts_of
+from dispatch.services.registry.geography import places
+from geo.cells import Cell
+from geo.geojson import to_geojson
+
+KEPT_AFTER_EXPIRY = timedelta(days=7)  # how long an ended warning stays on the list
+NAME_SEPARATORS = re.compile(r"[、，,；;/\s]+|和|及|以及")
+
+
+@dataclass(frozen=True)
+class Imported:
+    warning: EarlyWarning
+    outcome: str  # issued | updated | cancelled | unchanged (this alert was read before)
+
+
+def import_cap(actor: Actor, data: bytes, table: WarningTable = DEFAULT_TABLE) -> Imported:
+    """Read one CAP alert into the actor's county: a new warning, an update or a cancel of one read before; nothing
+    changes (InvalidInput with every problem) when the file is bad or its area lies outside the county."""
+    require(actor, Action.CREATE, Resource.WARNING)
+    try:
+        alert = read_alert(data)
+        kind = None if alert.msg_type is MsgType.CANCEL else classify(alert, table)
+    except InvalidAlert as exc:
+        raise InvalidInput([FieldError(p.field, p.code, p.params) for p in exc.problems]) from exc
+    seen = db.session.scalar(
+        select(WarningAlert).where(
+            WarningAlert.county_id == actor.county_id,
+            WarningAlert.sender == alert.sender,
+            WarningAlert.identifier == alert.identifier,
+        )
+    )
+    if seen is not None:
+        return Imported(db.session.get(EarlyWarning, seen.warning_id), "unchanged")
+    if alert.msg_type is MsgType.ALERT:
+        warning, outcome = EarlyWarning(county_id=actor.county_id, source="cap", created_by=actor.user_id), "issued"
+    else:
+        warning, outcome = _referenced(actor, alert), "cancelled" if alert.msg_type is MsgType.CANCEL else "updated"
+    if kind is None:
+        warning.lifted_at, warning.lifted_by = datetime.now(UTC), actor.user_id
+    else:
+        info = alert.info
+        area, cells = _area_of(actor, info.areas)
+        warning.kind, warning.colour, warning.category, warning.level = (
+            kind.kind.value,
+            _value(kind.colour),
+            kind.category,
+            kind.level,
+        )
+        warning.headline, warning.description = (info.headline or info.event)[:300], info.description
+        warning.sender_name = (info.sender_name or alert.sender)[:200]
+        warning.effective_at = info.effective or info.onset or alert.sent
+        warning.expires_at = info.expires or warning.effective_at + timedelta(hours=24)
+        warning.area, warning.cells = (json.dumps(to_geojson(area)) if area is not None else None), cells
+    warning.updated_at = datetime.now(UTC)
+    db.session.add(warning)
+    db.session.flush()
+    db.session.add(
+        WarningAlert(
+            county_id=actor.county_id, warning_id=warning.id, sender=alert.sender[:200], identifier=alert.identifier[:200],
+            msg_type=alert.msg_type.value, sent_at=alert.sent,
+        )
+    )  # fmt: skip
+    _record(f"warning.{outcome}", warning, actor)
+    standby.ask(warning, actor.user_id)  # a graver update may bring more plans, and their teams, in
+    events.commit()
+    return Imported(warning, outcome)
+
+
+def issue_warning(
+    actor: Actor, kind: WarningKind, colour: WarningColour, headline: str, hours: float, subdistrict_ids: list[int]
+) -> EarlyWarning:
+    """An officer's warning (read out on the radio, say): an administrator's over the chosen subdistricts of the
+    county (all when none), a subdistrict officer's over their own subdistrict."""
+    require(actor, Action.CREATE, Resource.WARNING)
+    if actor.role is Role.DUTY_OFFICER:
+        subdistrict_ids = subdistrict_ids or [actor.subdistrict_id]
+        if set(subdistrict_ids) != {actor.subdistrict_id}:
+            raise InvalidInput(
+                [FieldError("subdistrict_ids", "scope.unknown", {"field": "subdistrict_ids", "value": subdistrict_ids})]
+            )
+    cells = [
+        c
+        for c in places().cells
+        if c.county_id == actor.county_id and (not subdistrict_ids or c.subdistrict_id in subdistrict_ids)
+    ]
+    missing = set(subdistrict_ids) - {c.subdistrict_id for c in cells}
+    if missing or not cells:
+        raise InvalidInput(
+            [FieldError("subdistrict_ids", "scope.unknown", {"field": "subdistrict_ids", "value": sorted(missing)})]
+        )
+    now = datetime.now(UTC)
+    warning = EarlyWarning(
+        county_id=actor.county_id, kind=kind.value, colour=colour.value, category=IncidentCategory.NATURAL_DISASTER,
+        level=COLOUR_LEVEL[colour], headline=headline, source="officer", effective_at=now,
+        expires_at=now + timedelta(hours=hours), created_by=actor.user_id, updated_at=now, cells=_rows(cells),
+    )  # fmt: skip
+    db.session.add(warning)
+    db.session.flush()
+    _record("warning.issued", warning, actor)
+    standby.ask(warning, actor.user_id)
+    events.commit()
+    return warning
+
+
+def lift_warning(actor: Actor, warning_id: int) -> EarlyWarning:
+    """End a warning before it expires (the danger has passed); lifting it again changes nothing."""
+    require(actor, Action.EDIT, Resource.WARNING)
+    warning = get_warning(actor, warning_id)
+    if warning.lifted_at is None:
+        warning.lifted_at, warning.lifted_by = datetime.now(UTC), actor.user_id
+        _record("warning.lifted", warning, actor)
+    events.commit()
+    return warning
+
+
+def get_warning(actor: Actor, warning_id: int) -> EarlyWarning:
+    require(actor, Action.READ, Resource.WARNING)
+    warning = db.session.scalar(
+        select(EarlyWarning).where(EarlyWarning.id == warning_id, EarlyWarning.county_id == actor.county_id)
+    )
+    if warning is None:
+        raise NotFound()
+    return warning
+
+
+def list_warnings(actor: Actor) -> list[EarlyWarning]:
+    """The county's warnings in force or ended within a week, the latest first."""
+    require(actor, Action.READ, Resource.WARNING)
+    since = datetime.now(UTC) - KEPT_AFTER_EXPIRY
+    query = select(EarlyWarning).where(EarlyWarning.county_id == actor.county_id, EarlyWarning.expires_at > since)
+    return list(db.session.scalars(query.order_by(EarlyWarning.effective_at.desc(), EarlyWarning.id.desc())))
+
+
+def _referenced(actor: Actor, alert: CapAlert) -> EarlyWarning:
+    """The warning an Update or a Cancel refers to, among those read into this county."""
+    for sender, identifier, _sent in alert.references:
+        found = db.session.scalar(
+            select(WarningAlert.warning_id).where(
+                WarningAlert.county_id == actor.county_id, WarningAlert.sender == sender, WarningAlert.identifier == identifier
+            )
+        )
+        if found is not None:
+            return db.session.get(EarlyWarning, found)
+    refs = " ".join(f"{sender},{identifier}" for sender, identifier, _ in alert.references)
+    raise InvalidInput([FieldError("references", "warning.unknown_reference", {"references": refs[:300]})])
+
+
+def _area_of(actor: Actor, areas: tuple[CapArea, ...]) -> tuple[BaseGeometry | None, list[GridCell]]:
+    """The alert's area and the county's cells in it: its shapes, else the places its descriptions name."""
+    county_cells = [c for c in places().cells if c.county_id == actor.county_id]
+    shapes = [shape for area in areas for shape in area_shapes(area)]
+    if shapes:
+        area = shapely.union_all(shapes)
+        inside = {c.id for c in places().cells.cells_touching(area)}
+        found = [c for c in county_cells if c.id in inside]
+    else:
+        area, found = None, _named(county_cells, [area.description for area in areas])
+    if not found:
+        raise InvalidInput(
+            [FieldError("area", "warning.outside_county", {"area": "、".join(a.description for a in areas)[:200]})]
+        )
+    return area, _rows(found)
+
+
+def _named(cells: list[Cell], descriptions: list[str]) -> list[Cell]:
+    """The cells of the subdistricts, communities and grid cells an area description names."""
+    gazetteer, wanted = places().gazetteer, set()
+    for description in descriptions:
+        for name in filter(None, NAME_SEPARATORS.split(description)):
+            for match in gazetteer.lookup(name, limit=3, min_score=90):
+                place = match.place
+                wanted |= {
+                    c.id for c in cells
+                    if (place.kind == "subdistrict" and c.subdistrict_id == place.ref_id)
+                    or (place.kind == "community" and c.community_id == place.ref_id)
+                    or (place.kind == "grid_cell" and c.id == place.ref_id)
+                }  # fmt: skip
+    return [c for c in cells if c.id in wanted]
+
+
+def _rows(cells: list[Cell]) -> list[GridCell]:
+    ids = [c.id for c in cells]
+    return list(db.session.scalars(select(GridCell).where(GridCell.id.in_(ids)).order_by(GridCell.id))) if ids else []
+
+
+def _value(colour) -> str | None:
+    return colour.value if colour is not None else None
+
+
+def _record(kind: str, warning: EarlyWarning, actor: Actor) -> None:
+    """Each subdistrict the warning covers hears of it (its board, its readiness)."""
+    for subdistrict_id in sorted(subdistricts_of(warning)) or [None]:
+        events.record(
+            kind, subdistrict_id=subdistrict_id, actor_id=actor.user_id, warning_id=warning.id, kind_of_warning=warning.kind,
+            colour=warning.colour, headline=warning.headline,
+        )  # fmt: skip

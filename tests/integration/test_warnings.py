@@ -1,0 +1,135 @@
+"""Early warnings (预警) read from CAP files (tests/fixtures/cap/, written for these tests) or entered by an officer:
+the area becomes the county's grid cells, an Update changes the warning and a Cancel lifts it, the same file read
+twice changes nothing, and a bad or hostile file is refused whole with nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from dispatch.domain.scope import Role
+from dispatch.extensions import db
+from dispatch.models import EarlyWarning, Event, WarningAlert
+from tests.factories import make_user
+from tests.integration.csv_files import run_cli
+
+CAP = Path(__file__).resolve().parents[1] / "fixtures" / "cap"
+
+
+def cap(name: str, **replace: str) -> str:
+    text = (CAP / name).read_text(encoding="utf-8")
+    for old, new in replace.items():
+        text = text.replace(old, new)
+    return text
+
+
+def read_in(client, text: str):
+    return client.post("/api/warnings/cap", {"cap": text})
+
+
+def counts() -> tuple[int, int, int]:
+    db.session.expire_all()
+    return tuple(db.session.scalar(select(func.count()).select_from(m)) for m in (EarlyWarning, WarningAlert, Event))
+
+
+def test_a_typhoon_warning_covers_the_countys_cells_inside_its_polygon(world, browser):
+    answer = read_in(browser(world.admin), cap("typhoon-xihu-orange.xml"))
+    assert answer.status_code == 200, answer.get_json()
+    found = answer.get_json()
+    assert found["outcome"] == "issued"
+    warning = found["warning"]
+    assert (warning["kind"], warning["colour"], warning["level"], warning["source"]) == ("typhoon", "orange", "II", "cap")
+    assert warning["headline"].startswith("杭州市气象台发布台风橙色预警")
+    assert {c["id"] for c in warning["cells"]} == {world.cell_a1.id, world.cell_a1b.id, world.cell_a2.id}  # not B's
+
+
+def test_the_same_alert_read_twice_changes_nothing(world, browser):
+    admin = browser(world.admin)
+    read_in(admin, cap("typhoon-xihu-orange.xml"))
+    before = counts()
+    again = read_in(admin, cap("typhoon-xihu-orange.xml")).get_json()
+    assert again["outcome"] == "unchanged"
+    assert counts() == before
+
+
+def test_an_update_changes_the_warning_and_a_cancel_lifts_it(world, browser):
+    admin = browser(world.admin)
+    first = read_in(admin, cap("typhoon-xihu-orange.xml")).get_json()["warning"]
+    updated = read_in(admin, cap("typhoon-xihu-update.xml")).get_json()
+    assert updated["outcome"] == "updated"
+    assert (updated["warning"]["id"], updated["warning"]["colour"], updated["warning"]["level"]) == (first["id"], "red", "I")
+    cancelled = read_in(admin, cap("typhoon-xihu-cancel.xml")).get_json()
+    assert cancelled["outcome"] == "cancelled"
+    assert cancelled["warning"]["lifted_at"] is not None and not cancelled["warning"]["in_force"]
+    assert counts()[:2] == (1, 3)
+
+
+def test_an_update_of_an_alert_never_read_is_refused(world, browser):
+    answer = read_in(browser(world.admin), cap("typhoon-xihu-update.xml"))
+    assert answer.status_code == 422
+    assert [e["code"] for e in answer.get_json()["error"]["errors"]] == ["warning.unknown_reference"]
+    assert counts() == (0, 0, 0)
+
+
+def test_an_area_given_by_name_covers_the_places_it_names(world, browser):
+    text = cap("rainstorm-areadesc.xml", **{"西湖区西溪街道、北山街道": f"某区{world.sub_a1.name_zh}"})
+    warning = read_in(browser(world.admin), text).get_json()["warning"]
+    assert (warning["kind"], warning["colour"]) == ("rainstorm", "yellow")
+    assert {c["id"] for c in warning["cells"]} == {world.cell_a1.id, world.cell_a1b.id}
+
+
+def test_an_area_outside_the_county_is_refused(world, browser):
+    far = cap("typhoon-xihu-orange.xml").replace("30.20,120.05 30.20,120.20 30.32,120.20 30.32,120.08 30.26,120.05 30.20,120.05",
+                                                 "40.0,116.0 40.0,116.1 40.1,116.1 40.0,116.0")  # fmt: skip
+    answer = read_in(browser(world.admin), far)
+    assert answer.status_code == 422
+    assert [e["code"] for e in answer.get_json()["error"]["errors"]] == ["warning.outside_county"]
+    assert counts() == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("billion-laughs.xml", "cap.entities"), ("external-entity.xml", "cap.entities"), ("malformed.xml", "cap.not_xml"),
+        ("no-area.xml", "cap.no_area"), ("not-cap.xml", "cap.not_cap"),
+    ],
+)  # fmt: skip
+def test_a_bad_or_hostile_file_is_refused_and_changes_nothing(name, code, world, browser):
+    answer = read_in(browser(world.admin), cap(name))
+    assert answer.status_code == 422
+    assert code in {e["code"] for e in answer.get_json()["error"]["errors"]}
+    assert counts() == (0, 0, 0)
+
+
+def test_an_officer_enters_a_warning_and_lifts_it(world, browser):
+    duty = browser(world.duty)
+    body = {"kind": "rainstorm", "colour": "orange", "headline": "暴雨橙色预警（电台通报）", "hours": 6, "subdistrict_ids": [world.sub_a1.id]}
+    made = duty.post("/api/warnings", body)
+    assert made.status_code == 201, made.get_json()
+    warning = made.get_json()
+    assert (warning["level"], warning["in_force"]) == ("II", True)
+    assert {c["id"] for c in warning["cells"]} == {world.cell_a1.id, world.cell_a1b.id}
+    lifted = duty.post(f"/api/warnings/{warning['id']}/lift").get_json()
+    assert not lifted["in_force"]
+    assert [w["id"] for w in duty.get("/api/warnings").get_json()["items"]] == [warning["id"]]  # ended, still listed
+
+
+def test_a_warning_is_the_countys_alone(world, browser):
+    read_in(browser(world.admin), cap("typhoon-xihu-orange.xml"))
+    (warning,) = db.session.scalars(select(EarlyWarning)).all()
+    other_county = browser(make_user(Role.ADMIN, county_id=world.county_b.id))
+    assert other_county.get(f"/api/warnings/{warning.id}").status_code == 404
+    assert other_county.get("/api/warnings").get_json()["items"] == []
+    for user in (world.leader, world.grid):
+        assert browser(user).get("/api/warnings").status_code == 403
+
+
+def test_the_command_line_reads_a_warning_as_a_user(app, world):
+    result = run_cli(app, "import-warning", CAP / "typhoon-xihu-orange.xml", "--user", world.admin.username)
+    assert result.exit_code == 0, result.stderr
+    assert '"outcome": "issued"' in result.stdout
+    bad = run_cli(app, "import-warning", CAP / "billion-laughs.xml", "--user", world.admin.username)
+    assert bad.exit_code == 2 and "DTD" in bad.stderr
+    assert counts()[:2] == (1, 1)
