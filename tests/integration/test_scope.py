@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from dispatch.domain.drills import DrillMode
 from dispatch.domain.incidents import IncidentStatus
 from dispatch.domain.offer_tokens import token_for
+from dispatch.domain.plans.warning_types import WarningColour, WarningKind
 from dispatch.domain.recovery import NeedKind
 from dispatch.domain.registry import ManagingBody
 from dispatch.domain.risks import RiskCategory
@@ -30,6 +31,7 @@ from dispatch.models import (
     Community,
     Complaint,
     DrillRun,
+    EarlyWarning,
     Evaluation,
     Event,
     GridCell,
@@ -44,12 +46,14 @@ from dispatch.models import (
     ProgressReport,
     RecoveryTask,
     RiskReport,
+    StandbyPoll,
     TrainingAttendance,
     TrainingSession,
 )
 from dispatch.services import audit, events
 from dispatch.services.dispatch.offer_links import link_key, tap_token
 from dispatch.services.plans.library import save_plan
+from dispatch.services.plans.warnings import issue_warning
 from tests.factories import World, make_incident, make_member, make_need, make_offer, make_user, square
 from tests.integration.duty_group_helpers import dingtalk_group, wecom_group
 
@@ -86,6 +90,10 @@ TARGETS = {
     "duty_group": {ADMIN: ("group_county_a", "group_county_b"), DUTY: ("group_a1", "group_a2"), LEADER: ("group_a1", "group_a2"), GRID: ("group_a1", "group_a2")},
     # An emergency plan of each subdistrict: its officers keep it, the county's administrator keeps all of the county's.
     "plan": {ADMIN: ("plan_a2", "plan_b1"), DUTY: ("plan_a1", "plan_a2"), LEADER: ("plan_a1", "plan_a2"), GRID: ("plan_a1", "plan_a2")},
+    # A warning of each county: the county's officers read and lift it.
+    "warning": {role: ("warning_a", "warning_b") for role in EVERYONE},
+    # A standby question to each organization (county A's warning, county B's): answered by its leader or its officers.
+    "poll": {ADMIN: ("poll_a2", "poll_b1"), DUTY: ("poll_a1", "poll_a2"), LEADER: ("poll_a1", "poll_a1b"), GRID: ("poll_a1", "poll_a1b")},
 }  # fmt: skip
 # Kinds whose records are organizations' (their own or other): members, and certificates running out.
 BY_ORGANIZATION = {"member", "certificate"}
@@ -225,6 +233,29 @@ def plans_world(world):
     return world
 
 
+@pytest.fixture
+def warnings_world(world):
+    """A rainstorm warning of each county, entered by its administrator."""
+    admin_b = make_user(ADMIN, county_id=world.county_b.id)
+    for name, user in (("a", world.admin), ("b", admin_b)):
+        warning = issue_warning(user.actor(), WarningKind.RAINSTORM, WarningColour.BLUE, "暴雨蓝色预警", 6, [])
+        setattr(world, f"warning_{name}", warning)
+    return world
+
+
+@pytest.fixture
+def standby_world(warnings_world):
+    """A standby question to every organization: county A's warning asks A's, county B's asks B's."""
+    world = warnings_world
+    for name in ORGANIZATIONS:
+        warning = world.warning_b if name == "b1" else world.warning_a
+        poll = StandbyPoll(warning_id=warning.id, organization_id=getattr(world, f"org_{name}").id)
+        db.session.add(poll)
+        setattr(world, f"poll_{name}", poll)
+    db.session.commit()
+    return world
+
+
 def an_incident_of(subdistrict_id: int) -> int:
     return db.session.scalar(select(Incident.id).where(Incident.subdistrict_id == subdistrict_id).limit(1))
 
@@ -256,7 +287,7 @@ WORLDS = {
     "audit": "audit_world", "account": "audit_world", "duty_group": "duty_groups_world",
     "incident": "dispatch_world", "need": "dispatch_world", "assignment": "dispatch_world", "training": "training_world",
     "certificate": "certificates_world", "complaint": "complaints_world", "risk": "risks_world",
-    "recovery_task": "recovery_world", "drill": "drills_world", "plan": "plans_world",
+    "recovery_task": "recovery_world", "drill": "drills_world", "plan": "plans_world", "warning": "warnings_world", "poll": "standby_world",
 }  # fmt: skip
 
 
@@ -435,6 +466,12 @@ CASES = [
     Case("POST", "/plans/<int:plan_id>", "plan", ADMINISTRATORS, 302, 404, lambda p: f"/plans/{p.id}", lambda p: {"text": plan_of(title="修订")}, upload=True),
     Case("POST", "/plans/<int:plan_id>/withdraw", "plan", ADMINISTRATORS, 302, 404, lambda p: f"/plans/{p.id}/withdraw", lambda p: {}, upload=True),
     Case("GET", "/plans/<int:plan_id>/versions/<int:version>.yaml", "plan", ADMINISTRATORS, 200, 404, lambda p: f"/plans/{p.id}/versions/1.yaml"),
+    Case("POST", "/api/warnings", "subdistrict", ADMINISTRATORS, 201, 422, lambda s: "/api/warnings", lambda s: {"kind": "rainstorm", "colour": "blue", "headline": "暴雨", "subdistrict_ids": [s.id]}),
+    Case("GET", "/api/warnings/<int:warning_id>", "warning", ADMINISTRATORS, 200, 404, lambda w: f"/api/warnings/{w.id}"),
+    Case("POST", "/api/warnings/<int:warning_id>/lift", "warning", ADMINISTRATORS, 200, 404, lambda w: f"/api/warnings/{w.id}/lift"),
+    Case("GET", "/api/warnings/<int:warning_id>/standby", "warning", ADMINISTRATORS, 200, 404, lambda w: f"/api/warnings/{w.id}/standby"),
+    Case("POST", "/api/warnings/<int:warning_id>/ask-again", "warning", ADMINISTRATORS, 200, 404, lambda w: f"/api/warnings/{w.id}/ask-again"),
+    Case("POST", "/api/standby/<int:poll_id>/answer", "poll", ANSWERERS, 200, 404, lambda p: f"/api/standby/{p.id}/answer", lambda p: {"ready": 2}),
     Case("POST", "/drills", "subdistrict", ADMINISTRATORS, 302, 422, lambda s: "/drills", lambda s: {"scenario": drill_scenario(), "mode": "manual", "subdistrict_id": str(s.id)}, upload=True),
     Case("GET", "/drills/<int:run_id>/report", "drill", ADMINISTRATORS, 200, 404, lambda d: f"/drills/{d.id}/report"),
     Case("GET", "/drills/<int:run_id>/report.xlsx", "drill", ADMINISTRATORS, 200, 404, lambda d: f"/drills/{d.id}/report.xlsx"),
@@ -486,6 +523,8 @@ LIST_CASES = [
     ListCase("/api/certifications/expiring", "certificate", lambda r, o: o.id in {g["organization"]["id"] for g in r.get_json()["items"]}, frozenset(ADMINISTRATORS | {LEADER})),
     ListCase("/api/plans", "plan", lambda r, p: p.id in _ids(r), frozenset(ADMINISTRATORS)),
     ListCase("/plans", "plan", lambda r, p: f'data-plan="{p.id}"' in r.get_data(as_text=True), frozenset(ADMINISTRATORS)),
+    ListCase("/api/warnings", "warning", lambda r, w: w.id in _ids(r), frozenset(ADMINISTRATORS)),
+    ListCase("/api/standby", "poll", lambda r, p: p.id in _ids(r)),
     ListCase("/api/drills", "drill", lambda r, d: d.id in _ids(r), frozenset(ADMINISTRATORS)),
     ListCase("/drills", "drill", lambda r, d: f"/drills/{d.id}/report" in r.get_data(as_text=True), frozenset(ADMINISTRATORS)),
     ListCase("/registry.xlsx", "organization", lambda r, o: o.name in _workbook_names(r), frozenset(ADMINISTRATORS)),
@@ -547,6 +586,9 @@ PUBLIC = {
 # Landmarks are the county's: an upload writes into the uploader's own county whatever it names, by administrators
 # only (tests/integration/test_import_landmarks.py).
 COUNTY_IMPORTS = {("POST", "/api/imports/landmarks")}
+# A CAP warning is read into the reader's own county, whatever area it names; one outside it is refused
+# (tests/integration/test_warnings.py).
+WARNING_IMPORTS = {("POST", "/api/warnings/cap")}
 # A duty group robot is registered into the registering office's own subdistrict or county, whatever the form says,
 # by administrators only (tests/integration/test_duty_group_pages.py).
 OWN_OFFICE_ROBOTS = {("POST", "/duty-groups")}
@@ -574,7 +616,7 @@ METRICS = {("GET", "/metrics")}
 # Records a refusal must not add to (counted, as they have no state to change).
 RECORDS_WITHOUT_STATE = (
     TrainingSession, TrainingAttendance, Certification, OutboxMessage, Complaint, RiskReport, Evaluation, RecoveryTask, ProgressReport,
-    DrillRun, Plan, PlanVersion, IncidentPlan,
+    DrillRun, Plan, PlanVersion, IncidentPlan, EarlyWarning, StandbyPoll,
 )  # fmt: skip
 
 
@@ -614,6 +656,7 @@ def test_every_route_is_in_the_table(app):
         | COUNTY_IMPORTS
         | OWN_OFFICE_ROBOTS
         | PLAN_STARTS_AND_EDITOR
+        | WARNING_IMPORTS
     )
     assert routes - covered == set(), "add these routes to the scope table"
     assert covered - routes == set(), "the table names routes the app does not have"
