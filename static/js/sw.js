@@ -1,8 +1,8 @@
 /* The phone page's service worker: the page and its files load from the cache when the network is away, so a
    leader can still see the last tasks and queue answers. The API is never cached: it is always asked afresh. */
-const CACHE = "dispatch-phone-v2";
+const CACHE = "dispatch-phone-v3";
 const SHELL = ["/m", "/static/css/app.css", "/static/css/live.css", "/static/js/dom.js", "/static/js/phone.js",
-  "/static/vendor/socket.io-client/socket.io.min.js", "/static/favicon.svg"];
+  "/static/js/phone_duty.js", "/static/vendor/socket.io-client/socket.io.min.js", "/static/favicon.svg"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
