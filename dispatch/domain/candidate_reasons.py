@@ -23,6 +23,7 @@ class CandidateFacts:
     load: int
     offered: int  # offers answered or expired in the past year
     accepted: int
+    ready: int | None = None  # what it said on standby (备勤) while a warning stands; None: not asked or not said
 
 
 def reason_zh(facts: CandidateFacts) -> str:
@@ -31,6 +32,7 @@ def reason_zh(facts: CandidateFacts) -> str:
     clauses += ["同社区"] if facts.same_community else []
     clauses.append(f"相距 {_distance_zh(facts.metres)}")
     clauses.append(f"现可派 {facts.free} 人" + (f"，另有 {facts.load} 人正在出勤" if facts.load else ""))
+    clauses += [f"备勤回复可出动 {facts.ready} 人"] if facts.ready is not None else []
     clauses.append(f"近一年派单 {facts.offered} 次，接受 {facts.accepted} 次" if facts.offered else "近一年未接过派单")
     return "；".join(clauses) + "。"
 
@@ -41,6 +43,7 @@ def reason_en(facts: CandidateFacts) -> str:
     clauses += ["same community"] if facts.same_community else []
     clauses.append(f"{_distance_en(facts.metres)} away")
     clauses.append(f"{_people(facts.free)} free now" + (f", {facts.load} more already out" if facts.load else ""))
+    clauses += [f"said {facts.ready} ready on standby"] if facts.ready is not None else []
     clauses.append(
         f"{_offers(facts.offered)} in the past year, {facts.accepted} accepted" if facts.offered else "no offers in the past year"
     )

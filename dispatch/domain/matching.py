@@ -115,8 +115,13 @@ class CandidateTable:
     offered: np.ndarray  # offers answered (or left to expire) in the past year; pending ones are no evidence yet
     accepted: np.ndarray  # of those
     completed: np.ndarray
+    # People it said it has ready on standby (备勤) while a warning stands, -1 when it has not said: ``free`` is
+    # already capped by it (the caller's job); kept for the reason. Left out: nobody has said.
+    ready: np.ndarray | None = None
 
     def __post_init__(self) -> None:
+        if self.ready is None:
+            object.__setattr__(self, "ready", np.full(np.shape(self.org_ids), -1, dtype=np.int64))
         # Counts are kept as floats: the score arithmetic then converts nothing per need.
         for column in fields(self):
             dtype = float if column.name in _COUNT_COLUMNS else None
@@ -290,6 +295,7 @@ def _ranked(need: NeedSpec, table: CandidateTable, scored: ScoredTable, i: int, 
         load=int(table.load[i]),
         offered=int(table.offered[i]),
         accepted=int(table.accepted[i]),
+        ready=None if table.ready[i] < 0 else int(table.ready[i]),
     )
     return RankedCandidate(
         org_id=int(table.org_ids[i]),

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from dispatch.extensions import db
 from dispatch.models import Event, OutboxMessage, StandbyPoll
 from tests.integration.test_plans import keep, plan_text
+from tests.integration.test_scope import middle_of
 from tests.integration.test_twilio_webhooks import reply
 
 WARNING = {"kind": "rainstorm", "colour": "orange", "headline": "暴雨橙色预警", "hours": 6}
@@ -118,3 +119,22 @@ def test_a_leader_answers_only_for_their_own_team(world, browser):
     assert browser(world.leader).post(f"/api/standby/{poll.id}/answer", {"ready": 3}).status_code == 404
     assert browser(world.leader).post(f"/api/standby/{poll.id}/answer", {"ready": -1}).status_code == 422
     assert polls()[0].ready is None
+
+
+def test_a_team_that_said_none_is_not_offered_and_one_that_said_some_is_offered_no_more(world, browser):
+    duty = browser(world.duty)
+    keep(duty, plan_text(world, min_level="IV", designated=[world.org_a1.name]))
+    warn(duty, world)
+    leader, poll = browser(world.leader), polls()[0]
+    incident = duty.post("/api/incidents", {"title": "暴雨", "category": "natural_disaster", "level": "IV"}).get_json()
+    lon, lat = middle_of(world.cell_a1)
+    need = {"skills": ["logistics"], "head_count": 5, "location": {"lon": lon, "lat": lat}}
+
+    leader.post(f"/api/standby/{poll.id}/answer", {"ready": 0})
+    asked = duty.post(f"/api/incidents/{incident['id']}/candidates", need).get_json()["items"]
+    assert world.org_a1.id not in [c["organization"]["id"] for c in asked]
+
+    leader.post(f"/api/standby/{poll.id}/answer", {"ready": 1})
+    asked = duty.post(f"/api/incidents/{incident['id']}/candidates", need).get_json()["items"]
+    (theirs,) = [c for c in asked if c["organization"]["id"] == world.org_a1.id]
+    assert theirs["free"] == 1 and "备勤回复可出动 1 人" in theirs["reason"]

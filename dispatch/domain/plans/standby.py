@@ -62,10 +62,6 @@ def standby_question(kind: str, colour: str | None, language: str = "zh") -> str
     return f"【社区应急】{warning}：请回复可出动人数，如“备勤 5”（0 表示无法出动）。"
 
 
-def ready_reason(ready: int, language: str = "zh") -> str:
-    return f"Said {ready} ready on standby" if language == "en" else f"备勤回复可出动 {ready} 人"
-
-
 def capped(free: int, ready: int | None) -> int:
     """The people a team could send now: its free members, no more than it said on standby."""
     return free if ready is None else min(free, ready)

@@ -24,8 +24,19 @@ from sqlalchemy import Select, and_, bindparam, case, func, literal, or_, select
 
 from dispatch.domain.assignments import ACTIVE_STATES, AssignmentState
 from dispatch.domain.matching import CandidateTable, NeedSpec
+from dispatch.domain.plans.standby import capped
 from dispatch.extensions import db
-from dispatch.models import Assignment, Certification, Member, Need, Organization, OrganizationSkill, Skill
+from dispatch.models import (
+    Assignment,
+    Certification,
+    EarlyWarning,
+    Member,
+    Need,
+    Organization,
+    OrganizationSkill,
+    Skill,
+    StandbyPoll,
+)  # fmt: skip
 from dispatch.models.organizations import member_skills, organization_cells
 from dispatch.services.scoping import candidate_communities
 
@@ -77,18 +88,20 @@ def _table(rows: list) -> CandidateTable:
         offered=np.array([row.offered for row in rows], dtype=np.int64),
         accepted=np.array([row.accepted for row in rows], dtype=np.int64),
         completed=np.array([row.completed for row in rows], dtype=np.int64),
+        ready=np.array([-1 if row.ready is None else row.ready for row in rows], dtype=np.int64),
     )
 
 
 class _Facts:
     """One organization's row: where it is, its record, what it could send now, whether it serves the need's cell."""
 
-    __slots__ = ("accepted", "community_id", "completed", "free", "lat", "load", "lon", "offered", "org_id", "serves")
+    __slots__ = ("accepted", "community_id", "completed", "free", "lat", "load", "lon", "offered", "org_id", "ready", "serves")
 
     def __init__(self, row) -> None:
         self.org_id, self.lon, self.lat, self.community_id = row[0], row[1], row[2], row[3]
         self.load, self.offered, self.accepted, self.completed = (int(v or 0) for v in row[4:8])
-        self.free = max(0, int(row[8] or 0) - self.load)
+        self.ready = None if row[10] is None else int(row[10])  # its standby answer while a warning stands
+        self.free = capped(max(0, int(row[8] or 0) - self.load), self.ready)
         self.serves = bool(row[9])
 
 
@@ -138,15 +151,31 @@ def _facts_statement(one_organization: bool) -> Select:
     orgs = select(Organization.id, Organization.base_lon, Organization.base_lat, Organization.community_id)
     orgs = orgs.where(*criteria).cte("candidate_organizations")
     ids = select(orgs.c.id)
-    history, capacity = _history(ids, since=bindparam("since")), _capacity(ids, skill_ids)
+    history, capacity, standby = _history(ids, since=bindparam("since")), _capacity(ids, skill_ids), _standby(ids)
     serving = select(organization_cells.c.organization_id).where(organization_cells.c.cell_id == bindparam("cell_id"))
     return (
         select(
             orgs, history.c.load, history.c.offered, history.c.accepted, history.c.completed, capacity.c.capacity,
-            orgs.c.id.in_(serving),
+            orgs.c.id.in_(serving), standby.c.ready,
         )
         .outerjoin(history, history.c.org_id == orgs.c.id)
         .outerjoin(capacity, capacity.c.org_id == orgs.c.id)
+        .outerjoin(standby, standby.c.org_id == orgs.c.id)
+    )  # fmt: skip
+
+
+def _standby(ids):
+    """Per organization: the fewest people it said it has ready (备勤), among its answers to warnings in force now."""
+    now = bindparam("now", type_=Member.off_until.type)
+    return (
+        select(StandbyPoll.organization_id.label("org_id"), func.min(StandbyPoll.ready).label("ready"))
+        .join(EarlyWarning, EarlyWarning.id == StandbyPoll.warning_id)
+        .where(
+            StandbyPoll.organization_id.in_(ids), StandbyPoll.ready.is_not(None), EarlyWarning.lifted_at.is_(None),
+            EarlyWarning.effective_at <= now, EarlyWarning.expires_at > now,
+        )
+        .group_by(StandbyPoll.organization_id)
+        .subquery()
     )  # fmt: skip
 
 
