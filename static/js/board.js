@@ -16,6 +16,7 @@
   let shownIncidents = "";
   const alarm = window.unfilledAlert(T.unfilled_alarm, () => { $("sound-hint").hidden = true; });
   const plans = window.planPanel($("plans"), T, say);
+  const warnings = window.warningPanel($("warnings"), T, say, (code) => skillNames[code] || code);
   // A county admin comes from the overview with one subdistrict's board in mind: its incidents, and new ones led by it.
   const subdistrictId = Number(new URLSearchParams(window.location.search).get("subdistrict_id")) || null;
   const ofSubdistrict = subdistrictId ? `&subdistrict_id=${subdistrictId}` : "";
@@ -50,6 +51,7 @@
     }
     await loadNeeds();
     plans.show(current).catch((error) => say(error.message, true));
+    warnings.show().catch((error) => say(error.message, true));
   }
 
   async function toRecovery(incidentId) {

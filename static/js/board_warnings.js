@@ -1,0 +1,64 @@
+/* The board's warnings panel: the county's warnings in force, each with its standby readiness per subdistrict and
+   skill (teams asked, answered, people ready against the plans' need), asking the silent teams again, lifting the
+   warning; and reading a CAP file in. Socket nudges (a standby answer, a new warning) make it ask the API again. */
+window.warningPanel = function (box, T, say, skillName) {
+  "use strict";
+  const { el, fill, api } = window.dom;
+  let shown = "";
+
+  async function show() {
+    const warnings = (await api("GET", "/api/warnings")).items.filter((w) => w.in_force);
+    const standby = await Promise.all(warnings.map((w) => api("GET", `/api/warnings/${w.id}/standby`)));
+    const key = JSON.stringify(standby);
+    if (key === shown) return;
+    shown = key;
+    box.querySelector(".warning-list").replaceChildren(...standby.map(card));
+    box.querySelector(".no-warning").hidden = standby.length > 0;
+  }
+
+  function card(found) {
+    const w = found.warning;
+    const rows = found.readiness.map((r) => el("tr", { class: r.ready < r.needed ? "short" : "" },
+      el("th", { scope: "row" }, r.subdistrict.name), el("td", {}, skillName(r.skill)), el("td", {}, `${r.answered}/${r.asked}`),
+      el("td", {}, `${r.ready}/${r.needed}`)));
+    const silent = found.polls.filter((p) => p.ready === null).length;
+    return el("section", { class: `warning ${w.colour || ""}`, "data-warning": w.id },
+      el("h3", {}, w.headline),
+      el("p", { class: "hint" }, fill(T.warning_until, { time: new Date(w.expires_at).toLocaleString() }), " · ",
+        fill(T.warning_teams, { answered: found.polls.length - silent, asked: found.polls.length })),
+      rows.length ? el("table", { class: "readiness" },
+        el("thead", {}, el("tr", {}, ...[T.r_where, T.r_skill, T.r_answered, T.r_ready].map((h) => el("th", { scope: "col" }, h)))),
+        el("tbody", {}, ...rows)) : el("p", { class: "hint" }, T.warning_no_plan),
+      el("div", { class: "row-actions" },
+        silent ? el("button", { type: "button", onclick: () => act(`/api/warnings/${w.id}/ask-again`, T.asked_again) }, fill(T.ask_again, { n: silent })) : "",
+        el("button", { type: "button", onclick: () => { if (confirm(T.confirm_lift)) act(`/api/warnings/${w.id}/lift`, T.lifted); } }, T.lift)));
+  }
+
+  async function act(url, done) {
+    try {
+      const answer = await api("POST", url);
+      say(fill(done, { n: answer.asked ?? "" }));
+    } catch (error) {
+      say(error.message, true);
+    }
+    shown = "";
+    show().catch((error) => say(error.message, true));
+  }
+
+  box.querySelector("form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const file = event.target.cap.files[0];
+    if (!file) { say(T.cap_choose, true); return; }
+    try {
+      const read = await api("POST", "/api/warnings/cap", { cap: await file.text() });
+      say(fill(T.cap_read[read.outcome] || read.outcome, { headline: read.warning.headline, n: read.warning.cells.length }));
+      event.target.reset();
+    } catch (error) {
+      say(error.message, true);
+    }
+    shown = "";
+    show().catch((error) => say(error.message, true));
+  });
+
+  return { show };
+};
