@@ -354,6 +354,7 @@
   socket.on("connect_error", () => connection(false));
   socket.on("events", (nudges) => {
     if (nudges.some((n) => n.kind.startsWith("risk."))) risks.load().catch(() => {}); // only risk news changes that list
+    window.dispatchEvent(new CustomEvent("nudges", { detail: nudges })); // standby (phone_standby.js) listens too
     if (nudges.length) localStorage.setItem(CURSOR, String(Math.max(Number(localStorage.getItem(CURSOR) || 0), ...nudges.map((n) => n.id))));
     changed();
   });

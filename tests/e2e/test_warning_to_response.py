@@ -14,7 +14,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 from shapely import union_all
 
-from tests.e2e.test_browser_pages import BOARD, DEMO_PASSWORD, Watched, leader_task
+from tests.e2e.test_browser_pages import BOARD, DEMO_PASSWORD, PHONE, Watched, leader_task
 from tests.live_client import cell_polygons, interior_points, login
 
 CAP_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "cap" / "typhoon-xihu-orange.xml"
@@ -63,8 +63,13 @@ def test_a_cap_warning_puts_the_plans_team_on_standby_and_the_plan_goes_to_it_fi
 
     texted = duty.get(f"{url}/phones/{task['organization']}", timeout=5).text  # the phone simulator's inbox
     assert "台风橙色预警：请回复可出动人数" in texted
+    phone = Watched(chromium.new_context(**PHONE)).log_in(url, "demo-leader", "/m")
+    question = phone.locator("#standby li.standby-card")
+    expect(question).to_contain_text("台风橙色预警：可出动多少人？", timeout=10_000)
+    question.get_by_role("button", name="2", exact=True).click()  # one tap with a thumb
+    expect(question.locator(".standby-state")).to_have_text("已回复：可出动 2 人（点选可修改）", timeout=10_000)
     (asked,) = leader.get(f"{url}/api/standby", timeout=5).json()["items"]
-    assert leader.post(f"{url}/api/standby/{asked['id']}/answer", json={"ready": 2}, timeout=5).status_code == 200
+    assert asked["ready"] == 2
     expect(card).to_contain_text("已回复 1 / 1 支队伍", timeout=10_000)  # live, through the socket's nudge
 
     incident = duty.post(
