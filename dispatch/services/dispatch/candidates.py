@@ -4,9 +4,10 @@ Eligible: active, based in the incident's jurisdiction (its lead subdistrict, or
 with a base location, offering every skill the need asks for. ``free`` is the least, over the need's skills, of
 the people it can send for that skill, minus the people it already has out on active assignments.
 
-The people it can send for a skill: the number it declared, less its listed members with the skill who are off
-duty (休息) now; when it lists more such members than it declared, the declared number caps those on duty. For a
-skill that needs a certificate, no more than its members on duty holding one valid today. An organization that
+The people it can send for a skill: of the number it declared, those it lists as members with the skill count as
+they stand, on duty (在岗) or off (休息), and those it does not list count as on duty; when it lists more than it
+declared, the declared number caps those on duty. For a skill that needs a certificate, no more than its members on
+duty holding one valid today. An organization that
 lists members but has none on duty sends nobody: its leader has stood the whole team down. Members forgotten
 (left) are not on the roster. A member off duty until a time is on duty again once that time has passed.
 
@@ -20,7 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
 import numpy as np
-from sqlalchemy import Select, and_, bindparam, case, func, literal, or_, select
+from sqlalchemy import Select, and_, bindparam, case, func, literal_column, or_, select
 
 from dispatch.domain.assignments import ACTIVE_STATES, AssignmentState
 from dispatch.domain.matching import CandidateTable, NeedSpec
@@ -51,6 +52,8 @@ ANSWERED = (
 # offer just made), one withdrawn because others filled the need and work the officer called off say nothing of it.
 DECIDED = (*ANSWERED, AssignmentState.DECLINED, AssignmentState.EXPIRED)
 RECORD_DAYS = 365  # the reliability the reasons and the ranking use is the past year's
+# Written into the statement rather than bound: every bound value is work on each run of the hot path.
+ZERO, ONE = literal_column("0"), literal_column("1")
 
 
 def candidates(need: Need, today: date) -> tuple[NeedSpec, CandidateTable]:
@@ -180,35 +183,39 @@ def _standby(ids):
 
 
 def _capacity(ids, skill_ids):
-    """The least people each organization can send now over the need's skills (see the module's docstring)."""
+    """The people each organization can send now for all of the need's skills (see the module's docstring)."""
+    per_skill = _per_skill(ids, skill_ids)
+    people, certified = per_skill.c.people, per_skill.c.certified
+    capacity = case((per_skill.c.org_id.in_(_stood_down(ids)), ZERO), (certified < people, certified), else_=people)
+    return select(per_skill.c.org_id, capacity.label("capacity")).subquery()
+
+
+def _per_skill(ids, skill_ids):
+    """Per organization, the least over the need's skills of the people on duty, and of the members on duty holding
+    a valid certificate (over the skills that need one; NULL when none does)."""
     on_duty = _on_duty_now()
-    listed, certified, team = _listed(ids, skill_ids, on_duty), _certified(ids, skill_ids, on_duty), _team(ids, on_duty)
+    listed, held = _listed(ids, skill_ids, on_duty), _certified(ids, skill_ids, on_duty)
     declared = OrganizationSkill.capacity
-    members, members_on = func.coalesce(listed.c.members, 0), func.coalesce(listed.c.on_duty, 0)
-    pool = case((members > declared, members), else_=declared) - (members - members_on)
-    people = case((pool < declared, pool), else_=declared)
-    holding = func.coalesce(certified.c.people, 0)
-    people = case((and_(Skill.needs_certification, holding < people), holding), else_=people)
-    stood_down = and_(team.c.members > 0, team.c.on_duty == 0)
+    members, on = func.coalesce(listed.c.members, ZERO), func.coalesce(listed.c.on_duty, ZERO)
+    # The declared people it does not list count as on duty; those it lists, as they stand; never more than declared.
+    people = case((declared > members, declared - members + on), (on < declared, on), else_=declared)
+    certified = case((Skill.needs_certification, func.coalesce(held.c.people, ZERO)))
+    org, skill = OrganizationSkill.organization_id, OrganizationSkill.skill_id
     return (
-        select(
-            OrganizationSkill.organization_id.label("org_id"),
-            case((stood_down, literal(0)), else_=func.min(people)).label("capacity"),
-        )
-        .join(Skill, Skill.id == OrganizationSkill.skill_id)
-        .outerjoin(listed, and_(listed.c.org_id == OrganizationSkill.organization_id, listed.c.skill_id == OrganizationSkill.skill_id))
-        .outerjoin(certified, and_(certified.c.org_id == OrganizationSkill.organization_id, certified.c.skill_id == OrganizationSkill.skill_id))
-        .outerjoin(team, team.c.org_id == OrganizationSkill.organization_id)
-        .where(OrganizationSkill.organization_id.in_(ids), OrganizationSkill.skill_id.in_(skill_ids))
-        .group_by(OrganizationSkill.organization_id, team.c.members, team.c.on_duty)
+        select(org.label("org_id"), func.min(people).label("people"), func.min(certified).label("certified"))
+        .join(Skill, Skill.id == skill)
+        .outerjoin(listed, and_(listed.c.org_id == org, listed.c.skill_id == skill))
+        .outerjoin(held, and_(held.c.org_id == org, held.c.skill_id == skill))
+        .where(org.in_(ids), skill.in_(skill_ids))
+        .group_by(org)
         .subquery()
-    )  # fmt: skip
+    )
 
 
 def _on_duty_now():
-    """A member on duty at ``now``, as SQL: ``Member.on_duty_at`` (never NULL, so it may be counted or negated)."""
-    back = and_(Member.off_until.is_not(None), Member.off_until <= bindparam("now", type_=Member.off_until.type))
-    return or_(Member.on_duty.is_(True), back)
+    """A member on duty at ``now``, as SQL: ``Member.on_duty_at``. NULL, not false, for one off with no time set:
+    counted and filtered on, never negated."""
+    return or_(Member.on_duty, Member.off_until <= bindparam("now", type_=Member.off_until.type))
 
 
 def _roster(ids):
@@ -220,7 +227,7 @@ def _listed(ids, skill_ids, on_duty):
     return (
         select(
             Member.organization_id.label("org_id"), member_skills.c.skill_id,
-            func.count().label("members"), func.sum(case((on_duty, 1), else_=0)).label("on_duty"),
+            func.count().label("members"), func.count(case((on_duty, ONE))).label("on_duty"),
         )
         .join(member_skills, member_skills.c.member_id == Member.id)
         .where(_roster(ids), member_skills.c.skill_id.in_(skill_ids))
@@ -243,17 +250,10 @@ def _certified(ids, skill_ids, on_duty):
     )  # fmt: skip
 
 
-def _team(ids, on_duty):
-    """Per organization: its members, and how many are on duty."""
-    return (
-        select(
-            Member.organization_id.label("org_id"),
-            func.count().label("members"), func.sum(case((on_duty, 1), else_=0)).label("on_duty"),
-        )
-        .where(_roster(ids))
-        .group_by(Member.organization_id)
-        .subquery()
-    )  # fmt: skip
+def _stood_down(ids):
+    """The organizations that list members and have none of them on duty: their leader stood the team down."""
+    on_duty = func.count(case((_on_duty_now(), ONE)))
+    return select(Member.organization_id).where(_roster(ids)).group_by(Member.organization_id).having(on_duty == ZERO)
 
 
 def _year_before(today: date) -> datetime:
