@@ -50,6 +50,7 @@ ANSWERED = (
 )
 # Offers that say something about an organization: answered, or left to expire. One still waiting (such as the
 # offer just made), one withdrawn because others filled the need and work the officer called off say nothing of it.
+NOT_IN_HISTORY = (AssignmentState.WITHDRAWN, AssignmentState.OFFERED)  # neither decided, answered nor out
 DECIDED = (*ANSWERED, AssignmentState.DECLINED, AssignmentState.EXPIRED)
 RECORD_DAYS = 365  # the reliability the reasons and the ranking use is the past year's
 # Written into the statement rather than bound: every bound value is work on each run of the hot path.
@@ -262,7 +263,8 @@ def _year_before(today: date) -> datetime:
 
 def _history(ids, since):
     """(people out now, offers decided, offers accepted, assignments completed) per organization; the last three
-    count the offers made since ``since``."""
+    count the offers made since ``since``. Offers still waiting count towards none of them, so their rows are not
+    read: a team with many unanswered offers (a long night of a typhoon) costs every need no more."""
     recent = Assignment.offered_at >= since
     return (
         select(
@@ -272,7 +274,7 @@ def _history(ids, since):
             func.sum(case((and_(recent, Assignment.state.in_(ANSWERED)), 1), else_=0)).label("accepted"),
             func.sum(case((and_(recent, Assignment.state == AssignmentState.COMPLETED), 1), else_=0)).label("completed"),
         )
-        .where(Assignment.organization_id.in_(ids), Assignment.state != AssignmentState.WITHDRAWN)
+        .where(Assignment.organization_id.in_(ids), Assignment.state.not_in(NOT_IN_HISTORY))
         .group_by(Assignment.organization_id)
         .subquery()
     )
