@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.orm import joinedload
 
 from dispatch.domain.incidents import IncidentLevel
 from dispatch.domain.plans.coverage import covers
@@ -70,12 +71,17 @@ def ask(warning: EarlyWarning, actor_id: int | None) -> int:
         wanted += [org_id for task in found for org_id in task.designated]
     asked = set(db.session.scalars(select(StandbyPoll.organization_id).where(StandbyPoll.warning_id == warning.id)))
     fresh = [org_id for org_id in dict.fromkeys(wanted) if org_id not in asked]
-    for organization in db.session.scalars(select(Organization).where(Organization.id.in_(fresh), Organization.active)):
-        poll = StandbyPoll(warning_id=warning.id, organization_id=organization.id)
-        db.session.add(poll)
-        db.session.flush()
-        _send_question(warning, organization, poll, actor_id, "standby.asked")
-    return len(fresh)
+    teams = db.session.scalars(
+        select(Organization).where(Organization.id.in_(fresh), Organization.active).options(joinedload(Organization.community))
+    ).all()
+    if not teams:
+        return 0
+    rows = [{"warning_id": warning.id, "organization_id": team.id} for team in teams]
+    made = db.session.execute(insert(StandbyPoll).returning(StandbyPoll.id, StandbyPoll.organization_id), rows).all()
+    poll_of = {organization_id: poll_id for poll_id, organization_id in made}  # one statement for every team
+    for team in teams:
+        _send_question(warning, team, poll_of[team.id], actor_id, "standby.asked")
+    return len(teams)
 
 
 def ask_again(actor: Actor, warning_id: int) -> int:
@@ -90,7 +96,7 @@ def ask_again(actor: Actor, warning_id: int) -> int:
     now = datetime.now(UTC)
     for poll in unanswered:
         poll.asked_again_at = now
-        _send_question(warning, db.session.get(Organization, poll.organization_id), poll, actor.user_id, "standby.asked_again")
+        _send_question(warning, db.session.get(Organization, poll.organization_id), poll.id, actor.user_id, "standby.asked_again")
     events.commit()
     return len(unanswered)
 
@@ -190,10 +196,10 @@ def _answered(poll: StandbyPoll, ready: int, actor_id: int | None, via: str) -> 
     return poll
 
 
-def _send_question(warning: EarlyWarning, organization: Organization, poll: StandbyPoll, actor_id: int | None, kind: str) -> None:
+def _send_question(warning: EarlyWarning, organization: Organization, poll_id: int, actor_id: int | None, kind: str) -> None:
     event = events.record(
         kind, organization_id=organization.id, subdistrict_id=organization.community.subdistrict_id, actor_id=actor_id,
-        warning_id=warning.id, poll_id=poll.id,
+        warning_id=warning.id, poll_id=poll_id,
     )  # fmt: skip
     words = warning_words(warning.kind, warning.colour)
     params = {"text": standby_question(warning.kind, warning.colour), "kind": "standby_poll", "warning": words}
