@@ -91,6 +91,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "scenario": ("演练脚本", "the scenario"),
     "cap": ("CAP 预警文件", "the CAP warning"),
     "ready": ("可出动人数", "the people ready"),
+    "ask_all_with_skills": ("询问所有具备所需技能的队伍", "ask every team with a needed skill"),
     "colour": ("预警颜色", "the colour"),
     "headline": ("标题", "the headline"),
     "subdistrict_ids": ("街道", "the subdistricts"),

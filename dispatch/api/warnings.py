@@ -60,7 +60,9 @@ def list_warnings():
 def issue_warning(json: WarningIn):
     """Enter a warning by hand (heard on the radio, say): its kind, colour and the subdistricts it covers."""
     actor = current_actor()
-    warning = warnings.issue_warning(actor, json.kind, json.colour, json.headline, json.hours, json.subdistrict_ids)
+    warning = warnings.issue_warning(
+        actor, json.kind, json.colour, json.headline, json.hours, json.subdistrict_ids, json.ask_all_with_skills
+    )
     return warning_out(warning), 201
 
 
@@ -69,7 +71,7 @@ def issue_warning(json: WarningIn):
 def import_cap(json: CapIn):
     """Read one CAP 1.2 alert: a new warning, or an Update or a Cancel of one read before. A bad file, an XML bomb,
     an alert without an area or one outside the county changes nothing; the same alert read twice changes nothing."""
-    found = warnings.import_cap(current_actor(), json.cap.encode("utf-8"))
+    found = warnings.import_cap(current_actor(), json.cap.encode("utf-8"), ask_all_with_skills=json.ask_all_with_skills)
     return ImportedOut(warning=warning_out(found.warning), outcome=found.outcome)
 
 

@@ -11,11 +11,14 @@ from dispatch.domain.plans.cap import MAX_BYTES
 from dispatch.domain.plans.warning_types import WarningColour, WarningKind
 from dispatch.schemas.common import Ref, RowId, Strict
 
+ASK_ALL = "standby: besides the teams the covering plans designate, every active team of the area with a skill they need"
+
 
 class CapIn(Strict):
     model_config = ConfigDict(str_strip_whitespace=False)  # the XML as it came
 
     cap: str = Field(min_length=1, max_length=MAX_BYTES, description="one CAP 1.2 alert, as XML text")
+    ask_all_with_skills: bool = Field(False, description=ASK_ALL)
 
 
 class WarningIn(Strict):
@@ -24,6 +27,7 @@ class WarningIn(Strict):
     headline: str = Field(min_length=1, max_length=300)
     hours: float = Field(24, gt=0, le=168, description="how long it stands, from now")
     subdistrict_ids: list[RowId] = Field(default_factory=list, max_length=100, description="none: the whole county")
+    ask_all_with_skills: bool = Field(False, description=ASK_ALL)
 
 
 class WarningOut(BaseModel):

@@ -138,3 +138,10 @@ def test_a_team_that_said_none_is_not_offered_and_one_that_said_some_is_offered_
     asked = duty.post(f"/api/incidents/{incident['id']}/candidates", need).get_json()["items"]
     (theirs,) = [c for c in asked if c["organization"]["id"] == world.org_a1.id]
     assert theirs["free"] == 1 and "备勤回复可出动 1 人" in theirs["reason"]
+
+
+def test_asked_for_it_a_warning_also_asks_every_team_of_the_area_with_a_skill_the_plans_need(world, browser):
+    duty = browser(world.duty)
+    keep(duty, plan_text(world, min_level="IV", designated=[world.org_a1b.name]))
+    warn(duty, world, ask_all_with_skills=True)
+    assert sorted(p.organization_id for p in polls()) == sorted([world.org_a1.id, world.org_a1b.id])  # both in A1

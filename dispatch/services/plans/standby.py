@@ -28,7 +28,7 @@ from dispatch.domain.plans.standby import (
 )
 from dispatch.domain.scope import Action, Actor, Resource, Role, require
 from dispatch.extensions import db
-from dispatch.models import EarlyWarning, Organization, OutboxMessage, Plan, StandbyPoll
+from dispatch.models import Community, EarlyWarning, Organization, OrganizationSkill, OutboxMessage, Plan, Skill, StandbyPoll
 from dispatch.personal_data.keys import phone_hash
 from dispatch.services import events
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -60,15 +60,19 @@ def covering_plans(warning: EarlyWarning) -> list[Plan]:
     return [p for p in plans if covers(p.min_level, level) and (p.subdistrict_id is None or p.subdistrict_id in places_)]
 
 
-def ask(warning: EarlyWarning, actor_id: int | None) -> int:
-    """Ask every team the covering plans designate and that was not asked for this warning; returns how many.
+def ask(warning: EarlyWarning, actor_id: int | None, with_skills: bool = False) -> int:
+    """Ask every team the covering plans designate and that was not asked for this warning (``with_skills``: and
+    every active team in the warning's subdistricts offering a skill the plans' tasks need); returns how many.
     Written in the caller's transaction (the caller commits)."""
     if not warning.in_force(datetime.now(UTC)):
         return 0
-    wanted = []
+    wanted, skills = [], set()
     for plan in covering_plans(warning):
         found, _errors = task_needs(document_of(latest_version(plan)), territory_of(plan))
         wanted += [org_id for task in found for org_id in task.designated]
+        skills |= {code for task in found for code in task.need.skills}
+    if with_skills and skills:
+        wanted += _offering(skills, subdistricts_of(warning))
     asked = set(db.session.scalars(select(StandbyPoll.organization_id).where(StandbyPoll.warning_id == warning.id)))
     fresh = [org_id for org_id in dict.fromkeys(wanted) if org_id not in asked]
     teams = db.session.scalars(
@@ -82,6 +86,20 @@ def ask(warning: EarlyWarning, actor_id: int | None) -> int:
     for team in teams:
         _send_question(warning, team, poll_of[team.id], actor_id, "standby.asked")
     return len(teams)
+
+
+def _offering(skills: set[str], subdistrict_ids: set[int]) -> list[int]:
+    """Active teams of these subdistricts that offer any of these skills, by id."""
+    query = (
+        select(Organization.id)
+        .join(Community, Community.id == Organization.community_id)
+        .join(OrganizationSkill, OrganizationSkill.organization_id == Organization.id)
+        .join(Skill, Skill.id == OrganizationSkill.skill_id)
+        .where(Organization.active, Community.subdistrict_id.in_(subdistrict_ids), Skill.code.in_(skills))
+        .distinct()
+        .order_by(Organization.id)
+    )
+    return list(db.session.scalars(query))
 
 
 def ask_again(actor: Actor, warning_id: int) -> int:

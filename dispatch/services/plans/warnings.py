@@ -41,7 +41,7 @@ class Imported:
     outcome: str  # issued | updated | cancelled | unchanged (this alert was read before)
 
 
-def import_cap(actor: Actor, data: bytes, table: WarningTable = DEFAULT_TABLE) -> Imported:
+def import_cap(actor: Actor, data: bytes, table: WarningTable = DEFAULT_TABLE, ask_all_with_skills: bool = False) -> Imported:
     """Read one CAP alert into the actor's county: a new warning, an update or a cancel of one read before; nothing
     changes (InvalidInput with every problem) when the file is bad or its area lies outside the county."""
     require(actor, Action.CREATE, Resource.WARNING)
@@ -89,13 +89,19 @@ def import_cap(actor: Actor, data: bytes, table: WarningTable = DEFAULT_TABLE) -
         )
     )  # fmt: skip
     _record(f"warning.{outcome}", warning, actor)
-    standby.ask(warning, actor.user_id)  # a graver update may bring more plans, and their teams, in
+    standby.ask(warning, actor.user_id, ask_all_with_skills)  # a graver update may bring more plans, and teams, in
     events.commit()
     return Imported(warning, outcome)
 
 
 def issue_warning(
-    actor: Actor, kind: WarningKind, colour: WarningColour, headline: str, hours: float, subdistrict_ids: list[int]
+    actor: Actor,
+    kind: WarningKind,
+    colour: WarningColour,
+    headline: str,
+    hours: float,
+    subdistrict_ids: list[int],
+    ask_all_with_skills: bool = False,
 ) -> EarlyWarning:
     """An officer's warning (read out on the radio, say): an administrator's over the chosen subdistricts of the
     county (all when none), a subdistrict officer's over their own subdistrict."""
@@ -125,7 +131,7 @@ def issue_warning(
     db.session.add(warning)
     db.session.flush()
     _record("warning.issued", warning, actor)
-    standby.ask(warning, actor.user_id)
+    standby.ask(warning, actor.user_id, ask_all_with_skills)
     events.commit()
     return warning
 
