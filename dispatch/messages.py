@@ -323,6 +323,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "drill.step_without_need": ("这一步缺少 need（要发布的需求）", "this step has no need to post"),
     "drill.not_running": ("演练{status}，不能再推进或停止", "the drill is {status}; it can no longer be stepped or stopped"),
+    "drill.no_steps_or_plan": (
+        "演练脚本需要 steps（步骤）或 plan（要演练的预案），至少其一",
+        "a scenario needs steps, or a plan to rehearse, or both",
+    ),
+    "drill.bad_plan": (
+        "plan 应为预案的标题或编号（最多 {max} 个字符）",
+        "plan must be a plan's title or id (at most {max} characters)",
+    ),
+    "drill.plan_at_without_plan": ("写了 plan_at 却没有写 plan（要演练的预案）", "plan_at is given but no plan to rehearse"),
+    "drill.unknown_plan": ("找不到标题或编号为“{plan}”的有效预案", "no plan in force is titled “{plan}” or has that id"),
+    "drill.ambiguous_plan": (
+        "有 {count} 个预案的标题都是“{plan}”，请改写预案编号",
+        "{count} plans are titled “{plan}”; name the plan by its id",
+    ),
     # why a drill's need went unfilled (the drill report)
     "drill.why.no_candidates": (
         "没有可派单的组织（辖区内无此技能或无空余人手）",

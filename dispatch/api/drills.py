@@ -9,12 +9,14 @@ from dispatch.api.spec import spec
 from dispatch.api.validation import check_json_body
 from dispatch.auth import current_actor
 from dispatch.domain.drill_report import DrillReport, Why
+from dispatch.domain.plans.rehearsal import DesignatedAnswer, Rehearsal
 from dispatch.i18n import language
 from dispatch.messages import message
 from dispatch.models import DrillRun
 from dispatch.schemas.common import ErrorOut, Page, PageQuery, Ref
 from dispatch.schemas.drills import (
     ChangeOut,
+    DesignatedAnswerOut,
     DrillDetailOut,
     DrillIn,
     DrillOut,
@@ -22,6 +24,8 @@ from dispatch.schemas.drills import (
     HeadlineOut,
     OfferReportOut,
     OrganizationReportOut,
+    PlanTaskReportOut,
+    RehearsalOut,
     StepReportOut,
     WhyOut,
 )
@@ -96,6 +100,7 @@ def report(run_id: int):
         organizations=_organizations(this, found.names), headline=HeadlineOut(**vars(this.headline)),
         previous=drill_out(found.previous) if found.previous is not None else None,
         comparison=[ChangeOut(**vars(change)) for change in found.comparison],
+        rehearsal=_rehearsal(found.rehearsal, found.names) if found.rehearsal is not None else None,
     )  # fmt: skip
 
 
@@ -136,3 +141,28 @@ def _organizations(this: DrillReport, names: dict[int, str]) -> list[Organizatio
         )
         for r in this.figures.organizations
     ]  # fmt: skip
+
+
+def _rehearsal(rehearsal: Rehearsal, names: dict[int, str]) -> RehearsalOut:
+    return RehearsalOut(
+        plan=Ref(id=rehearsal.plan_id, name=rehearsal.title), version=rehearsal.version, started_at=rehearsal.started_at,
+        posted=rehearsal.posted, filled=rehearsal.filled, why=[_why(w) for w in rehearsal.why],
+        tasks=[
+            PlanTaskReportOut(
+                task=t.number, name=t.name, head_count=t.head_count, posted=t.posted, need_id=t.need_id, accepted=t.accepted,
+                filled=t.filled, elapsed_s=t.elapsed_s, designated=[_designated(d, names) for d in t.designated],
+                not_answered=[_org(d.organization_id, names) for d in t.silent],
+                declined=[_org(d.organization_id, names) for d in t.declined],
+            )
+            for t in rehearsal.tasks
+        ],
+    )  # fmt: skip
+
+
+def _designated(answer: DesignatedAnswer, names: dict[int, str]) -> DesignatedAnswerOut:
+    return DesignatedAnswerOut(
+        organization=_org(answer.organization_id, names),
+        position=answer.position,
+        answer=answer.answer.value,
+        reason=answer.reason,
+    )

@@ -5,7 +5,9 @@ A drill runs the real pipeline; the scenario only says what to post and when. Th
     title: 台风防汛演练              # required: the drill incident's title (at most 200 characters)
     category: natural_disaster      # optional: natural_disaster (default), accident, public_health, social_security
     level: IV                       # optional: I, II, III or IV (default IV, 一般)
-    steps:                          # required: 1 to 200 steps, in time order
+    plan: 西溪街道防台风预案         # optional: an emergency plan to rehearse, by its exact title or its id
+    plan_at: 0m                     # optional (default 0m): when the drill starts the plan, an offset like the steps'
+    steps:                          # 1 to 200 steps, in time order; optional when a plan is named
       - at: 0m                      # offset from the start: 0, 0m, 90s, 5m, 5 min, 1h, 1h30m, +5m (at most 24h)
         need:                       # the need to post, with the fields of the needs API (NeedIn)
           skills: [logistics]
@@ -17,7 +19,9 @@ A drill runs the real pipeline; the scenario only says what to post and when. Th
       - at: 5m
         need: {skills: [first_aid], head_count: 4, location: {lon: 120.1, lat: 30.27}}
 
-Steps at the same offset are posted in the order written. Every problem is reported, not just the first, with
+Steps at the same offset are posted in the order written; a plan due at the same offset as a step starts first.
+The drill runs its plan and its steps as one timeline (``Scenario.timeline``): the plan start is one more moment
+on it, run once like a step. Every problem is reported, not just the first, with
 the 1-based line it is on and a message code (``drill.*``, or pydantic's own for the need fields, which the
 service checks against NeedIn because only it knows the schemas). Anchors and aliases are refused: a scenario is
 typed by a person, and an alias bomb must not cost the server its memory.
@@ -41,7 +45,8 @@ MAX_STEPS = 200
 MAX_OFFSET_S = 24 * 3600
 MAX_CHARS = 200_000
 TITLE_MAX = 200
-TOP_KEYS = ("title", "category", "level", "steps")
+TOP_KEYS = ("title", "category", "level", "plan", "plan_at", "steps")
+PLAN_MAX = 200
 STEP_KEYS = ("at", "need")
 _OFFSET = re.compile(r"^\+?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*(?:(\d+)\s*s)?$")
 CODES = DocumentCodes(
@@ -84,11 +89,39 @@ class Step:
 
 
 @dataclass(frozen=True)
+class PlanStart:
+    """The plan the drill rehearses, named as written (an exact title, or an id), started ``offset_s`` after the start."""
+
+    named: str
+    offset_s: int
+    line: int = field(compare=False)
+
+    @property
+    def by_id(self) -> int | None:
+        """The id the name could be (a decimal number), for when no plan has it as its title."""
+        return int(self.named) if self.named.isdecimal() else None
+
+
+Moment = Step | PlanStart
+
+
+@dataclass(frozen=True)
 class Scenario:
     title: str
     category: IncidentCategory
     level: IncidentLevel
     steps: tuple[Step, ...]
+    plan: PlanStart | None = None
+
+    @property
+    def timeline(self) -> tuple[Moment, ...]:
+        """What the drill does, in the order it does it: the steps, with the plan start before the first step due
+        after it (a run's ``steps_done`` counts these moments). Without a plan, the steps alone, so runs started
+        before plans could be rehearsed count as they did."""
+        if self.plan is None:
+            return self.steps
+        before = sum(step.offset_s < self.plan.offset_s for step in self.steps)
+        return (*self.steps[:before], self.plan, *self.steps[before:])
 
 
 def parse_scenario(text: str) -> Scenario:
@@ -143,10 +176,24 @@ class _Reader(DocumentReader):
         title = self._title(top)
         category = self._choice(top, "category", IncidentCategory, IncidentCategory.NATURAL_DISASTER)
         level = self._choice(top, "level", IncidentLevel, IncidentLevel.IV)
-        steps = self._steps(top)
-        if title is None or category is None or level is None or steps is None:
+        plan = self._plan(top)
+        steps = self._steps(top, plan_named="plan" in top.nodes)
+        if title is None or category is None or level is None or steps is None or plan is False:
             return None
-        return Scenario(title, category, level, steps)
+        return Scenario(title, category, level, steps, plan)
+
+    def _plan(self, top: Fields) -> PlanStart | bool | None:
+        """The plan to rehearse; None when none is named, False when it is named wrong (reported)."""
+        if "plan" not in top.nodes:
+            if "plan_at" in top.nodes:
+                self.problem(top.lines["plan_at"], "plan_at", "drill.plan_at_without_plan")
+            return None
+        named = self.scalar_text(top.nodes["plan"], "plan")
+        if not named or len(named) > PLAN_MAX:
+            self.problem(top.lines["plan"], "plan", "drill.bad_plan", max=PLAN_MAX)
+            return False
+        offset = self._offset(top, "plan_at", "plan_at") if "plan_at" in top.nodes else 0
+        return False if offset is None else PlanStart(named, offset, top.lines["plan"])
 
     def _title(self, top: Fields) -> str | None:
         if (node := self.required(top, "title", "title")) is None:
@@ -162,9 +209,14 @@ class _Reader(DocumentReader):
     def _choice(self, top: Fields, key: str, enum: type[Enum], default: Any) -> Any:
         return self.choice(top, key, enum) if key in top.nodes else default
 
-    def _steps(self, top: Fields) -> tuple[Step, ...] | None:
-        if (node := self.required(top, "steps", "steps")) is None:
-            return None
+    def _steps(self, top: Fields, plan_named: bool) -> tuple[Step, ...] | None:
+        if "steps" not in top.nodes:
+            if not plan_named:
+                self.problem(top.line, "steps", "drill.no_steps_or_plan")
+            return () if plan_named else None
+        node = top.nodes["steps"]
+        if plan_named and isinstance(node, SequenceNode) and not node.value:
+            return ()  # a plan and no steps of its own, written as an empty list
         if not isinstance(node, SequenceNode) or not node.value:
             self.problem(top.lines["steps"], "steps", "drill.no_steps")
             return None
@@ -180,21 +232,21 @@ class _Reader(DocumentReader):
         step = self.mapping(node, where, STEP_KEYS)
         if step is None:
             return None
-        offset = self._offset(step, where)
+        offset = self._offset(step, "at", f"{where}.at")
         need = self._need(step, where)
         if offset is None or need is None:
             return None
         return Step(number, offset, need[0], step.line, need[1])
 
-    def _offset(self, step: Fields, where: str) -> int | None:
-        if (node := self.required(step, "at", f"{where}.at")) is None:
+    def _offset(self, fields: Fields, key: str, where: str) -> int | None:
+        if (node := self.required(fields, key, where)) is None:
             return None
-        written = self.plain(node, f"{where}.at")
+        written = self.plain(node, where)
         offset = parse_offset(written)
         if offset is None:
-            self.problem(step.lines["at"], f"{where}.at", "drill.bad_offset", value=str(written))
+            self.problem(fields.lines[key], where, "drill.bad_offset", value=str(written))
         elif offset > MAX_OFFSET_S:
-            self.problem(step.lines["at"], f"{where}.at", "drill.offset_too_far", value=str(written), max="24h")
+            self.problem(fields.lines[key], where, "drill.offset_too_far", value=str(written), max="24h")
             return None
         return offset
 

@@ -28,7 +28,7 @@ class DrillOut(BaseModel):
     mode: DrillMode
     status: DrillStatus
     started_at: datetime
-    steps: int = Field(description="how many steps the scenario has")
+    steps: int = Field(description="how many steps the scenario has, counting the start of the plan it rehearses as one")
     steps_done: int
     next_step_at: datetime | None = Field(description="when an auto drill runs its next step; null when none will")
 
@@ -94,6 +94,43 @@ class ChangeOut(BaseModel):
     better: bool | None
 
 
+class DesignatedAnswerOut(BaseModel):
+    organization: Ref
+    position: int = Field(description="1: asked first")
+    answer: str = Field(
+        description="accepted, declined, expired (the offer ran out), open (not answered yet), withdrawn, or not_offered "
+        "(the ranking judged it could not go)"
+    )
+    reason: str = Field(description="a decline's reason")
+
+
+class PlanTaskReportOut(BaseModel):
+    task: int = Field(description="the task's number in the plan")
+    name: str
+    head_count: int
+    posted: bool
+    need_id: int | None
+    accepted: int = Field(description="people on accepted work now")
+    filled: bool
+    elapsed_s: float | None = Field(
+        description="seconds from the plan's start to the task filled; for a task not filled, to now or to the drill "
+        "incident's close; null while the plan has not started"
+    )
+    designated: list[DesignatedAnswerOut] = Field(description="the plan's designated organizations, in the order asked")
+    not_answered: list[Ref] = Field(description="designated organizations offered the task that did not answer")
+    declined: list[Ref] = Field(description="designated organizations that declined it")
+
+
+class RehearsalOut(BaseModel):
+    plan: Ref = Field(description="the plan rehearsed, with its title as name")
+    version: int = Field(description="the version started (the current one while the plan has not started)")
+    started_at: datetime | None = Field(description="when the drill started the plan; null when it has not")
+    posted: int
+    filled: int
+    tasks: list[PlanTaskReportOut]
+    why: list[WhyOut] = Field(description="why the drill could not start the plan, when it could not")
+
+
 class DrillReportOut(BaseModel):
     drill: DrillOut
     steps: list[StepReportOut]
@@ -102,3 +139,4 @@ class DrillReportOut(BaseModel):
     headline: HeadlineOut
     previous: DrillOut | None = Field(description="the subdistrict's drill before this one")
     comparison: list[ChangeOut] = Field(description="the headline figures beside the previous drill's; empty for a first drill")
+    rehearsal: RehearsalOut | None = Field(None, description="the plan beside what happened, when the drill rehearses one")

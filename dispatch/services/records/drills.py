@@ -6,6 +6,12 @@ offers, sockets and SMS are the real ones; the incident's ``drill`` flag marks e
 figures apart. A step posts with an idempotency key of its own and advances the run with an UPDATE guarded on
 how far it had got, so a retried step or two sweepers at once never post a need twice. The drill clock is the
 run's start time and the scenario's offsets: ``run_due_steps`` (called by the sweeper) needs no memory.
+
+A scenario may rehearse an emergency plan (``drill_plans``): starting the plan is one more moment on the drill's
+timeline, counted by ``steps_done`` like a step. Its moment is claimed first by the same guarded UPDATE, committed,
+and only then is the plan started (``starting.start``, which commits its own posts): a retry or a racing sweeper
+finds the moment taken and starts nothing, and should the process die between the two, the report says the plan
+was not started rather than the drill ever starting it twice.
 """
 
 from __future__ import annotations
@@ -20,9 +26,10 @@ from sqlalchemy import select, update
 
 from dispatch.domain.after_action import LoggedEvent
 from dispatch.domain.drill_report import Change, DrillReport, PlannedStep, compare, drill_report
-from dispatch.domain.drill_scenario import InvalidScenario, Scenario, Step, parse_scenario
+from dispatch.domain.drill_scenario import InvalidScenario, PlanStart, Scenario, Step, parse_scenario
 from dispatch.domain.drills import DrillMode, DrillStatus, due_steps, status_after
 from dispatch.domain.incidents import IncidentStatus
+from dispatch.domain.plans.rehearsal import Rehearsal
 from dispatch.domain.scope import Action, Actor, Forbidden, Resource, require
 from dispatch.extensions import db
 from dispatch.models import DrillRun, Event, Incident, Need, Organization, Skill, Subdistrict, User
@@ -33,6 +40,8 @@ from dispatch.services.dispatch.incidents import open_incident
 from dispatch.services.dispatch.needs import post_need
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound, field_errors
 from dispatch.services.paging import page_of
+from dispatch.services.plans import starting
+from dispatch.services.records.drill_plans import plan_to_rehearse, rehearsal_of, rehearsed_plan_id
 from dispatch.services.scoping import subdistrict_clause
 
 log = logging.getLogger(__name__)
@@ -84,6 +93,7 @@ def start(actor: Actor, scenario_text: str, mode: DrillMode, subdistrict_id: int
     """Open the drill incident and its run in one transaction; an auto drill then runs the steps due at once."""
     require(actor, Action.CREATE, Resource.DRILL)
     scenario = checked_scenario(scenario_text)
+    plan_id = plan_to_rehearse(actor, scenario, subdistrict_id or actor.subdistrict_id)
     started_at, made = datetime.now(UTC), []
 
     def with_run(incident: Incident) -> None:
@@ -93,9 +103,11 @@ def start(actor: Actor, scenario_text: str, mode: DrillMode, subdistrict_id: int
         )  # fmt: skip
         db.session.add(run)
         db.session.flush()
+        rehearsing = {"plan_id": plan_id} if plan_id is not None else {}
         events.record(
-            "drill.started", incident=incident, actor_id=actor.user_id, run_id=run.id, mode=mode.value, steps=len(scenario.steps)
-        )
+            "drill.started", incident=incident, actor_id=actor.user_id, run_id=run.id, mode=mode.value,
+            steps=len(scenario.steps), **rehearsing,
+        )  # fmt: skip
         made.append(run.id)
 
     data = IncidentIn(
@@ -171,15 +183,16 @@ def _run_due_safely(run_id: int, now: datetime) -> int:
 
 def _run_due(run_id: int, now: datetime) -> int:
     run = db.session.get(DrillRun, run_id, populate_existing=True)
-    offsets = [s.offset_s for s in scenario_of(run).steps]
+    offsets = [moment.offset_s for moment in scenario_of(run).timeline]
     due = due_steps(offsets, run.steps_done, run.started_at, now)
     db.session.commit()
     return sum(run_step(run_id, index) for index in due)
 
 
 def run_step(run_id: int, index: int) -> bool:
-    """Run step ``index`` (0-based) of a running drill, once: False when it ran already, the run has moved past it
-    or stopped. A need that cannot be posted (its place not found) is a failed step, and the drill goes on."""
+    """Run moment ``index`` (0-based, on the scenario's timeline: its steps and its plan start) of a running drill,
+    once: False when it ran already, the run has moved past it or stopped. A need that cannot be posted (its place
+    not found), or a plan that cannot be started, is a failed step, and the drill goes on."""
     run = db.session.get(DrillRun, run_id, populate_existing=True)
     if run is None or run.status is not DrillStatus.RUNNING or run.steps_done != index:
         db.session.commit()
@@ -190,7 +203,41 @@ def run_step(run_id: int, index: int) -> bool:
     scenario, incident_id = scenario_of(run), run.incident_id
     creator = db.session.get(User, run.created_by).actor()
     db.session.commit()  # end the reads; posting the need starts the transaction that decides
+    if isinstance(scenario.timeline[index], PlanStart):
+        return _try_plan(run_id, incident_id, index, scenario, creator)
     return _try_step(run_id, incident_id, index, scenario, creator)
+
+
+def _try_plan(run_id: int, incident_id: int, index: int, scenario: Scenario, creator: Actor) -> bool:
+    """Claim the plan's moment (committed), then start the plan on the drill incident as the drill's creator. Its
+    events are the steps' kinds (``drill.step``, ``drill.step_failed``) with a ``plan_id`` and no step number, so the
+    board words them as it does a step's."""
+    moments, plan_id = len(scenario.timeline), rehearsed_plan_id(incident_id)
+    try:
+        _advance(run_id, index, moments)
+    except _StepTaken:
+        events.rollback()
+        return False
+    incident = db.session.get(Incident, incident_id)
+    events.record(
+        "drill.step", incident=incident, actor_id=creator.user_id, run_id=run_id, plan_id=plan_id, at_s=scenario.plan.offset_s
+    )
+    _record_finish(run_id, index, moments, incident)
+    events.commit()
+    try:
+        starting.start(creator, incident_id, plan_id)
+    except (NotFound, Forbidden, InvalidInput) as exc:  # withdrawn, moved, a place or team gone since the drill began
+        events.rollback()
+        _plan_failed(run_id, incident_id, plan_id, exc)
+    return True
+
+
+def _plan_failed(run_id: int, incident_id: int, plan_id: int | None, exc: Exception) -> None:
+    errors = exc.errors if isinstance(exc, InvalidInput) else [FieldError("plan", exc.code)]
+    reasons = [{"field": e.field, "code": e.code, "params": e.params} for e in errors]
+    incident = db.session.get(Incident, incident_id)
+    events.record("drill.step_failed", incident=incident, run_id=run_id, plan_id=plan_id, errors=reasons[:20])
+    events.commit()
 
 
 def _try_step(run_id: int, incident_id: int, index: int, scenario: Scenario, creator: Actor) -> bool:
@@ -201,21 +248,21 @@ def _try_step(run_id: int, incident_id: int, index: int, scenario: Scenario, cre
         return False
     except (NotFound, Forbidden) as exc:  # the drill's starter no longer reaches its incident (moved, role changed)
         events.rollback()
-        return _fail_step(run_id, index, len(scenario.steps), [FieldError("created_by", exc.code)])
+        return _fail_step(run_id, index, scenario, [FieldError("created_by", exc.code)])
     except InvalidInput as exc:
         events.rollback()
-        return _fail_step(run_id, index, len(scenario.steps), exc.errors)
+        return _fail_step(run_id, index, scenario, exc.errors)
     return created
 
 
 def _post_step(run_id: int, incident_id: int, index: int, scenario: Scenario, creator: Actor) -> tuple[Need, bool]:
     """Post the step's need as the drill's creator, advancing the run in the same transaction."""
-    step = scenario.steps[index]
+    step, moments = scenario.timeline[index], len(scenario.timeline)
 
     def advance(need: Need) -> None:
-        _advance(run_id, index, len(scenario.steps))
+        _advance(run_id, index, moments)
         events.record("drill.step", need=need, actor_id=creator.user_id, run_id=run_id, step=step.number, at_s=step.offset_s)
-        _record_finish(run_id, index, len(scenario.steps), need.incident)
+        _record_finish(run_id, index, moments, need.incident)
 
     data = NeedIn.model_validate(step.need)
     return post_need(creator, incident_id, data, idempotency_key=f"drill-{run_id}-step-{index}", also=advance)
@@ -237,8 +284,9 @@ def _record_finish(run_id: int, index: int, steps: int, incident: Incident) -> N
         events.record("drill.finished", incident=incident, run_id=run_id, steps=steps)
 
 
-def _fail_step(run_id: int, index: int, steps: int, errors: list[FieldError]) -> bool:
+def _fail_step(run_id: int, index: int, scenario: Scenario, errors: list[FieldError]) -> bool:
     """Record why the step could not post its need, and move on (once, like a step that ran)."""
+    steps = len(scenario.timeline)
     try:
         _advance(run_id, index, steps)
     except _StepTaken:
@@ -246,7 +294,7 @@ def _fail_step(run_id: int, index: int, steps: int, errors: list[FieldError]) ->
         return False
     incident = db.session.get(DrillRun, run_id).incident
     reasons = [{"field": e.field, "code": e.code, "params": e.params} for e in errors]
-    events.record("drill.step_failed", incident=incident, run_id=run_id, step=index + 1, errors=reasons)
+    events.record("drill.step_failed", incident=incident, run_id=run_id, step=scenario.timeline[index].number, errors=reasons)
     _record_finish(run_id, index, steps, incident)
     events.commit()
     return True
@@ -284,13 +332,16 @@ class RunReport:
     previous: DrillRun | None
     comparison: list[Change]
     names: dict[int, str]
+    rehearsal: Rehearsal | None = None  # the plan beside what happened, when the drill rehearses one
 
 
 def report(actor: Actor, run_id: int) -> RunReport:
     """Who was offered what, how they answered and how fast, which needs went unfilled and why, and the headline
     figures beside the previous drill of the same subdistrict (the latest one started before this one)."""
     run = get_run(actor, run_id)
-    this = report_of(run)
+    logged = _logged(run)
+    this = _report(run, logged)
+    rehearsed = rehearsal_of(run, logged, this.offers)
     previous = db.session.scalar(
         select(DrillRun)
         .where(DrillRun.subdistrict_id == run.subdistrict_id, DrillRun.started_at < run.started_at)
@@ -298,17 +349,26 @@ def report(actor: Actor, run_id: int) -> RunReport:
         .limit(1)
     )
     comparison = compare(this.headline, report_of(previous).headline) if previous is not None else []
-    return RunReport(run, this, previous, comparison, _names({o.organization_id for o in this.offers}))
+    designated = {d.organization_id for task in rehearsed.tasks for d in task.designated} if rehearsed else set()
+    names = _names({o.organization_id for o in this.offers} | designated)
+    return RunReport(run, this, previous, comparison, names, rehearsed)
 
 
 def report_of(run: DrillRun) -> DrillReport:
     """The figures of one run, from its incident's event log and its needs' accepted people."""
+    return _report(run, _logged(run))
+
+
+def _logged(run: DrillRun) -> list[LoggedEvent]:
+    rows = db.session.scalars(select(Event).where(Event.incident_id == run.incident_id).order_by(Event.id))
+    return [LoggedEvent(e.kind, e.at, e.need_id, e.assignment_id, e.organization_id, e.data or {}) for e in rows]
+
+
+def _report(run: DrillRun, logged: list[LoggedEvent]) -> DrillReport:
     planned = [
         PlannedStep(s.number, s.offset_s, tuple(s.need.get("skills") or ()), int(s.need.get("head_count") or 0))
         for s in scenario_of(run).steps
     ]
-    rows = db.session.scalars(select(Event).where(Event.incident_id == run.incident_id).order_by(Event.id))
-    logged = [LoggedEvent(e.kind, e.at, e.need_id, e.assignment_id, e.organization_id, e.data or {}) for e in rows]
     accepted = dict(db.session.execute(select(Need.id, Need.accepted).where(Need.incident_id == run.incident_id)).all())
     return drill_report(planned, logged, accepted)
 
@@ -321,8 +381,9 @@ def _names(organization_ids: set[int | None]) -> dict[int, str]:
 
 
 def schedule_of(run: DrillRun) -> tuple[int, datetime | None]:
-    """How many steps the run has, and when its clock runs the next one (None: manual, or no step left to run)."""
-    offsets = [s.offset_s for s in scenario_of(run).steps]
+    """How many moments the run has (its steps, and its plan start when it rehearses a plan), and when its clock
+    runs the next one (None: manual, or none left to run)."""
+    offsets = [moment.offset_s for moment in scenario_of(run).timeline]
     if run.mode is not DrillMode.AUTO or run.status is not DrillStatus.RUNNING or run.steps_done >= len(offsets):
         return len(offsets), None
     return len(offsets), run.started_at + timedelta(seconds=offsets[run.steps_done])

@@ -149,16 +149,17 @@ HEADLINE = {
 
 
 def drill_workbook(found: RunReport, skill_names: dict[str, str], language: str) -> bytes:
-    """The headline beside the previous drill, every step with why it went unfilled, and every offer."""
+    """The headline beside the previous drill, every step with why it went unfilled, every offer, and the plan a
+    drill rehearses beside what happened, task by task."""
     en = language == "en"
-    return workbook(
-        [
-            Sheet("Headline" if en else "概况", HEADLINE_COLUMNS, _headline(found, language)),
-            Sheet("Steps" if en else "步骤", STEP_COLUMNS, _steps(found, skill_names, language)),
-            Sheet("Offers" if en else "派单", OFFER_COLUMNS, _offers(found, language)),
-        ],
-        language,
-    )
+    sheets = [
+        Sheet("Headline" if en else "概况", HEADLINE_COLUMNS, _headline(found, language)),
+        Sheet("Steps" if en else "步骤", STEP_COLUMNS, _steps(found, skill_names, language)),
+        Sheet("Offers" if en else "派单", OFFER_COLUMNS, _offers(found, language)),
+    ]
+    if found.rehearsal is not None:
+        sheets.append(Sheet("Plan rehearsal" if en else "预案演练对照", REHEARSAL_COLUMNS, _rehearsal(found, language)))
+    return workbook(sheets, language)
 
 
 HEADLINE_COLUMNS = [FIGURE, Column("本次演练", "This drill"), Column("上次演练", "Previous drill"), Column("变化", "Change")]
@@ -233,6 +234,28 @@ def _offers(found: RunReport, language: str) -> Iterator[tuple]:
             offer.head_count or None,
             offer.reason,
         )
+
+
+REHEARSAL_COLUMNS = [
+    Column("任务", "Task", Kind.NUMBER), Column("任务名称", "Name"), Column("需要人数", "People asked for", Kind.NUMBER),
+    Column("是否发布", "Posted"), Column("已接受人数", "People accepted", Kind.NUMBER), Column("是否满员", "Filled"),
+    _seconds("满员用时（未满员：至今）", "Time to fill (unfilled: so far)"), Column("未答复的指定队伍", "Designated, no answer"),
+    Column("拒绝的指定队伍", "Designated, declined"),
+]  # fmt: skip
+YES_NO = {True: ("是", "yes"), False: ("否", "no")}
+
+
+def _rehearsal(found: RunReport, language: str) -> Iterator[tuple]:
+    for task in found.rehearsal.tasks:
+        silent = "、".join(found.names.get(d.organization_id, str(d.organization_id)) for d in task.silent)
+        declined = "、".join(
+            f"{found.names.get(d.organization_id, str(d.organization_id))}{'（' + d.reason + '）' if d.reason else ''}"
+            for d in task.declined
+        )
+        yield (
+            task.number, task.name, task.head_count, _word(YES_NO, task.posted, language), task.accepted,
+            _word(YES_NO, task.filled, language), _round(task.elapsed_s), silent, declined,
+        )  # fmt: skip
 
 
 # -- the scorecards ---------------------------------------------------------------------------------------------

@@ -96,7 +96,7 @@ def test_a_list_at_the_top_is_not_a_scenario():
 
 
 def test_missing_title_and_steps_are_both_reported():
-    assert problems("level: IV\n") == [(1, "title", "drill.missing"), (1, "steps", "drill.missing")]
+    assert problems("level: IV\n") == [(1, "title", "drill.missing"), (1, "steps", "drill.no_steps_or_plan")]
 
 
 def test_every_problem_is_reported_with_its_line_not_just_the_first():
