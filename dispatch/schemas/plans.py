@@ -4,11 +4,12 @@ the first hour's allocation advice (``/api/incidents/<id>/plan``)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from dispatch.domain.incidents import IncidentCategory, IncidentLevel
-from dispatch.domain.plans.document import MAX_CHARS
+from dispatch.domain.plans.document import MAX_CHARS, MAX_TASKS, NAME_MAX
 from dispatch.schemas.common import Ref, RowId, Strict
 from dispatch.schemas.dispatching import CandidateOut, NeedOut
 
@@ -81,8 +82,12 @@ class ProposalList(BaseModel):
     items: list[ProposalOut]
 
 
+TaskNumber = Annotated[int, Field(ge=1, le=MAX_TASKS)]
+TaskName = Annotated[str, Field(min_length=1, max_length=NAME_MAX)]
+
+
 class PlanStartIn(Strict):
-    tasks: list[str | int] | None = Field(
+    tasks: list[TaskName | TaskNumber] | None = Field(
         None, max_length=100, description="the tasks to start, by name or number; none: every task"
     )
 
