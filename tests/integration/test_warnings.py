@@ -105,7 +105,13 @@ def test_a_bad_or_hostile_file_is_refused_and_changes_nothing(name, code, world,
 
 def test_an_officer_enters_a_warning_and_lifts_it(world, browser):
     duty = browser(world.duty)
-    body = {"kind": "rainstorm", "colour": "orange", "headline": "暴雨橙色预警（电台通报）", "hours": 6, "subdistrict_ids": [world.sub_a1.id]}
+    body = {
+        "kind": "rainstorm",
+        "colour": "orange",
+        "headline": "暴雨橙色预警（电台通报）",
+        "hours": 6,
+        "subdistrict_ids": [world.sub_a1.id],
+    }
     made = duty.post("/api/warnings", body)
     assert made.status_code == 201, made.get_json()
     warning = made.get_json()
