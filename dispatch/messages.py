@@ -403,6 +403,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "warning.outside_county": ("预警范围（{area}）不在本区县内", "the warning's area ({area}) is not in this county"),
     "standby.ended": ("该预警已结束，无需再回复备勤人数", "the warning has ended: no standby answer is needed now"),
     "standby.bad_ready": ("可出动人数应为 0 到 {most}", "the people ready must be 0 to {most}"),
+    "plan.edited_meanwhile": (
+        "这份预案刚被别人修改并保存，请重新打开后再改",
+        "someone saved this plan a moment ago: open it again and make your change there",
+    ),
+    "plan.place_outside": ("地点不在本预案可调度的网格内", "the place is not in a grid cell this plan may mobilize in"),
+    "warning.not_actual": (
+        "这是一条{status}预警（非实际预警），不导入、不询问备勤",
+        "this is a {status} alert, not an actual one: it is not read in and no one is asked",
+    ),
+    "warning.cancelled_before": ("该预警已解除，不能再更新", "this warning was cancelled: it cannot be updated"),
+    "warning.bad_validity": (
+        "预警的失效时间须晚于生效时间，且不超过 {days} 天",
+        "a warning must end after it starts, within {days} days",
+    ),
+    "warning.too_many_shapes": (
+        "预警范围的图形太多（最多 {most} 个）",
+        "the warning's area has too many shapes (at most {most})",
+    ),
+    "warning.not_yours": (
+        "这条预警涉及其他街道，只能由区县管理员处理",
+        "this warning covers other subdistricts: only the county's administrators may act on it",
+    ),
     "plan.county_plan": ("区县的预案只能由区县管理员修改", "only the county's administrators may change a county plan"),
     # CAP warnings (dispatch/domain/plans/cap.py, warning_types.py)
     "cap.too_large": ("预警文件太大（最多 {limit} 字节）", "the warning file is too large (at most {limit} bytes)"),

@@ -3,6 +3,7 @@ standby (备勤) they start: readiness, asking again; /api/standby: a leader's q
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from flask import Blueprint
@@ -39,6 +40,19 @@ ERRORS = {"HTTP_401": ErrorOut, "HTTP_403": ErrorOut, "HTTP_404": ErrorOut, "HTT
 TAGS = ["warnings"]
 
 
+DECLARED = re.compile(r"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def as_declared(text: str) -> bytes:
+    """The alert's bytes in the encoding its declaration names (JSON carried it as text): a GBK feed pasted into the
+    API reads as GBK, not as UTF-8 bytes read as GBK."""
+    match = DECLARED.match(text)
+    try:
+        return text.encode(match.group(1) if match else "utf-8")
+    except (LookupError, UnicodeEncodeError):
+        return text.encode("utf-8")  # a made-up or too small encoding: the reader says so
+
+
 def warning_out(warning: EarlyWarning) -> WarningOut:
     return WarningOut(
         id=warning.id, kind=warning.kind, colour=warning.colour, category=warning.category, level=warning.level,
@@ -71,7 +85,7 @@ def issue_warning(json: WarningIn):
 def import_cap(json: CapIn):
     """Read one CAP 1.2 alert: a new warning, or an Update or a Cancel of one read before. A bad file, an XML bomb,
     an alert without an area or one outside the county changes nothing; the same alert read twice changes nothing."""
-    found = warnings.import_cap(current_actor(), json.cap.encode("utf-8"), ask_all_with_skills=json.ask_all_with_skills)
+    found = warnings.import_cap(current_actor(), as_declared(json.cap), ask_all_with_skills=json.ask_all_with_skills)
     return ImportedOut(warning=warning_out(found.warning), outcome=found.outcome)
 
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from dispatch.domain.incidents import IncidentCategory, IncidentLevel
 from dispatch.domain.plans.cap import MAX_BYTES
 from dispatch.domain.plans.warning_types import WarningColour, WarningKind
-from dispatch.schemas.common import Ref, RowId, Strict
+from dispatch.schemas.common import JsonInt, Ref, RowId, Strict
 
 ASK_ALL = "standby: besides the teams the covering plans designate, every active team of the area with a skill they need"
 
@@ -25,7 +25,7 @@ class WarningIn(Strict):
     kind: WarningKind
     colour: WarningColour
     headline: str = Field(min_length=1, max_length=300)
-    hours: float = Field(24, gt=0, le=168, description="how long it stands, from now")
+    hours: float = Field(24, ge=0.5, le=168, description="how long it stands, from now (half an hour to a week)")
     subdistrict_ids: list[RowId] = Field(default_factory=list, max_length=100, description="none: the whole county")
     ask_all_with_skills: bool = Field(False, description=ASK_ALL)
 
@@ -92,4 +92,4 @@ class AskedOut(BaseModel):
 
 
 class StandbyAnswerIn(Strict):
-    ready: int = Field(ge=0, le=1000, description="how many people could go now (0: none)")
+    ready: JsonInt = Field(ge=0, le=1000, description="how many people could go now (0: none)")

@@ -98,7 +98,11 @@ def version_yaml(plan_id: int, version: int):
 def _text() -> str:
     upload = request.files.get("file")
     if upload and upload.filename:
-        return upload.read().decode("utf-8", errors="replace")
+        data = upload.read()
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:  # a plan saved by a Chinese Windows editor: GBK, which GB18030 reads
+            return data.decode("gb18030", errors="replace")
     return request.form.get("text", "")
 
 

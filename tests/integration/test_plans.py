@@ -195,3 +195,14 @@ def test_a_plan_starts_only_on_the_callers_incident_and_from_the_callers_plans(w
     for role_user in (world.leader, world.grid):
         assert browser(role_user).post(f"/api/incidents/{incident['id']}/plans/{plan['id']}/start", {}).status_code == 403
     assert needs_of(incident) == []
+
+
+def test_text_no_database_keeps_and_a_place_outside_are_refused_on_their_lines(world, browser):
+    duty = browser(world.duty)
+    escaped = plan_text(world).replace("title: 防台风预案", 'title: "预案\\ud800"')
+    refused = duty.post("/api/plans", {"text": escaped})
+    assert [e["code"] for e in refused.get_json()["error"]["errors"]] == ["text.unstorable"]
+    beijing = plan_text(world).replace(f'{{cell: "{world.cell_a1.code}"}}', "{location: {lon: 116.4, lat: 39.9}}")
+    refused = duty.post("/api/plans", {"text": beijing})
+    assert [(e["code"], e["row"]) for e in refused.get_json()["error"]["errors"]] == [("plan.place_outside", 7)]
+    assert counts() == (0, 0, 0)

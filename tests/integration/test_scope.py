@@ -91,7 +91,7 @@ TARGETS = {
     # An emergency plan of each subdistrict: its officers keep it, the county's administrator keeps all of the county's.
     "plan": {ADMIN: ("plan_a2", "plan_b1"), DUTY: ("plan_a1", "plan_a2"), LEADER: ("plan_a1", "plan_a2"), GRID: ("plan_a1", "plan_a2")},
     # A warning of each county: the county's officers read and lift it.
-    "warning": {role: ("warning_a", "warning_b") for role in EVERYONE},
+    "warning": {ADMIN: ("warning_a", "warning_b"), **{role: ("warning_a1", "warning_b") for role in (DUTY, LEADER, GRID)}},
     # A standby question to each organization (county A's warning, county B's): answered by its leader or its officers.
     "poll": {ADMIN: ("poll_a2", "poll_b1"), DUTY: ("poll_a1", "poll_a2"), LEADER: ("poll_a1", "poll_a1b"), GRID: ("poll_a1", "poll_a1b")},
 }  # fmt: skip
@@ -212,6 +212,12 @@ def drills_world(world):
     return world
 
 
+def a_cell_of(subdistrict_id: int) -> GridCell:
+    return db.session.scalar(
+        select(GridCell).join(Community).where(Community.subdistrict_id == subdistrict_id).order_by(GridCell.id).limit(1)
+    )
+
+
 def plan_of(cell=None, title: str = "防汛预案") -> str:
     """A one-task plan at a point (the cell's middle): a point is a place in any subdistrict's plan."""
     lon, lat = middle_of(cell) if cell is not None else (120.105, 30.275)
@@ -235,9 +241,9 @@ def plans_world(world):
 
 @pytest.fixture
 def warnings_world(world):
-    """A rainstorm warning of each county, entered by its administrator."""
+    """A rainstorm warning of each county, entered by its administrator, and one of A1's own, by its officer."""
     admin_b = make_user(ADMIN, county_id=world.county_b.id)
-    for name, user in (("a", world.admin), ("b", admin_b)):
+    for name, user in (("a", world.admin), ("b", admin_b), ("a1", world.duty)):
         warning = issue_warning(user.actor(), WarningKind.RAINSTORM, WarningColour.BLUE, "暴雨蓝色预警", 6, [])
         setattr(world, f"warning_{name}", warning)
     return world
@@ -453,17 +459,17 @@ CASES = [
     Case("POST", "/api/drills/<int:run_id>/stop", "drill", ADMINISTRATORS, 200, 404, lambda d: f"/api/drills/{d.id}/stop"),
     Case("GET", "/api/drills/<int:run_id>/report", "drill", ADMINISTRATORS, 200, 404, lambda d: f"/api/drills/{d.id}/report"),
     # The drill pages: the form posts a scenario (multipart), the buttons redirect to the report page.
-    Case("POST", "/api/plans", "subdistrict", ADMINISTRATORS, 201, 422, lambda s: "/api/plans", lambda s: {"text": plan_of(), "subdistrict_id": s.id}),
+    Case("POST", "/api/plans", "subdistrict", ADMINISTRATORS, 201, 422, lambda s: "/api/plans", lambda s: {"text": plan_of(a_cell_of(s.id)), "subdistrict_id": s.id}),
     Case("GET", "/api/plans/<int:plan_id>", "plan", ADMINISTRATORS, 200, 404, lambda p: f"/api/plans/{p.id}"),
-    Case("PUT", "/api/plans/<int:plan_id>", "plan", ADMINISTRATORS, 200, 404, lambda p: f"/api/plans/{p.id}", lambda p: {"text": plan_of(title="修订")}),
+    Case("PUT", "/api/plans/<int:plan_id>", "plan", ADMINISTRATORS, 200, 404, lambda p: f"/api/plans/{p.id}", lambda p: {"text": plan_of(a_cell_of(p.subdistrict_id), title="修订")}),
     Case("GET", "/api/plans/<int:plan_id>/versions/<int:version>", "plan", ADMINISTRATORS, 200, 404, lambda p: f"/api/plans/{p.id}/versions/1"),
     Case("POST", "/api/plans/<int:plan_id>/withdraw", "plan", ADMINISTRATORS, 200, 404, lambda p: f"/api/plans/{p.id}/withdraw"),
     Case("GET", "/api/plans/<int:plan_id>/preview", "plan", ADMINISTRATORS, 200, 404, lambda p: f"/api/plans/{p.id}/preview"),
     Case("GET", "/api/incidents/<int:incident_id>/plans", "incident", ADMINISTRATORS, 200, 404, lambda i: f"/api/incidents/{i.id}/plans"),
-    Case("POST", "/plans", "subdistrict", ADMINISTRATORS, 302, 422, lambda s: "/plans", lambda s: {"text": plan_of(), "subdistrict_id": str(s.id)}, upload=True),
+    Case("POST", "/plans", "subdistrict", ADMINISTRATORS, 302, 422, lambda s: "/plans", lambda s: {"text": plan_of(a_cell_of(s.id)), "subdistrict_id": str(s.id)}, upload=True),
     Case("GET", "/plans/<int:plan_id>", "plan", ADMINISTRATORS, 200, 404, lambda p: f"/plans/{p.id}"),
     Case("GET", "/plans/<int:plan_id>/edit", "plan", ADMINISTRATORS, 200, 404, lambda p: f"/plans/{p.id}/edit"),
-    Case("POST", "/plans/<int:plan_id>", "plan", ADMINISTRATORS, 302, 404, lambda p: f"/plans/{p.id}", lambda p: {"text": plan_of(title="修订")}, upload=True),
+    Case("POST", "/plans/<int:plan_id>", "plan", ADMINISTRATORS, 302, 404, lambda p: f"/plans/{p.id}", lambda p: {"text": plan_of(a_cell_of(p.subdistrict_id), title="修订")}, upload=True),
     Case("POST", "/plans/<int:plan_id>/withdraw", "plan", ADMINISTRATORS, 302, 404, lambda p: f"/plans/{p.id}/withdraw", lambda p: {}, upload=True),
     Case("GET", "/plans/<int:plan_id>/versions/<int:version>.yaml", "plan", ADMINISTRATORS, 200, 404, lambda p: f"/plans/{p.id}/versions/1.yaml"),
     Case("POST", "/api/warnings", "subdistrict", ADMINISTRATORS, 201, 422, lambda s: "/api/warnings", lambda s: {"kind": "rainstorm", "colour": "blue", "headline": "暴雨", "subdistrict_ids": [s.id]}),

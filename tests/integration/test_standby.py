@@ -4,7 +4,9 @@ skill; unanswered teams are asked again in one action; once the warning ends, an
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
 
 from dispatch.extensions import db
 from dispatch.models import Event, OutboxMessage, StandbyPoll
@@ -89,13 +91,20 @@ def test_the_board_reads_readiness_against_the_plans_need(world, browser):
     assert {p["organization"]["id"]: p["ready"] for p in standby["polls"]} == {world.org_a1.id: 3, world.org_a1b.id: None}
 
 
+def asked_minutes_ago(minutes: int) -> None:
+    db.session.execute(update(StandbyPoll).values(asked_at=datetime.now(UTC) - timedelta(minutes=minutes)))
+    db.session.commit()
+
+
 def test_asking_again_texts_only_the_teams_that_have_not_answered(world, browser):
     duty = browser(world.duty)
     keep(duty, plan_text(world, min_level="IV", designated=[world.org_a1.name, world.org_a1b.name]))
     warning = warn(duty, world)
     browser(world.leader).post(f"/api/standby/{polls()[0].id}/answer", {"ready": 1})
-    again = duty.post(f"/api/warnings/{warning['id']}/ask-again")
-    assert again.get_json() == {"asked": 1}
+    assert duty.post(f"/api/warnings/{warning['id']}/ask-again").get_json() == {"asked": 0}  # texted a moment ago
+    asked_minutes_ago(6)
+    assert duty.post(f"/api/warnings/{warning['id']}/ask-again").get_json() == {"asked": 1}
+    assert duty.post(f"/api/warnings/{warning['id']}/ask-again").get_json() == {"asked": 0}  # a double click
     assert [q.organization_id for q in questions()] == [world.org_a1.id, world.org_a1b.id, world.org_a1b.id]
 
 

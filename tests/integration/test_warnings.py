@@ -139,3 +139,65 @@ def test_the_command_line_reads_a_warning_as_a_user(app, world):
     bad = run_cli(app, "import-warning", CAP / "billion-laughs.xml", "--user", world.admin.username)
     assert bad.exit_code == 2 and "DTD" in bad.stderr
     assert counts()[:2] == (1, 1)
+
+
+def test_a_subdistricts_officer_sees_the_warnings_over_it_and_acts_only_on_its_own(world, browser):
+    county_wide = browser(world.admin).post("/api/warnings", {"kind": "gale", "colour": "blue", "headline": "大风"}).get_json()
+    a2_officer = browser(make_user(Role.DUTY_OFFICER, subdistrict_id=world.sub_a2.id))
+    own = a2_officer.post("/api/warnings", {"kind": "gale", "colour": "blue", "headline": "北山大风"}).get_json()
+    duty = browser(world.duty)
+    assert duty.get(f"/api/warnings/{own['id']}").status_code == 404  # A2's alone: not over A1
+    assert [w["id"] for w in duty.get("/api/warnings").get_json()["items"]] == [county_wide["id"]]
+    refused = duty.post(f"/api/warnings/{county_wide['id']}/lift")
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "warning.not_yours"
+    assert a2_officer.post(f"/api/warnings/{own['id']}/lift").status_code == 200
+
+
+def test_a_test_or_exercise_alert_is_not_read_in(world, browser):
+    for status in ("Test", "Exercise", "Draft", "System"):
+        answer = read_in(
+            browser(world.admin), cap("typhoon-xihu-orange.xml", **{"<status>Actual</status>": f"<status>{status}</status>"})
+        )
+        assert answer.status_code == 422
+        assert [e["code"] for e in answer.get_json()["error"]["errors"]] == ["warning.not_actual"]
+    assert counts() == (0, 0, 0)
+
+
+def test_an_alert_whose_validity_makes_no_sense_is_refused(world, browser):
+    backwards = cap(
+        "typhoon-xihu-orange.xml",
+        **{"<expires>2026-09-15T10:30:00+08:00</expires>": "<expires>2026-09-13T10:30:00+08:00</expires>"},
+    )
+    forever = cap(
+        "typhoon-xihu-orange.xml",
+        **{"<expires>2026-09-15T10:30:00+08:00</expires>": "<expires>9999-12-31T00:00:00+08:00</expires>"},
+    )
+    for text in (backwards, forever):
+        answer = read_in(browser(world.admin), text)
+        assert [e["code"] for e in answer.get_json()["error"]["errors"]] == ["warning.bad_validity"]
+    assert counts() == (0, 0, 0)
+
+
+def test_an_update_after_the_cancel_is_refused(world, browser):
+    admin = browser(world.admin)
+    read_in(admin, cap("typhoon-xihu-orange.xml"))
+    read_in(admin, cap("typhoon-xihu-cancel.xml"))
+    late = read_in(admin, cap("typhoon-xihu-update.xml"))
+    assert [e["code"] for e in late.get_json()["error"]["errors"]] == ["warning.cancelled_before"]
+
+
+def test_a_county_named_in_front_of_a_place_narrows_nothing_and_alone_is_the_whole_county(world, browser):
+    world.county_a.name_zh, world.sub_a1.name_zh = "西湖区", "西溪街道"  # names as a feed writes them
+    db.session.commit()
+    county, place = world.county_a.name_zh, world.sub_a1.name_zh
+    admin = browser(world.admin)
+    text = cap("rainstorm-areadesc.xml", **{"西湖区西溪街道、北山街道": f"某市{county}{place}"})
+    assert {c["id"] for c in read_in(admin, text).get_json()["warning"]["cells"]} == {world.cell_a1.id, world.cell_a1b.id}
+    whole = cap("rainstorm-areadesc.xml", **{"西湖区西溪街道、北山街道": county, "_0</identifier>": "_1</identifier>"})
+    assert len(read_in(admin, whole).get_json()["warning"]["cells"]) == 3
+
+
+def test_a_made_up_encoding_is_named_not_a_server_error(world, browser):
+    answer = read_in(browser(world.admin), cap("typhoon-xihu-orange.xml", **{'encoding="UTF-8"': 'encoding="x-nonsense"'}))
+    assert answer.status_code == 422
+    assert [e["code"] for e in answer.get_json()["error"]["errors"]] == ["cap.encoding"]

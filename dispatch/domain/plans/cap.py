@@ -165,7 +165,7 @@ def _root(data: bytes) -> Element:
     except UnicodeDecodeError as exc:
         line, column = data.count(b"\n", 0, exc.start) + 1, exc.start - data.rfind(b"\n", 0, exc.start)
         raise InvalidAlert([Problem("alert", "cap.not_xml", {"line": line, "column": column})]) from None
-    except ValueError:  # expat refuses the multi-byte encodings it does not know (Big5, Shift_JIS …)
+    except (ValueError, LookupError):  # expat refuses multi-byte encodings it does not know (Big5 …), and made-up names
         raise InvalidAlert([Problem("alert", "cap.encoding", {"encoding": _declared(data) or "?"})]) from None
     namespace, _, name = root.tag.rpartition("}")
     if name != "alert" or namespace.lstrip("{") not in NAMESPACES:

@@ -9,13 +9,15 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from dispatch.domain.plans.document import InvalidPlan, PlanDocument, parse_plan
 from dispatch.domain.scope import Action, Actor, Forbidden, Resource, Role, require
 from dispatch.extensions import db
 from dispatch.models import Plan, PlanVersion, Subdistrict
+from dispatch.schemas.common import storable
 from dispatch.services import events
-from dispatch.services.errors import FieldError, InvalidInput, NotFound
+from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
 from dispatch.services.plans.task_needs import Territory, task_needs
 from dispatch.services.scoping import plan_clause
 
@@ -91,6 +93,11 @@ def save_plan(actor: Actor, text: str, plan_id: int | None = None, subdistrict_i
     plan.auto_start, plan.version, plan.updated_at = document.auto_start, plan.version + 1, datetime.now(UTC)
     db.session.flush()
     db.session.add(PlanVersion(plan_id=plan.id, version=plan.version, text=text, created_by=actor.user_id))
+    try:
+        db.session.flush()  # on SQLite, two edits read the same version; the second's number is taken
+    except IntegrityError as exc:
+        events.rollback()
+        raise Conflict([FieldError("plan", "plan.edited_meanwhile")]) from exc
     events.record(
         "plan.saved", subdistrict_id=plan.subdistrict_id, actor_id=actor.user_id, plan_id=plan.id, version=plan.version,
         title=plan.title, tasks=len(document.tasks),
@@ -105,10 +112,17 @@ def checked_document(text: str, territory: Territory) -> PlanDocument:
         document = _parsed(text)
     except InvalidPlan as exc:
         raise InvalidInput([FieldError(p.field, p.code, p.params, row=p.line) for p in exc.problems]) from exc
+    if not storable(document_values(document)):  # a YAML escape ("\\ud800", "\\0") makes text no database keeps
+        raise InvalidInput([FieldError("plan", "text.unstorable")])
     _found, errors = task_needs(document, territory)
     if errors:
         raise InvalidInput(errors)
     return document
+
+
+def document_values(document: PlanDocument) -> list:
+    """Every text a plan holds: its title, and each task's name, need, place and designated teams."""
+    return [document.title, *((t.name, t.need, t.place.value, t.designated) for t in document.tasks)]
 
 
 def withdraw_plan(actor: Actor, plan_id: int) -> Plan:

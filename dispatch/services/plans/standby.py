@@ -9,7 +9,7 @@ A team is asked once per warning (the unique poll row); asking again re-sends to
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import joinedload
@@ -26,7 +26,7 @@ from dispatch.domain.plans.standby import (
     standby_question,
     warning_words,
 )
-from dispatch.domain.scope import Action, Actor, Resource, Role, require
+from dispatch.domain.scope import Action, Actor, Forbidden, Resource, Role, require
 from dispatch.extensions import db
 from dispatch.models import Community, EarlyWarning, Organization, OrganizationSkill, OutboxMessage, Plan, Skill, StandbyPoll
 from dispatch.personal_data.keys import phone_hash
@@ -36,6 +36,8 @@ from dispatch.services.plans.library import document_of, latest_version, territo
 from dispatch.services.plans.task_needs import task_needs
 from dispatch.services.registry.geography import places
 from dispatch.services.scoping import organization_clause
+
+ASK_AGAIN_AFTER = timedelta(minutes=5)  # a team is texted the question at most once in this long
 
 
 @dataclass(frozen=True)
@@ -105,13 +107,20 @@ def _offering(skills: set[str], subdistrict_ids: set[int]) -> list[int]:
 def ask_again(actor: Actor, warning_id: int) -> int:
     """Text the question again to every team that has not answered; returns how many."""
     require(actor, Action.EDIT, Resource.WARNING)
-    warning = _warning(actor, warning_id)
+    warning = find_warning(actor, warning_id)
+    require_owned(actor, warning)
     if not warning.in_force(datetime.now(UTC)):
         raise Conflict([FieldError("warning", "standby.ended")])
-    unanswered = db.session.scalars(
-        select(StandbyPoll).where(StandbyPoll.warning_id == warning.id, StandbyPoll.answered_at.is_(None))
-    ).all()
     now = datetime.now(UTC)
+    lately = now - ASK_AGAIN_AFTER
+    unanswered = db.session.scalars(
+        select(StandbyPoll).where(
+            StandbyPoll.warning_id == warning.id,
+            StandbyPoll.answered_at.is_(None),
+            StandbyPoll.asked_at <= lately,
+            (StandbyPoll.asked_again_at.is_(None)) | (StandbyPoll.asked_again_at <= lately),
+        )
+    ).all()
     for poll in unanswered:
         poll.asked_again_at = now
         _send_question(warning, db.session.get(Organization, poll.organization_id), poll.id, actor.user_id, "standby.asked_again")
@@ -142,8 +151,9 @@ def answer_by_sms(sender: str, text: str) -> SmsAnswer | None:
     polls = open_polls_of(select(Organization.id).where(Organization.leader_phone_hash == phone_hash(sender)))
     if not polls:
         return SmsAnswer("standby.none", "目前没有需要回复的备勤询问。") if reply.prefixed else None
-    poll = polls[0]  # the latest warning's question
-    _answered(poll, reply.ready, None, "sms")
+    for poll in polls:  # every warning standing asked the team: one count, the one it just gave
+        _answered(poll, reply.ready, None, "sms")
+    poll = polls[0]
     words = warning_words(poll.warning.kind, poll.warning.colour)
     return SmsAnswer("standby.answered", f"已收到：{words}备勤可出动 {reply.ready} 人。")
 
@@ -170,7 +180,7 @@ def open_polls_of(organization_ids) -> list[StandbyPoll]:
 
 def readiness_of(actor: Actor, warning_id: int) -> tuple[EarlyWarning, list[Readiness], list[StandbyPoll]]:
     """Per subdistrict and skill: teams asked and answered and people ready, against the covering plans' need."""
-    warning = _warning(actor, warning_id)
+    warning = find_warning(actor, warning_id)
     polls = list(db.session.scalars(select(StandbyPoll).where(StandbyPoll.warning_id == warning.id).order_by(StandbyPoll.id)))
     organizations = {
         o.id: o for o in db.session.scalars(select(Organization).where(Organization.id.in_([p.organization_id for p in polls])))
@@ -192,12 +202,29 @@ def readiness_of(actor: Actor, warning_id: int) -> tuple[EarlyWarning, list[Read
     return warning, readiness(poll_facts, task_facts), polls
 
 
-def _warning(actor: Actor, warning_id: int) -> EarlyWarning:
+class WarningNotYours(Forbidden):
+    """A subdistrict's officer acts only on warnings over their own subdistrict; the county's are the county's."""
+
+    code = "warning.not_yours"
+
+
+def visible_to(actor: Actor, warning: EarlyWarning) -> bool:
+    """The county's administrators see every warning of the county; a subdistrict's officers those over it."""
+    if warning.county_id != actor.county_id:
+        return False
+    return actor.role is not Role.DUTY_OFFICER or actor.subdistrict_id in subdistricts_of(warning)
+
+
+def require_owned(actor: Actor, warning: EarlyWarning) -> None:
+    """Lifting, asking again, updating: a subdistrict's officer only for a warning over their subdistrict alone."""
+    if actor.role is Role.DUTY_OFFICER and subdistricts_of(warning) != {actor.subdistrict_id}:
+        raise WarningNotYours()
+
+
+def find_warning(actor: Actor, warning_id: int) -> EarlyWarning:
     require(actor, Action.READ, Resource.WARNING)
-    warning = db.session.scalar(
-        select(EarlyWarning).where(EarlyWarning.id == warning_id, EarlyWarning.county_id == actor.county_id)
-    )
-    if warning is None:
+    warning = db.session.get(EarlyWarning, warning_id)
+    if warning is None or not visible_to(actor, warning):
         raise NotFound()
     return warning
 

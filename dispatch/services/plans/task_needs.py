@@ -16,9 +16,12 @@ from sqlalchemy import select
 from dispatch.domain.plans.document import PlanDocument, PlanTask
 from dispatch.extensions import db
 from dispatch.models import Community, GridCell, Landmark, Organization, Subdistrict
+from dispatch.schemas.common import PointIn
 from dispatch.schemas.dispatching import NeedIn
 from dispatch.services.errors import FieldError, field_errors
+from dispatch.services.registry.geography import places
 from dispatch.services.registry.skills import skill_cache
+from geo.coords import to_wgs84
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ def task_needs(document: PlanDocument, territory: Territory) -> tuple[list[TaskN
     organizations = _organizations(document.tasks, territory)
     found, errors = [], []
     for task in document.tasks:
-        need, problems = _need(task, points)
+        need, problems = _need(task, points, territory)
         problems += [
             FieldError(f"{task.where}.designated", "plan.unknown_organization", {"name": name}, _designated_line(task, i))
             for i, name in enumerate(task.designated)
@@ -74,7 +77,9 @@ def _designated_line(task: PlanTask, index: int) -> int:
     return task.designated_lines[index] if index < len(task.designated_lines) else task.line
 
 
-def _need(task: PlanTask, points: dict[tuple[str, str], tuple[float, float] | None]) -> tuple[NeedIn | None, list[FieldError]]:
+def _need(
+    task: PlanTask, points: dict[tuple[str, str], tuple[float, float] | None], territory: Territory
+) -> tuple[NeedIn | None, list[FieldError]]:
     """The task's need with its place as the needs API takes one, or what is wrong with it."""
     values: dict[str, Any] = dict(task.need)
     place, problems = task.place, []
@@ -82,6 +87,8 @@ def _need(task: PlanTask, points: dict[tuple[str, str], tuple[float, float] | No
         values["address"] = place.value
     elif place.kind == "location":
         values["location"] = place.value
+        if (outside := _outside(place.value, territory)) is not None:
+            problems.append(FieldError(f"{task.where}.place", outside, {}, place.line or task.line))
     elif (point := points.get((place.kind, str(place.value)))) is not None:
         values["location"] = {"lon": point[0], "lat": point[1]}
     elif (place.kind, str(place.value)) in points:
@@ -105,6 +112,20 @@ def _need(task: PlanTask, points: dict[tuple[str, str], tuple[float, float] | No
         if code not in known
     ]
     return (None if problems else need), problems
+
+
+def _outside(point: object, territory: Territory) -> str | None:
+    """Why a written point is no place for the plan's needs (None when it is one): not a point, or not in a grid cell
+    where the plan may mobilize."""
+    try:
+        found = PointIn.model_validate(point)
+    except ValidationError:
+        return None  # NeedIn says what is wrong with it
+    lon, lat = to_wgs84(found.lon, found.lat, found.system)
+    cell = places().cells.cell_at(lon, lat)
+    inside = cell is not None and cell.county_id == territory.county_id
+    inside = inside and (territory.subdistrict_id is None or cell.subdistrict_id == territory.subdistrict_id)
+    return None if inside else "plan.place_outside"
 
 
 def _points(tasks: tuple[PlanTask, ...], territory: Territory) -> dict[tuple[str, str], tuple[float, float] | None]:

@@ -16,15 +16,16 @@ from datetime import UTC, datetime, timedelta
 import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from dispatch.domain.incidents import IncidentCategory
-from dispatch.domain.plans.cap import CapAlert, CapArea, InvalidAlert, MsgType, area_shapes, read_alert
+from dispatch.domain.plans.cap import CapAlert, CapArea, InvalidAlert, MsgType, Status, area_shapes, read_alert
 from dispatch.domain.plans.warning_types import COLOUR_LEVEL, DEFAULT_TABLE, WarningColour, WarningKind, WarningTable, classify
 from dispatch.domain.scope import Action, Actor, Resource, Role, require
 from dispatch.extensions import db
-from dispatch.models import EarlyWarning, GridCell, WarningAlert
+from dispatch.models import County, EarlyWarning, GridCell, WarningAlert
 from dispatch.services import events
-from dispatch.services.errors import FieldError, InvalidInput, NotFound
+from dispatch.services.errors import FieldError, InvalidInput
 from dispatch.services.plans import standby
 from dispatch.services.plans.standby import subdistricts_of
 from dispatch.services.registry.geography import places
@@ -32,6 +33,10 @@ from geo.cells import Cell
 from geo.geojson import to_geojson
 
 KEPT_AFTER_EXPIRY = timedelta(days=7)  # how long an ended warning stays on the list
+LONGEST = timedelta(days=30)  # a warning standing longer is a mistake in the file
+MAX_SHAPES = 500  # polygons and circles of one alert: a county's warning needs a handful
+# Province, city and county names in front of a place (a county's 区 is no community's 社区).
+LARGER_PLACES = re.compile(r"^(?:[^\W\d_]{1,8}?(?:省|自治区))?(?:[^\W\d_]{1,8}?市)?(?:[^\W\d_]{1,8}?(?:区(?<!社区)|县|旗))?")
 NAME_SEPARATORS = re.compile(r"[、，,；;/\s]+|和|及|以及")
 
 
@@ -50,6 +55,8 @@ def import_cap(actor: Actor, data: bytes, table: WarningTable = DEFAULT_TABLE, a
         kind = None if alert.msg_type is MsgType.CANCEL else classify(alert, table)
     except InvalidAlert as exc:
         raise InvalidInput([FieldError(p.field, p.code, p.params) for p in exc.problems]) from exc
+    if alert.status is not Status.ACTUAL:  # a test, an exercise, a draft: nobody is to be texted for it
+        raise InvalidInput([FieldError("status", "warning.not_actual", {"status": alert.status.value})])
     seen = db.session.scalar(
         select(WarningAlert).where(
             WarningAlert.county_id == actor.county_id,
@@ -63,6 +70,9 @@ def import_cap(actor: Actor, data: bytes, table: WarningTable = DEFAULT_TABLE, a
         warning, outcome = EarlyWarning(county_id=actor.county_id, source="cap", created_by=actor.user_id), "issued"
     else:
         warning, outcome = _referenced(actor, alert), "cancelled" if alert.msg_type is MsgType.CANCEL else "updated"
+        standby.require_owned(actor, warning)
+        if outcome == "updated" and warning.lifted_at is not None:
+            raise InvalidInput([FieldError("references", "warning.cancelled_before")])
     if kind is None:
         warning.lifted_at, warning.lifted_by = datetime.now(UTC), actor.user_id
     else:
@@ -78,6 +88,8 @@ def import_cap(actor: Actor, data: bytes, table: WarningTable = DEFAULT_TABLE, a
         warning.sender_name = (info.sender_name or alert.sender)[:200]
         warning.effective_at = info.effective or info.onset or alert.sent
         warning.expires_at = info.expires or warning.effective_at + timedelta(hours=24)
+        if not timedelta(0) < warning.expires_at - warning.effective_at <= LONGEST:
+            raise InvalidInput([FieldError("expires", "warning.bad_validity", {"days": LONGEST.days})])
         warning.area, warning.cells = (json.dumps(to_geojson(area)) if area is not None else None), cells
     warning.updated_at = datetime.now(UTC)
     db.session.add(warning)
@@ -88,6 +100,11 @@ def import_cap(actor: Actor, data: bytes, table: WarningTable = DEFAULT_TABLE, a
             msg_type=alert.msg_type.value, sent_at=alert.sent,
         )
     )  # fmt: skip
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same alert read at the same instant by another request: that one read it
+        events.rollback()
+        return import_cap(actor, data, table, ask_all_with_skills)
     _record(f"warning.{outcome}", warning, actor)
     standby.ask(warning, actor.user_id, ask_all_with_skills)  # a graver update may bring more plans, and teams, in
     events.commit()
@@ -140,6 +157,7 @@ def lift_warning(actor: Actor, warning_id: int) -> EarlyWarning:
     """End a warning before it expires (the danger has passed); lifting it again changes nothing."""
     require(actor, Action.EDIT, Resource.WARNING)
     warning = get_warning(actor, warning_id)
+    standby.require_owned(actor, warning)
     if warning.lifted_at is None:
         warning.lifted_at, warning.lifted_by = datetime.now(UTC), actor.user_id
         _record("warning.lifted", warning, actor)
@@ -148,13 +166,7 @@ def lift_warning(actor: Actor, warning_id: int) -> EarlyWarning:
 
 
 def get_warning(actor: Actor, warning_id: int) -> EarlyWarning:
-    require(actor, Action.READ, Resource.WARNING)
-    warning = db.session.scalar(
-        select(EarlyWarning).where(EarlyWarning.id == warning_id, EarlyWarning.county_id == actor.county_id)
-    )
-    if warning is None:
-        raise NotFound()
-    return warning
+    return standby.find_warning(actor, warning_id)
 
 
 def list_warnings(actor: Actor) -> list[EarlyWarning]:
@@ -162,7 +174,8 @@ def list_warnings(actor: Actor) -> list[EarlyWarning]:
     require(actor, Action.READ, Resource.WARNING)
     since = datetime.now(UTC) - KEPT_AFTER_EXPIRY
     query = select(EarlyWarning).where(EarlyWarning.county_id == actor.county_id, EarlyWarning.expires_at > since)
-    return list(db.session.scalars(query.order_by(EarlyWarning.effective_at.desc(), EarlyWarning.id.desc())))
+    found = db.session.scalars(query.order_by(EarlyWarning.effective_at.desc(), EarlyWarning.id.desc()))
+    return [warning for warning in found if standby.visible_to(actor, warning)]
 
 
 def _referenced(actor: Actor, alert: CapAlert) -> EarlyWarning:
@@ -182,13 +195,18 @@ def _referenced(actor: Actor, alert: CapAlert) -> EarlyWarning:
 def _area_of(actor: Actor, areas: tuple[CapArea, ...]) -> tuple[BaseGeometry | None, list[GridCell]]:
     """The alert's area and the county's cells in it: its shapes, else the places its descriptions name."""
     county_cells = [c for c in places().cells if c.county_id == actor.county_id]
+    if actor.role is Role.DUTY_OFFICER:  # a subdistrict's officer reads a warning in for their subdistrict
+        county_cells = [c for c in county_cells if c.subdistrict_id == actor.subdistrict_id]
+    if sum(len(a.polygons) + len(a.circles) for a in areas) > MAX_SHAPES:
+        raise InvalidInput([FieldError("area", "warning.too_many_shapes", {"most": MAX_SHAPES})])
     shapes = [shape for area in areas for shape in area_shapes(area)]
     if shapes:
         area = shapely.union_all(shapes)
         inside = {c.id for c in places().cells.cells_touching(area)}
         found = [c for c in county_cells if c.id in inside]
     else:
-        area, found = None, _named(county_cells, [area.description for area in areas])
+        county_name = db.session.get(County, actor.county_id).name_zh
+        area, found = None, _named(county_cells, [area.description for area in areas], county_name)
     if not found:
         raise InvalidInput(
             [FieldError("area", "warning.outside_county", {"area": "、".join(a.description for a in areas)[:200]})]
@@ -196,11 +214,17 @@ def _area_of(actor: Actor, areas: tuple[CapArea, ...]) -> tuple[BaseGeometry | N
     return area, _rows(found)
 
 
-def _named(cells: list[Cell], descriptions: list[str]) -> list[Cell]:
-    """The cells of the subdistricts, communities and grid cells an area description names."""
+def _named(cells: list[Cell], descriptions: list[str], county_name: str) -> list[Cell]:
+    """The cells of the subdistricts, communities and grid cells an area description names. A city or county written
+    before them ("杭州市西湖区西溪街道") only says where they are; a name that is only this county ("西湖区") is all of
+    it, another county none of it."""
     gazetteer, wanted = places().gazetteer, set()
     for description in descriptions:
-        for name in filter(None, NAME_SEPARATORS.split(description)):
+        for written in filter(None, NAME_SEPARATORS.split(description)):
+            larger, name = _split_larger(written)
+            if not name:
+                wanted |= {c.id for c in cells} if larger.endswith(county_name) else set()
+                continue
             for match in gazetteer.lookup(name, limit=3, min_score=90):
                 place = match.place
                 wanted |= {
@@ -210,6 +234,12 @@ def _named(cells: list[Cell], descriptions: list[str]) -> list[Cell]:
                     or (place.kind == "grid_cell" and c.id == place.ref_id)
                 }  # fmt: skip
     return [c for c in cells if c.id in wanted]
+
+
+def _split_larger(written: str) -> tuple[str, str]:
+    """("杭州市西湖区", "西溪街道") of "杭州市西湖区西溪街道": the province, city and county names in front, and the rest."""
+    match = LARGER_PLACES.match(written)
+    return (match.group(0), written[match.end() :]) if match else ("", written)
 
 
 def _rows(cells: list[Cell]) -> list[GridCell]:
