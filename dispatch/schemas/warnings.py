@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from dispatch.domain.incidents import IncidentCategory, IncidentLevel
 from dispatch.domain.plans.cap import MAX_BYTES
@@ -18,7 +18,7 @@ class CapIn(Strict):
     model_config = ConfigDict(str_strip_whitespace=False)  # the XML as it came
 
     cap: str = Field(min_length=1, max_length=MAX_BYTES, description="one CAP 1.2 alert, as XML text")
-    ask_all_with_skills: bool = Field(False, description=ASK_ALL)
+    ask_all_with_skills: StrictBool = Field(False, description=ASK_ALL)
 
 
 class WarningIn(Strict):
@@ -27,7 +27,7 @@ class WarningIn(Strict):
     headline: str = Field(min_length=1, max_length=300)
     hours: float = Field(24, ge=0.5, le=168, description="how long it stands, from now (half an hour to a week)")
     subdistrict_ids: list[RowId] = Field(default_factory=list, max_length=100, description="none: the whole county")
-    ask_all_with_skills: bool = Field(False, description=ASK_ALL)
+    ask_all_with_skills: StrictBool = Field(False, description=ASK_ALL)
 
 
 class WarningOut(BaseModel):
