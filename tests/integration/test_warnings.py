@@ -74,7 +74,9 @@ def test_an_update_of_an_alert_never_read_is_refused(world, browser):
 
 
 def test_an_area_given_by_name_covers_the_places_it_names(world, browser):
-    text = cap("rainstorm-areadesc.xml", **{"西湖区西溪街道、北山街道": f"某区{world.sub_a1.name_zh}"})
+    world.sub_a1.name_zh, world.sub_a2.name_zh = "测试街道1", "测试街道12"  # the first is in the second: no match
+    db.session.commit()
+    text = cap("rainstorm-areadesc.xml", **{"西湖区西溪街道、北山街道": "某区测试街道1"})
     warning = read_in(browser(world.admin), text).get_json()["warning"]
     assert (warning["kind"], warning["colour"]) == ("rainstorm", "yellow")
     assert {c["id"] for c in warning["cells"]} == {world.cell_a1.id, world.cell_a1b.id}

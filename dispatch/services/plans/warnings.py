@@ -225,7 +225,9 @@ def _named(cells: list[Cell], descriptions: list[str], county_name: str) -> list
             if not name:
                 wanted |= {c.id for c in cells} if larger.endswith(county_name) else set()
                 continue
-            for match in gazetteer.lookup(name, limit=3, min_score=90):
+            found = gazetteer.lookup(name, limit=3, min_score=90)
+            best = max((match.score for match in found), default=0)
+            for match in (m for m in found if m.score == best):  # 西溪街道 is not 西湖街道: a near miss is no match
                 place = match.place
                 wanted |= {
                     c.id for c in cells
