@@ -127,7 +127,7 @@ def readiness(warning_id: int):
     subdistricts = {
         s.id: s for s in db.session.scalars(select(Subdistrict).where(Subdistrict.id.in_({r.subdistrict_id for r in rows})))
     }
-    lang = language()
+    lang, names = language(), _names(polls)
     return StandbyOut(
         warning=warning_out(warning),
         readiness=[
@@ -138,7 +138,7 @@ def readiness(warning_id: int):
             for r in rows
             if r.subdistrict_id in subdistricts
         ],
-        polls=[poll_out(p, _names(polls)) for p in polls],
+        polls=[poll_out(p, names) for p in polls],
     )  # fmt: skip
 
 
@@ -154,7 +154,8 @@ def ask_again(warning_id: int):
 def my_polls():
     """The standby questions of your team(s) while their warnings stand, the latest first."""
     polls = standby.open_polls(current_actor())
-    return PollList(items=[poll_out(p, _names(polls)) for p in polls])
+    names = _names(polls)
+    return PollList(items=[poll_out(p, names) for p in polls])
 
 
 @bp.post("/standby/<int:poll_id>/answer")
