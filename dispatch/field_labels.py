@@ -7,6 +7,7 @@ already and are left as they are. Every field of every input schema has a label:
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from dispatch.messages import message
@@ -92,6 +93,13 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "cap": ("CAP 预警文件", "the CAP warning"),
     "ready": ("可出动人数", "the people ready"),
     "ask_all_with_skills": ("询问所有具备所需技能的队伍", "ask every team with a needed skill"),
+    "auto_start": ("自动启动", "starting by itself"),
+    "min_level": ("最低级别", "the lowest level"),
+    "designated": ("指定队伍", "the designated organization"),
+    "place": ("地点", "the place"),
+    "cell": ("网格编码", "the grid cell code"),
+    "community": ("社区编码", "the community code"),
+    "landmark": ("地标", "the landmark"),
     "colour": ("预警颜色", "the colour"),
     "headline": ("标题", "the headline"),
     "subdistrict_ids": ("街道", "the subdistricts"),
@@ -155,6 +163,8 @@ PREDICATES = frozenset(
         "too_short",
         "too_long",
         "value_error",
+        "finite_number",
+        "plan.blank",
         "text.unstorable",
         "text.direction_control",
     }
@@ -163,7 +173,7 @@ PREDICATES = frozenset(
 
 def field_name(path: str) -> str:
     """The field a dotted error path is about: its last named part (``skills.0.capacity`` is ``capacity``)."""
-    named = [part for part in path.split(".") if part and not part.isdigit()]
+    named = [re.sub(r"\[\d+\]$", "", part) for part in path.split(".") if part and not part.isdigit()]
     return named[-1] if named else "body"
 
 

@@ -114,6 +114,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "too_short": ("至少需要 {min_length} 项", "needs at least {min_length} item(s)"),
     "too_long": ("最多 {max_length} 项", "takes at most {max_length} item(s)"),
     "value_error": ("取值无效", "is not a valid value"),
+    "finite_number": ("应为有限的数字", "must be a finite number"),
     "text.unstorable": (
         "含有无法保存的字符（空字符 NUL 或不成对的代理字符）",
         "holds a character that cannot be stored (NUL, or an unpaired surrogate)",
@@ -301,7 +302,68 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "recovery.not_your_cell": ("只有该网格的网格员可以确认完成", "only the grid worker of the task's cell confirms it"),
     # drill scenarios (YAML) and drill runs
     "drill.too_large": ("演练脚本太长（最多 {limit} 个字符）", "the scenario is too long (at most {limit} characters)"),
-    "drill.not_yaml": ("不是有效的 YAML:{detail}", "not valid YAML: {detail}"),
+    "drill.not_yaml": (
+        "不是有效的 YAML：请检查这一行和上一行的缩进、冒号、引号和括号",
+        "not valid YAML: {detail}",
+    ),
+    "drill.bad_value": (
+        "这个值无法读取：带 !! 标记的值只能是文本、数字、true/false 或日期",
+        "this value cannot be read: a value marked with !! must be text, a number, true/false or a date",
+    ),
+    # what kind of YAML mistake a plan or a scenario has (dispatch/domain/yaml_documents.py, YAML_MISTAKES)
+    "yaml.tab": (
+        "这一行用了制表符（Tab）缩进：YAML 只能用空格缩进",
+        "this line is indented with a tab: YAML indents with spaces only",
+    ),
+    "yaml.bad_start": (
+        "这一行的值以“{character}”开头，YAML 不允许：请给整个值加引号",
+        "this value starts with “{character}”, which YAML does not allow: put the whole value in quotes",
+    ),
+    "yaml.colon": (
+        "这一行多了冒号，或缩进不对：值中有“: ”时请给整个值加引号，同一层的键要上下对齐",
+        "a colon too many, or a wrong indent: put a value holding “: ” in quotes, and line up the keys of one level",
+    ),
+    "yaml.no_colon": (
+        "这一行缺少冒号：键和值之间应写“: ”（冒号后加一个空格）",
+        "a colon is missing: write “: ” (a colon and a space) between a key and its value",
+    ),
+    "yaml.unclosed_quote": (
+        "引号没有配对：从这里开始的引号直到文件末尾都没有结束",
+        "a quote is not closed: the quote opened here runs to the end of the file",
+    ),
+    "yaml.unclosed_bracket": (
+        "括号没有配对：[ 要用 ] 结束，{{ 要用 }} 结束，其中各项用逗号分隔",
+        "a bracket is not closed: [ ends with ], {{ with }}, and the items between are separated by commas",
+    ),
+    "yaml.indentation": (
+        "这一行的缩进不对：同一层的键和列表项（- ）要上下对齐",
+        "this line's indent is wrong: the keys and the list items (- ) of one level line up",
+    ),
+    "yaml.escape": (
+        "双引号中的反斜杠（\\）用法不对：要写反斜杠本身，请改用单引号",
+        "a backslash (\\) in double quotes starts no valid escape: to write a backslash itself, use single quotes",
+    ),
+    "yaml.anchor_or_tag": (
+        "以 &、* 或 ! 开头的值会被 YAML 另作解释：请给整个值加引号",
+        "YAML reads a value starting with &, * or ! as something else: put the whole value in quotes",
+    ),
+    "yaml.block_scalar": (
+        "| 或 > 之后应直接换行，多行文字从下一行开始并缩进",
+        "after | or > the line ends: the lines of text follow, indented",
+    ),
+    "yaml.alias": (
+        "不能使用锚点和别名（& 与 *）：以 & 或 * 开头的值请加引号",
+        "anchors and aliases (& and *) are not allowed: put a value starting with & or * in quotes",
+    ),
+    "yaml.two_documents": (
+        "一个文件只能写一份：请删去“---”或“...”之后的第二部分",
+        "a file holds one document: remove the second part, after “---” or “...”",
+    ),
+    "yaml.no_value": ("这里缺少值：请在冒号或“- ”之后写上内容", "a value is missing here: write it after the colon or the “- ”"),
+    "yaml.control_character": (
+        "含有不能出现在文本里的控制字符 {character}，请删去",
+        "holds a control character, {character}, that text cannot contain: remove it",
+    ),
     "drill.empty": ("演练脚本是空的", "the scenario is empty"),
     "drill.not_mapping": ("此处应为“键: 值”的映射", "a mapping of keys and values is expected here"),
     "drill.unknown_key": ("不认识的键“{key}”，可用的键：{allowed}", "unknown key “{key}”; the keys are: {allowed}"),
@@ -352,7 +414,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # emergency plans (YAML) and starting some of their tasks
     "plan.too_large": ("预案太长（最多 {limit} 个字符）", "the plan is too long (at most {limit} characters)"),
-    "plan.not_yaml": ("不是有效的 YAML：{detail}", "not valid YAML: {detail}"),
+    "plan.not_yaml": (
+        "不是有效的 YAML：请检查这一行和上一行的缩进、冒号、引号和括号",
+        "not valid YAML: {detail}",
+    ),
+    "plan.bad_value": (
+        "这个值无法读取：带 !! 标记的值只能是文本、数字、true/false 或日期",
+        "this value cannot be read: a value marked with !! must be text, a number, true/false or a date",
+    ),
+    "plan.blank": (
+        "不能为空：只有空格或看不见的字符（如零宽空格）也算空",
+        "must not be empty: spaces or invisible characters (such as zero-width spaces) alone count as empty",
+    ),
+    "plan.unknown_address": (
+        "找不到地址“{value}”。相近的地名：{suggestions}",
+        "no place is found for “{value}”. Close names: {suggestions}",
+    ),
+    "plan.unknown_address.no_suggestion": (
+        "找不到地址“{value}”，也没有相近的地名：请写得更完整（如“某某路 12 号”），或改用网格、社区或地标",
+        "no place is found for “{value}”, nor any close name: write it more fully (a road and a number), or give a grid"
+        " cell, a community or a landmark",
+    ),
+    "plan.address_outside": (
+        "地址“{value}”找到的是“{name}”，不在本预案可调度的范围内",
+        "the address “{value}” is found as “{name}”, outside where this plan may mobilize",
+    ),
+    "plan.landmark_outside": (
+        "地标“{value}”不在本预案可调度的范围内",
+        "the landmark “{value}” is outside where this plan may mobilize",
+    ),
+    "plan.designated_lacks_skills": (
+        "“{name}”没有本任务需要的技能：{skills_zh}，派单时不会问到它；请换一支队伍，或先在组织资料中加上该技能",
+        "“{name}” does not offer this task's skill(s): {skills_en}, so it would never be asked; choose another team, or"
+        " add the skill to its record first",
+    ),
     "plan.empty": ("预案是空的", "the plan is empty"),
     "plan.not_mapping": ("此处应为“键: 值”的映射", "a mapping of keys and values is expected here"),
     "plan.unknown_key": ("不认识的键“{key}”，可用的键：{allowed}", "unknown key “{key}”; the keys are: {allowed}"),
@@ -564,7 +659,10 @@ DUPLICATES = frozenset(
 )
 
 # a code whose list parameter came out empty reads as its own sentence ("找不到该地址，也没有相近的地名 ...")
-WHEN_EMPTY = {"address.not_found": ("suggestions", "address.not_found.no_suggestion")}
+WHEN_EMPTY = {
+    "address.not_found": ("suggestions", "address.not_found.no_suggestion"),
+    "plan.unknown_address": ("suggestions", "plan.unknown_address.no_suggestion"),
+}
 
 
 def message(code: str, language: str, /, **params: Any) -> str:
@@ -578,5 +676,7 @@ def message(code: str, language: str, /, **params: Any) -> str:
 
 
 def _variant(code: str, params: dict[str, Any]) -> str:
+    if code.endswith(".not_yaml") and f"yaml.{params.get('kind')}" in MESSAGES:  # the kind of mistake, in words
+        return f"yaml.{params['kind']}"
     name, variant = WHEN_EMPTY.get(code, (None, code))
     return variant if name and str(params.get(name) or "").strip(" —-、,") == "" else code
