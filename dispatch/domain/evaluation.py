@@ -8,6 +8,20 @@ and upheld complaints. The figures carry no personal data, so they can be publis
 
 Hours: what a leader logged while the work went on (recovery work, ``assignment.progress`` with ``hours``); for
 work with nothing logged, the people who came times the time from arriving to completing.
+
+Standby (备勤): what the organization did when a warning asked how many people it could send
+(dispatch/services/plans/standby.py). A poll is one team and one warning (the log's ``warning_id``): it counts from
+its first ``standby.asked`` in the period; asking it again (``standby.asked_again``, or an ask repeated) is the same
+poll, so it is no new poll and does not move the time of asking. A poll is answered by its first
+``standby.answered`` after that ask; the time to answer runs from the first ask to the first answer; the people
+said ready are each answered poll's last answer (a leader may change it while the warning stands), summed. Answers
+to polls asked before the period are not counted, as answers to offers made before it are not. Warnings are never
+drills (standby events carry no incident), so standby is one set of figures beside real incidents and drills.
+
+An answered poll counts like an answered offer: the card's ``answered_share`` is the real offers answered (accepted
+or declined) and the polls answered, over the real offers and the polls. The offers' own figures (``accepted_share``
+and the others) and ``taking_part`` (organizations that did work or trained) do not change with standby, so a log
+without standby events gives the figures it always gave, and ``answered_share`` is then the offers' share answered.
 """
 
 from __future__ import annotations
@@ -20,10 +34,11 @@ from datetime import date, datetime
 from dispatch.domain.after_action import LoggedEvent, percentile
 
 ANSWERS = ("offer.accepted", "offer.declined")
+STANDBY_KINDS = ("standby.asked", "standby.answered")  # a poll asked again is the same poll: nothing to count
 # The kinds the fold reads; a service reading the log asks for these only.
 EVALUATED_KINDS = (
     "offer.made", *ANSWERS, "offer.expired", "assignment.on_site", "assignment.progress", "assignment.completed",
-    "training.attended", "complaint.upheld",
+    "training.attended", "complaint.upheld", *STANDBY_KINDS,
 )  # fmt: skip
 PERIOD_PATTERN = r"^((?:19|20)[0-9]{2})(?:-(Q[1-4]|H[12]|0[1-9]|1[0-2]))?$"
 _PERIOD = re.compile(PERIOD_PATTERN)
@@ -99,20 +114,62 @@ class Response:
 
 
 @dataclass
+class Standby:
+    """What an organization did when a warning asked how many people it could send (备勤)."""
+
+    polls: int = 0
+    answered: int = 0
+    ready: int = 0  # people said ready: each answered poll's last answer, summed
+    answer_s: list[float] = field(default_factory=list)  # first ask → first answer, in the order the answers came
+
+    @property
+    def answered_share(self) -> float | None:
+        return self.answered / self.polls if self.polls else None
+
+    @property
+    def median_answer_s(self) -> float | None:
+        return percentile(self.answer_s, 50)
+
+    def figures(self) -> dict:
+        return {
+            "polls": self.polls, "answered": self.answered, "answered_share": _rounded(self.answered_share, 3),
+            "median_answer_s": _rounded(self.median_answer_s, 0), "ready": self.ready,
+        }  # fmt: skip
+
+    def add(self, other: Standby) -> None:
+        self.polls += other.polls
+        self.answered += other.answered
+        self.ready += other.ready
+        self.answer_s += other.answer_s
+
+
+def answered_share(real: Response, standby: Standby) -> float | None:
+    """Offers of real incidents and standby polls answered, over both: an answered poll counts like an answered offer."""
+    asked = real.offers + standby.polls
+    return (real.accepted + real.declined + standby.answered) / asked if asked else None
+
+
+@dataclass
 class Scorecard:
     organization_id: int
     real: Response = field(default_factory=Response)
     drill: Response = field(default_factory=Response)
     training_hours: float = 0.0
     upheld_complaints: int = 0
+    standby: Standby = field(default_factory=Standby)
 
     def response(self, drill: bool) -> Response:
         return self.drill if drill else self.real
+
+    @property
+    def answered_share(self) -> float | None:
+        return answered_share(self.real, self.standby)
 
     def figures(self) -> dict:
         return {
             "real": self.real.figures(), "drill": self.drill.figures(),
             "training_hours": round(self.training_hours, 1), "upheld_complaints": self.upheld_complaints,
+            "standby": self.standby.figures(), "answered_share": _rounded(self.answered_share, 3),
         }  # fmt: skip
 
 
@@ -128,18 +185,53 @@ class _Work:
     logged_hours: bool = False
 
 
+@dataclass(slots=True)
+class _Poll:
+    """One standby poll as the fold follows it."""
+
+    asked_at: datetime
+    answered: bool = False
+    ready: int = 0
+
+
 def evaluate(events: Iterable[LoggedEvent], organization_ids: Iterable[int] = ()) -> dict[int, Scorecard]:
     """Scorecards by organization id from events in log order; every id in ``organization_ids`` gets one, even empty."""
     cards = {org_id: Scorecard(org_id) for org_id in organization_ids}
     work: dict[int, _Work] = {}
+    polls: dict[tuple[int, int], _Poll] = {}  # by organization and warning
     for event in events:
         if event.organization_id is None:
             continue
         card = cards.get(event.organization_id)
         if card is None:
             card = cards[event.organization_id] = Scorecard(event.organization_id)
-        _fold(card, event, work)
+        if event.kind in STANDBY_KINDS:
+            _fold_standby(card, event, polls)
+        else:
+            _fold(card, event, work)
     return cards
+
+
+def _fold_standby(card: Scorecard, event: LoggedEvent, polls: dict[tuple[int, int], _Poll]) -> None:
+    warning_id = event.data.get("warning_id")
+    if warning_id is None:
+        return
+    key = (card.organization_id, int(warning_id))
+    poll = polls.get(key)
+    if event.kind == "standby.asked":
+        if poll is None:
+            polls[key] = _Poll(event.at)
+            card.standby.polls += 1
+        return
+    if poll is None:  # asked before the period evaluated
+        return
+    standby, ready = card.standby, int(event.data.get("ready") or 0)
+    if not poll.answered:
+        poll.answered = True
+        standby.answered += 1
+        standby.answer_s.append(_seconds(poll.asked_at, event.at))
+    standby.ready += ready - poll.ready
+    poll.ready = ready
 
 
 def _fold(card: Scorecard, event: LoggedEvent, work: dict[int, _Work]) -> None:
@@ -200,17 +292,23 @@ class Summary:
     drill: Response
     training_hours: float
     upheld_complaints: int
+    standby: Standby = field(default_factory=Standby)
+
+    @property
+    def answered_share(self) -> float | None:
+        return answered_share(self.real, self.standby)
 
     def figures(self) -> dict:
         return {
             "organizations": self.organizations, "taking_part": self.taking_part, "real": self.real.figures(),
             "drill": self.drill.figures(), "training_hours": round(self.training_hours, 1),
-            "upheld_complaints": self.upheld_complaints,
+            "upheld_complaints": self.upheld_complaints, "standby": self.standby.figures(),
+            "answered_share": _rounded(self.answered_share, 3),
         }  # fmt: skip
 
 
 def summarize(cards: Iterable[Scorecard]) -> Summary:
-    real, drill = Response(), Response()
+    real, drill, standby = Response(), Response(), Standby()
     count = taking_part = complaints = 0
     training = 0.0
     for card in cards:
@@ -218,9 +316,10 @@ def summarize(cards: Iterable[Scorecard]) -> Summary:
         taking_part += bool(card.real.accepted or card.drill.accepted or card.training_hours)
         real.add(card.real)
         drill.add(card.drill)
+        standby.add(card.standby)
         training += card.training_hours
         complaints += card.upheld_complaints
-    return Summary(count, taking_part, real, drill, training, complaints)
+    return Summary(count, taking_part, real, drill, training, complaints, standby)
 
 
 def _rounded(value: float | None, digits: int) -> float | None:

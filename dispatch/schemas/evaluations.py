@@ -60,11 +60,25 @@ class ResponseFigures(BaseModel):
     incidents: int = Field(description="incidents (or drills) it accepted work in")
 
 
+class StandbyFigures(BaseModel):
+    """What it did when a warning asked how many people it could send (备勤); warnings are never drills."""
+
+    polls: int = Field(description="teams and warnings asked (asking the same team again is the same poll)")
+    answered: int = Field(description="polls answered")
+    answered_share: float | None = Field(description="answered / polls")
+    median_answer_s: float | None = Field(description="first ask → first answer")
+    ready: int = Field(description="people said ready: each answered poll's last answer, summed")
+
+
 class ScorecardFigures(BaseModel):
     real: ResponseFigures
     drill: ResponseFigures
     training_hours: float = Field(description="person-hours of training attended")
     upheld_complaints: int
+    standby: StandbyFigures | None = Field(None, description="none in a copy published before standby was evaluated")
+    answered_share: float | None = Field(
+        None, description="real offers answered (accepted or declined) and standby polls answered, over both"
+    )
 
 
 class SummaryFigures(ScorecardFigures):

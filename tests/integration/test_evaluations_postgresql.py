@@ -23,7 +23,9 @@ from dispatch.services.records.evaluations_postgresql import scorecards_postgres
 from tests.factories import make_member, make_user
 from tests.integration.dispatch_helpers import add_organizations, leader_of, make_overdue, need_body, open_incident, post_need
 from tests.integration.test_evaluations import YEAR, a_season_of_work, offer_to
+from tests.integration.test_plans import keep, plan_text
 from tests.integration.test_recovery import a_task, to_recovery, work_of
+from tests.integration.test_standby import asked_minutes_ago, polls, warn
 
 # 1 April 2026 00:00 in Beijing: the log is spread around it, so Q1 and Q2 each hold part of the same work.
 EDGE = datetime(2026, 3, 31, 16, 0, tzinfo=UTC)
@@ -33,6 +35,7 @@ PERIODS = ("2026", "2026-Q1", "2026-Q2", "2026-H1", "2026-03", "2026-04", "2025"
 def test_the_database_gives_the_folds_scorecards_for_varied_traffic(world, browser):
     a_season_of_work(world, browser)  # accepted, completed, declined; a drill; training; an upheld complaint
     more_traffic(world, browser)  # filled and withdrawn, expired, recovery work with hours logged, another subdistrict
+    standby_traffic(world, browser)  # two warnings: answered, answered again, asked again, never answered
     spread_around_the_edge()
 
     for period in PERIODS:
@@ -43,6 +46,8 @@ def test_the_database_gives_the_folds_scorecards_for_varied_traffic(world, brows
             assert in_the_database(period) == fold, period
     year, q1, q2 = (sum(c.real.offers + c.drill.offers for c in all_cards_folded(p).values()) for p in PERIODS[:3])
     assert q1 and q2 and q1 + q2 == year
+    year, q1, q2 = (sum(c.standby.polls for c in all_cards_folded(p).values()) for p in PERIODS[:3])
+    assert year == 4 and q1 + q2 == year
 
 
 def test_the_database_follows_the_fold_on_logs_the_services_never_write(world, browser):
@@ -50,7 +55,9 @@ def test_the_database_follows_the_fold_on_logs_the_services_never_write(world, b
         pytest.skip("the database computes scorecards on PostgreSQL only")
     a_season_of_work(world, browser)
     more_traffic(world, browser)
+    standby_traffic(world, browser)
     odd_sequences(world)
+    odd_standby(world)
     spread_around_the_edge()
 
     for period in PERIODS:
@@ -142,6 +149,43 @@ def odd_sequences(world) -> None:
     events.record("training.attended", organization_id=world.org_a1b.id)
     events.record("training.attended", organization_id=world.org_a1b.id, hours=None)
     events.record("complaint.upheld", organization_id=world.org_a2.id)
+    db.session.commit()
+
+
+def standby_traffic(world, browser) -> None:
+    """Two warnings put A1 and A1b on standby: A1 answers the first, then changes its answer, and leaves the second
+    unanswered; A1b is asked the first again and answers it, and answers the second at once."""
+    duty = browser(world.duty)
+    keep(duty, plan_text(world, min_level="IV", designated=[world.org_a1.name, world.org_a1b.name]))
+    first, second = warn(duty, world), warn(duty, world, colour="yellow", headline="暴雨黄色预警")
+    poll = {(p.warning_id, p.organization_id): p.id for p in polls()}
+    assert len(poll) == 4
+    leader, their_leader = browser(world.leader), browser(leader_of(world.org_a1b))
+    for ready in (4, 2):
+        assert leader.post(f"/api/standby/{poll[first['id'], world.org_a1.id]}/answer", {"ready": ready}).status_code == 200
+    assert their_leader.post(f"/api/standby/{poll[second['id'], world.org_a1b.id]}/answer", {"ready": 3}).status_code == 200
+    asked_minutes_ago(6)
+    assert duty.post(f"/api/warnings/{first['id']}/ask-again").get_json() == {"asked": 1}  # A1b: A1 answered
+    assert their_leader.post(f"/api/standby/{poll[first['id'], world.org_a1b.id]}/answer", {"ready": 0}).status_code == 200
+
+
+def odd_standby(world) -> None:
+    """Standby as no service writes it: an answer before its poll was asked, a poll asked twice, warning and count
+    given as text or as a fraction, an answer without a count, events that name no warning."""
+    for kind, data in (
+        ("standby.answered", {"warning_id": 9001, "ready": 3}),  # before the ask: not this poll's
+        ("standby.asked", {"warning_id": 9001, "poll_id": 1}),
+        ("standby.asked", {"warning_id": 9001, "poll_id": 1}),  # asked twice: still one poll, asked at the first
+        ("standby.answered", {"warning_id": "9001", "ready": "4"}),
+        ("standby.answered", {"warning_id": 9001.0, "ready": None}),
+        ("standby.answered", {"ready": 5}),
+        ("standby.asked", {"warning_id": None}),
+        ("standby.asked_again", {"warning_id": 9002}),
+        ("standby.asked", {"warning_id": 9002}),
+        ("standby.answered", {"warning_id": 9002, "ready": 2.7}),
+    ):
+        events.record(kind, organization_id=world.org_a2.id, **data)
+    events.record("standby.asked", organization_id=world.org_a1.id, warning_id=9001)  # another team, the same warning
     db.session.commit()
 
 

@@ -138,7 +138,8 @@ def _scorecards_of_many(organization_ids: list[int], starts_on: date, ends_on: d
 
 
 # What the fold reads of an event's data, picked out by the database rather than parsing the whole JSON per row.
-DATA_KEYS = ("head_count", "people", "hours")
+DATA_KEYS = ("head_count", "people", "hours", "warning_id", "ready")
+NO_DATA = [None] * len(DATA_KEYS)
 
 
 def logged_events(organization_ids: list[int] | None, starts_on: date, ends_on: date) -> Iterator[LoggedEvent]:
@@ -160,8 +161,8 @@ def logged_events(organization_ids: list[int] | None, starts_on: date, ends_on: 
         query = query.where(Event.organization_id.in_(bindparam("organizations", organization_ids, literal_execute=True)))
     rows = db.session.connection().execute(query.order_by(Event.id), execution_options={"yield_per": STREAM_ROWS})
     for page in rows.partitions():  # a page at a time: no per-row call into the result
-        for kind, at_, assignment_id, organization_id, incident_id, drill, head_count, people, hours in page:
-            data = {} if head_count is None and people is None and hours is None else _picked(head_count, people, hours)
+        for kind, at_, assignment_id, organization_id, incident_id, drill, *values in page:
+            data = {} if values == NO_DATA else _picked(*values)
             yield LoggedEvent(kind, at_, None, assignment_id, organization_id, data, incident_id, bool(drill))
 
 

@@ -12,7 +12,10 @@ for field, which tests/integration/test_evaluations_postgresql.py checks on real
 - times are whole microseconds, and a duration is their difference divided by 10⁶ in double precision: the same
   correctly rounded value ``timedelta.total_seconds()`` gives;
 - hours are summed in log order (``sum(... ORDER BY id)`` adds one value at a time, as the fold does), so each sum
-  is the fold's to the last bit, and no figure rounded to a tenth can come out otherwise.
+  is the fold's to the last bit, and no figure rounded to a tenth can come out otherwise;
+- a standby poll is an organization and a warning: its first ``standby.asked`` in the period (``min(ARRAY[id, µs])``)
+  starts it, and only answers after that ask count: the first (``min``) for the time to answer, the last (``max``)
+  for the people said ready, as the fold's ``polls`` dictionary keeps them.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, text
 
-from dispatch.domain.evaluation import Response, Scorecard
+from dispatch.domain.evaluation import Response, Scorecard, Standby
 from dispatch.extensions import db
 
 __all__ = ["scorecards_postgresql"]
@@ -94,6 +97,34 @@ WHERE at >= :starts AND at < :ends AND kind IN ('training.attended', 'complaint.
 GROUP BY organization_id
 """
 
+# Per organization and warning (a poll): the first ask, then the first and the last answer after it. Per
+# organization: polls, polls answered, the people said ready (each poll's last answer), the times to answer in the
+# order the first answers came.
+STANDBY_FIGURES = """
+WITH event AS (
+    SELECT events.id, organization_id AS org, kind = 'standby.asked' AS ask,
+        (extract(epoch FROM at) * 1000000)::bigint AS us, trunc((data ->> 'warning_id')::float8)::bigint AS warning,
+        coalesce(trunc((data ->> 'ready')::float8)::bigint, 0) AS ready
+    FROM events JOIN unnest(CAST(:organizations AS integer[])) AS named (id) ON named.id = events.organization_id
+    WHERE at >= :starts AND at < :ends AND kind IN ('standby.asked', 'standby.answered')
+        AND data ->> 'warning_id' IS NOT NULL
+), step AS (
+    SELECT id, org, warning, ask, us, ready, min(ARRAY[id, us]) FILTER (WHERE ask) OVER (PARTITION BY org, warning) AS asked
+    FROM event
+), poll AS (
+    SELECT org, min(asked) AS asked,
+        min(ARRAY[id, us]) FILTER (WHERE NOT ask AND id > asked[1]) AS answered,
+        max(ARRAY[id, ready]) FILTER (WHERE NOT ask AND id > asked[1]) AS said
+    FROM step
+    WHERE asked IS NOT NULL
+    GROUP BY org, warning
+)
+SELECT org, count(*), count(answered), coalesce(sum(said[2]), 0)::bigint,
+    array_agg((answered[2] - asked[2])::float8 / 1000000 ORDER BY answered[1]) FILTER (WHERE answered IS NOT NULL)
+FROM poll
+GROUP BY org
+"""
+
 
 def scorecards_postgresql(organization_ids: list[int], starts: datetime, ends: datetime) -> dict[int, Scorecard]:
     """Every named organization's scorecard for the events at [starts, ends), as ``evaluate`` folds them from
@@ -105,7 +136,11 @@ def scorecards_postgresql(organization_ids: list[int], starts: datetime, ends: d
     with _python_at_work(connection):
         responses = {row[0]: row for row in connection.execute(text(query), window).all()}
         outside = {org_id: (hours, upheld) for org_id, hours, upheld in connection.execute(text(OUTSIDE_INCIDENTS), window)}
-        return {org_id: _scorecard(org_id, responses.get(org_id), *outside.get(org_id, (None, 0))) for org_id in named}
+        standby = {row[0]: _standby(row) for row in connection.execute(text(STANDBY_FIGURES), window)}
+        return {
+            org_id: _scorecard(org_id, responses.get(org_id), *outside.get(org_id, (None, 0)), standby.get(org_id))
+            for org_id in named
+        }
 
 
 @contextmanager
@@ -127,11 +162,20 @@ def _python_at_work(connection: Connection) -> Iterator[None]:
         connection.execute(text("SELECT set_config('idle_in_transaction_session_timeout', :limit, true)"), {"limit": limit})
 
 
-def _scorecard(org_id: int, row: Sequence | None, training_hours: float | None, upheld: int) -> Scorecard:
+def _scorecard(
+    org_id: int, row: Sequence | None, training_hours: float | None, upheld: int, standby: Standby | None
+) -> Scorecard:
     card = Scorecard(org_id) if row is None else Scorecard(org_id, _response(row, 1), _response(row, 11))
     card.training_hours = 0.0 + (training_hours or 0.0)  # the fold's sum starts at 0.0 (so never at -0.0)
     card.upheld_complaints = upheld
+    if standby is not None:
+        card.standby = standby
     return card
+
+
+def _standby(row: Sequence) -> Standby:
+    _org, polls, answered, ready, answer_s = row
+    return Standby(polls, answered, ready, answer_s or [])
 
 
 def _response(row: Sequence, first: int) -> Response:

@@ -121,3 +121,89 @@ def test_a_period_is_a_year_half_quarter_or_month(label, bounds):
 def test_other_period_labels_are_refused(label):
     with pytest.raises(InvalidPeriod):
         period_bounds(label)
+
+
+def standby(kind, minutes, warning=30, org=1, **data):
+    """A standby event as dispatch/services/plans/standby.py writes it: no incident, never a drill."""
+    return ev(kind, minutes, org, incident=None, warning_id=warning, **data)
+
+
+def test_a_standby_poll_answered_counts_its_time_and_the_people_last_said_ready():
+    log = [
+        standby("standby.asked", 0, poll_id=7),
+        standby("standby.asked_again", 10, poll_id=7),  # the same poll: not a new one, and the clock runs from 0
+        standby("standby.answered", 12, ready=5, via="sms"),
+        standby("standby.answered", 40, ready=3, via="phone"),  # changed its mind: 3, not 8 and not 5
+        standby("standby.asked", 60, warning=31, poll_id=8),
+    ]
+    card = evaluate(log)[1]
+    assert (card.standby.polls, card.standby.answered, card.standby.ready) == (2, 1, 3)
+    assert card.standby.answer_s == [12 * 60.0]
+    assert card.standby.answered_share == 0.5 and card.standby.median_answer_s == 720.0
+    assert card.real.offers == 0 and card.drill.offers == 0  # standby is neither an incident nor a drill
+
+
+def test_an_answered_poll_counts_like_an_answered_offer_in_the_answered_share():
+    log = [
+        *accepted_and_done(1, 0),
+        ev("offer.made", 30, assignment=2),
+        ev("offer.expired", 50, assignment=2),
+        standby("standby.asked", 60),
+        standby("standby.answered", 65, ready=0),  # "none of us can go" is an answer too
+        standby("standby.asked", 70, warning=31),
+    ]
+    card = evaluate(log)[1]
+    assert card.answered_share == 2 / 4  # the accepted offer and the poll, of two offers and two polls
+    assert card.real.accepted_share == 1 / 2  # the offers' own figures as before
+    assert card.figures()["answered_share"] == 0.5
+    assert card.figures()["standby"] == {"polls": 2, "answered": 1, "answered_share": 0.5, "median_answer_s": 300.0, "ready": 0}
+
+
+def test_without_standby_the_figures_are_the_offers_alone():
+    card = evaluate([*accepted_and_done(1, 0), ev("offer.made", 30, assignment=2), ev("offer.declined", 31, assignment=2)])[1]
+    assert card.answered_share == 1.0 and card.real.accepted_share == 0.5
+    assert card.figures()["standby"] == {"polls": 0, "answered": 0, "answered_share": None, "median_answer_s": None, "ready": 0}
+    assert evaluate([], organization_ids=[1])[1].answered_share is None
+
+
+def test_answers_to_polls_asked_before_the_period_are_not_counted():
+    log = [
+        standby("standby.asked_again", 0),  # its first ask lies before the period
+        standby("standby.answered", 2, ready=4),
+        standby("standby.answered", 3, warning=None, ready=2),  # names no warning: no poll to answer
+    ]
+    card = evaluate(log)[1]
+    assert (card.standby.polls, card.standby.answered, card.standby.ready, card.standby.answer_s) == (0, 0, 0, [])
+
+
+def test_each_team_and_warning_is_its_own_poll():
+    log = [
+        standby("standby.asked", 0, org=1),
+        standby("standby.asked", 0, org=2),
+        standby("standby.asked", 1, org=1, warning=31),
+        standby("standby.answered", 5, org=2, ready=6),  # one SMS answers every warning standing: one event each
+        standby("standby.answered", 9, org=1, warning=31, ready=2),
+        standby("standby.answered", 9, org=1, ready=2),
+    ]
+    cards = evaluate(log)
+    assert (cards[1].standby.polls, cards[1].standby.answered, cards[1].standby.ready) == (2, 2, 4)
+    assert cards[1].standby.answer_s == [8 * 60.0, 9 * 60.0]  # in the order the answers came
+    assert (cards[2].standby.polls, cards[2].standby.ready, cards[2].standby.answer_s) == (1, 6, [300.0])
+
+
+def test_a_subdistrict_summary_pools_its_organizations_standby():
+    log = [
+        standby("standby.asked", 0, org=1),
+        standby("standby.answered", 4, org=1, ready=3),
+        standby("standby.asked", 0, org=2),
+        standby("standby.answered", 10, org=2, ready=5),
+        standby("standby.asked", 0, org=3),
+        ev("offer.made", 0, org=3, assignment=3),
+        ev("offer.declined", 2, org=3, assignment=3),
+    ]
+    summary = summarize(evaluate(log, organization_ids=[1, 2, 3, 4]).values())
+    assert (summary.standby.polls, summary.standby.answered, summary.standby.ready) == (3, 2, 8)
+    assert sorted(summary.standby.answer_s) == [240.0, 600.0]
+    assert summary.answered_share == 3 / 4  # two polls and one offer answered, of three polls and an offer
+    assert summary.taking_part == 0  # answering is not taking part: no work accepted, no training
+    assert summary.figures()["standby"]["answered_share"] == 0.667
