@@ -23,6 +23,7 @@ bp = Blueprint("scorecards", __name__)
 
 RESPONSE_COLUMNS = ("offers", "accepted", "accepted_share", "median_answer_s", "median_arrive_s", "completed",
                     "completed_share", "people", "hours", "incidents")  # fmt: skip
+STANDBY_COLUMNS = ("polls", "answered", "answered_share", "median_answer_s", "ready")
 
 
 @bp.get("/scorecards")
@@ -45,15 +46,18 @@ def scorecard_csv(code: str, period: str):
     writer = csv.writer(out)
     writer.writerow(
         ["period", "subdistrict_code", "organization_id", "organization", "status", "community_code",
-         *(f"real_{c}" for c in RESPONSE_COLUMNS), *(f"drill_{c}" for c in RESPONSE_COLUMNS), "training_hours", "upheld_complaints"]
+         *(f"real_{c}" for c in RESPONSE_COLUMNS), *(f"drill_{c}" for c in RESPONSE_COLUMNS), "training_hours", "upheld_complaints",
+         *(f"standby_{c}" for c in STANDBY_COLUMNS), "answered_share"]
     )  # fmt: skip
     for row in evaluation.rows:
         org, figures = row.organization, row.figures
+        standby = figures.get("standby") or {}  # none in a copy published before standby was evaluated
         writer.writerow(
             [inert(v) for v in (
                 evaluation.period, evaluation.subdistrict.code, org.id, org.name, org.status.value, org.community.code,
                 *(figures["real"][c] for c in RESPONSE_COLUMNS), *(figures["drill"][c] for c in RESPONSE_COLUMNS),
-                figures["training_hours"], figures["upheld_complaints"],
+                figures["training_hours"], figures["upheld_complaints"], *(standby.get(c) for c in STANDBY_COLUMNS),
+                figures.get("answered_share") if standby else None,
             )]
         )  # fmt: skip
     filename = f"scorecards-{evaluation.subdistrict.code}-{evaluation.period}.csv"

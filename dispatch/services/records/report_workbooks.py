@@ -267,11 +267,19 @@ RESPONSE = (
     ("completed_share", "完成率", "completed", Kind.SHARE), ("people", "人数", "people", Kind.NUMBER),
     ("hours", "人时", "person-hours", Kind.NUMBER), ("incidents", "事件数", "incidents", Kind.NUMBER),
 )  # fmt: skip
+STANDBY = (
+    ("polls", "询问", "polls", Kind.NUMBER), ("answered", "已回复", "polls answered", Kind.NUMBER),
+    ("answered_share", "回复率", "share answered", Kind.SHARE),
+    ("median_answer_s", "回复用时中位数（秒）", "median time to reply (s)", Kind.NUMBER),
+    ("ready", "可出动人数", "people ready", Kind.NUMBER),
+)  # fmt: skip
 SCORECARD_COLUMNS = [
     ORGANIZATION, Column("类型", "Status"), Column("社区", "Community"),
     *(Column(f"真实事件·{zh}", f"Real: {en}", kind) for _, zh, en, kind in RESPONSE),
     *(Column(f"演练·{zh}", f"Drills: {en}", kind) for _, zh, en, kind in RESPONSE),
     Column("培训人时", "Training hours", Kind.NUMBER), Column("投诉成立", "Upheld complaints", Kind.NUMBER),
+    *(Column(f"备勤·{zh}", f"Standby: {en}", kind) for _, zh, en, kind in STANDBY),
+    Column("派单与备勤答复率", "Offers and standby polls answered", Kind.SHARE),
 ]  # fmt: skip
 ABOUT_COLUMNS = [FIGURE, VALUE]
 
@@ -305,9 +313,11 @@ def scorecards_workbook(
 
 def _scorecard_row(organization: Organization, figures: dict, language: str) -> tuple:
     community = organization.community
+    standby = figures.get("standby") or {}  # none in a copy published before standby was evaluated
     return (
         organization.name, _word(STATUSES, organization.status.value, language),
         community.name_en if language == "en" and community.name_en else community.name_zh,
         *(figures["real"][key] for key, *_ in RESPONSE), *(figures["drill"][key] for key, *_ in RESPONSE),
-        figures["training_hours"], figures["upheld_complaints"],
+        figures["training_hours"], figures["upheld_complaints"], *(standby.get(key) for key, *_ in STANDBY),
+        figures.get("answered_share") if standby else None,
     )  # fmt: skip
