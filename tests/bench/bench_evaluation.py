@@ -332,7 +332,8 @@ def fold_input(events: dict) -> list:
     from dispatch.domain.evaluation import EVALUATED_KINDS
 
     start, end = year_bounds()
-    read = (events["at"] >= start) & (events["at"] < end) & np.isin(events["kind"], [KIND[k] for k in EVALUATED_KINDS])
+    evaluated = [KIND[k] for k in EVALUATED_KINDS if k in KIND]  # the log made here has no standby (备勤) polls
+    read = (events["at"] >= start) & (events["at"] < end) & np.isin(events["kind"], evaluated)
     logged = []
     for _id, kind, at, incident, need, assignment, org, _subdistrict, drill, num, hours in event_rows(
         events, np.flatnonzero(read)
