@@ -39,7 +39,7 @@ import yaml
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from dispatch.domain.incidents import IncidentCategory, IncidentLevel
-from dispatch.domain.yaml_documents import DocumentCodes, DocumentReader, Fields, InvalidDocument, Problem, dump
+from dispatch.domain.yaml_documents import DocumentCodes, DocumentReader, Fields, InvalidDocument, Problem, dump, visible_text
 
 MAX_STEPS = 200
 MAX_OFFSET_S = 24 * 3600
@@ -59,6 +59,7 @@ CODES = DocumentCodes(
     duplicate_key="drill.duplicate_key",
     alias="drill.alias",
     missing="drill.missing",
+    bad_value="drill.bad_value",
 )
 
 
@@ -199,7 +200,7 @@ class _Reader(DocumentReader):
         if (node := self.required(top, "title", "title")) is None:
             return None
         value = self.plain(node, "title")
-        title = str(value).strip() if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
+        title = visible_text(str(value)) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
         if not title:
             self.problem(top.lines["title"], "title", "drill.bad_title")
         elif len(title) > TITLE_MAX:

@@ -9,7 +9,10 @@ message codes (``DocumentCodes``), so an officer reads about their scenario or t
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
@@ -50,6 +53,7 @@ class DocumentCodes:
     duplicate_key: str  # {key}
     alias: str
     missing: str  # {key}
+    bad_value: str  # a tagged value (!!binary, !!int abc, !!python/...) that is no plain text, number, boolean or date
 
 
 @dataclass(frozen=True)
@@ -83,12 +87,67 @@ def _text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _text)
 
 
-def _yaml_error(exc: yaml.YAMLError, text: str) -> tuple[int | None, str]:
-    """Where a YAML error is (the line, as a person counts) and what it says."""
+# What PyYAML's problem says, as the kind of mistake a person made; the messages say each in Chinese and English
+# (``yaml.<kind>``), so nobody reads the parser's English in a Chinese page. The first pattern that matches wins.
+YAML_MISTAKES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern))
+    for kind, pattern in (
+        ("tab", r"'\\t' that cannot start|tab character"),
+        ("bad_start", r"found character '(?P<character>.+)' that cannot start any token"),
+        ("colon", r"mapping values are not allowed here"),
+        ("no_colon", r"could not find expected ':'"),
+        ("unclosed_quote", r"found unexpected end of stream"),
+        ("unclosed_bracket", r"expected ',' or '[\]}]'"),
+        ("indentation", r"expected <block end>|did not find expected (key|'-' indicator)|block sequence entries|expected <block"),
+        ("escape", r"unknown escape character|expected escape sequence"),
+        ("anchor_or_tag", r"expected alphabetic or numeric character|undefined tag handle"),
+        ("block_scalar", r"chomping or indentation indicators|expected a comment or a line break"),
+        ("alias", r"undefined alias|second occurrence|found duplicate anchor"),
+        ("two_documents", r"another document|'<document start>'|document separator"),
+        ("no_value", r"expected the node content|did not find expected node content"),
+    )
+)
+
+
+def _yaml_error(exc: yaml.YAMLError, text: str) -> tuple[int | None, dict[str, Any]]:
+    """Where a YAML error is (the line, as a person counts), and what kind of mistake it is: ``kind`` (a key of
+    YAML_MISTAKES, ``control_character`` or ``syntax``), the ``character`` at fault if one is, and the parser's own
+    ``detail`` (English) for the English reader of a mistake without a kind."""
     if isinstance(exc, ReaderError):
-        return text.count("\n", 0, exc.position) + 1, f"unacceptable character #x{exc.character:04x}"
+        character = f"U+{exc.character:04X}" if isinstance(exc.character, int) else "?"
+        line = text.count("\n", 0, exc.position) + 1
+        return line, {"kind": "control_character", "character": character, "detail": f"unacceptable character {character}"}
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    return (mark.line + 1 if mark else None), getattr(exc, "problem", None) or str(exc)
+    detail = getattr(exc, "problem", None) or str(exc)
+    found = next(((kind, match) for kind, pattern in YAML_MISTAKES if (match := pattern.search(detail))), None)
+    params: dict[str, Any] = {"kind": found[0] if found else "syntax", "detail": detail}
+    if found and "character" in found[1].groupdict():
+        params["character"] = found[1]["character"]
+    return (mark.line + 1 if mark else None), params
+
+
+# Characters that show nothing: a title or name made only of them (or of spaces) is empty. Format characters
+# (zero-width spaces and joiners, direction marks, the BOM, the soft hyphen) and a few letters drawn blank.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def is_invisible(character: str) -> bool:
+    return character.isspace() or unicodedata.category(character) in ("Cf", "Cc", "Zs") or character in _BLANK_LETTERS
+
+
+def visible_text(text: str) -> str:
+    """The text without what shows nothing at either end: zero-width spaces around 转移群众 go, and a name made of
+    them alone is empty."""
+    start, end = 0, len(text)
+    while start < end and is_invisible(text[start]):
+        start += 1
+    while end > start and is_invisible(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+PLAIN_SCALARS = (str, int, float, bool, date, datetime, type(None))
+_UNREADABLE = object()
 
 
 class DocumentReader:
@@ -120,8 +179,8 @@ class DocumentReader:
             self.loader = yaml.SafeLoader(self.text)  # it refuses unprintable characters at once
             root = self.loader.get_single_node()
         except yaml.YAMLError as exc:
-            line, detail = _yaml_error(exc, self.text)
-            self.problem(line, self.document, self.codes.not_yaml, detail=detail)
+            line, params = _yaml_error(exc, self.text)
+            self.problem(line, self.document, self.codes.not_yaml, **params)
             return None
         except RecursionError:  # nested deeper than PyYAML's composer can go
             self.problem(None, self.document, self.codes.too_deep)
@@ -166,14 +225,26 @@ class DocumentReader:
             return {str(k.value): self.plain(v, f"{where}.{k.value}") for k, v in node.value if isinstance(k, ScalarNode)}
         if isinstance(node, SequenceNode):
             return [self.plain(item, where) for item in node.value]
-        return self.loader.construct_object(node)
+        return self._scalar(node, where)
+
+    def _scalar(self, node: Node, where: str) -> Any:
+        """A scalar's value; a tag that makes it something else, or that its text does not fit, is reported."""
+        try:
+            value = self.loader.construct_object(node)
+        except (yaml.YAMLError, ValueError, TypeError, AttributeError, OverflowError):  # !!int abc, !!timestamp x
+            value = _UNREADABLE
+        if not isinstance(value, PLAIN_SCALARS):  # !!binary, !!python/...: nothing a document holds
+            self.problem(node, where, self.codes.bad_value, tag=node.tag)
+            return None
+        return value
 
     def scalar_text(self, node: Node, where: str) -> str | None:
-        """A scalar's text as written, stripped (a code like 0330 stays the text, where YAML would read octal 216);
-        None, unreported, when the node is a list or a mapping, and None when it is an alias (reported)."""
+        """A scalar's text as written, without what shows nothing at its ends (a code like 0330 stays the text, where
+        YAML would read octal 216); None, unreported, when the node is a list or a mapping, and None when it is an
+        alias (reported)."""
         if not isinstance(node, ScalarNode) or not self.first_visit(node, where):
             return None
-        return node.value.strip()
+        return visible_text(node.value)
 
     def choice(self, fields: Fields, key: str, enum: type[Enum], where: str | None = None) -> Any:
         """The member of ``enum`` written under ``key`` (which must be there), or None (reported) when it is none."""

@@ -63,6 +63,7 @@ CODES = DocumentCodes(
     duplicate_key="plan.duplicate_key",
     alias="plan.alias",
     missing="plan.missing",
+    bad_value="plan.bad_value",
 )
 
 
@@ -166,7 +167,7 @@ class _Reader(DocumentReader):
         if (text := self.scalar_text(node, where)) is None:
             return None  # an alias, reported
         if not text:
-            self.problem(line, where, "string_too_short", min_length=1)
+            self.problem(line, where, "plan.blank")
         elif len(text) > max_length:
             self.problem(line, where, "string_too_long", max_length=max_length)
         return text if text and len(text) <= max_length else None

@@ -18,7 +18,7 @@ from dispatch.models import Plan, PlanVersion, Subdistrict
 from dispatch.schemas.common import storable
 from dispatch.services import events
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
-from dispatch.services.plans.task_needs import Territory, task_needs
+from dispatch.services.plans.task_needs import Territory, designation_problems, task_needs
 from dispatch.services.scoping import plan_clause
 
 
@@ -107,16 +107,18 @@ def save_plan(actor: Actor, text: str, plan_id: int | None = None, subdistrict_i
 
 
 def checked_document(text: str, territory: Territory) -> PlanDocument:
-    """The plan a text describes, with every task checked where the plan may mobilize, or InvalidInput."""
+    """The plan a text describes, with every task checked where the plan may mobilize (its places found, its
+    designated teams offering its skills), or InvalidInput."""
     try:
         document = _parsed(text)
     except InvalidPlan as exc:
         raise InvalidInput([FieldError(p.field, p.code, p.params, row=p.line) for p in exc.problems]) from exc
     if not storable(document_values(document)):  # a YAML escape ("\\ud800", "\\0") makes text no database keeps
         raise InvalidInput([FieldError("plan", "text.unstorable")])
-    _found, errors = task_needs(document, territory)
+    found, errors = task_needs(document, territory)
+    errors += designation_problems(found)
     if errors:
-        raise InvalidInput(errors)
+        raise InvalidInput(sorted(errors, key=lambda e: e.row or 0))  # as the text reads, top to bottom
     return document
 
 

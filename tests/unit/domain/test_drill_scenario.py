@@ -189,3 +189,14 @@ def test_text_that_looks_like_yaml_stays_text():
 )
 def test_a_typed_number_is_read_as_yaml_reads_it_and_anything_else_stays_the_text(typed, read):
     assert as_yaml_reads(typed) == read and type(as_yaml_reads(typed)) is type(read)
+
+
+def test_a_title_of_invisible_characters_is_no_title():
+    assert problems("title: '\u200b\u2060'\nsteps:\n  - at: 0m\n    need: {skills: [logistics], head_count: 1}\n") == [
+        (1, "title", "drill.bad_title")
+    ]
+
+
+def test_a_tagged_value_yaml_cannot_make_plain_is_refused_on_its_line_not_a_crash():
+    text = "title: 演练\nsteps:\n  - at: 0m\n    need: {skills: [logistics], head_count: !!int 三}\n"
+    assert problems(text) == [(4, "steps[1].need.head_count", "drill.bad_value")]

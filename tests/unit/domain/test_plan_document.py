@@ -23,7 +23,8 @@ from dispatch.domain.plans.document import (
     plan_yaml,
 )
 from dispatch.domain.skills import SKILL_CODES
-from dispatch.messages import MESSAGES
+from dispatch.domain.yaml_documents import visible_text
+from dispatch.messages import MESSAGES, message
 from dispatch.schemas.dispatching import NeedIn
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -186,7 +187,7 @@ tasks:
 """
     assert problems(text) == [
         (5, "plan", "plan.unknown_key"),
-        (1, "title", "string_too_short"),
+        (1, "title", "plan.blank"),
         (2, "category", "enum"),
         (3, "min_level", "enum"),
         (4, "auto_start", "bool_type"),
@@ -222,7 +223,7 @@ tasks:
             plan_with(TASK.format(name="装沙袋").replace("    place: {address: 文三路}\n", "")),
             [(5, "tasks[1].place", "plan.missing")],
         ),
-        (plan_with(TASK.format(name="装沙袋") + "    designated: ['  ']\n"), [(8, "tasks[1].designated[1]", "string_too_short")]),
+        (plan_with(TASK.format(name="装沙袋") + "    designated: ['  ']\n"), [(8, "tasks[1].designated[1]", "plan.blank")]),
     ],
 )
 def test_each_problem_has_its_code_and_line(text, found):
@@ -259,7 +260,7 @@ def test_every_code_a_plan_can_give_has_both_languages():
 
 
 def _text(max_size: int) -> st.SearchStrategy[str]:
-    return st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=max_size).map(str.strip).filter(bool)
+    return st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=max_size).map(visible_text).filter(bool)
 
 
 _NEEDS = st.fixed_dictionaries(
@@ -302,3 +303,45 @@ def plans(draw: st.DrawFn) -> PlanDocument:
 @given(plans())
 def test_any_plan_written_as_yaml_reads_back_as_itself(plan):
     assert parse_plan(plan_yaml(plan)) == plan
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("title: 预案\n\tcategory: accident\n", "yaml.tab"),
+        ("title: 预案: 修订\n", "yaml.colon"),
+        ('title: "预案\n', "yaml.unclosed_quote"),
+        ("title: [预案\n", "yaml.unclosed_bracket"),
+        ("title: 预案\n- 任务\n", "yaml.indentation"),
+        ("title: @预案\n", "yaml.bad_start"),
+        ('title: "\\q"\n', "yaml.escape"),
+        ("title: 预案\n---\ntitle: 二\n", "yaml.two_documents"),
+        ("title: \x07\n", "yaml.control_character"),
+    ],
+)
+def test_a_yaml_mistake_is_told_as_a_sentence_in_each_language_not_in_the_parsers_words(text, kind):
+    with pytest.raises(InvalidPlan) as caught:
+        parse_plan(text)
+    (found,) = caught.value.problems
+    chinese, english = (message(found.code, lang, **found.params) for lang in ("zh", "en"))
+    assert found.code == "plan.not_yaml"  # the code stays: only the words are the kind's
+    assert (chinese, english) == tuple(words.format(**found.params) for words in MESSAGES[kind])
+    assert not re.search(r"[A-Za-z]{3,}", chinese.replace("YAML", "").replace("Tab", ""))  # no English in the Chinese
+    assert not re.search(r"expected|found|token|scanning", english)
+
+
+@pytest.mark.parametrize("tagged", ["!!binary aGk=", "!!int 五", "!!timestamp 明天", "!!python/object:os.system ls"])
+def test_a_tagged_value_that_is_no_plain_value_is_refused_on_its_line(tagged):
+    text = plan_with(TASK.format(name="装沙袋")).replace("head_count: 2", f"head_count: {tagged}")
+    assert problems(text) == [(6, "tasks[1].need.head_count", "plan.bad_value")]
+
+
+@pytest.mark.parametrize("blank", ["\u200b", "\u200b\u200c\u2060", " \u3000 ", "\ufeff", "\u3164"])
+def test_a_title_or_task_name_of_invisible_characters_is_empty(blank):
+    text = plan_with(TASK.format(name=f"'{blank}'")).replace("title: 预案", f"title: '{blank}'", 1)
+    assert {(field, code) for _line, field, code in problems(text)} == {("title", "plan.blank"), ("tasks[1].name", "plan.blank")}
+
+
+def test_invisible_characters_around_a_name_are_not_part_of_it():
+    plan = parse_plan(plan_with(TASK.format(name="'\u200b装沙袋\u200b'")))
+    assert plan.tasks[0].name == "装沙袋"
