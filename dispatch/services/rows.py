@@ -21,14 +21,16 @@ from dispatch.models.types import EncryptedText
 
 def values_with_defaults(obj: Any, leave_out: frozenset[str] = frozenset(), sealed: bool = False) -> dict[str, Any]:
     """A new object's column values by column name, but those in ``leave_out``. Where it has none and the column a
-    Python-side default, that default, now set on the object too. ``sealed``: personal data as its column stores it
-    (for a statement that bypasses the column types, such as JSON for ``jsonb_to_recordset``)."""
+    Python-side default, that default; every value is set on the object as loaded (the row will hold just these).
+    ``sealed``: personal data as its column stores it (for a statement that bypasses the column types, such as JSON
+    for ``jsonb_to_recordset``)."""
     state, values = obj.__dict__, {}  # a new object's unset columns are None: no need to ask the ORM
     for key, name, default, seal in _columns(type(obj), leave_out):
         value = state.get(key)
         if value is None and default is not None:
             value = default.arg(None) if default.is_callable else default.arg
-            set_committed_value(obj, key, value)  # as the row will hold it, not a change to write
+        if value is None or key not in state:  # as the row will hold it, not a change to write: read later, an
+            set_committed_value(obj, key, value)  # unset column costs no query
         values[name] = seal(value, None) if sealed and seal is not None else value
     return values
 

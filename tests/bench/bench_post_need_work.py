@@ -1,7 +1,7 @@
 """What posting a need costs in work rather than time: statements, Redis round trips and Python function calls per
 post, counted in one process on production's stack; and, beside them, that process's CPU per post.
 
-Run ``python tests/bench/bench_post_need_work.py [--posts 200] [--rounds 3]``; prints a context line and one JSON line
+Run ``python tests/bench/bench_post_need_work.py [--posts 200] [--rounds 3] [--profile FILE]``; prints a context line and one JSON line
 per figure: {"bench": "post_need_work", "metric": ..., "value": ..., "unit": ..., "target": ...}. About a minute.
 
 Why: CPU times move with the machine and with whatever else runs on it (issue 18 found figures a quiet machine gave
@@ -34,6 +34,7 @@ if __name__ == "__main__":
 
 import argparse
 import collections
+import cProfile
 import os
 import random
 import re
@@ -108,7 +109,7 @@ def logged_in(app, password: str):
     return client, {"X-CSRFToken": client.get("/api/csrf").get_json()["csrf_token"]}
 
 
-def run(posts: int, rounds: int) -> int:
+def run(posts: int, rounds: int, profile: Path | None = None) -> int:
     import redis.connection
     from sqlalchemy import event
 
@@ -141,7 +142,7 @@ def run(posts: int, rounds: int) -> int:
         incident_id = opened.get_json()["id"]
         rng = random.Random(SEED)
         polygons, skills = cell_polygons(http, BASE), skill_codes(http, BASE)
-        bodies = iter(need_bodies(interior_points(polygons, WARMUP_POSTS + posts * (rounds + 1), rng), skills, rng))
+        bodies = iter(need_bodies(interior_points(polygons, WARMUP_POSTS + posts * (rounds + 2), rng), skills, rng))
 
         def post() -> None:
             answer = client.post(
@@ -195,6 +196,11 @@ def run(posts: int, rounds: int) -> int:
             cpu.append((time.thread_time() - started) / posts * 1e3)
             log(f"round {number + 1}: {cpu[-1]:.2f} ms of CPU a post")
         emit_rounds(emit, "in_process_cpu_per_post", cpu, "ms", note="this thread, test client included", digits=2)
+        if profile is not None:  # after the timed rounds, so the profiler's own cost is in no figure
+            profiler = cProfile.Profile(time.thread_time)  # CPU, not the waits on the database
+            profiler.runcall(lambda: [post() for _ in range(posts)])
+            profiler.dump_stats(profile)
+            log(f"profile of {posts} posts written to {profile} (python -m pstats {profile})")
     return 0
 
 
@@ -202,10 +208,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--posts", type=int, default=200, help="posts counted, and posts in each timed round")
     parser.add_argument("--rounds", type=int, default=ROUNDS, help="timed rounds")
+    parser.add_argument("--profile", type=Path, help="also write a cProfile of --posts more posts to this file")
     options = parser.parse_args(argv)
     if options.posts < 1 or options.rounds < 1:
         parser.error("--posts and --rounds must be positive")
-    return run(options.posts, options.rounds)
+    return run(options.posts, options.rounds, options.profile)
 
 
 if __name__ == "__main__":

@@ -120,6 +120,16 @@ def test_the_api_as_a_whole_has_a_budget_per_address(world, browser, app, monkey
     assert refused.get_json()["error"]["message"].startswith("Too many requests; please try again in")
 
 
+def test_the_api_and_the_offer_links_spend_budgets_of_their_own_and_pages_spend_none(world, browser, app, monkeypatch):
+    monkeypatch.setitem(app.config, "RATE_LIMIT_API", "2/minute")
+    monkeypatch.setitem(app.config, "RATE_LIMIT_LINKS", "3/minute")
+    client = browser(world.duty)
+    assert [client.get("/api/me").status_code for _ in range(3)] == [200, 200, 429]
+    links = [client.get("/t/no-such-link").status_code for _ in range(4)]
+    assert links[:3] == [links[0]] * 3 and links[0] != 429 and links[3] == 429
+    assert 429 not in [client.get("/").status_code for _ in range(5)]
+
+
 def test_every_login_and_logout_is_in_the_audit_with_address_and_browser(world, browser):
     client = browser()
     client.headers["User-Agent"] = "Brute/1.0"
