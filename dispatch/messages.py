@@ -423,8 +423,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "this value cannot be read: a value marked with !! must be text, a number, true/false or a date",
     ),
     "plan.blank": (
-        "不能为空：只有空格或看不见的字符（如零宽空格）也算空",
-        "must not be empty: spaces or invisible characters (such as zero-width spaces) alone count as empty",
+        "不能为空（只有空格或看不见的字符，如零宽空格，也算空）",
+        "must not be empty (spaces or invisible characters, such as zero-width spaces, alone count as empty)",
     ),
     "plan.unknown_address": (
         "找不到地址“{value}”。相近的地名：{suggestions}",
