@@ -15,11 +15,13 @@ _E164 = re.compile(r"\+[1-9]\d{6,14}")
 
 def keyring() -> Keyring:
     """The keys of the current app (``PERSONAL_DATA_KEYS``, ``PERSONAL_DATA_HASH_KEY``), parsed once per setting."""
-    settings = (current_app.config["PERSONAL_DATA_KEYS"], current_app.config["PERSONAL_DATA_HASH_KEY"])
-    cached = current_app.extensions.get(EXTENSION)
+    app = current_app._get_current_object()  # one look through the proxy: a post of a need seals a dozen values
+    config = app.config
+    settings = (config["PERSONAL_DATA_KEYS"], config["PERSONAL_DATA_HASH_KEY"])
+    cached = app.extensions.get(EXTENSION)
     if cached is None or cached[0] != settings:
         cached = (settings, Keyring(parse_keys(settings[0]), parse_key(settings[1])))
-        current_app.extensions[EXTENSION] = cached
+        app.extensions[EXTENSION] = cached
     return cached[1]
 
 

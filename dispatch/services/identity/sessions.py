@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import and_, bindparam, select, update
@@ -17,9 +18,9 @@ from dispatch.extensions import db
 from dispatch.models import User, UserSession
 
 TOUCH_EVERY = timedelta(minutes=1)
-# Every request runs it: built once, run with parameters.
+# Every request runs it: built once, run with parameters; of the session, only what deciding needs (no object).
 USER_AND_SESSION = (
-    select(User, UserSession)
+    select(User, UserSession.id, UserSession.ended_at, UserSession.seen_at)
     .outerjoin(UserSession, and_(UserSession.id == bindparam("session_id"), UserSession.user_id == User.id))
     .where(User.id == bindparam("user_id"))
 )
@@ -35,14 +36,21 @@ def start(user_id: int) -> str:
     return session_id
 
 
-def user_and_session(user_id: int, session_id: str | None) -> tuple[User | None, UserSession | None]:
-    """The person a cookie names and the cookie's session row if it is theirs, read in one query (every request
-    asks)."""
+class OpenedSession(NamedTuple):
+    id: str
+    ended_at: datetime | None
+    seen_at: datetime
+
+
+def user_and_session(user_id: int, session_id: str | None) -> tuple[User | None, OpenedSession | None]:
+    """The person a cookie names and the cookie's session if it is theirs, read in one query (every request asks)."""
     row = db.session.execute(USER_AND_SESSION, {"user_id": user_id, "session_id": session_id or ""}).first()
-    return (row[0], row[1]) if row is not None else (None, None)
+    if row is None:
+        return None, None
+    return row[0], OpenedSession(*row[1:]) if row[1] is not None else None
 
 
-def still_open(row: UserSession | None) -> bool:
+def still_open(row: OpenedSession | None) -> bool:
     """Whether the cookie's session (its row, the person's own) has not been ended; touches it now and then."""
     if row is None or row.ended_at is not None:
         return False
