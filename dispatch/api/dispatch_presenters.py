@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from dispatch.domain.navigation import navigation_links
 from dispatch.models import Assignment, Event, Incident, Need, Organization
 from dispatch.schemas.common import PointOut, Ref
@@ -42,7 +40,7 @@ def task_out(need: Need, language: str) -> TaskOut:
         skills=[s.label(language) for s in need.skills], still_needed=need.still_needed, head_count=need.head_count,
         priority=need.priority, address=need.address, place_name=place,
         location=PointOut(lon=need.lon, lat=need.lat), description=need.description, incident_title=need.incident.title, kind=need.kind,
-        navigation=[MapLinkOut(**asdict(link)) for link in navigation_links(need.lon, need.lat, place)],
+        navigation=[MapLinkOut(**vars(link)) for link in navigation_links(need.lon, need.lat, place)],
     )  # fmt: skip
 
 

@@ -207,8 +207,11 @@ def run(starts: int, rounds: int) -> int:
             )
 
         from dispatch import create_app
+        from dispatch.serving import prepare_process
 
-        client, headers = logged_in(create_app(), demo_password(setup_log))
+        app = create_app()
+        prepare_process()  # as python wsgi.py does before serving: its collector settings
+        client, headers = logged_in(app, demo_password(setup_log))
         http = InProcessHttp(client)
         rng = random.Random(SEED)
         points = interior_points(cell_polygons(http, BASE), TASKS, rng)

@@ -130,8 +130,10 @@ def run(posts: int, rounds: int, profile: Path | None = None) -> int:
 
         from dispatch import create_app
         from dispatch.extensions import db
+        from dispatch.serving import prepare_process
 
         app = create_app()
+        prepare_process()  # as python wsgi.py does before serving: its collector settings
         counter = CallCounter(app.wsgi_app)
         app.wsgi_app = counter
         client, headers = logged_in(app, demo_password(setup_log))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import asdict
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -196,7 +195,7 @@ def _skills(codes: list[str], errors: list[FieldError]) -> list[Skill]:
     """The skills of these codes, from this process's copy of the taxonomy (no query)."""
     found = skill_cache().by_codes(codes)
     errors.extend(FieldError("skills", "skill.unknown", {"code": code}) for code in codes if code not in found)
-    return [attached_as_loaded(Skill, **asdict(found[code])) for code in dict.fromkeys(codes) if code in found]
+    return [attached_as_loaded(Skill, **vars(found[code])) for code in dict.fromkeys(codes) if code in found]
 
 
 def _place(
