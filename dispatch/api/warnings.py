@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime
 
 from flask import Blueprint
+from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
 from sqlalchemy import select
 
@@ -40,6 +41,17 @@ ERRORS = {"HTTP_401": ErrorOut, "HTTP_403": ErrorOut, "HTTP_404": ErrorOut, "HTT
 TAGS = ["warnings"]
 
 
+class KeyHeaders(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    idempotency_key: str | None = Field(
+        None,
+        alias="Idempotency-Key",
+        max_length=100,
+        pattern=r"^[ -~]+$",  # printable ASCII, as any client's keys (UUIDs, random tokens) are
+        description="the same key enters one warning, however often it is sent",
+    )
+
+
 DECLARED = re.compile(r"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 
@@ -70,14 +82,15 @@ def list_warnings():
 
 
 @bp.post("/warnings")
-@spec.validate(json=WarningIn, resp=Response(HTTP_201=WarningOut, **ERRORS), tags=TAGS)
-def issue_warning(json: WarningIn):
-    """Enter a warning by hand (heard on the radio, say): its kind, colour and the subdistricts it covers."""
-    actor = current_actor()
-    warning = warnings.issue_warning(
-        actor, json.kind, json.colour, json.headline, json.hours, json.subdistrict_ids, json.ask_all_with_skills
-    )
-    return warning_out(warning), 201
+@spec.validate(json=WarningIn, headers=KeyHeaders, resp=Response(HTTP_200=WarningOut, HTTP_201=WarningOut, **ERRORS), tags=TAGS)
+def issue_warning(json: WarningIn, headers: KeyHeaders):
+    """Enter a warning by hand (heard on the radio, say): its kind, colour and the subdistricts it covers. 201 when
+    entered, 200 when the Idempotency-Key was seen before (nobody is asked again)."""
+    warning, created = warnings.issue_warning(
+        current_actor(), json.kind, json.colour, json.headline, json.hours, json.subdistrict_ids,
+        json.ask_all_with_skills, headers.idempotency_key,
+    )  # fmt: skip
+    return warning_out(warning), 201 if created else 200
 
 
 @bp.post("/warnings/cap")

@@ -1,5 +1,5 @@
-"""The deadline sweeper: expires overdue offers, passes their needs on, runs drill steps that came due and hands due
-SMS and calls to delivery.
+"""The deadline sweeper: expires overdue offers, passes their needs on, runs drill steps that came due, writes the end
+of warnings past their validity and hands due SMS and calls to delivery.
 
 Deadlines live in the database, so the sweeper needs no memory: after any restart its first pass catches up.
 Every process that runs jobs (each worker in production; the web process in the embedded default) runs a
@@ -23,11 +23,12 @@ INTERVAL_S = 1.0
 
 
 def sweep_once() -> int:
-    """Expire overdue offers, run the drill steps that came due, then hand the outbox rows that came due (failover
+    """Expire overdue offers, run the drill steps that came due, end the warnings past their validity, then hand the outbox rows that came due (failover
     SMS and calls, retries) to delivery. Returns how many offers expired."""
     from dispatch.services.dispatch.answers import sweep_overdue
     from dispatch.services.duty_groups.compose import compose_duty_groups
     from dispatch.services.notify.delivery import enqueue_due, send_stalled
+    from dispatch.services.plans.warnings import end_expired
     from dispatch.services.records.drills import run_due_steps
 
     expired = sweep_overdue()
@@ -35,6 +36,8 @@ def sweep_once() -> int:
         log.info("expired %d overdue offer(s)", expired)
     if stepped := run_due_steps():  # the drill clock is the runs' start times: caught up after any restart too
         log.info("ran %d drill step(s)", stepped)
+    if ended := end_expired():  # the board hears it; standby answers are refused from then on
+        log.info("ended %d warning(s) past their validity", ended)
     compose_duty_groups()  # group notices into outbox messages, as each robot's rate allows
     try:
         enqueue_due()

@@ -23,9 +23,13 @@ warning_cells = Table(
 
 
 class EarlyWarning(db.Model):
-    """A warning of a county: in force from ``effective_at`` until ``expires_at``, unless lifted before."""
+    """A warning of a county: in force from ``effective_at`` until ``expires_at``, unless lifted before. ``ended_at``
+    is set when its end is written to the event log (``warning.ended``), once: lifted, cancelled, or expired (the
+    sweeper finds those)."""
 
     __tablename__ = "warnings"
+    # An officer's Idempotency-Key: the same key from the same user enters one warning, however often it is sent.
+    __table_args__ = (UniqueConstraint("created_by", "idempotency_key", name="uq_warnings_creator_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     county_id: Mapped[int] = mapped_column(ForeignKey("counties.id"), index=True)
@@ -42,6 +46,9 @@ class EarlyWarning(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     lifted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     lifted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    request_digest: Mapped[str | None] = mapped_column(String(64))  # what the key was first sent with
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
@@ -84,5 +91,8 @@ class StandbyPoll(db.Model):
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     ready: Mapped[int | None] = mapped_column(Integer)
     answered_via: Mapped[str | None] = mapped_column(String(10))  # phone | sms | officer
+    # The earlier poll (another warning's, unanswered) whose SMS asked this one too: its one answer counts for both,
+    # so the team was not texted again. None: this poll's own SMS asked it.
+    shared_poll_id: Mapped[int | None] = mapped_column(ForeignKey("standby_polls.id"))
 
     warning: Mapped[EarlyWarning] = relationship()

@@ -55,11 +55,13 @@ def record(
     actor_id: int | None = None,
     subdistrict_id: int | None = None,
     cell_id: int | None = None,
+    county_id: int | None = None,
     **data: Any,
 ) -> Event:
     """Note an event about an incident, need or assignment (whichever is most specific); written by ``commit``.
 
-    An event about none of them (a risk report) names its subdistrict and cell itself, for the rooms that hear it.
+    An event about none of them (a risk report, a warning) names its subdistrict and cell itself, for the rooms that
+    hear it, and its county when the county's administrators are to hear it too.
     """
     need = need or (assignment.need if assignment else None)
     incident = incident or (need.incident if need else None)
@@ -74,7 +76,7 @@ def record(
         drill=bool(incident and incident.drill),
         data={**data, "request_id": request_id_} if (request_id_ := request_id()) else data,  # the log line's too
     )
-    _pending_events().append((event, _rooms(event, incident, need.cell_id if need else cell_id)))
+    _pending_events().append((event, _rooms(event, incident, need.cell_id if need else cell_id, county_id)))
     return event
 
 
@@ -83,10 +85,10 @@ def send(message: OutboxMessage, event: Event) -> None:
     _pending_outbox().append((message, event))
 
 
-def _rooms(event: Event, incident, cell_id: int | None) -> tuple[str, ...]:
+def _rooms(event: Event, incident, cell_id: int | None, county_id: int | None) -> tuple[str, ...]:
     rooms = [f"subdistrict:{event.subdistrict_id}"] if event.subdistrict_id else []
-    if incident is not None:
-        rooms.append(f"county:{incident.subdistrict.county_id}")
+    if incident is not None or county_id is not None:
+        rooms.append(f"county:{incident.subdistrict.county_id if incident is not None else county_id}")
     if event.organization_id:
         rooms.append(f"organization:{event.organization_id}")
     if cell_id is not None:  # the grid worker of the need's cell

@@ -244,7 +244,7 @@ def warnings_world(world):
     """A rainstorm warning of each county, entered by its administrator, and one of A1's own, by its officer."""
     admin_b = make_user(ADMIN, county_id=world.county_b.id)
     for name, user in (("a", world.admin), ("b", admin_b), ("a1", world.duty)):
-        warning = issue_warning(user.actor(), WarningKind.RAINSTORM, WarningColour.BLUE, "暴雨蓝色预警", 6, [])
+        warning, _ = issue_warning(user.actor(), WarningKind.RAINSTORM, WarningColour.BLUE, "暴雨蓝色预警", 6, [])
         setattr(world, f"warning_{name}", warning)
     return world
 

@@ -3,19 +3,24 @@
 A CAP alert's area is its polygons and circles, or, when it has none, the places its area description names
 (subdistricts, communities, grid cells of the gazetteer). An Update changes the warning it references, a Cancel lifts
 it, and an alert read twice (the same sender and identifier) changes nothing. A warning is in force from its
-effective time until it expires or is lifted: nothing needs to run for it to end.
+effective time until it expires or is lifted: nothing needs to run for it to end, but its end is a moment of the log
+(``warning.ended``, reason lifted, cancelled or expired), written once: a lift or a cancel writes it at once, and the
+sweeper (``end_expired``) finds the warnings past their validity whose end is not written yet, after any restart.
+An officer's warning sent with an ``Idempotency-Key`` is entered once, however often it is sent.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from dispatch.domain.incidents import IncidentCategory
@@ -31,6 +36,8 @@ from dispatch.services.plans.standby import subdistricts_of
 from dispatch.services.registry.geography import places
 from geo.cells import Cell
 from geo.geojson import to_geojson
+
+log = logging.getLogger(__name__)
 
 KEPT_AFTER_EXPIRY = timedelta(days=7)  # how long an ended warning stays on the list
 LONGEST = timedelta(days=30)  # a warning standing longer is a mistake in the file
@@ -91,6 +98,8 @@ def import_cap(actor: Actor, data: bytes, table: WarningTable = DEFAULT_TABLE, a
         if not timedelta(0) < warning.expires_at - warning.effective_at <= LONGEST:
             raise InvalidInput([FieldError("expires", "warning.bad_validity", {"days": LONGEST.days})])
         warning.area, warning.cells = (json.dumps(to_geojson(area)) if area is not None else None), cells
+        if warning.expires_at > datetime.now(UTC):  # an update may give an expired warning more time: it can end again
+            warning.ended_at = None
     warning.updated_at = datetime.now(UTC)
     db.session.add(warning)
     db.session.flush()
@@ -105,7 +114,9 @@ def import_cap(actor: Actor, data: bytes, table: WarningTable = DEFAULT_TABLE, a
     except IntegrityError:  # the same alert read at the same instant by another request: that one read it
         events.rollback()
         return import_cap(actor, data, table, ask_all_with_skills)
-    _record(f"warning.{outcome}", warning, actor)
+    _record(f"warning.{outcome}", warning, actor.user_id)
+    if outcome == "cancelled":
+        _end(warning, "cancelled", actor.user_id)
     standby.ask(warning, actor.user_id, ask_all_with_skills)  # a graver update may bring more plans, and teams, in
     events.commit()
     return Imported(warning, outcome)
@@ -119,10 +130,41 @@ def issue_warning(
     hours: float,
     subdistrict_ids: list[int],
     ask_all_with_skills: bool = False,
-) -> EarlyWarning:
+    idempotency_key: str | None = None,
+) -> tuple[EarlyWarning, bool]:
     """An officer's warning (read out on the radio, say): an administrator's over the chosen subdistricts of the
-    county (all when none), a subdistrict officer's over their own subdistrict."""
+    county (all when none), a subdistrict officer's over their own subdistrict. Returns (warning, created): the same
+    ``idempotency_key`` from the same user returns the warning it first entered and asks no one again; sent with
+    another request it is refused."""
     require(actor, Action.CREATE, Resource.WARNING)
+    asked = {"kind": kind.value, "colour": colour.value, "headline": headline, "hours": hours}
+    asked |= {"subdistrict_ids": sorted(subdistrict_ids), "ask_all_with_skills": ask_all_with_skills}
+    digest = hashlib.sha256(json.dumps(asked, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    if (earlier := _entered_before(actor, idempotency_key, digest)) is not None:
+        return earlier, False
+    cells = _officer_cells(actor, subdistrict_ids)
+    now = datetime.now(UTC)
+    warning = EarlyWarning(
+        county_id=actor.county_id, kind=kind.value, colour=colour.value, category=IncidentCategory.NATURAL_DISASTER,
+        level=COLOUR_LEVEL[colour], headline=headline, source="officer", effective_at=now,
+        expires_at=now + timedelta(hours=hours), created_by=actor.user_id, updated_at=now, cells=_rows(cells),
+        idempotency_key=idempotency_key or None, request_digest=digest if idempotency_key else None,
+    )  # fmt: skip
+    db.session.add(warning)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the key's first request (a double click racing this one) entered it: that one wins
+        events.rollback()
+        if (earlier := _entered_before(actor, idempotency_key, digest)) is None:
+            raise
+        return earlier, False
+    _record("warning.issued", warning, actor.user_id)
+    standby.ask(warning, actor.user_id, ask_all_with_skills)
+    events.commit()
+    return warning, True
+
+
+def _officer_cells(actor: Actor, subdistrict_ids: list[int]) -> list[Cell]:
     if actor.role is Role.DUTY_OFFICER:
         subdistrict_ids = subdistrict_ids or [actor.subdistrict_id]
         if set(subdistrict_ids) != {actor.subdistrict_id}:
@@ -139,30 +181,74 @@ def issue_warning(
         raise InvalidInput(
             [FieldError("subdistrict_ids", "scope.unknown", {"field": "subdistrict_ids", "value": sorted(missing)})]
         )
-    now = datetime.now(UTC)
-    warning = EarlyWarning(
-        county_id=actor.county_id, kind=kind.value, colour=colour.value, category=IncidentCategory.NATURAL_DISASTER,
-        level=COLOUR_LEVEL[colour], headline=headline, source="officer", effective_at=now,
-        expires_at=now + timedelta(hours=hours), created_by=actor.user_id, updated_at=now, cells=_rows(cells),
-    )  # fmt: skip
-    db.session.add(warning)
-    db.session.flush()
-    _record("warning.issued", warning, actor)
-    standby.ask(warning, actor.user_id, ask_all_with_skills)
-    events.commit()
-    return warning
+    return cells
+
+
+def _entered_before(actor: Actor, key: str | None, digest: str) -> EarlyWarning | None:
+    """The warning the user's key first entered, if any; the key sent with another request is refused."""
+    if not key:
+        return None
+    earlier = db.session.scalar(
+        select(EarlyWarning).where(EarlyWarning.created_by == actor.user_id, EarlyWarning.idempotency_key == key)
+    )
+    if earlier is not None and earlier.request_digest != digest:
+        raise InvalidInput([FieldError("idempotency_key", "idempotency_key.reused")])
+    return earlier
 
 
 def lift_warning(actor: Actor, warning_id: int) -> EarlyWarning:
-    """End a warning before it expires (the danger has passed); lifting it again changes nothing."""
+    """End a warning before it expires (the danger has passed); lifting it again, or once it has expired, changes
+    nothing."""
     require(actor, Action.EDIT, Resource.WARNING)
     warning = get_warning(actor, warning_id)
     standby.require_owned(actor, warning)
-    if warning.lifted_at is None:
-        warning.lifted_at, warning.lifted_by = datetime.now(UTC), actor.user_id
-        _record("warning.lifted", warning, actor)
+    now = datetime.now(UTC)
+    if warning.lifted_at is None and warning.expires_at > now:
+        warning.lifted_at, warning.lifted_by = now, actor.user_id
+        _record("warning.lifted", warning, actor.user_id)
+        _end(warning, "lifted", actor.user_id)
     events.commit()
     return warning
+
+
+def end_expired(now: datetime | None = None) -> int:
+    """The sweeper's step: write the end of every warning past its validity whose end is not written yet (after any
+    restart too: the warnings' rows are the record). Returns how many ended."""
+    now = now or datetime.now(UTC)
+    due = db.session.scalars(
+        select(EarlyWarning.id)
+        .where(EarlyWarning.ended_at.is_(None), EarlyWarning.lifted_at.is_(None), EarlyWarning.expires_at <= now)
+        .order_by(EarlyWarning.expires_at)
+    ).all()
+    db.session.commit()
+    return sum(_expired_safely(warning_id) for warning_id in due)
+
+
+def _expired_safely(warning_id: int) -> bool:
+    """One warning's trouble must not hold up the others, nor the sweeper's other work: the next pass retries it."""
+    try:
+        warning = db.session.get(EarlyWarning, warning_id, populate_existing=True)
+        ended = _end(warning, "expired", None)
+        events.commit()
+        return ended
+    except Exception:
+        events.rollback()
+        log.exception("warning %s: could not write its end", warning_id)
+        return False
+
+
+def _end(warning: EarlyWarning, reason: str, actor_id: int | None) -> bool:
+    """Mark the warning ended and write ``warning.ended``, in the caller's transaction: only the first of two
+    sweepers, or of a sweeper and a lift, gets the row, so the end is written once."""
+    statement = (
+        update(EarlyWarning)
+        .where(EarlyWarning.id == warning.id, EarlyWarning.ended_at.is_(None))
+        .values(ended_at=datetime.now(UTC))
+    )
+    if db.session.execute(statement.execution_options(synchronize_session="fetch")).rowcount != 1:
+        return False
+    _record("warning.ended", warning, actor_id, reason=reason)
+    return True
 
 
 def get_warning(actor: Actor, warning_id: int) -> EarlyWarning:
@@ -253,10 +339,10 @@ def _value(colour) -> str | None:
     return colour.value if colour is not None else None
 
 
-def _record(kind: str, warning: EarlyWarning, actor: Actor) -> None:
-    """Each subdistrict the warning covers hears of it (its board, its readiness)."""
+def _record(kind: str, warning: EarlyWarning, actor_id: int | None, **data) -> None:
+    """Each subdistrict the warning covers hears of it (its board, its readiness), and the county's administrators."""
     for subdistrict_id in sorted(subdistricts_of(warning)) or [None]:
         events.record(
-            kind, subdistrict_id=subdistrict_id, actor_id=actor.user_id, warning_id=warning.id, kind_of_warning=warning.kind,
-            colour=warning.colour, headline=warning.headline,
+            kind, subdistrict_id=subdistrict_id, county_id=warning.county_id, actor_id=actor_id, warning_id=warning.id,
+            kind_of_warning=warning.kind, colour=warning.colour, headline=warning.headline, **data,
         )  # fmt: skip

@@ -1,0 +1,94 @@
+"""A warning's end is a moment of the event log: ``warning.ended`` (reason expired, lifted or cancelled), written once
+whoever gets there first (two sweepers, a sweeper and a lift), pushed to the boards of the subdistricts it covered and
+of the county; afterwards the warning is off the panel and standby answers are refused."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from dispatch.extensions import db
+from dispatch.jobs.sweeper import sweep_once
+from dispatch.models import EarlyWarning, Event, StandbyPoll
+from dispatch.services.plans.warnings import end_expired
+from tests.integration.dispatch_helpers import all_at_once
+from tests.integration.test_plans import keep, plan_text
+from tests.integration.test_sockets import connect, received
+from tests.integration.test_standby import warn
+from tests.integration.test_warnings import cap, read_in
+
+
+def ended_events() -> list[Event]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(Event).where(Event.kind == "warning.ended").order_by(Event.id)))
+
+
+def expire(warning_id: int) -> None:
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    db.session.execute(update(EarlyWarning).where(EarlyWarning.id == warning_id).values(expires_at=past))
+    db.session.commit()
+
+
+def heard(client) -> list[dict]:
+    return [nudge for e in received(client) if e["name"] == "events" for nudge in e["args"][0]]
+
+
+def test_a_warning_past_its_validity_ends_once_in_the_log_and_on_the_boards(app, world, browser):
+    duty = browser(world.duty)
+    keep(duty, plan_text(world, min_level="IV", designated=[world.org_a1.name]))
+    warning = warn(duty, world)
+    expire(warning["id"])
+    officer_socket, admin_socket = connect(app, duty), connect(app, browser(world.admin))
+    officer_socket.get_received(), admin_socket.get_received()
+    sweep_once()
+    sweep_once()  # the next pass, or a sweeper restarted: nothing more
+    (ended,) = ended_events()
+    assert (ended.subdistrict_id, ended.data["warning_id"], ended.data["reason"]) == (
+        world.sub_a1.id,
+        warning["id"],
+        "expired",
+    )
+    for socket in (officer_socket, admin_socket):
+        assert [n["kind"] for n in heard(socket)] == ["warning.ended"]  # the panel asks the API again
+        socket.disconnect()
+    assert [w["in_force"] for w in duty.get("/api/warnings").get_json()["items"]] == [False]
+    poll = db.session.scalar(select(StandbyPoll))
+    late = browser(world.leader).post(f"/api/standby/{poll.id}/answer", {"ready": 3})
+    assert late.status_code == 409 and late.get_json()["error"]["errors"][0]["code"] == "standby.ended"
+
+
+def test_two_sweepers_at_once_write_the_end_once(app, world, browser):
+    warning = warn(browser(world.duty), world)
+    expire(warning["id"])
+    assert sorted(all_at_once(app, [end_expired, end_expired, end_expired])) == [0, 0, 1]
+    assert len(ended_events()) == 1
+
+
+def test_a_lifted_warning_ends_at_once_and_the_sweeper_adds_nothing_when_its_time_passes(world, browser):
+    duty = browser(world.duty)
+    warning = warn(duty, world)
+    duty.post(f"/api/warnings/{warning['id']}/lift")
+    duty.post(f"/api/warnings/{warning['id']}/lift")  # a double click
+    expire(warning["id"])
+    assert end_expired() == 0
+    assert [(e.data["reason"], e.actor_id) for e in ended_events()] == [("lifted", world.duty.id)]
+
+
+def test_lifting_a_warning_that_has_expired_changes_nothing(world, browser):
+    duty = browser(world.duty)
+    warning = warn(duty, world)
+    expire(warning["id"])
+    assert duty.post(f"/api/warnings/{warning['id']}/lift").get_json()["lifted_at"] is None
+    end_expired()
+    assert [e.data["reason"] for e in ended_events()] == ["expired"]
+
+
+def test_a_cap_cancel_ends_the_warning_in_every_subdistrict_it_covered(world, browser):
+    admin = browser(world.admin)
+    read_in(admin, cap("typhoon-xihu-orange.xml"))
+    read_in(admin, cap("typhoon-xihu-cancel.xml"))
+    ended = ended_events()
+    assert {e.subdistrict_id for e in ended} == {world.sub_a1.id, world.sub_a2.id}
+    assert {e.data["reason"] for e in ended} == {"cancelled"}
+    assert end_expired() == 0
