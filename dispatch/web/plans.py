@@ -56,8 +56,8 @@ def plan_page(plan_id: int):
     lang = language()
     return render_template(
         "plan.html", plan=plan, previews=previews, versions=plan.versions,
-        problem_text=lambda e: message(e.code, lang, **e.params), names=_names(previews),
-        editable=_editable(plan),
+        problem_text=lambda e: field_message(e.field, e.code, lang, **e.params), names=_names(previews),
+        editable=_editable(plan), skill_names={skill.code: skill.label(lang) for skill in list_skills()},
     )  # fmt: skip
 
 

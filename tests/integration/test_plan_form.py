@@ -192,3 +192,11 @@ def _fields_of(page: str) -> dict:
     for name, options in re.findall(r'<select id="[^"]*" name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
         fields[name] = re.search(r'<option value="([^"]*)" selected', options)[1]
     return fields
+
+
+def test_the_plan_page_names_skills_and_places_in_the_readers_words(world, browser):
+    plan = keep(browser(world.duty), plan_text(world))
+    page = " ".join(text_of(browser(world.duty).get(f"/plans/{plan['id']}").get_data(as_text=True)).split())
+    assert f"后勤物资保障 · 1 人 · 网格编码：{world.cell_a1.code}" in page and "logistics" not in page
+    english = " ".join(text_of(browser(world.duty, language="en").get(f"/plans/{plan['id']}").get_data(as_text=True)).split())
+    assert f"Logistics and supplies · 1 people · Grid cell code: {world.cell_a1.code}" in english
