@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dispatch.domain.navigation import navigation_links
+from dispatch.event_words import event_text
 from dispatch.models import Assignment, Event, Incident, Need, Organization
 from dispatch.schemas.common import PointOut, Ref
 from dispatch.schemas.dispatching import AssignmentOut, CandidateOut, EventOut, IncidentOut, NeedOut, TaskOut
@@ -81,10 +82,12 @@ def candidate_out(candidate, names: dict[int, str], offered: dict, language: str
 
 
 def event_out(event: Event, language: str) -> EventOut:
+    data = event_data(event.data or {}, language)
+    if (text := event_text(event.kind, data, language)) is not None:  # said in a sentence: the timeline shows it
+        data = {**data, "text": text}
     return EventOut(
         id=event.id, kind=event.kind, at=event.at, incident_id=event.incident_id, need_id=event.need_id,
-        assignment_id=event.assignment_id, organization_id=event.organization_id, drill=event.drill,
-        data=event_data(event.data or {}, language),
+        assignment_id=event.assignment_id, organization_id=event.organization_id, drill=event.drill, data=data,
     )  # fmt: skip
 
 

@@ -170,7 +170,7 @@
     const shown = timelineNeed === null ? events : events.filter((e) => e.need_id === timelineNeed);
     $("timeline-title").textContent = timelineNeed === null ? T.timeline_all : fill(T.timeline_need, { id: timelineNeed });
     $("timeline").replaceChildren(...shown.slice(-100).reverse().map((e) => el("li", { "data-kind": e.kind },
-      el("time", { datetime: e.at }, clock(e.at)), " ", T.kinds[e.kind] || T.other_event,
+      el("time", { datetime: e.at }, clock(e.at)), " ", e.data.text || T.kinds[e.kind] || T.other_event, // a sentence of its own when the kind is not enough
       e.assignment_id && names[e.assignment_id] ? ` · ${names[e.assignment_id]}` : "",
       e.data.head_count ? ` ${e.data.head_count}` : "", e.data.reason ? ` · ${e.data.reason}` : "")));
   }

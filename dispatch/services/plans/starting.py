@@ -6,7 +6,7 @@ version of the plan is started. A level I plan may start by itself when its inci
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -96,7 +96,7 @@ def start_by_itself(actor: Actor, incident_id: int) -> list[Started]:
             incident = db.session.get(Incident, incident_id)
             events.record(
                 "plan.not_started", incident=incident, actor_id=actor.user_id, plan_id=proposal.plan.id,
-                title=proposal.plan.title, problems=[f"{e.field}: {e.code}" for e in exc.errors][:20],
+                title=proposal.plan.title, problems=[asdict(e) for e in exc.errors][:20],  # worded when read
             )  # fmt: skip
             events.commit()
     return started
