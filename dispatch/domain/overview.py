@@ -2,13 +2,17 @@
 
 An organization is *ready* when a duty officer could send it now and it would hear of it: it is active, has a base
 to measure distance from (the matching needs one), a leader's phone to send the offer to, and at least one person
-free, that is more people for its largest skill than it already has out on accepted work.
+free: more people on duty for its best-staffed skill than it already has out on accepted work, and, while a warning
+stands, no more than its standby answer (备勤) said — counted as the ranking counts them
+(dispatch/services/dispatch/candidates.py), so a team stood down, or that answered 0, is not ready.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
+
+from dispatch.domain.plans.standby import capped
 
 
 @dataclass(frozen=True)
@@ -17,12 +21,13 @@ class OrganizationFacts:
     active: bool
     has_base: bool
     leader_phone: str
-    largest_capacity: int  # people it can send for its best-staffed skill
+    largest_capacity: int  # people on duty it can send for its best-staffed skill
     people_out: int  # people it has on accepted, en-route or on-site work now
+    standby_ready: int | None = None  # the fewest it said it has ready, among warnings in force now
 
     @property
     def free_people(self) -> int:
-        return max(0, self.largest_capacity - self.people_out)
+        return capped(max(0, self.largest_capacity - self.people_out), self.standby_ready)
 
     @property
     def ready(self) -> bool:

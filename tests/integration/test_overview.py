@@ -4,11 +4,15 @@ per subdistrict of their county, each with a way into that subdistrict's board."
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from dispatch.domain.assignments import AssignmentState
 from dispatch.domain.incidents import IncidentStatus, NeedStatus
+from dispatch.domain.plans.warning_types import WarningColour, WarningKind
 from dispatch.extensions import db
+from dispatch.models import Member, StandbyPoll
 from dispatch.services.dispatch.overview import county_overview
+from dispatch.services.plans.warnings import issue_warning
 from tests.factories import make_incident, make_need, make_offer, make_organization
 
 
@@ -36,9 +40,26 @@ def test_the_overview_counts_what_each_subdistrict_has_on_its_hands(busy_county)
     a1, a2 = rows[busy_county.sub_a1.id], rows[busy_county.sub_a2.id]
     assert (a1.active_incidents, a1.drills, a1.recovering) == (2, 1, 1)
     assert (a1.needs_lacking, a1.people_lacking, a1.needs_without_candidates) == (2, 5, 1)
-    assert (a1.organizations, a1.ready, a1.free_people) == (2, 1, 10)  # org_a1b has everyone on site
+    # org_a1b has everyone on site; org_a1 can send its 5 for logistics (rescue asks for certificates it has none of)
+    assert (a1.organizations, a1.ready, a1.free_people) == (2, 1, 5)
     assert (a2.active_incidents, a2.needs_lacking, a2.organizations, a2.ready) == (0, 0, 1, 0)
     assert set(rows) == {busy_county.sub_a1.id, busy_county.sub_a2.id}
+
+
+def test_a_team_stood_down_is_not_ready_and_a_standby_answer_caps_its_free_people_as_the_ranking_does(world):
+    def a1() -> tuple[int, int]:
+        row = {s.id: r for s, r in county_overview(world.admin.actor()).rows}[world.sub_a1.id]
+        return row.ready, row.free_people
+
+    assert a1() == (2, 10)  # org_a1 and org_a1b: 5 for logistics each (no certified rescuers)
+    for member in db.session.scalars(select(Member).where(Member.organization_id == world.org_a1.id)):
+        member.on_duty = False  # its leader stood the whole team down for the night
+    db.session.commit()
+    assert a1() == (1, 5)
+    warning, _ = issue_warning(world.admin.actor(), WarningKind.RAINSTORM, WarningColour.BLUE, "暴雨蓝色预警", 6, [])
+    db.session.add(StandbyPoll(warning_id=warning.id, organization_id=world.org_a1b.id, ready=3))
+    db.session.commit()
+    assert a1() == (1, 3)
 
 
 def test_the_county_line_sums_the_subdistricts(busy_county):

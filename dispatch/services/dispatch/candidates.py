@@ -194,13 +194,7 @@ def _capacity(ids, skill_ids):
 def _per_skill(ids, skill_ids):
     """Per organization, the least over the need's skills of the people on duty, and of the members on duty holding
     a valid certificate (over the skills that need one; NULL when none does)."""
-    on_duty = _on_duty_now()
-    listed, held = _listed(ids, skill_ids, on_duty), _certified(ids, skill_ids, on_duty)
-    declared = OrganizationSkill.capacity
-    members, on = func.coalesce(listed.c.members, ZERO), func.coalesce(listed.c.on_duty, ZERO)
-    # The declared people it does not list count as on duty; those it lists, as they stand; never more than declared.
-    people = case((declared > members, declared - members + on), (on < declared, on), else_=declared)
-    certified = case((Skill.needs_certification, func.coalesce(held.c.people, ZERO)))
+    listed, held, people, certified = _skill_staffing(ids, skill_ids)
     org, skill = OrganizationSkill.organization_id, OrganizationSkill.skill_id
     return (
         select(org.label("org_id"), func.min(people).label("people"), func.min(certified).label("certified"))
@@ -210,6 +204,44 @@ def _per_skill(ids, skill_ids):
         .where(org.in_(ids), skill.in_(skill_ids))
         .group_by(org)
         .subquery()
+    )
+
+
+def _skill_staffing(ids, skill_ids):
+    """For each organization's skill (of ``skill_ids``, or all): who is listed and on duty, who holds a certificate,
+    and as SQL over those, the people on duty it can send, and the certificate holders among them (NULL for a skill
+    that needs none)."""
+    on_duty = _on_duty_now()
+    listed, held = _listed(ids, skill_ids, on_duty), _certified(ids, skill_ids, on_duty)
+    declared = OrganizationSkill.capacity
+    members, on = func.coalesce(listed.c.members, ZERO), func.coalesce(listed.c.on_duty, ZERO)
+    # The declared people it does not list count as on duty; those it lists, as they stand; never more than declared.
+    people = case((declared > members, declared - members + on), (on < declared, on), else_=declared)
+    certified = case((Skill.needs_certification, func.coalesce(held.c.people, ZERO)))
+    return listed, held, people, certified
+
+
+def ready_to_send(ids) -> Select:
+    """Per organization (of the ``ids`` statement), for the county overview: the people on duty it can send for its
+    best-staffed skill, counted as the ranking counts them (certificates, and none when its leader stood the team
+    down), and the fewest it said it has ready among warnings in force (NULL when not asked or not answered).
+    Binds ``now`` and ``today``."""
+    listed, held, people, certified = _skill_staffing(ids, None)
+    sendable = case((certified < people, certified), else_=people)
+    org, skill = OrganizationSkill.organization_id, OrganizationSkill.skill_id
+    best = (
+        select(org.label("org_id"), func.max(sendable).label("people"))
+        .join(Skill, Skill.id == skill)
+        .outerjoin(listed, and_(listed.c.org_id == org, listed.c.skill_id == skill))
+        .outerjoin(held, and_(held.c.org_id == org, held.c.skill_id == skill))
+        .where(org.in_(ids))
+        .group_by(org)
+        .subquery()
+    )
+    standby = _standby(ids)
+    people_now = case((best.c.org_id.in_(_stood_down(ids)), ZERO), else_=best.c.people)
+    return select(best.c.org_id, people_now.label("people"), standby.c.ready).outerjoin(
+        standby, standby.c.org_id == best.c.org_id
     )
 
 
@@ -231,7 +263,7 @@ def _listed(ids, skill_ids, on_duty):
             func.count().label("members"), func.count(case((on_duty, ONE))).label("on_duty"),
         )
         .join(member_skills, member_skills.c.member_id == Member.id)
-        .where(_roster(ids), member_skills.c.skill_id.in_(skill_ids))
+        .where(_roster(ids), *_of_skills(member_skills.c.skill_id, skill_ids))
         .group_by(Member.organization_id, member_skills.c.skill_id)
         .subquery()
     )  # fmt: skip
@@ -243,12 +275,17 @@ def _certified(ids, skill_ids, on_duty):
         select(Member.organization_id.label("org_id"), Certification.skill_id, func.count(func.distinct(Member.id)).label("people"))
         .join(Certification, Certification.member_id == Member.id)
         .where(
-            Member.organization_id.in_(ids), Certification.skill_id.in_(skill_ids),
+            Member.organization_id.in_(ids), *_of_skills(Certification.skill_id, skill_ids),
             Certification.expires_on >= bindparam("today", type_=Certification.expires_on.type), on_duty,
         )
         .group_by(Member.organization_id, Certification.skill_id)
         .subquery()
     )  # fmt: skip
+
+
+def _of_skills(column, skill_ids) -> list:
+    """The condition keeping rows of these skills; none when ``skill_ids`` is None (every skill)."""
+    return [] if skill_ids is None else [column.in_(skill_ids)]
 
 
 def _stood_down(ids):

@@ -4,6 +4,7 @@ organizations ready to go (the rules in dispatch/domain/overview.py), each read 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -12,7 +13,8 @@ from dispatch.domain.incidents import IncidentStatus, NeedStatus
 from dispatch.domain.overview import OrganizationFacts, SubdistrictState, count_organizations, county_total
 from dispatch.domain.scope import Actor, Forbidden, Role
 from dispatch.extensions import db
-from dispatch.models import Assignment, Community, Incident, Need, Organization, OrganizationSkill, Subdistrict
+from dispatch.models import Assignment, Community, Incident, Need, Organization, Subdistrict
+from dispatch.services.dispatch.candidates import ready_to_send
 from dispatch.services.registry.places import list_subdistricts
 from dispatch.services.scoping import incident_clause, organization_clause
 
@@ -71,13 +73,11 @@ def _count_needs(actor: Actor, states: dict[int, SubdistrictState]) -> None:
 
 def _organization_facts(actor: Actor) -> list[OrganizationFacts]:
     in_scope = select(Organization.id).where(organization_clause(actor))
-    largest = dict(
-        db.session.execute(
-            select(OrganizationSkill.organization_id, func.max(OrganizationSkill.capacity))
-            .where(OrganizationSkill.organization_id.in_(in_scope))
-            .group_by(OrganizationSkill.organization_id)
-        ).all()
-    )
+    now = datetime.now(UTC)
+    ready = {
+        org_id: (int(people or 0), standby)
+        for org_id, people, standby in db.session.execute(ready_to_send(in_scope), {"now": now, "today": now.date()})
+    }  # as the ranking reads them: dispatch/services/dispatch/candidates.py
     out = dict(
         db.session.execute(
             select(Assignment.organization_id, func.sum(Assignment.head_count))
@@ -91,7 +91,8 @@ def _organization_facts(actor: Actor) -> list[OrganizationFacts]:
         .join(Community, Organization.community_id == Community.id)
         .where(organization_clause(actor))
     )  # fmt: skip
-    return [
-        OrganizationFacts(subdistrict_id, active, has_base, phone or "", int(largest.get(org_id) or 0), int(out.get(org_id) or 0))
-        for org_id, subdistrict_id, active, has_base, phone in rows
-    ]
+    facts = []
+    for org_id, subdistrict_id, active, has_base, phone in rows:
+        people, standby = ready.get(org_id, (0, None))
+        facts.append(OrganizationFacts(subdistrict_id, active, has_base, phone or "", people, int(out.get(org_id) or 0), standby))
+    return facts

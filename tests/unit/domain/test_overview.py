@@ -22,6 +22,12 @@ def test_an_organization_that_cannot_be_sent_or_reached_or_has_everyone_out_is_n
     assert not facts(people_out=10).ready and facts(people_out=12).free_people == 0
 
 
+def test_a_standby_answer_caps_the_free_people_and_an_answer_of_none_is_not_ready():
+    assert facts(standby_ready=3).free_people == 3 and facts(standby_ready=30).free_people == 10
+    assert not facts(standby_ready=0).ready
+    assert facts(people_out=8, standby_ready=5).free_people == 2
+
+
 def test_a_subdistrict_counts_its_active_organizations_and_the_free_people_of_the_ready_ones():
     states = {1: SubdistrictState(1), 2: SubdistrictState(2)}
     count_organizations(states, [facts(), facts(people_out=4), facts(leader_phone=""), facts(active=False),
