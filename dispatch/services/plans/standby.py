@@ -3,7 +3,11 @@ leaders answer on the phone page or by SMS (``备勤 5``, or a bare ``5`` while 
 is offered until the warning ends (``dispatch/services/dispatch/candidates.py``). The rules are in
 ``dispatch/domain/plans/standby.py``.
 
-A team is asked once per warning (the unique poll row); asking again re-sends to those who have not answered.
+A team is asked once per warning (the unique poll row); asking again re-sends to those who have not answered. A team
+is texted one question at a time: one that has a question of another warning open (asked, not answered) is not
+texted again for a new warning, as its one answer counts for every question open (``answer_by_sms``); its new poll
+is made all the same (readiness counts it, the phone page shows it) and logged as asked through that earlier text.
+Asking again texts a team at most once in ``ASK_AGAIN_AFTER``, whichever of its warnings asks.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.orm import joinedload
 
 from dispatch.domain.incidents import IncidentLevel
@@ -82,12 +86,35 @@ def ask(warning: EarlyWarning, actor_id: int | None, with_skills: bool = False) 
     ).all()
     if not teams:
         return 0
-    rows = [{"warning_id": warning.id, "organization_id": team.id} for team in teams]
+    open_question = _open_questions([team.id for team in teams], warning.id)
+    rows = [
+        {"warning_id": warning.id, "organization_id": team.id, "shared_poll_id": open_question.get(team.id)} for team in teams
+    ]
     made = db.session.execute(insert(StandbyPoll).returning(StandbyPoll.id, StandbyPoll.organization_id), rows).all()
     poll_of = {organization_id: poll_id for poll_id, organization_id in made}  # one statement for every team
     for team in teams:
-        _send_question(warning, team, poll_of[team.id], actor_id, "standby.asked")
+        _send_question(warning, team, poll_of[team.id], actor_id, "standby.asked", open_question.get(team.id))
     return len(teams)
+
+
+def _open_questions(organization_ids: list[int], warning_id: int) -> dict[int, int]:
+    """The teams among these with a standby question of another warning in force open (asked, not answered): the
+    poll whose SMS asked it, by team."""
+    now = datetime.now(UTC)
+    rows = db.session.execute(
+        select(StandbyPoll.organization_id, StandbyPoll.id, StandbyPoll.shared_poll_id)
+        .join(EarlyWarning, EarlyWarning.id == StandbyPoll.warning_id)
+        .where(
+            StandbyPoll.organization_id.in_(organization_ids), StandbyPoll.warning_id != warning_id,
+            StandbyPoll.answered_at.is_(None), EarlyWarning.lifted_at.is_(None), EarlyWarning.effective_at <= now,
+            EarlyWarning.expires_at > now,
+        )
+        .order_by(StandbyPoll.id)
+    )  # fmt: skip
+    found: dict[int, int] = {}
+    for organization_id, poll_id, shared_poll_id in rows:
+        found.setdefault(organization_id, shared_poll_id or poll_id)
+    return found
 
 
 def _offering(skills: set[str], subdistrict_ids: set[int]) -> list[int]:
@@ -113,7 +140,7 @@ def ask_again(actor: Actor, warning_id: int) -> int:
         raise Conflict([FieldError("warning", "standby.ended")])
     now = datetime.now(UTC)
     lately = now - ASK_AGAIN_AFTER
-    unanswered = db.session.scalars(
+    silent = db.session.scalars(
         select(StandbyPoll).where(
             StandbyPoll.warning_id == warning.id,
             StandbyPoll.answered_at.is_(None),
@@ -121,11 +148,33 @@ def ask_again(actor: Actor, warning_id: int) -> int:
             (StandbyPoll.asked_again_at.is_(None)) | (StandbyPoll.asked_again_at <= lately),
         )
     ).all()
+    texted = _last_texted([poll.organization_id for poll in silent])
+    unanswered = [poll for poll in silent if texted.get(poll.organization_id, lately) <= lately]
     for poll in unanswered:
         poll.asked_again_at = now
         _send_question(warning, db.session.get(Organization, poll.organization_id), poll.id, actor.user_id, "standby.asked_again")
     events.commit()
     return len(unanswered)
+
+
+def _last_texted(organization_ids: list[int]) -> dict[int, datetime]:
+    """When each team was last texted a standby question, for whichever warning: a poll's asking (unless it was
+    asked through an earlier poll's SMS) or its asking again."""
+    rows = db.session.execute(
+        select(
+            StandbyPoll.organization_id,
+            func.max(case((StandbyPoll.shared_poll_id.is_(None), StandbyPoll.asked_at))),
+            func.max(StandbyPoll.asked_again_at),
+        )
+        .where(StandbyPoll.organization_id.in_(organization_ids))
+        .group_by(StandbyPoll.organization_id)
+    )
+    return {org_id: max(filter(None, (_aware(asked), _aware(again)))) for org_id, asked, again in rows if asked or again}
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """An aggregate's timestamp comes back as the database gives it: naive UTC on SQLite."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def answer(actor: Actor, poll_id: int, ready: int, via: str = "phone") -> StandbyPoll:
@@ -241,11 +290,18 @@ def _answered(poll: StandbyPoll, ready: int, actor_id: int | None, via: str) -> 
     return poll
 
 
-def _send_question(warning: EarlyWarning, organization: Organization, poll_id: int, actor_id: int | None, kind: str) -> None:
+def _send_question(
+    warning: EarlyWarning, organization: Organization, poll_id: int, actor_id: int | None, kind: str, shared: int | None = None
+) -> None:
+    """Log the question (the team's phone page hears it) and text it, unless an earlier poll's SMS (``shared``) asked
+    it already."""
+    shared_data = {"shared_poll_id": shared} if shared is not None else {}
     event = events.record(
         kind, organization_id=organization.id, subdistrict_id=organization.community.subdistrict_id, actor_id=actor_id,
-        warning_id=warning.id, poll_id=poll_id,
+        warning_id=warning.id, poll_id=poll_id, **shared_data,
     )  # fmt: skip
+    if shared is not None:
+        return
     words = warning_words(warning.kind, warning.colour)
     params = {"text": standby_question(warning.kind, warning.colour), "kind": "standby_poll", "warning": words}
     message = OutboxMessage(
