@@ -11,6 +11,7 @@ box for (radius_km, a time window) ride along in a hidden box, kept as they were
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -82,7 +83,7 @@ class TaskRow:
         if self.place_kind != "location":
             return {self.place_kind if self.place_kind in PLACE_KINDS else "address": self.place_value}
         parts = [part for part in _POINT_PARTS.split(self.place_value) if part]
-        point = {axis: as_yaml_reads(part) for axis, part in zip(("lon", "lat"), parts, strict=False)}
+        point = {axis: _coordinate(part) for axis, part in zip(("lon", "lat"), parts, strict=False)}
         return {"location": {**point, **({"system": parts[2]} if len(parts) > 2 else {})}}
 
     def task(self) -> dict[str, Any]:
@@ -144,6 +145,15 @@ class PlanForm:
         return dump({**top, "tasks": [row.task() for row in self.tasks]})
 
 
+def _coordinate(text: str) -> float | str:
+    """A typed longitude or latitude as a number (120.15, 1e-5); anything else stays the text, which is refused."""
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return value if math.isfinite(value) else text
+
+
 def _read_box(row: TaskRow, name: str, position: str | None, form, key: str) -> None:
     if name == "skills" and position is None:
         row.skills = [code.strip() for code in form.getlist(key) if code.strip()]
@@ -199,6 +209,8 @@ def box_error(where: str, message: str) -> BoxError:
     row = f"tasks-{number - 1}"
     if part == "need" and sub == "skills":
         return BoxError(f"{row}-skills", number, "skills", message)
+    if part == "need" and sub in ("location", "address"):  # the place, as the needs API reads it
+        return BoxError(f"{row}-place_value", number, "place", message)
     if part == "need" and sub in NEED_BOXES:
         return BoxError(f"{row}-{sub}", number, sub, message)
     if part == "need":
