@@ -1,6 +1,7 @@
 /* The board's warnings panel: the county's warnings in force, each with its standby readiness per subdistrict and
    skill (teams asked, answered, people ready against the plans' need), asking the silent teams again, lifting the
-   warning; and reading a CAP file in. Socket nudges (a standby answer, a new warning) make it ask the API again. */
+   warning; entering a warning by hand (an Idempotency-Key per submission) and reading a CAP file in. Socket nudges
+   (a standby answer, a new warning, one ended) make it ask the API again, so an ended warning drops off. */
 window.warningPanel = function (box, T, say, skillName) {
   "use strict";
   const { el, fill, api } = window.dom;
@@ -45,7 +46,28 @@ window.warningPanel = function (box, T, say, skillName) {
     show().catch((error) => say(error.message, true));
   }
 
-  box.querySelector("form").addEventListener("submit", async (event) => {
+  /* An officer's warning, with a key per submission: a double click or a retry after a timeout enters it once and
+     texts no team twice (the API answers the first warning). */
+  box.querySelector("#warning-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const key = form.dataset.key || (form.dataset.key = crypto.randomUUID ? crypto.randomUUID() : String(Date.now() + Math.random()));
+    const chosen = form.subdistrict_ids ? [...form.subdistrict_ids.selectedOptions].map((o) => Number(o.value)) : [];
+    const body = { kind: form.kind.value, colour: form.colour.value, headline: form.headline.value.trim(),
+      hours: Number(form.hours.value), subdistrict_ids: chosen, ask_all_with_skills: form.ask_all_with_skills.checked };
+    try {
+      const warning = await api("POST", "/api/warnings", body, { "Idempotency-Key": key });
+      delete form.dataset.key; // entered: the next submit is a new warning; a double click reused the key
+      say(fill(T.warning_entered, { headline: warning.headline, n: warning.cells.length }));
+      form.reset();
+    } catch (error) {
+      say(error.message, true);
+    }
+    shown = "";
+    show().catch((error) => say(error.message, true));
+  });
+
+  box.querySelector("#cap-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const file = event.target.cap.files[0];
     if (!file) { say(T.cap_choose, true); return; }
