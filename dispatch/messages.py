@@ -520,6 +520,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "这条预警涉及其他街道，只能由区县管理员处理",
         "this warning covers other subdistricts: only the county's administrators may act on it",
     ),
+    "warning.unknown_subdistricts": ("本区县没有这些街道：{value}", "this county has no such subdistricts: {value}"),
+    "warning.own_subdistrict": (
+        "街道值班人员只能发布本街道的预警，全区县或其他街道的预警请区县管理员发布",
+        "a subdistrict's duty officer enters warnings for their own subdistrict only: the county's administrators enter the others",
+    ),
+    "warning.over": ("该预警已结束，不再询问备勤", "the warning has ended: no team is asked any more"),
     "plan.county_plan": ("区县的预案只能由区县管理员修改", "only the county's administrators may change a county plan"),
     # CAP warnings (dispatch/domain/plans/cap.py, warning_types.py)
     "cap.too_large": ("预警文件太大（最多 {limit} 字节）", "the warning file is too large (at most {limit} bytes)"),

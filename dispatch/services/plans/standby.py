@@ -137,7 +137,7 @@ def ask_again(actor: Actor, warning_id: int) -> int:
     warning = find_warning(actor, warning_id)
     require_owned(actor, warning)
     if not warning.in_force(datetime.now(UTC)):
-        raise Conflict([FieldError("warning", "standby.ended")])
+        raise Conflict([FieldError("warning", "warning.over")])
     now = datetime.now(UTC)
     lately = now - ASK_AGAIN_AFTER
     silent = db.session.scalars(

@@ -168,9 +168,7 @@ def _officer_cells(actor: Actor, subdistrict_ids: list[int]) -> list[Cell]:
     if actor.role is Role.DUTY_OFFICER:
         subdistrict_ids = subdistrict_ids or [actor.subdistrict_id]
         if set(subdistrict_ids) != {actor.subdistrict_id}:
-            raise InvalidInput(
-                [FieldError("subdistrict_ids", "scope.unknown", {"field": "subdistrict_ids", "value": subdistrict_ids})]
-            )
+            raise InvalidInput([FieldError("subdistrict_ids", "warning.own_subdistrict")])
     cells = [
         c
         for c in places().cells
@@ -178,9 +176,8 @@ def _officer_cells(actor: Actor, subdistrict_ids: list[int]) -> list[Cell]:
     ]
     missing = set(subdistrict_ids) - {c.subdistrict_id for c in cells}
     if missing or not cells:
-        raise InvalidInput(
-            [FieldError("subdistrict_ids", "scope.unknown", {"field": "subdistrict_ids", "value": sorted(missing)})]
-        )
+        unknown = "、".join(str(subdistrict_id) for subdistrict_id in sorted(missing))
+        raise InvalidInput([FieldError("subdistrict_ids", "warning.unknown_subdistricts", {"value": unknown})])
     return cells
 
 
