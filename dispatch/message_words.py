@@ -102,11 +102,24 @@ WORDED: dict[str, dict[str, Words]] = {
 }
 
 
+INCIDENT_CATEGORIES: Words = {
+    "natural_disaster": ("自然灾害", "natural disaster"),
+    "accident": ("事故灾难", "accident"),
+    "public_health": ("公共卫生事件", "public health event"),
+    "social_security": ("社会安全事件", "social security event"),
+}
+
+# codes whose parameters hold terms (a category), not states: said in words too, but no state conflict
+TERMS: dict[str, dict[str, Words]] = {
+    "plan.not_covering": {"category": INCIDENT_CATEGORIES},
+}
+
+
 def worded(code: str, params: dict[str, Any], language: str) -> dict[str, Any]:
     """``params`` with each state or action of the message ``code`` put in words of ``language`` (zh or en).
 
     A value with no word (a state added later) stays as it is rather than breaking the message."""
-    kinds = WORDED.get(code)
+    kinds = WORDED.get(code) or TERMS.get(code)
     if not kinds:
         return params
     side = 1 if language == "en" else 0

@@ -12,7 +12,7 @@ import pytest
 from dispatch.domain.assignments import TRANSITIONS, AssignmentAction, AssignmentState
 from dispatch.domain.complaints import ComplaintStatus
 from dispatch.domain.drills import DrillStatus
-from dispatch.domain.incidents import IncidentStatus, NeedStatus
+from dispatch.domain.incidents import IncidentCategory, IncidentStatus, NeedStatus
 from dispatch.domain.recovery import RecoveryState
 from dispatch.domain.risks import RiskStatus
 from dispatch.message_words import (
@@ -21,6 +21,7 @@ from dispatch.message_words import (
     ASSIGNMENT_STATES,
     COMPLAINT_STATUSES,
     DRILL_STATUSES,
+    INCIDENT_CATEGORIES,
     INCIDENT_MOVES,
     INCIDENT_STATUSES,
     NEED_STATUSES,
@@ -126,3 +127,11 @@ def test_an_unknown_address_with_no_close_name_says_so_and_what_to_do(nothing):
     said = message("address.not_found", "zh", suggestions=nothing)
     assert said == "找不到该地址，也没有相近的地名；请在地图上点选位置，或填写经纬度"
     assert message("address.not_found", "en", suggestions=nothing).startswith("address not found, and no place name")
+
+
+def test_a_plan_that_does_not_cover_says_the_category_in_words():
+    assert message("plan.not_covering", "zh", category="public_health", level="II").startswith(
+        "该预案不适用于此事件（公共卫生事件，II 级）"
+    )
+    assert "(public health event, level II)" in message("plan.not_covering", "en", category="public_health", level="II")
+    assert INCIDENT_CATEGORIES.keys() == {category.value for category in IncidentCategory}
