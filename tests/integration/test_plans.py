@@ -4,12 +4,16 @@ ordinary path, the designated organizations asked first; never a task twice; a l
 
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy import func, select
 
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
 from dispatch.models import Assignment, IncidentPlan, Need, Plan, PlanVersion
+from dispatch.services.plans import starting
 from tests.factories import make_user
+from tests.integration.dispatch_helpers import all_at_once
 
 
 def plan_text(world, title: str = "防台风预案", min_level: str = "III", designated: list[str] | None = None, **extra) -> str:
@@ -132,6 +136,37 @@ def test_starting_again_posts_nothing_twice(world, browser):
     third = duty.post(f"/api/incidents/{incident['id']}/plans/{plan['id']}/start", {}).get_json()
     assert (third["posted"], sorted(third["already_posted"])) == ([], ["装填沙袋", "转移群众"])
     assert len(needs_of(incident)) == 2
+
+
+def test_a_start_of_the_new_version_racing_a_start_of_the_old_one_posts_no_task_twice(app, world, browser, monkeypatch):
+    """The first start has read which tasks are posted (none) and not yet committed when the plan is edited and the
+    new version started: that start must wait for the first, then find its tasks posted."""
+    duty = browser(world.duty)
+    plan = keep(duty, plan_text(world))
+    incident = open_incident(duty, world)
+    start = f"/api/incidents/{incident['id']}/plans/{plan['id']}/start"
+    first_read, second_read = threading.Event(), threading.Event()
+    read = starting._posted_task_names
+
+    def reading_in_turn(incident_id: int, plan_id: int) -> set[str]:
+        names = read(incident_id, plan_id)
+        if not first_read.is_set():
+            first_read.set()
+            second_read.wait(3)  # without a lock, the second start reads meanwhile; with one, it waits for this
+        else:
+            second_read.set()
+        return names
+
+    monkeypatch.setattr(starting, "_posted_task_names", reading_in_turn)
+    old = threading.Thread(target=lambda: all_at_once(app, [lambda: browser(world.duty).post(start, {})]))
+    old.start()
+    assert first_read.wait(10)
+    assert duty.send("PUT", f"/api/plans/{plan['id']}", {"text": plan_text(world, title="修订")}).status_code == 200
+    new = duty.post(start, {}).get_json()
+    old.join(30)
+
+    assert (new["version"], new["posted"]) == (2, [])
+    assert sorted(n.plan_task for n in needs_of(incident)) == [1, 2]
 
 
 def test_an_unknown_task_is_refused_and_nothing_is_posted(world, browser):

@@ -104,6 +104,9 @@ def start_by_itself(actor: Actor, incident_id: int) -> list[Started]:
 
 def _post(actor: Actor, incident_id: int, plan: Plan, version: PlanVersion, task_needs_) -> Started:
     incident = held_incident(actor, incident_id)  # its status stays true until this commits
+    # One start of a plan at a time (PostgreSQL; SQLite's write lock, taken above, already is): a start of another
+    # version racing this one waits, then finds these tasks posted. The unique key on the needs covers one version.
+    db.session.execute(select(Plan.id).where(Plan.id == plan.id).with_for_update())
     done = _posted_task_names(incident_id, plan.id)
     fresh = [t for t in task_needs_ if t.task.name not in done]
     if not db.session.scalar(
