@@ -1,7 +1,7 @@
 """Starting an emergency plan of 50 tasks (issue 17): how long ``POST /api/incidents/<id>/plans/<plan_id>/start``
 takes, and whether every start posts all its needs and makes each one's first offers.
 
-Run ``python tests/bench/bench_plan_start.py [--starts 30] [--rounds 3]``; prints a context line and one JSON line per
+Run ``python tests/bench/bench_plan_start.py [--starts 30] [--rounds 3] [--profile FILE]``; prints a context line and one JSON line per
 figure: {"bench": "plan_start", "metric": ..., "value": ..., "unit": ..., "target": ...}. About 70 s (more on a busy machine).
 
 Issue 17's target: a start of 50 tasks answers in under 1 s at p99, all needs posted and first offers made. The stack
@@ -38,6 +38,7 @@ if __name__ == "__main__":
     monkey.patch_all()  # as wsgi.py does in production, before anything else is imported
 
 import argparse
+import cProfile
 import os
 import random
 import subprocess
@@ -190,7 +191,7 @@ def emit_figures(rounds: list[Round]) -> None:
     emit_rounds(emit, "in_process_cpu_per_start", [r.cpu_ms for r in rounds], "ms", note="this thread, test client included")
 
 
-def run(starts: int, rounds: int) -> int:
+def run(starts: int, rounds: int, profile: Path | None = None) -> int:
     emit_context(emit)
     with throwaway_stack("dispatch-bench-plan-start-") as stack:
         env = {
@@ -222,6 +223,11 @@ def run(starts: int, rounds: int) -> int:
 
         run_round(client, headers, plan_id, designated, 1, 0)  # warm-up: the first start fills caches and the pool
         emit_figures([run_round(client, headers, plan_id, designated, starts, n + 1) for n in range(rounds)])
+        if profile is not None:  # after the timed rounds, so the profiler's own cost is in no figure
+            profiler = cProfile.Profile(time.thread_time)  # CPU, not the waits on the database
+            profiler.runcall(run_round, client, headers, plan_id, designated, 3, rounds + 1)
+            profiler.dump_stats(profile)
+            log(f"profile of 3 starts written to {profile} (python -m pstats {profile})")
     return 0
 
 
@@ -229,10 +235,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--starts", type=int, default=30, help="starts in each timed round, each on a fresh incident")
     parser.add_argument("--rounds", type=int, default=ROUNDS, help="timed rounds")
+    parser.add_argument("--profile", type=Path, help="also write a cProfile of 3 more starts to this file")
     options = parser.parse_args(argv)
     if options.starts < 1 or options.rounds < 1:
         parser.error("--starts and --rounds must be positive")
-    return run(options.starts, options.rounds)
+    return run(options.starts, options.rounds, options.profile)
 
 
 if __name__ == "__main__":
