@@ -200,3 +200,18 @@ def test_the_plan_page_names_skills_and_places_in_the_readers_words(world, brows
     assert f"后勤物资保障 · 1 人 · 网格编码：{world.cell_a1.code}" in page and "logistics" not in page
     english = " ".join(text_of(browser(world.duty, language="en").get(f"/plans/{plan['id']}").get_data(as_text=True)).split())
     assert f"Logistics and supplies · 1 people · Grid cell code: {world.cell_a1.code}" in english
+
+
+def test_an_administrator_writes_a_subdistricts_plan_in_the_form_choosing_from_the_countys_teams(world, browser):
+    admin = browser(world.admin)
+    page = admin.get("/plans/new").get_data(as_text=True)
+    assert world.org_a2.name in page.split('<datalist id="plan-organizations">', 1)[1].split("</datalist>", 1)[0]
+    built = post(admin, "/plans", plan_form(sandbags(world), subdistrict_id=str(world.sub_a1.id)))
+    plan, _document = latest(plan_id_of(built))
+    assert plan.subdistrict_id == world.sub_a1.id
+
+
+def test_those_who_run_no_incidents_cannot_use_the_form(world, browser):
+    for user in (world.leader, world.grid):
+        assert post(browser(user), "/plans", plan_form(sandbags(world), action="add_task")).status_code == 403
+    assert counts() == (0, 0, 0)

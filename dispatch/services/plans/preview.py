@@ -60,7 +60,7 @@ def _as_if_active(plan: Plan, task_need: TaskNeed) -> Incident:
     subdistrict_id = plan.subdistrict_id
     if subdistrict_id is None and (point := task_need.need.location) is not None:
         subdistrict_id = places().cells.subdistrict_of(*to_wgs84(point.lon, point.lat, point.system))
-    if subdistrict_id is None:  # an address, found only when posted: any subdistrict leads a county-wide incident
+    if subdistrict_id is None:  # no point to place it by: any subdistrict leads a county-wide incident
         subdistrict_id = db.session.scalar(select(Subdistrict.id).where(Subdistrict.county_id == plan.county_id).limit(1))
     incident = Incident(
         category=plan.category, level=plan.min_level, subdistrict_id=subdistrict_id, status=IncidentStatus.ACTIVE, drill=False,
