@@ -73,7 +73,9 @@ def list_plans():
 @bp.post("/plans")
 @spec.validate(json=EmergencyPlanIn, resp=Response(HTTP_201=EmergencyPlanDetailOut, **ERRORS), tags=TAGS)
 def create_plan(json: EmergencyPlanIn):
-    """Keep a new plan: its text is checked whole (each problem names its line) and nothing is kept if any is wrong."""
+    """Keep a new plan: its text is checked whole (each problem names its line) and nothing is kept if any is wrong.
+    Saving finds every place (an address too) where the plan may mobilize, and refuses a designated team that does
+    not offer all of its task's skills (``plan.designated_lacks_skills``), as the ranking would never ask it."""
     return _detail(library.save_plan(current_actor(), json.text, subdistrict_id=json.subdistrict_id)), 201
 
 
