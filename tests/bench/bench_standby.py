@@ -20,7 +20,8 @@ logs in as ``demo-admin`` through the login form with Flask's test client. Then:
   served by gevent's patched threads) with no rate cap, as ``bench_sms.py`` runs it.
 
 Each round issues a fresh county-wide orange warning (``POST /api/warnings``, a different kind each round, so every
-SMS text differs from the other rounds' and each warning asks all 5,000 again) and times the request: the polls,
+SMS text differs from the other rounds' and each warning asks all 5,000 again: the round's warning is lifted after
+it, as a team with a question still open is not texted for another warning) and times the request: the polls,
 events and outbox rows committed is what "queued" means. The worker is idle until that commit nudges it; then the
 bench waits until the round's SMS are all sent and, beside it, runs ``tests/bench/sms_floor.py`` (the bare twilio
 client in a loop against the same fake, ``--floor-count`` messages). Figures:
@@ -274,6 +275,12 @@ def issue(client, headers: dict, kind: str, number: int) -> tuple[object, float,
     return answer.get_json()["id"], seconds, cpu_ms
 
 
+def lift(client, headers: dict, warning_id: object) -> None:
+    answer = client.post(f"/api/warnings/{warning_id}/lift", headers=headers)
+    if answer.status_code != 200:
+        raise RuntimeError(f"lifting warning {warning_id} answered {answer.status_code}: {answer.get_data(as_text=True)[:500]}")
+
+
 def run(count: int, rounds: int, drain: bool, floor_count: int, profile: Path | None, budget_s: float) -> int:
     emit_context(emit)
     started = time.perf_counter()
@@ -336,6 +343,7 @@ def run(count: int, rounds: int, drain: bool, floor_count: int, profile: Path | 
                     f"{done.statements} statements, {done.outbox} SMS queued")  # fmt: skip
                 if worker is not None:
                     drained(stack, twilio, worker, done, count * (number + 1), count, floor_count, deadline)
+                lift(client, headers, warning_id)  # untimed; else the next round's teams have this question open
             phases.remove()
             ok = report(asks, count, twilio, stack.pg_url if drain else None, floor_count)
             if profile is not None:
