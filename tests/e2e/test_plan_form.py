@@ -8,7 +8,7 @@ import os
 
 from playwright.sync_api import expect
 
-from tests.e2e.test_browser_pages import PHONE, Watched, basic_accessibility, leader_task
+from tests.e2e.test_browser_pages import BOARD, PHONE, Watched, basic_accessibility, leader_task
 
 SHOTS = os.environ.get("PLAN_FORM_SCREENSHOTS")  # a folder to keep the pages' pictures in, to look at them
 
@@ -55,3 +55,17 @@ def test_a_plan_is_written_in_the_form_on_a_phone_and_kept(live_server, chromium
     expect(page.locator("section[data-task='1']")).to_contain_text("预案指定队伍（第 1 位）")
     no_sideways_scroll(page)
     assert [e for e in officer.errors if "status of 422" not in e] == []  # the refused save answers 422, as it should
+
+
+def test_with_its_script_the_place_box_suggests_codes_only_for_a_code(live_server, chromium):
+    officer = Watched(chromium.new_context(**BOARD))
+    page = officer.log_in(live_server.url, "demo-duty", "/plans/new")
+    place = page.locator("#tasks-0-place_value")
+    page.select_option("#tasks-0-place_kind", "address")
+    expect(place).not_to_have_attribute("list", "plan-places")
+    expect(place).to_have_attribute("placeholder", "如：天目山路 148 号")
+    page.select_option("#tasks-0-place_kind", "cell")
+    expect(place).to_have_attribute("list", "plan-places")
+    no_sideways_scroll(page)
+    basic_accessibility(page)
+    assert officer.errors == []
