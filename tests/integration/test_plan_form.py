@@ -190,7 +190,7 @@ def _fields_of(page: str) -> dict:
     for name, text in re.findall(r'<textarea id="[^"]*" name="([^"]+)"[^>]*>([^<]*)</textarea>', form):
         fields[name] = unescape(text)
     for name, options in re.findall(r'<select id="[^"]*" name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
-        fields[name] = re.search(r'<option value="([^"]*)" selected', options)[1]
+        fields[name] = re.search(r'<option value="([^"]*)"[^>]* selected>', options)[1]
     return fields
 
 
