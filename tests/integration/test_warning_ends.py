@@ -92,3 +92,16 @@ def test_a_cap_cancel_ends_the_warning_in_every_subdistrict_it_covered(world, br
     assert {e.subdistrict_id for e in ended} == {world.sub_a1.id, world.sub_a2.id}
     assert {e.data["reason"] for e in ended} == {"cancelled"}
     assert end_expired() == 0
+
+
+def test_an_update_giving_an_ended_warning_more_time_lets_it_end_again(world, browser):
+    admin = browser(world.admin)
+    read_in(admin, cap("typhoon-xihu-orange.xml"))  # written for September: over already
+    assert end_expired() == 1
+    now = datetime.now(UTC)
+    times = {"2026-09-14T16:00:00+08:00": now.isoformat(timespec="seconds")}  # sent, effective
+    times["2026-09-15T16:00:00+08:00"] = (now + timedelta(hours=6)).isoformat(timespec="seconds")  # expires
+    updated = read_in(admin, cap("typhoon-xihu-update.xml", **times)).get_json()
+    assert updated["warning"]["in_force"]
+    admin.post(f"/api/warnings/{updated['warning']['id']}/lift")
+    assert [e.data["reason"] for e in ended_events() if e.subdistrict_id == world.sub_a1.id] == ["expired", "lifted"]
