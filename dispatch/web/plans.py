@@ -96,7 +96,7 @@ def _saved_or_editor(plan_id: int | None):
 def _changed(built: PlanForm) -> PlanForm | None:
     """The form after a button that keeps nothing (another task, one task fewer, the YAML), or None to save."""
     action, remove = request.form.get("action", "save"), request.form.get("remove", "")
-    if remove.isdigit() and int(remove) < len(built.rows):
+    if remove.isascii() and remove.isdigit() and int(remove) < len(built.rows):  # "²" is a digit int() refuses
         return built.without_row(int(remove))
     if action == "add_task":
         return built.with_another_row()

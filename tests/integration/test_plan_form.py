@@ -40,13 +40,15 @@ def post(client, url: str, fields: dict):
 
 
 def sandbags(world, **boxes) -> dict:
-    return task(name="装填沙袋", skills=["logistics"], head_count="1", place_kind="cell", place_value=world.cell_a1.code,
-                priority="urgent", broadcast_k="1", **boxes)  # fmt: skip
+    mine = {"name": "装填沙袋", "skills": ["logistics"], "head_count": "1", "place_kind": "cell",
+            "place_value": world.cell_a1.code, "priority": "urgent", "broadcast_k": "1"}  # fmt: skip
+    return task(**{**mine, **boxes})
 
 
 def hands(world, **boxes) -> dict:
-    return task(name="转移群众", skills=["logistics"], head_count="1", place_kind="community",
-                place_value=world.community_a1.code, **boxes)  # fmt: skip
+    mine = {"name": "转移群众", "skills": ["logistics"], "head_count": "1", "place_kind": "community",
+            "place_value": world.community_a1.code}  # fmt: skip
+    return task(**{**mine, **boxes})
 
 
 def latest(plan_id: int):
@@ -215,3 +217,16 @@ def test_those_who_run_no_incidents_cannot_use_the_form(world, browser):
     for user in (world.leader, world.grid):
         assert post(browser(user), "/plans", plan_form(sandbags(world), action="add_task")).status_code == 403
     assert counts() == (0, 0, 0)
+
+
+def test_hostile_boxes_get_clear_answers_not_server_errors(world, browser):
+    duty = browser(world.duty)
+    for remove in ("²", "99999999999999999999", "-1", "abc"):
+        assert post(duty, "/plans", plan_form(sandbags(world), remove=remove)).status_code in (302, 422)
+    nul = post(duty, "/plans", plan_form(sandbags(world), title="预案\x00"))
+    assert nul.status_code == 422 and "无法保存的字符" in text_of(nul.get_data(as_text=True))
+    huge = sandbags(world, head_count="1e999", place_kind="location", place_value="1e999, nan")
+    assert post(duty, "/plans", plan_form(huge)).status_code == 422
+    assert post(duty, "/plans", plan_form(sandbags(world), category="earthquake", min_level="V")).status_code == 422
+    assert post(duty, "/plans", {**plan_form(sandbags(world)), "tasks-0-extra": '{"radius_km": "far"'}).status_code == 302
+    assert counts()[0] == 5  # the four removals that removed nothing, and the broken hidden box: saved as typed
