@@ -31,6 +31,7 @@ MAX_ROWS = MAX_TASKS + 1  # one past the most a plan holds, so the document says
 _ROW_FIELD = re.compile(r"^tasks-(\d{1,3})-([a-z_]+)(?:-(\d{1,2}))?$")
 _ERROR_FIELD = re.compile(r"^tasks\[(\d+)\](?:\.(name|need|place|designated)(?:\[(\d+)\])?(?:\.([a-z_]+))?)?")
 _POINT_PARTS = re.compile(r"[,，\s]+")
+SCALARS = (str, int, float, bool, type(None))  # what the carried fields (radius_km, a time window) are
 
 
 @dataclass
@@ -60,9 +61,11 @@ class TaskRow:
         """The need fields carried for the YAML; a hidden box someone changed into something else carries nothing."""
         try:
             found = json.loads(self.extra) if self.extra else {}
-        except ValueError:
+        except (ValueError, RecursionError):
             return {}
-        return {k: v for k, v in found.items() if k not in NEED_BOXES and k != "skills"} if isinstance(found, dict) else {}
+        if not isinstance(found, dict):
+            return {}
+        return {k: v for k, v in found.items() if k not in (*NEED_BOXES, "skills") and isinstance(v, SCALARS)}
 
     @property
     def designated_boxes(self) -> list[str]:

@@ -93,3 +93,8 @@ def test_designated_boxes_offer_a_spare_up_to_ten():
 def test_each_problem_lands_on_its_box(where, box, task, name):
     found = box_error(where, "错")
     assert (found.box, found.task, found.name, found.message) == (box, task, name, "错")
+
+
+def test_a_hidden_box_carries_plain_values_only():
+    assert TaskRow(extra='{"radius_km": 5, "window": {"a": [1]}}').extras == {"radius_km": 5}
+    assert TaskRow(extra="[" * 100_000).extras == {}  # nested past what a reader can follow: nothing
