@@ -67,6 +67,12 @@ def capped(free: int, ready: int | None) -> int:
     return free if ready is None else min(free, ready)
 
 
+def left_of_answer(ready: int | None, taken: int | None) -> int | None:
+    """What is left of a standby answer: the people it said it has ready, less those it has since accepted work for
+    (an answer of 5 is 5 in all while the warning stands, not 5 an offer). None: no answer stands."""
+    return None if ready is None else max(0, int(ready) - int(taken or 0))
+
+
 @dataclass(frozen=True)
 class PollFacts:
     """One team asked: where it is, its skills, and its answer (None: not yet)."""

@@ -25,7 +25,7 @@ from sqlalchemy import Select, and_, bindparam, case, func, literal_column, or_,
 
 from dispatch.domain.assignments import ACTIVE_STATES, AssignmentState
 from dispatch.domain.matching import CandidateTable, NeedSpec
-from dispatch.domain.plans.standby import capped
+from dispatch.domain.plans.standby import capped, left_of_answer
 from dispatch.extensions import db
 from dispatch.models import (
     Assignment,
@@ -105,7 +105,7 @@ class _Facts:
         self.org_id, self.lon, self.lat, self.community_id = row[0], row[1], row[2], row[3]
         self.load, self.offered, self.accepted, self.completed = (int(v or 0) for v in row[4:8])
         self.ready = None if row[10] is None else int(row[10])  # its standby answer while a warning stands
-        self.free = capped(max(0, int(row[8] or 0) - self.load), self.ready)
+        self.free = capped(max(0, int(row[8] or 0) - self.load), left_of_answer(self.ready, row[11]))
         self.serves = bool(row[9])
 
 
@@ -156,23 +156,29 @@ def _facts_statement(one_organization: bool) -> Select:
     orgs = orgs.where(*criteria).cte("candidate_organizations")
     ids = select(orgs.c.id)
     history, capacity, standby = _history(ids, since=bindparam("since")), _capacity(ids, skill_ids), _standby(ids)
+    taken = _taken_since_answer(standby)
     serving = select(organization_cells.c.organization_id).where(organization_cells.c.cell_id == bindparam("cell_id"))
     return (
         select(
             orgs, history.c.load, history.c.offered, history.c.accepted, history.c.completed, capacity.c.capacity,
-            orgs.c.id.in_(serving), standby.c.ready,
+            orgs.c.id.in_(serving), standby.c.ready, taken.c.people,
         )
         .outerjoin(history, history.c.org_id == orgs.c.id)
         .outerjoin(capacity, capacity.c.org_id == orgs.c.id)
         .outerjoin(standby, standby.c.org_id == orgs.c.id)
+        .outerjoin(taken, taken.c.org_id == orgs.c.id)
     )  # fmt: skip
 
 
 def _standby(ids):
-    """Per organization: the fewest people it said it has ready (备勤), among its answers to warnings in force now."""
+    """Per organization: the fewest people it said it has ready (备勤), among its answers to warnings in force now,
+    and when it first answered one of them."""
     now = bindparam("now", type_=Member.off_until.type)
     return (
-        select(StandbyPoll.organization_id.label("org_id"), func.min(StandbyPoll.ready).label("ready"))
+        select(
+            StandbyPoll.organization_id.label("org_id"), func.min(StandbyPoll.ready).label("ready"),
+            func.min(StandbyPoll.answered_at).label("answered_at"),
+        )
         .join(EarlyWarning, EarlyWarning.id == StandbyPoll.warning_id)
         .where(
             StandbyPoll.organization_id.in_(ids), StandbyPoll.ready.is_not(None), EarlyWarning.lifted_at.is_(None),
@@ -181,6 +187,18 @@ def _standby(ids):
         .group_by(StandbyPoll.organization_id)
         .subquery()
     )  # fmt: skip
+
+
+def _taken_since_answer(standby):
+    """Per organization that answered standby: the people on its accepted, en-route or on-site work accepted since
+    it first answered (work it had before it answered is not what the answer counted)."""
+    return (
+        select(Assignment.organization_id.label("org_id"), func.sum(Assignment.head_count).label("people"))
+        .join(standby, standby.c.org_id == Assignment.organization_id)
+        .where(Assignment.state.in_(ACTIVE_STATES), Assignment.answered_at >= standby.c.answered_at)
+        .group_by(Assignment.organization_id)
+        .subquery()
+    )
 
 
 def _capacity(ids, skill_ids):
@@ -224,8 +242,8 @@ def _skill_staffing(ids, skill_ids):
 def ready_to_send(ids) -> Select:
     """Per organization (of the ``ids`` statement), for the county overview: the people on duty it can send for its
     best-staffed skill, counted as the ranking counts them (certificates, and none when its leader stood the team
-    down), and the fewest it said it has ready among warnings in force (NULL when not asked or not answered).
-    Binds ``now`` and ``today``."""
+    down), the fewest it said it has ready among warnings in force (NULL when not asked or not answered), and the
+    people it has accepted work for since it answered. Binds ``now`` and ``today``."""
     listed, held, people, certified = _skill_staffing(ids, None)
     sendable = case((certified < people, certified), else_=people)
     org, skill = OrganizationSkill.organization_id, OrganizationSkill.skill_id
@@ -239,9 +257,12 @@ def ready_to_send(ids) -> Select:
         .subquery()
     )
     standby = _standby(ids)
+    taken = _taken_since_answer(standby)
     people_now = case((best.c.org_id.in_(_stood_down(ids)), ZERO), else_=best.c.people)
-    return select(best.c.org_id, people_now.label("people"), standby.c.ready).outerjoin(
-        standby, standby.c.org_id == best.c.org_id
+    return (
+        select(best.c.org_id, people_now.label("people"), standby.c.ready, taken.c.people.label("taken"))
+        .outerjoin(standby, standby.c.org_id == best.c.org_id)
+        .outerjoin(taken, taken.c.org_id == best.c.org_id)
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from dispatch.domain.assignments import ACTIVE_STATES
 from dispatch.domain.incidents import IncidentStatus, NeedStatus
 from dispatch.domain.overview import OrganizationFacts, SubdistrictState, count_organizations, county_total
+from dispatch.domain.plans.standby import left_of_answer
 from dispatch.domain.scope import Actor, Forbidden, Role
 from dispatch.extensions import db
 from dispatch.models import Assignment, Community, Incident, Need, Organization, Subdistrict
@@ -75,8 +76,8 @@ def _organization_facts(actor: Actor) -> list[OrganizationFacts]:
     in_scope = select(Organization.id).where(organization_clause(actor))
     now = datetime.now(UTC)
     ready = {
-        org_id: (int(people or 0), standby)
-        for org_id, people, standby in db.session.execute(ready_to_send(in_scope), {"now": now, "today": now.date()})
+        org_id: (int(people or 0), left_of_answer(standby, taken))
+        for org_id, people, standby, taken in db.session.execute(ready_to_send(in_scope), {"now": now, "today": now.date()})
     }  # as the ranking reads them: dispatch/services/dispatch/candidates.py
     out = dict(
         db.session.execute(

@@ -10,6 +10,7 @@ from dispatch.domain.plans.standby import (
     StandbyReply,
     TaskFacts,
     capped,
+    left_of_answer,
     read_standby_reply,
     readiness,
     standby_question,
@@ -38,6 +39,13 @@ def test_a_team_is_offered_no_more_than_it_said_it_has_ready():
     assert capped(8, 5) == 5
     assert capped(3, 5) == 3
     assert capped(8, 0) == 0
+
+
+def test_what_a_team_accepted_since_answering_takes_from_its_answer():
+    assert left_of_answer(None, 3) is None  # no answer stands: nothing to take from
+    assert left_of_answer(5, None) == 5
+    assert left_of_answer(5, 2) == 3
+    assert left_of_answer(2, 3) == 0
 
 
 def test_the_question_names_the_warning_and_how_to_answer():
