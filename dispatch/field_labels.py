@@ -165,6 +165,7 @@ PREDICATES = frozenset(
         "value_error",
         "finite_number",
         "plan.blank",
+        "text.blank",
         "text.unstorable",
         "text.direction_control",
     }

@@ -119,6 +119,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "含有无法保存的字符（空字符 NUL 或不成对的代理字符）",
         "holds a character that cannot be stored (NUL, or an unpaired surrogate)",
     ),
+    "text.blank": (
+        "不能为空（只有空格或看不见的字符，如零宽空格，也算空）",
+        "must not be empty (spaces or invisible characters, such as zero-width spaces, alone count as empty)",
+    ),
     "text.direction_control": (
         "含有改变文字方向的控制字符（如 U+202E），会让短信和页面倒着显示，请删去",
         "holds a character that turns text around (such as U+202E), which would garble the SMS and the page; remove it",
@@ -496,6 +500,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the warning this update or cancel refers to ({references}) was never read: read the original alert first",
     ),
     "warning.outside_county": ("预警范围（{area}）不在本区县内", "the warning's area ({area}) is not in this county"),
+    "warning.outside_subdistrict": ("预警范围（{area}）不在本街道内", "the warning's area ({area}) is not in your subdistrict"),
+    "warning.shapes_outside_county": (
+        "预警的多边形或圆形（{shapes}）不在本区县内",
+        "the warning's polygon or circle ({shapes}) is not in this county",
+    ),
+    "warning.shapes_outside_subdistrict": (
+        "预警的多边形或圆形（{shapes}）不在本街道内",
+        "the warning's polygon or circle ({shapes}) is not in your subdistrict",
+    ),
+    "warning.left_out": (
+        "预警范围超出本街道的部分（{subdistricts}）未读入，请区县管理员导入",
+        "the part of the warning's area outside your subdistrict ({subdistricts}) was not read in: "
+        "ask the county's administrators to read the file",
+    ),
+    "warning.already_ended": (
+        "该预警已结束（已解除、撤销或过期），无需再解除",
+        "this warning has ended already (lifted, cancelled or expired): there is nothing to lift",
+    ),
     "standby.ended": ("该预警已结束，无需再回复备勤人数", "the warning has ended: no standby answer is needed now"),
     "standby.bad_ready": ("可出动人数应为 0 到 {most}", "the people ready must be 0 to {most}"),
     "plan.edited_meanwhile": (
@@ -546,6 +568,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "not a CAP warning: the root element must be a CAP 1.2 alert, not {root}",
     ),
     "cap.missing": ("预警缺少“{element}”", "the warning has no “{element}”"),
+    "cap.too_long": (
+        "预警的“{element}”太长（{length} 个字符，最多 {most} 个）",
+        "the warning's “{element}” is too long ({length} characters, at most {most})",
+    ),
     "cap.bad_time": (
         "时间“{value}”无效，应写明与协调世界时的时差，如 2026-09-14T10:30:00+08:00",
         "the time “{value}” is not valid; it must carry its UTC offset, as in 2026-09-14T10:30:00+08:00",
