@@ -520,6 +520,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "standby.ended": ("该预警已结束，无需再回复备勤人数", "the warning has ended: no standby answer is needed now"),
     "standby.bad_ready": ("可出动人数应为 0 到 {most}", "the people ready must be 0 to {most}"),
+    "plan.newer_version": (
+        "这份预案在你修改期间已被保存为第 {version} 版，你的修改（基于第 {based_on} 版）没有保存：请先看新版本再改",
+        "version {version} of this plan was saved while you edited version {based_on}; your change was not kept: "
+        "look at the new version, then make it again",
+    ),
     "plan.edited_meanwhile": (
         "这份预案刚被别人修改并保存，请重新打开后再改",
         "someone saved this plan a moment ago: open it again and make your change there",

@@ -89,7 +89,7 @@ def get_plan(plan_id: int):
 @spec.validate(json=EmergencyPlanIn, resp=Response(HTTP_200=EmergencyPlanDetailOut, **ERRORS), tags=TAGS)
 def edit_plan(plan_id: int, json: EmergencyPlanIn):
     """Keep a new version of the plan; incidents that started an earlier one keep theirs."""
-    return _detail(library.save_plan(current_actor(), json.text, plan_id=plan_id))
+    return _detail(library.save_plan(current_actor(), json.text, plan_id=plan_id, based_on=json.based_on))
 
 
 @bp.get("/plans/<int:plan_id>/versions/<int:version>")

@@ -22,6 +22,10 @@ class EmergencyPlanIn(Strict):
     subdistrict_id: RowId | None = Field(
         None, description="a new plan's subdistrict (an administrator's choice; none: a county plan); ignored on edit"
     )
+    based_on: RowId | None = Field(
+        None,
+        description="on edit, the version the change was made from: 409 when someone saved a newer one meanwhile",
+    )
 
 
 class EmergencyPlanTaskOut(BaseModel):

@@ -17,7 +17,7 @@ from dispatch.field_labels import field_message
 from dispatch.i18n import language
 from dispatch.messages import message
 from dispatch.models import Organization, Plan
-from dispatch.services.errors import InvalidInput
+from dispatch.services.errors import Conflict, InvalidInput
 from dispatch.services.plans import choices, library, preview
 from dispatch.services.registry.places import list_subdistricts
 from dispatch.services.registry.skills import list_skills
@@ -85,7 +85,10 @@ def _saved_or_editor(plan_id: int | None):
         return _editor(plan, changed, changed.text(), shown_yaml=request.form.get("action") == "yaml")
     text = built.text() if built is not None else _text()
     try:
-        saved = library.save_plan(actor, text, plan_id=plan_id, subdistrict_id=row_id(request.form, "subdistrict_id"))
+        saved = library.save_plan(
+            actor, text, plan_id=plan_id, subdistrict_id=row_id(request.form, "subdistrict_id"),
+            based_on=row_id(request.form, "based_on"),
+        )  # fmt: skip
     except InvalidInput as failed:
         if built is not None:
             return _editor(plan, built.compacted(), text, form_failed=failed)
@@ -152,7 +155,8 @@ def _editor(
         skills=[(s.code, s.label(lang)) for s in list_skills()], choices=choices.form_choices(actor, plan, lang),
         chosen_subdistrict=request.form.get("subdistrict_id", ""), example=_example(),
     )  # fmt: skip
-    return page, 422 if failed or form_failed else 200
+    refused = failed or form_failed
+    return page, (409 if isinstance(refused, Conflict) else 422) if refused else 200
 
 
 def _example() -> str:

@@ -230,3 +230,30 @@ def test_hostile_boxes_get_clear_answers_not_server_errors(world, browser):
     assert post(duty, "/plans", plan_form(sandbags(world), category="earthquake", min_level="V")).status_code == 422
     assert post(duty, "/plans", {**plan_form(sandbags(world)), "tasks-0-extra": '{"radius_km": "far"'}).status_code == 302
     assert counts()[0] == 5  # the four removals that removed nothing, and the broken hidden box: saved as typed
+
+
+def test_two_tabs_editing_one_plan_the_second_save_is_told_and_keeps_nothing_until_saved_again(world, browser):
+    duty = browser(world.duty)
+    plan_id = keep(duty, plan_text(world))["id"]
+    first_tab = _fields_of(duty.get(f"/plans/{plan_id}/edit").get_data(as_text=True))
+    second_tab = _fields_of(duty.get(f"/plans/{plan_id}/edit").get_data(as_text=True))
+    assert plan_id_of(post(duty, f"/plans/{plan_id}", {**first_tab, "title": "第一个标签页的修改"})) == plan_id
+
+    refused = post(duty, f"/plans/{plan_id}", {**second_tab, "title": "第二个标签页的修改"})
+
+    assert refused.status_code == 409
+    page = refused.get_data(as_text=True)
+    assert "已被保存为第 2 版" in text_of(page) and 'value="第二个标签页的修改"' in page  # told, and the change kept on screen
+    assert latest(plan_id)[0].version == 2 and latest(plan_id)[1].title == "第一个标签页的修改"
+    again = _fields_of(page)  # saved again from the page that told it: now it knows version 2
+    assert plan_id_of(post(duty, f"/plans/{plan_id}", again)) == plan_id
+    assert (latest(plan_id)[0].version, latest(plan_id)[1].title) == (3, "第二个标签页的修改")
+
+
+def test_the_api_refuses_an_edit_made_from_an_older_version(world, browser):
+    duty = browser(world.duty)
+    plan_id = keep(duty, plan_text(world))["id"]
+    assert duty.send("PUT", f"/api/plans/{plan_id}", {"text": plan_text(world, title="甲"), "based_on": 1}).status_code == 200
+    stale = duty.send("PUT", f"/api/plans/{plan_id}", {"text": plan_text(world, title="乙"), "based_on": 1})
+    assert stale.status_code == 409 and stale.get_json()["error"]["errors"][0]["code"] == "plan.newer_version"
+    assert latest(plan_id)[1].title == "甲"

@@ -71,12 +71,15 @@ def territory_of(plan: Plan) -> Territory:
     return Territory(plan.county_id, plan.subdistrict_id)
 
 
-def save_plan(actor: Actor, text: str, plan_id: int | None = None, subdistrict_id: int | None = None) -> Plan:
+def save_plan(
+    actor: Actor, text: str, plan_id: int | None = None, subdistrict_id: int | None = None, based_on: int | None = None
+) -> Plan:
     """Keep a new plan, or a new version of one, once its text and every task's need, place and designated
     organizations are right; InvalidInput with every problem on its line otherwise, and nothing written.
 
     A new plan belongs to the officer's subdistrict; an administrator names a subdistrict of the county, or none for
-    a county plan."""
+    a county plan. ``based_on``: the version the edit was made from; when someone has saved a newer one meanwhile,
+    Conflict, and nothing written (two people editing in two tabs: the second would undo the first unseen)."""
     if plan_id is None:
         require(actor, Action.CREATE, Resource.PLAN)
         territory = _territory_for_new(actor, subdistrict_id)
@@ -89,6 +92,9 @@ def save_plan(actor: Actor, text: str, plan_id: int | None = None, subdistrict_i
         db.session.add(plan)
     else:
         plan = db.session.scalar(select(Plan).where(Plan.id == plan_id).with_for_update())  # edits queue, none is lost
+        if based_on is not None and plan.version != based_on:
+            db.session.rollback()
+            raise Conflict([FieldError("plan", "plan.newer_version", {"version": plan.version, "based_on": based_on})])
     plan.title, plan.category, plan.min_level = document.title, document.category, document.min_level
     plan.auto_start, plan.version, plan.updated_at = document.auto_start, plan.version + 1, datetime.now(UTC)
     db.session.flush()
