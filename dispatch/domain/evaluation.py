@@ -12,11 +12,16 @@ work with nothing logged, the people who came times the time from arriving to co
 Standby (备勤): what the organization did when a warning asked how many people it could send
 (dispatch/services/plans/standby.py). A poll is one team and one warning (the log's ``warning_id``): it counts from
 its first ``standby.asked`` in the period; asking it again (``standby.asked_again``, or an ask repeated) is the same
-poll, so it is no new poll and does not move the time of asking. A poll is answered by its first
-``standby.answered`` after that ask; the time to answer runs from the first ask to the first answer; the people
-said ready are each answered poll's last answer (a leader may change it while the warning stands), summed. Answers
-to polls asked before the period are not counted, as answers to offers made before it are not. Warnings are never
-drills (standby events carry no incident), so standby is one set of figures beside real incidents and drills.
+poll, so it is no new poll and does not move the time of asking. A team with a question open is not texted again
+for a new warning: that warning's poll rides on the earlier question (its first ask carries ``shared_poll_id``), and
+the one answer the team gives counts for both (one ``standby.answered`` each). Such a poll is not a poll of its own:
+it is neither asked nor answered and its people are not counted, so a team counts the questions it was actually
+asked and one answer is not added up twice. A poll is answered by its first ``standby.answered`` after that ask; the
+time to answer runs from the first ask to the first answer; the people said ready are each answered poll's last
+answer (a leader may change it while the warning stands), summed over the polls of its own, as the people who came
+are summed over work. Answers to polls asked before the period are not counted, as answers to offers made before it
+are not. Warnings are never drills (standby events carry no incident), so standby is one set of figures beside real
+incidents and drills.
 
 An answered poll counts like an answered offer: the card's ``answered_share`` is the real offers answered (accepted
 or declined) and the polls answered, over the real offers and the polls. The offers' own figures (``accepted_share``
@@ -119,7 +124,7 @@ class Standby:
 
     polls: int = 0
     answered: int = 0
-    ready: int = 0  # people said ready: each answered poll's last answer, summed
+    ready: int = 0  # people said ready: each answered poll's last answer, summed (polls of its own only)
     answer_s: list[float] = field(default_factory=list)  # first ask → first answer, in the order the answers came
 
     @property
@@ -190,6 +195,7 @@ class _Poll:
     """One standby poll as the fold follows it."""
 
     asked_at: datetime
+    shared: bool = False  # asked through an earlier poll's question: not a poll of its own, nothing of it counts
     answered: bool = False
     ready: int = 0
 
@@ -220,10 +226,11 @@ def _fold_standby(card: Scorecard, event: LoggedEvent, polls: dict[tuple[int, in
     poll = polls.get(key)
     if event.kind == "standby.asked":
         if poll is None:
-            polls[key] = _Poll(event.at)
-            card.standby.polls += 1
+            shared = event.data.get("shared_poll_id") is not None
+            polls[key] = _Poll(event.at, shared)
+            card.standby.polls += 0 if shared else 1
         return
-    if poll is None:  # asked before the period evaluated
+    if poll is None or poll.shared:  # asked before the period evaluated, or through another poll's question
         return
     standby, ready = card.standby, int(event.data.get("ready") or 0)
     if not poll.answered:

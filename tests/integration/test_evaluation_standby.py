@@ -14,6 +14,7 @@ from dispatch.models import Evaluation
 from tests.integration.test_evaluations import YEAR
 from tests.integration.test_plans import keep, plan_text
 from tests.integration.test_standby import polls, warn
+from tests.integration.test_twilio_webhooks import reply
 from tests.integration.test_xlsx_exports import opened, rows
 
 
@@ -95,3 +96,19 @@ def test_a_copy_published_before_standby_was_evaluated_still_reads(world, browse
     assert (first["standby_polls"], first["answered_share"]) == ("", "")
     book = rows(opened(anyone.get(f"/scorecards/{code}/{YEAR}/scorecards.xlsx"))["评价"])
     assert book[1][book[0].index("备勤·询问")] is None
+
+
+def test_a_question_sent_once_for_two_warnings_counts_once(world, browser, twilio):
+    """The second warning's poll rides on the first's SMS (the team has a question open), and the one answer by SMS
+    counts for both polls: the card shows one question asked and answered, and the people said once."""
+    duty = browser(world.duty)
+    keep(duty, plan_text(world, min_level="IV", designated=[world.org_a1.name]))
+    warn(duty, world)
+    warn(duty, world, headline="暴雨橙色预警（更新范围）")
+    reply(browser, twilio, world.org_a1.leader_phone, "备勤 3", sid="SM" + "5" * 32)
+    assert [p.ready for p in polls()] == [3, 3]
+    seen = duty.get(f"/api/evaluations?period={YEAR}").get_json()
+    (card,) = [row["figures"] for row in seen["organizations"] if row["organization"]["id"] == world.org_a1.id]
+    assert {k: card["standby"][k] for k in ("polls", "answered", "answered_share", "ready")} == {
+        "polls": 1, "answered": 1, "answered_share": 1.0, "ready": 3,
+    }  # fmt: skip

@@ -137,8 +137,10 @@ def _scorecards_of_many(organization_ids: list[int], starts_on: date, ends_on: d
     return scorecards_postgresql(organization_ids, _beijing_midnight(starts_on), _beijing_midnight(ends_on))
 
 
-# What the fold reads of an event's data, picked out by the database rather than parsing the whole JSON per row.
-DATA_KEYS = ("head_count", "people", "hours", "warning_id", "ready")
+# What the fold reads of an event's data, picked out by the database rather than parsing the whole JSON per row: the
+# numbers, and whether a standby poll was asked through an earlier poll's question (any value of the key says so).
+DATA_KEYS = ("head_count", "people", "hours", "warning_id", "ready", "shared_poll_id")
+NUMBERS = DATA_KEYS[:-1]
 NO_DATA = [None] * len(DATA_KEYS)
 
 
@@ -166,8 +168,10 @@ def logged_events(organization_ids: list[int] | None, starts_on: date, ends_on: 
             yield LoggedEvent(kind, at_, None, assignment_id, organization_id, data, incident_id, bool(drill))
 
 
-def _picked(*values: str | None) -> dict[str, float]:
-    return {key: float(value) for key, value in zip(DATA_KEYS, values, strict=True) if value is not None}
+def _picked(*values: str | None) -> dict[str, float | str]:
+    return {
+        key: float(value) if key in NUMBERS else value for key, value in zip(DATA_KEYS, values, strict=True) if value is not None
+    }
 
 
 def published_evaluations() -> list[Evaluation]:

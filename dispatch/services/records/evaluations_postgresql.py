@@ -13,9 +13,11 @@ for field, which tests/integration/test_evaluations_postgresql.py checks on real
   correctly rounded value ``timedelta.total_seconds()`` gives;
 - hours are summed in log order (``sum(... ORDER BY id)`` adds one value at a time, as the fold does), so each sum
   is the fold's to the last bit, and no figure rounded to a tenth can come out otherwise;
-- a standby poll is an organization and a warning: its first ``standby.asked`` in the period (``min(ARRAY[id, µs])``)
-  starts it, and only answers after that ask count: the first (``min``) for the time to answer, the last (``max``)
-  for the people said ready, as the fold's ``polls`` dictionary keeps them.
+- a standby poll is an organization and a warning: its first ``standby.asked`` in the period
+  (``min(ARRAY[id, µs, shared])``) starts it, and only answers after that ask count: the first (``min``) for the time
+  to answer, the last (``max``) for the people said ready, as the fold's ``polls`` dictionary keeps them; a poll whose
+  first ask carries ``shared_poll_id`` (asked through an earlier poll's question) is dropped whole, as the fold
+  drops it.
 """
 
 from __future__ import annotations
@@ -97,26 +99,28 @@ WHERE at >= :starts AND at < :ends AND kind IN ('training.attended', 'complaint.
 GROUP BY organization_id
 """
 
-# Per organization and warning (a poll): the first ask, then the first and the last answer after it. Per
-# organization: polls, polls answered, the people said ready (each poll's last answer), the times to answer in the
-# order the first answers came.
+# Per organization and warning (a poll): the first ask, then the first and the last answer after it; a poll first
+# asked through another poll's question (``shared`` = 1) is none of its own. Per organization: polls, polls
+# answered, the people said ready (each poll's last answer), the times to answer in the order the first answers came.
 STANDBY_FIGURES = """
 WITH event AS (
     SELECT events.id, organization_id AS org, kind = 'standby.asked' AS ask,
         (extract(epoch FROM at) * 1000000)::bigint AS us, trunc((data ->> 'warning_id')::float8)::bigint AS warning,
-        coalesce(trunc((data ->> 'ready')::float8)::bigint, 0) AS ready
+        coalesce(trunc((data ->> 'ready')::float8)::bigint, 0) AS ready,
+        (kind = 'standby.asked' AND data ->> 'shared_poll_id' IS NOT NULL)::int::bigint AS shared
     FROM events JOIN unnest(CAST(:organizations AS integer[])) AS named (id) ON named.id = events.organization_id
     WHERE at >= :starts AND at < :ends AND kind IN ('standby.asked', 'standby.answered')
         AND data ->> 'warning_id' IS NOT NULL
 ), step AS (
-    SELECT id, org, warning, ask, us, ready, min(ARRAY[id, us]) FILTER (WHERE ask) OVER (PARTITION BY org, warning) AS asked
+    SELECT id, org, warning, ask, us, ready,
+        min(ARRAY[id, us, shared]) FILTER (WHERE ask) OVER (PARTITION BY org, warning) AS asked
     FROM event
 ), poll AS (
     SELECT org, min(asked) AS asked,
         min(ARRAY[id, us]) FILTER (WHERE NOT ask AND id > asked[1]) AS answered,
         max(ARRAY[id, ready]) FILTER (WHERE NOT ask AND id > asked[1]) AS said
     FROM step
-    WHERE asked IS NOT NULL
+    WHERE asked IS NOT NULL AND asked[3] = 0
     GROUP BY org, warning
 )
 SELECT org, count(*), count(answered), coalesce(sum(said[2]), 0)::bigint,

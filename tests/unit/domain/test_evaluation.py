@@ -207,3 +207,28 @@ def test_a_subdistrict_summary_pools_its_organizations_standby():
     assert summary.answered_share == 3 / 4  # two polls and one offer answered, of three polls and an offer
     assert summary.taking_part == 0  # answering is not taking part: no work accepted, no training
     assert summary.figures()["standby"]["answered_share"] == 0.667
+
+
+def test_a_poll_that_rode_on_an_earlier_question_is_not_counted_again():
+    """A team with a question open is not texted for a new warning; its one SMS answer counts for both polls."""
+    cards = evaluate([
+        standby("standby.asked", 0, poll_id=7),
+        standby("standby.asked", 5, warning=31, poll_id=8, shared_poll_id=7),  # no SMS: asked through poll 7's
+        standby("standby.asked", 6, warning=32, poll_id=9, shared_poll_id=7),
+        standby("standby.answered", 10, ready=20, via="sms"),  # one answer, one event for every open poll
+        standby("standby.answered", 10, warning=31, ready=20, via="sms"),
+        standby("standby.answered", 10, warning=32, ready=20, via="sms"),
+        standby("standby.answered", 30, warning=32, ready=15, via="phone"),
+    ])  # fmt: skip
+    assert cards[1].figures()["standby"] == {
+        "polls": 1, "answered": 1, "answered_share": 1.0, "median_answer_s": 600.0, "ready": 20,
+    }  # fmt: skip
+
+
+def test_a_shared_poll_stays_none_of_its_own_when_it_is_asked_again():
+    cards = evaluate([
+        standby("standby.asked", 0, warning=31, poll_id=8, shared_poll_id=7),  # poll 7 was asked before the period
+        standby("standby.asked", 2, warning=31, poll_id=8),  # an ask repeated is the same poll
+        standby("standby.answered", 4, warning=31, ready=6),
+    ])  # fmt: skip
+    assert (cards[1].standby.polls, cards[1].standby.answered, cards[1].standby.ready) == (0, 0, 0)
