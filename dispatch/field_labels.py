@@ -102,6 +102,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "landmark": ("地标", "the landmark"),
     "colour": ("预警颜色", "the colour"),
     "headline": ("标题", "the headline"),
+    "in_force": ("是否生效中", "in force"),
     "subdistrict_ids": ("街道", "the subdistricts"),
     "text": ("预案文本", "the plan's text"),
     "tasks": ("任务", "the tasks"),
