@@ -520,6 +520,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "standby.ended": ("该预警已结束，无需再回复备勤人数", "the warning has ended: no standby answer is needed now"),
     "standby.bad_ready": ("可出动人数应为 0 到 {most}", "the people ready must be 0 to {most}"),
+    "standby.over_team": (
+        "超过本队登记的人数（{most} 人）：可出动人数应为 0 至 {most}",
+        "more than the team has registered ({most} people): the people ready must be 0 to {most}",
+    ),
+    "standby.throttled": (
+        "{n} 支队伍 5 分钟内刚收到过备勤询问，本次未再发短信",
+        "{n} team(s) were asked less than 5 minutes ago and were not texted again",
+    ),
     "plan.newer_version": (
         "这份预案在你修改期间已被保存为第 {version} 版，你的修改（基于第 {based_on} 版）没有保存：请先看新版本再改",
         "version {version} of this plan was saved while you edited version {based_on}; your change was not kept: "

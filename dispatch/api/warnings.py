@@ -17,6 +17,7 @@ from dispatch.auth import current_actor
 from dispatch.domain.plans.standby import warning_words
 from dispatch.extensions import db
 from dispatch.i18n import language
+from dispatch.messages import message
 from dispatch.models import EarlyWarning, Organization, StandbyPoll, Subdistrict
 from dispatch.schemas.common import ErrorOut, Ref
 from dispatch.schemas.warnings import (
@@ -158,8 +159,11 @@ def readiness(warning_id: int):
 @bp.post("/warnings/<int:warning_id>/ask-again")
 @spec.validate(resp=Response(HTTP_200=AskedOut, **ERRORS), tags=TAGS)
 def ask_again(warning_id: int):
-    """Text the standby question again to every team that has not answered."""
-    return AskedOut(asked=standby.ask_again(current_actor(), warning_id))
+    """Text the standby question again to every team that has not answered, unless texted within 5 minutes
+    (``throttled``: those not texted for that, and ``notice`` says so); two officers pressing at once text a team once."""
+    done = standby.ask_again(current_actor(), warning_id)
+    notice = message("standby.throttled", language(), n=done.throttled) if done.throttled else None
+    return AskedOut(asked=done.asked, throttled=done.throttled, notice=notice)
 
 
 @bp.get("/standby")

@@ -89,6 +89,8 @@ class PollList(BaseModel):
 
 class AskedOut(BaseModel):
     asked: int = Field(description="teams texted the question again")
+    throttled: int = Field(0, description="teams that have not answered but were texted within 5 minutes: not texted now")
+    notice: str | None = Field(None, description="why some teams were not texted, for the board to show")
 
 
 class StandbyAnswerIn(Strict):

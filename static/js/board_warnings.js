@@ -38,7 +38,7 @@ window.warningPanel = function (box, T, say, skillName) {
   async function act(url, done) {
     try {
       const answer = await api("POST", url);
-      say(fill(done, { n: answer.asked ?? "" }));
+      say([fill(done, { n: answer.asked ?? "" }), answer.notice].filter(Boolean).join(" · ")); // notice: why some were not texted
     } catch (error) {
       say(error.message, true);
     }

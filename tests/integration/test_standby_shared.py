@@ -63,10 +63,10 @@ def test_asking_again_texts_a_team_once_whichever_warning_asks(world, browser):
     keep(duty, plan_text(world, min_level="IV", designated=[world.org_a1.name]))
     first, second = warn(duty, world), warn(duty, world, headline="暴雨橙色预警（更新范围）")
     asked_minutes_ago(6)
-    assert duty.post(f"/api/warnings/{first['id']}/ask-again").get_json() == {"asked": 1}
-    assert duty.post(f"/api/warnings/{second['id']}/ask-again").get_json() == {"asked": 0}  # texted a moment ago
+    assert duty.post(f"/api/warnings/{first['id']}/ask-again").get_json()["asked"] == 1
+    assert duty.post(f"/api/warnings/{second['id']}/ask-again").get_json()["asked"] == 0  # texted a moment ago
     assert len(questions()) == 2  # the first question and the one asked again
     asked_minutes_ago(12)
     db.session.execute(update(StandbyPoll).values(asked_again_at=None))
     db.session.commit()
-    assert duty.post(f"/api/warnings/{second['id']}/ask-again").get_json() == {"asked": 1}
+    assert duty.post(f"/api/warnings/{second['id']}/ask-again").get_json()["asked"] == 1

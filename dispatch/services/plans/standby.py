@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, func, insert, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.orm import aliased, joinedload
 
 from dispatch.domain.incidents import IncidentLevel
 from dispatch.domain.plans.coverage import covers
@@ -131,50 +131,63 @@ def _offering(skills: set[str], subdistrict_ids: set[int]) -> list[int]:
     return list(db.session.scalars(query))
 
 
-def ask_again(actor: Actor, warning_id: int) -> int:
-    """Text the question again to every team that has not answered; returns how many."""
+@dataclass(frozen=True)
+class AskedAgain:
+    asked: int  # teams texted the question again
+    throttled: int  # teams that have not answered but were texted within ``ASK_AGAIN_AFTER``: not texted now
+
+
+def ask_again(actor: Actor, warning_id: int) -> AskedAgain:
+    """Text the question again to every team that has not answered and was not texted within ``ASK_AGAIN_AFTER``
+    (for any warning). Two officers pressing at the same instant text a team once: each request claims its polls
+    with one guarded UPDATE, behind a lock on the teams' rows on PostgreSQL (on SQLite the UPDATE holds the one
+    write lock), so the second finds them asked a moment ago."""
     require(actor, Action.EDIT, Resource.WARNING)
     warning = find_warning(actor, warning_id)
     require_owned(actor, warning)
-    if not warning.in_force(datetime.now(UTC)):
-        raise Conflict([FieldError("warning", "warning.over")])
     now = datetime.now(UTC)
-    lately = now - ASK_AGAIN_AFTER
-    silent = db.session.scalars(
-        select(StandbyPoll).where(
-            StandbyPoll.warning_id == warning.id,
-            StandbyPoll.answered_at.is_(None),
-            StandbyPoll.asked_at <= lately,
-            (StandbyPoll.asked_again_at.is_(None)) | (StandbyPoll.asked_again_at <= lately),
-        )
-    ).all()
-    texted = _last_texted([poll.organization_id for poll in silent])
-    unanswered = [poll for poll in silent if texted.get(poll.organization_id, lately) <= lately]
-    for poll in unanswered:
-        poll.asked_again_at = now
-        _send_question(warning, db.session.get(Organization, poll.organization_id), poll.id, actor.user_id, "standby.asked_again")
-    events.commit()
-    return len(unanswered)
-
-
-def _last_texted(organization_ids: list[int]) -> dict[int, datetime]:
-    """When each team was last texted a standby question, for whichever warning: a poll's asking (unless it was
-    asked through an earlier poll's SMS) or its asking again."""
-    rows = db.session.execute(
-        select(
-            StandbyPoll.organization_id,
-            func.max(case((StandbyPoll.shared_poll_id.is_(None), StandbyPoll.asked_at))),
-            func.max(StandbyPoll.asked_again_at),
-        )
-        .where(StandbyPoll.organization_id.in_(organization_ids))
-        .group_by(StandbyPoll.organization_id)
+    if not warning.in_force(now):
+        raise Conflict([FieldError("warning", "warning.over")])
+    silent = _unanswered(warning.id)
+    db.session.execute(
+        select(Organization.id).where(Organization.id.in_(silent)).order_by(Organization.id).with_for_update(key_share=True)
     )
-    return {org_id: max(filter(None, (_aware(asked), _aware(again)))) for org_id, asked, again in rows if asked or again}
+    claimed = db.session.execute(
+        update(StandbyPoll)
+        .where(StandbyPoll.warning_id == warning.id, StandbyPoll.answered_at.is_(None), _quiet_since(now - ASK_AGAIN_AFTER))
+        .values(asked_again_at=now)
+        .returning(StandbyPoll.id, StandbyPoll.organization_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    for poll_id, organization_id in sorted(claimed, key=lambda row: row[1]):
+        _send_question(warning, db.session.get(Organization, organization_id), poll_id, actor.user_id, "standby.asked_again")
+    events.commit()
+    return AskedAgain(len(claimed), len(silent) - len(claimed))
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    """An aggregate's timestamp comes back as the database gives it: naive UTC on SQLite."""
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+def _unanswered(warning_id: int) -> list[int]:
+    """The teams that have not answered this warning's question, by id."""
+    query = select(StandbyPoll.organization_id).where(StandbyPoll.warning_id == warning_id, StandbyPoll.answered_at.is_(None))
+    return list(db.session.scalars(query.order_by(StandbyPoll.organization_id)))
+
+
+def _quiet_since(lately: datetime):
+    """A poll asked before ``lately`` and not asked again since, whose team no other poll texted since either (a
+    poll's asking texts the team unless it went through an earlier poll's SMS; its asking again always does)."""
+    other = aliased(StandbyPoll)
+    texted = (
+        select(other.id)
+        .where(
+            other.organization_id == StandbyPoll.organization_id,
+            or_(other.asked_again_at > lately, and_(other.shared_poll_id.is_(None), other.asked_at > lately)),
+        )
+        .exists()
+    )
+    return and_(
+        StandbyPoll.asked_at <= lately,
+        or_(StandbyPoll.asked_again_at.is_(None), StandbyPoll.asked_again_at <= lately),
+        ~texted,
+    )
 
 
 def answer(actor: Actor, poll_id: int, ready: int, via: str = "phone") -> StandbyPoll:
