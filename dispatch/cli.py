@@ -263,7 +263,7 @@ def import_warning_command(path: Path, username: str, lang: str) -> None:
 
     from dispatch.domain.scope import Forbidden
     from dispatch.extensions import db
-    from dispatch.models import User
+    from dispatch.models import Subdistrict, User
     from dispatch.services.plans import warnings
 
     readable_file(path, lang)
@@ -278,7 +278,12 @@ def import_warning_command(path: Path, username: str, lang: str) -> None:
         fail(error, lang)
     warning = found.warning
     fields = {"warning": warning.id, "outcome": found.outcome, "kind": warning.kind, "colour": warning.colour}
-    click.echo(json.dumps(fields | {"cells": len(warning.cells), "expires_at": warning.expires_at.isoformat()}))
+    fields |= {"cells": len(warning.cells), "expires_at": warning.expires_at.isoformat()}
+    if found.left_out:  # a subdistrict's officer read their own part: the rest is for the county's administrators
+        fields["left_out_subdistricts"] = list(found.left_out)
+        names = [db.session.get(Subdistrict, subdistrict_id).label(lang) for subdistrict_id in found.left_out]
+        click.echo(message("warning.left_out", lang, subdistricts="、".join(names)), err=True)
+    click.echo(json.dumps(fields))
 
 
 @click.command("worker")

@@ -19,7 +19,7 @@ from dispatch.extensions import db
 from dispatch.i18n import language
 from dispatch.messages import message
 from dispatch.models import EarlyWarning, Organization, StandbyPoll, Subdistrict
-from dispatch.schemas.common import ErrorOut, Ref
+from dispatch.schemas.common import ErrorOut, Page, Ref
 from dispatch.schemas.warnings import (
     AskedOut,
     CapIn,
@@ -29,9 +29,10 @@ from dispatch.schemas.warnings import (
     ReadinessOut,
     StandbyAnswerIn,
     StandbyOut,
+    WarningBrief,
     WarningIn,
-    WarningList,
     WarningOut,
+    WarningQuery,
 )
 from dispatch.services.plans import standby, warnings
 
@@ -75,11 +76,22 @@ def warning_out(warning: EarlyWarning) -> WarningOut:
     )  # fmt: skip
 
 
+def warning_brief(warning: EarlyWarning) -> WarningBrief:
+    return WarningBrief(
+        id=warning.id, kind=warning.kind, colour=warning.colour, category=warning.category, level=warning.level,
+        headline=warning.headline, source=warning.source, sender_name=warning.sender_name,
+        effective_at=warning.effective_at, expires_at=warning.expires_at, lifted_at=warning.lifted_at,
+        in_force=warning.in_force(datetime.now(UTC)), cell_count=len(warning.cells),
+    )  # fmt: skip
+
+
 @bp.get("/warnings")
-@spec.validate(resp=Response(HTTP_200=WarningList, **ERRORS), tags=TAGS)
-def list_warnings():
-    """The county's warnings in force, and those ended within the past week."""
-    return WarningList(items=[warning_out(w) for w in warnings.list_warnings(current_actor())])
+@spec.validate(query=WarningQuery, resp=Response(HTTP_200=Page[WarningBrief], **ERRORS), tags=TAGS)
+def list_warnings(query: WarningQuery):
+    """The warnings you see in force, and those ended within the past week, the latest first, a page at a time
+    (``in_force=true``: those in force only); each one's description and cells: GET /api/warnings/{id}."""
+    items, total = warnings.list_warnings(current_actor(), query)
+    return Page[WarningBrief](items=[warning_brief(w) for w in items], page=query.page, per_page=query.per_page, total=total)
 
 
 @bp.post("/warnings")
@@ -98,9 +110,18 @@ def issue_warning(json: WarningIn, headers: KeyHeaders):
 @spec.validate(json=CapIn, resp=Response(HTTP_200=ImportedOut, **ERRORS), tags=TAGS)
 def import_cap(json: CapIn):
     """Read one CAP 1.2 alert: a new warning, or an Update or a Cancel of one read before. A bad file, an XML bomb,
-    an alert without an area or one outside the county changes nothing; the same alert read twice changes nothing."""
+    an alert without an area or one outside the county changes nothing; the same alert read twice changes nothing,
+    unless read from a wider scope: a subdistrict's officer reads in their subdistrict's part alone (``left_out``
+    names the rest), and the county's administrators reading it again widen the warning to the county's part."""
     found = warnings.import_cap(current_actor(), as_declared(json.cap), ask_all_with_skills=json.ask_all_with_skills)
-    return ImportedOut(warning=warning_out(found.warning), outcome=found.outcome)
+    lang = language()
+    left_out = [
+        Ref(id=s.id, code=s.code, name=s.label(lang))
+        for s in db.session.scalars(select(Subdistrict).where(Subdistrict.id.in_(found.left_out)).order_by(Subdistrict.id))
+    ]
+    names = "、" if lang == "zh" else ", "
+    notice = message("warning.left_out", lang, subdistricts=names.join(s.name for s in left_out)) if left_out else None
+    return ImportedOut(warning=warning_out(found.warning), outcome=found.outcome, left_out=left_out, notice=notice)
 
 
 @bp.get("/warnings/<int:warning_id>")
@@ -112,7 +133,7 @@ def get_warning(warning_id: int):
 @bp.post("/warnings/<int:warning_id>/lift")
 @spec.validate(resp=Response(HTTP_200=WarningOut, **ERRORS), tags=TAGS)
 def lift_warning(warning_id: int):
-    """End the warning before it expires."""
+    """End the warning before it expires; 409 when it has ended already (lifted, cancelled or expired)."""
     return warning_out(warnings.lift_warning(current_actor(), warning_id))
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic_core import PydanticCustomError
 
 from dispatch.domain.incidents import IncidentCategory, IncidentLevel
 from dispatch.domain.plans.cap import MAX_BYTES
 from dispatch.domain.plans.warning_types import WarningColour, WarningKind
-from dispatch.schemas.common import JsonInt, Ref, RowId, Strict
+from dispatch.domain.yaml_documents import visible_text
+from dispatch.schemas.common import JsonInt, PageQuery, Ref, RowId, Strict
 
 ASK_ALL = "standby: besides the teams the covering plans designate, every active team of the area with a skill they need"
 
@@ -29,6 +31,37 @@ class WarningIn(Strict):
     subdistrict_ids: list[RowId] = Field(default_factory=list, max_length=100, description="none: the whole county")
     ask_all_with_skills: StrictBool = Field(False, description=ASK_ALL)
 
+    @field_validator("headline")
+    @classmethod
+    def _shows_something(cls, value: str) -> str:
+        """Zero-width spaces and other invisible characters around the words go; made of them alone, it is empty."""
+        shown = visible_text(value)
+        if not shown:
+            raise PydanticCustomError("text.blank", "must not be empty")
+        return shown
+
+
+class WarningQuery(PageQuery):
+    in_force: bool | None = Field(None, description="true: only those in force now; false: only those ended")
+
+
+class WarningBrief(BaseModel):
+    """A warning in a list: what the board shows of it (its description and cells: GET /api/warnings/{id})."""
+
+    id: int
+    kind: WarningKind
+    colour: WarningColour | None
+    category: IncidentCategory
+    level: IncidentLevel | None
+    headline: str
+    source: str = Field(description="officer, or cap (read from a CAP file)")
+    sender_name: str
+    effective_at: datetime
+    expires_at: datetime
+    lifted_at: datetime | None
+    in_force: bool
+    cell_count: int = Field(description="grid cells it covers")
+
 
 class WarningOut(BaseModel):
     id: int
@@ -47,13 +80,18 @@ class WarningOut(BaseModel):
     cells: list[Ref]
 
 
-class WarningList(BaseModel):
-    items: list[WarningOut]
-
-
 class ImportedOut(BaseModel):
     warning: WarningOut
-    outcome: str = Field(description="issued, updated, cancelled, or unchanged (this alert was read before)")
+    outcome: str = Field(
+        description="issued, updated, cancelled; widened (read before by a narrower scope: the cells of your scope "
+        "were added and their teams asked), or unchanged (this alert was read before)"
+    )
+    left_out: list[Ref] = Field(
+        default_factory=list,
+        description="subdistricts of the alert's area the warning does not cover: a subdistrict's officer reads in "
+        "their own only; the county's administrators read in the rest",
+    )
+    notice: str | None = Field(None, description="what was left out, in words (none when nothing was)")
 
 
 class ReadinessOut(BaseModel):

@@ -68,18 +68,22 @@ def test_two_sweepers_at_once_write_the_end_once(app, world, browser):
 def test_a_lifted_warning_ends_at_once_and_the_sweeper_adds_nothing_when_its_time_passes(world, browser):
     duty = browser(world.duty)
     warning = warn(duty, world)
-    duty.post(f"/api/warnings/{warning['id']}/lift")
-    duty.post(f"/api/warnings/{warning['id']}/lift")  # a double click
+    assert duty.post(f"/api/warnings/{warning['id']}/lift").status_code == 200
+    again = duty.post(f"/api/warnings/{warning['id']}/lift")  # a double click
+    assert again.status_code == 409 and again.get_json()["error"]["errors"][0]["code"] == "warning.already_ended"
     expire(warning["id"])
     assert end_expired() == 0
     assert [(e.data["reason"], e.actor_id) for e in ended_events()] == [("lifted", world.duty.id)]
 
 
-def test_lifting_a_warning_that_has_expired_changes_nothing(world, browser):
+def test_lifting_a_warning_that_has_expired_is_refused_and_changes_nothing(world, browser):
     duty = browser(world.duty)
     warning = warn(duty, world)
     expire(warning["id"])
-    assert duty.post(f"/api/warnings/{warning['id']}/lift").get_json()["lifted_at"] is None
+    refused = duty.post(f"/api/warnings/{warning['id']}/lift")
+    assert refused.status_code == 409
+    assert refused.get_json()["error"]["errors"][0]["message"] == "该预警已结束（已解除、撤销或过期），无需再解除"
+    assert duty.get(f"/api/warnings/{warning['id']}").get_json()["lifted_at"] is None
     end_expired()
     assert [e.data["reason"] for e in ended_events()] == ["expired"]
 

@@ -87,7 +87,7 @@ def test_an_area_outside_the_county_is_refused(world, browser):
                                                  "40.0,116.0 40.0,116.1 40.1,116.1 40.0,116.0")  # fmt: skip
     answer = read_in(browser(world.admin), far)
     assert answer.status_code == 422
-    assert [e["code"] for e in answer.get_json()["error"]["errors"]] == ["warning.outside_county"]
+    assert [e["code"] for e in answer.get_json()["error"]["errors"]] == ["warning.shapes_outside_county"]
     assert counts() == (0, 0, 0)
 
 
@@ -203,3 +203,58 @@ def test_a_made_up_encoding_is_named_not_a_server_error(world, browser):
     answer = read_in(browser(world.admin), cap("typhoon-xihu-orange.xml", **{'encoding="UTF-8"': 'encoding="x-nonsense"'}))
     assert answer.status_code == 422
     assert [e["code"] for e in answer.get_json()["error"]["errors"]] == ["cap.encoding"]
+
+
+INVISIBLE = "\u200b\u200c\u2060\ufeff \u3000\t"  # zero-width spaces, joiners, a BOM, spaces: nothing shows
+
+
+def test_a_headline_of_invisible_characters_is_refused_as_empty(world, browser):
+    body = {"kind": "rainstorm", "colour": "orange", "headline": INVISIBLE, "hours": 6}
+    answer = browser(world.admin).post("/api/warnings", body)
+    assert answer.status_code == 422
+    (error,) = answer.get_json()["error"]["errors"]
+    assert (error["field"], error["code"]) == ("headline", "text.blank")
+    assert "零宽空格" in error["message"]
+    kept = browser(world.admin).post("/api/warnings", {**body, "headline": f"\u200b暴雨橙色预警{INVISIBLE}"})
+    assert kept.status_code == 201 and kept.get_json()["headline"] == "暴雨橙色预警"
+    assert counts()[0] == 1
+
+
+def test_a_cap_headline_of_invisible_characters_reads_as_the_warnings_kind_and_colour(world, browser):
+    text = cap("typhoon-xihu-orange.xml", **{"杭州市气象台发布台风橙色预警[Ⅱ级/严重]": INVISIBLE})
+    answer = read_in(browser(world.admin), text)
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["warning"]["headline"] == "台风橙色预警"
+
+
+def test_an_identifier_longer_than_the_record_keeps_is_refused_with_its_reason(world, browser):
+    text = cap("typhoon-xihu-orange.xml", **{"33010041600000_20260914103000_0": "X" * 5000})
+    answer = read_in(browser(world.admin), text)
+    assert answer.status_code == 422
+    (error,) = answer.get_json()["error"]["errors"]
+    assert (error["field"], error["code"]) == ("identifier", "cap.too_long")
+    assert error["message"] == "预警的“identifier”太长（5000 个字符，最多 200 个）"
+    assert counts() == (0, 0, 0)
+    fits = cap("typhoon-xihu-orange.xml", **{"33010041600000_20260914103000_0": "X" * 200})
+    assert read_in(browser(world.admin), fits).status_code == 200
+
+
+def test_the_list_of_warnings_comes_a_page_at_a_time_without_descriptions(world, browser):
+    admin = browser(world.admin)
+    made = [
+        admin.post("/api/warnings", {"kind": "gale", "colour": "blue", "headline": f"大风{n}", "hours": 6}).get_json()
+        for n in range(3)
+    ]
+    admin.post(f"/api/warnings/{made[0]['id']}/lift")
+    first = admin.get("/api/warnings?per_page=2").get_json()
+    assert (first["total"], first["page"], first["per_page"], len(first["items"])) == (3, 1, 2, 2)
+    second = admin.get("/api/warnings?per_page=2&page=2").get_json()
+    shown = [w["id"] for w in first["items"] + second["items"]]
+    assert sorted(shown) == sorted(w["id"] for w in made)
+    assert "description" not in first["items"][0] and first["items"][0]["cell_count"] == 3
+    standing = admin.get("/api/warnings?in_force=true").get_json()
+    assert standing["total"] == 2 and made[0]["id"] not in {w["id"] for w in standing["items"]}
+    ended = admin.get("/api/warnings?in_force=false").get_json()
+    assert [w["id"] for w in ended["items"]] == [made[0]["id"]]
+    refused = admin.get("/api/warnings?per_page=100000")
+    assert refused.status_code == 422

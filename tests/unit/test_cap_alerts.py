@@ -325,3 +325,17 @@ def test_anything_over_a_megabyte_is_refused_before_it_is_parsed():
     assert only_problem(padded).params == {"limit": MAX_BYTES}
     assert problems(broken) == [("alert", "cap.too_large")]
     assert read_alert(make_alert()).identifier  # the same alert, small, is fine
+
+
+def test_text_made_of_invisible_characters_says_nothing():
+    blank = "\u200b\u2060\ufeff\u3000 "
+    alert = read_alert(make_alert(infos=[make_info(headline=blank, senderName=f"{blank}杭州市气象台{blank}")]))
+    assert (alert.info.headline, alert.info.sender_name) == ("", "杭州市气象台")
+    assert problems(make_alert(identifier=blank)) == [("identifier", "cap.missing")]
+
+
+def test_an_identifier_or_sender_longer_than_200_characters_is_refused():
+    found = only_problem(make_alert(identifier="X" * 5000))
+    assert (found.field, found.code, found.params["most"], found.params["length"]) == ("identifier", "cap.too_long", 200, 5000)
+    assert problems(make_alert(sender="S" * 201)) == [("sender", "cap.too_long")]
+    assert read_alert(make_alert(identifier="X" * 200)).identifier == "X" * 200

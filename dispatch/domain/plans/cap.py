@@ -27,9 +27,11 @@ import defusedxml.ElementTree
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from dispatch.domain.yaml_documents import visible_text
 from geo.distance import EARTH_MEAN_RADIUS_M
 
 MAX_BYTES = 1024 * 1024
+MAX_NAME = 200  # an identifier or sender (a feed's run to 60 or so); the record keeps 200 characters
 MAX_CIRCLE_KM = 500  # far past any warning a street office acts on; keeps the flat-earth circle honest
 CIRCLE_VERTICES = 64
 NAMESPACES = ("urn:oasis:names:tc:emergency:cap:1.2", "urn:oasis:names:tc:emergency:cap:1.1")
@@ -211,7 +213,7 @@ class _Reader:
 
     def text(self, element: Element, name: str, where: str = "", required: bool = False) -> str:
         child = element.find(f"{{{self.ns}}}{name}")
-        value = (child.text or "").strip() if child is not None else ""
+        value = visible_text(child.text or "") if child is not None else ""  # zero-width spaces alone say nothing
         if required and not value:
             self.problem(f"{where}{name}", "cap.missing", element=name)
         return value
@@ -237,6 +239,9 @@ class _Reader:
 
     def alert(self, root: Element) -> CapAlert | None:
         identifier, sender = self.text(root, "identifier", required=True), self.text(root, "sender", required=True)
+        for name, value in (("identifier", identifier), ("sender", sender)):
+            if len(value) > MAX_NAME:
+                self.problem(name, "cap.too_long", element=name, most=MAX_NAME, length=len(value))
         sent = self.time(root, "sent", required=True)
         status, msg_type = self.choice(root, "status", Status), self.choice(root, "msgType", MsgType)
         scope = self.text(root, "scope", required=True)

@@ -20,17 +20,29 @@ from datetime import UTC, datetime, timedelta
 
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import select, update
+from sqlalchemy import and_, not_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from dispatch.domain.incidents import IncidentCategory
 from dispatch.domain.plans.cap import CapAlert, CapArea, InvalidAlert, MsgType, Status, area_shapes, read_alert
-from dispatch.domain.plans.warning_types import COLOUR_LEVEL, DEFAULT_TABLE, WarningColour, WarningKind, WarningTable, classify
+from dispatch.domain.plans.standby import warning_words
+from dispatch.domain.plans.warning_types import (
+    COLOUR_LEVEL,
+    DEFAULT_TABLE,
+    WarningColour,
+    WarningKind,
+    WarningTable,
+    WarningType,
+    classify,
+)
 from dispatch.domain.scope import Action, Actor, Resource, Role, require
 from dispatch.extensions import db
-from dispatch.models import County, EarlyWarning, GridCell, WarningAlert
+from dispatch.models import Community, County, EarlyWarning, GridCell, WarningAlert
+from dispatch.models.warnings import warning_cells
+from dispatch.schemas.warnings import WarningQuery
 from dispatch.services import events
-from dispatch.services.errors import FieldError, InvalidInput
+from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
+from dispatch.services.paging import page_of
 from dispatch.services.plans import standby
 from dispatch.services.plans.standby import subdistricts_of
 from dispatch.services.registry.geography import places
@@ -50,20 +62,31 @@ NAME_SEPARATORS = re.compile(r"[、，,；;/\s]+|和|及|以及")
 @dataclass(frozen=True)
 class Imported:
     warning: EarlyWarning
-    outcome: str  # issued | updated | cancelled | unchanged (this alert was read before)
+    outcome: str  # issued | updated | cancelled | widened (read before, now by a wider scope) | unchanged
+    left_out: tuple[int, ...] = ()  # subdistricts of the alert's area the warning leaves out (a subdistrict's reading)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Where an alert applies: its shapes (none when named by places), the county's cells in it, and those of them
+    the reader may read in (a subdistrict's officer: their subdistrict's)."""
+
+    area: BaseGeometry | None
+    county_cells: list[Cell]
+    cells: list[Cell]
+
+    def left_out(self, warning: EarlyWarning) -> tuple[int, ...]:
+        covered = {cell.id for cell in warning.cells}
+        return tuple(sorted({c.subdistrict_id for c in self.county_cells if c.id not in covered}))
 
 
 def import_cap(actor: Actor, data: bytes, table: WarningTable = DEFAULT_TABLE, ask_all_with_skills: bool = False) -> Imported:
     """Read one CAP alert into the actor's county: a new warning, an update or a cancel of one read before; nothing
-    changes (InvalidInput with every problem) when the file is bad or its area lies outside the county."""
+    changes (InvalidInput with every problem) when the file is bad or its area lies outside the county (for a
+    subdistrict's officer: outside their subdistrict). An officer's reading covers their subdistrict only, and says
+    which subdistricts it left out; reading the alert again from a wider scope widens the warning (``read_again``)."""
     require(actor, Action.CREATE, Resource.WARNING)
-    try:
-        alert = read_alert(data)
-        kind = None if alert.msg_type is MsgType.CANCEL else classify(alert, table)
-    except InvalidAlert as exc:
-        raise InvalidInput([FieldError(p.field, p.code, p.params) for p in exc.problems]) from exc
-    if alert.status is not Status.ACTUAL:  # a test, an exercise, a draft: nobody is to be texted for it
-        raise InvalidInput([FieldError("status", "warning.not_actual", {"status": alert.status.value})])
+    alert, kind = _read(data, table)
     seen = db.session.scalar(
         select(WarningAlert).where(
             WarningAlert.county_id == actor.county_id,
@@ -72,7 +95,8 @@ def import_cap(actor: Actor, data: bytes, table: WarningTable = DEFAULT_TABLE, a
         )
     )
     if seen is not None:
-        return Imported(db.session.get(EarlyWarning, seen.warning_id), "unchanged")
+        return read_again(actor, alert, seen, ask_all_with_skills)
+    reach = None
     if alert.msg_type is MsgType.ALERT:
         warning, outcome = EarlyWarning(county_id=actor.county_id, source="cap", created_by=actor.user_id), "issued"
     else:
@@ -83,29 +107,14 @@ def import_cap(actor: Actor, data: bytes, table: WarningTable = DEFAULT_TABLE, a
     if kind is None:
         warning.lifted_at, warning.lifted_by = datetime.now(UTC), actor.user_id
     else:
-        info = alert.info
-        area, cells = _area_of(actor, info.areas)
-        warning.kind, warning.colour, warning.category, warning.level = (
-            kind.kind.value,
-            _value(kind.colour),
-            kind.category,
-            kind.level,
-        )
-        warning.headline, warning.description = (info.headline or info.event)[:300], info.description
-        warning.sender_name = (info.sender_name or alert.sender)[:200]
-        warning.effective_at = info.effective or info.onset or alert.sent
-        warning.expires_at = info.expires or warning.effective_at + timedelta(hours=24)
-        if not timedelta(0) < warning.expires_at - warning.effective_at <= LONGEST:
-            raise InvalidInput([FieldError("expires", "warning.bad_validity", {"days": LONGEST.days})])
-        warning.area, warning.cells = (json.dumps(to_geojson(area)) if area is not None else None), cells
-        if warning.expires_at > datetime.now(UTC):  # an update may give an expired warning more time: it can end again
-            warning.ended_at = None
+        reach = _area_of(actor, alert.info.areas)
+        _apply(warning, alert, kind, reach)
     warning.updated_at = datetime.now(UTC)
     db.session.add(warning)
     db.session.flush()
     db.session.add(
         WarningAlert(
-            county_id=actor.county_id, warning_id=warning.id, sender=alert.sender[:200], identifier=alert.identifier[:200],
+            county_id=actor.county_id, warning_id=warning.id, sender=alert.sender, identifier=alert.identifier,
             msg_type=alert.msg_type.value, sent_at=alert.sent,
         )
     )  # fmt: skip
@@ -119,7 +128,81 @@ def import_cap(actor: Actor, data: bytes, table: WarningTable = DEFAULT_TABLE, a
         _end(warning, "cancelled", actor.user_id)
     standby.ask(warning, actor.user_id, ask_all_with_skills)  # a graver update may bring more plans, and teams, in
     events.commit()
-    return Imported(warning, outcome)
+    return Imported(warning, outcome, reach.left_out(warning) if reach is not None else ())
+
+
+def _read(data: bytes, table: WarningTable) -> tuple[CapAlert, WarningType | None]:
+    """The alert and what it warns of (none for a Cancel), or InvalidInput with every problem."""
+    try:
+        alert = read_alert(data)
+        kind = None if alert.msg_type is MsgType.CANCEL else classify(alert, table)
+    except InvalidAlert as exc:
+        raise InvalidInput([FieldError(p.field, p.code, p.params) for p in exc.problems]) from exc
+    if alert.status is not Status.ACTUAL:  # a test, an exercise, a draft: nobody is to be texted for it
+        raise InvalidInput([FieldError("status", "warning.not_actual", {"status": alert.status.value})])
+    return alert, kind
+
+
+def _apply(warning: EarlyWarning, alert: CapAlert, kind: WarningType, reach: Reach) -> None:
+    """The alert's kind, words, validity and cells on the warning; a validity past ``LONGEST`` is refused."""
+    info = alert.info
+    warning.kind, warning.colour, warning.category, warning.level = (
+        kind.kind.value,
+        _value(kind.colour),
+        kind.category,
+        kind.level,
+    )
+    # a headline of spaces and zero-width characters shows nothing: the warning's kind and colour in words instead
+    warning.headline = (info.headline or warning_words(kind.kind.value, _value(kind.colour)))[:300]
+    warning.description = info.description
+    warning.sender_name = (info.sender_name or alert.sender)[:200]
+    warning.effective_at = info.effective or info.onset or alert.sent
+    warning.expires_at = info.expires or warning.effective_at + timedelta(hours=24)
+    if not timedelta(0) < warning.expires_at - warning.effective_at <= LONGEST:
+        raise InvalidInput([FieldError("expires", "warning.bad_validity", {"days": LONGEST.days})])
+    area = reach.area
+    warning.area, warning.cells = (json.dumps(to_geojson(area)) if area is not None else None), _rows(reach.cells)
+    if warning.expires_at > datetime.now(UTC):  # an update may give an expired warning more time: it can end again
+        warning.ended_at = None
+
+
+def read_again(actor: Actor, alert: CapAlert, seen: WarningAlert, ask_all_with_skills: bool = False) -> Imported:
+    """An alert read before, read again. From a scope the warning left out (the county's administrator after a
+    subdistrict's officer, who read their subdistrict alone), its cells there are added and the teams they bring
+    in are asked, as for a new warning: "widened". Otherwise nothing changes: "unchanged" to whoever sees the
+    warning; a reader whose scope the alert does not reach is refused as on a first reading, and learns nothing of
+    the warning."""
+    warning = db.session.get(EarlyWarning, seen.warning_id)
+    if alert.info is None or alert.msg_type is MsgType.CANCEL:
+        if not standby.visible_to(actor, warning):
+            raise NotFound()
+        return Imported(warning, "unchanged")
+    reach = _area_of(actor, alert.info.areas)  # refuses an area outside the reader's scope
+    covered = {cell.id for cell in warning.cells}
+    fresh = [cell for cell in reach.cells if cell.id not in covered]
+    if fresh and _still_applies(warning, seen):
+        warning.cells = _rows([*warning.cells, *fresh])
+        warning.updated_at = datetime.now(UTC)
+        try:
+            db.session.flush()
+        except IntegrityError:  # another reader widened it at the same instant: read it again after theirs
+            events.rollback()
+            return read_again(actor, alert, db.session.get(WarningAlert, seen.id), ask_all_with_skills)
+        _record("warning.widened", warning, actor.user_id)
+        standby.ask(warning, actor.user_id, ask_all_with_skills)  # the teams of the cells added, as for a new warning
+        events.commit()
+        return Imported(warning, "widened", reach.left_out(warning))
+    if not standby.visible_to(actor, warning):
+        raise NotFound()
+    return Imported(warning, "unchanged", reach.left_out(warning))
+
+
+def _still_applies(warning: EarlyWarning, seen: WarningAlert) -> bool:
+    """The alert is the last one applied to the warning (no Update replaced its area) and the warning stands."""
+    last = db.session.scalar(
+        select(WarningAlert.id).where(WarningAlert.warning_id == warning.id).order_by(WarningAlert.id.desc()).limit(1)
+    )
+    return last == seen.id and warning.lifted_at is None and warning.expires_at > datetime.now(UTC)
 
 
 def issue_warning(
@@ -194,16 +277,23 @@ def _entered_before(actor: Actor, key: str | None, digest: str) -> EarlyWarning 
 
 
 def lift_warning(actor: Actor, warning_id: int) -> EarlyWarning:
-    """End a warning before it expires (the danger has passed); lifting it again, or once it has expired, changes
-    nothing."""
+    """End a warning before it expires (the danger has passed); one lifted, cancelled or expired already is refused
+    (Conflict): nothing is lifted twice."""
     require(actor, Action.EDIT, Resource.WARNING)
     warning = get_warning(actor, warning_id)
     standby.require_owned(actor, warning)
     now = datetime.now(UTC)
-    if warning.lifted_at is None and warning.expires_at > now:
-        warning.lifted_at, warning.lifted_by = now, actor.user_id
-        _record("warning.lifted", warning, actor.user_id)
-        _end(warning, "lifted", actor.user_id)
+    lifted = db.session.execute(
+        update(EarlyWarning)
+        .where(EarlyWarning.id == warning.id, EarlyWarning.lifted_at.is_(None), EarlyWarning.expires_at > now)
+        .values(lifted_at=now, lifted_by=actor.user_id)
+        .execution_options(synchronize_session="fetch")
+    )  # guarded on the row: of two lifts at the same instant, one lifts it and the other is told it has ended
+    if lifted.rowcount != 1:
+        events.rollback()
+        raise Conflict([FieldError("warning", "warning.already_ended")])
+    _record("warning.lifted", warning, actor.user_id)
+    _end(warning, "lifted", actor.user_id)
     events.commit()
     return warning
 
@@ -252,13 +342,28 @@ def get_warning(actor: Actor, warning_id: int) -> EarlyWarning:
     return standby.find_warning(actor, warning_id)
 
 
-def list_warnings(actor: Actor) -> list[EarlyWarning]:
-    """The county's warnings in force or ended within a week, the latest first."""
+def list_warnings(actor: Actor, query: WarningQuery) -> tuple[list[EarlyWarning], int]:
+    """The warnings the actor sees (the county's; a subdistrict's officer those over their subdistrict) in force or
+    ended within a week, the latest first, one page of them, and how many in all."""
     require(actor, Action.READ, Resource.WARNING)
-    since = datetime.now(UTC) - KEPT_AFTER_EXPIRY
-    query = select(EarlyWarning).where(EarlyWarning.county_id == actor.county_id, EarlyWarning.expires_at > since)
-    found = db.session.scalars(query.order_by(EarlyWarning.effective_at.desc(), EarlyWarning.id.desc()))
-    return [warning for warning in found if standby.visible_to(actor, warning)]
+    now = datetime.now(UTC)
+    where = [EarlyWarning.county_id == actor.county_id, EarlyWarning.expires_at > now - KEPT_AFTER_EXPIRY]
+    if actor.role is Role.DUTY_OFFICER:
+        where.append(EarlyWarning.id.in_(_over_subdistrict(actor.subdistrict_id)))
+    if query.in_force is not None:
+        standing = and_(EarlyWarning.lifted_at.is_(None), EarlyWarning.effective_at <= now, EarlyWarning.expires_at > now)
+        where.append(standing if query.in_force else not_(standing))
+    return page_of(EarlyWarning, where, EarlyWarning.effective_at.desc(), query)
+
+
+def _over_subdistrict(subdistrict_id: int):
+    """The ids of the warnings with a cell in the subdistrict (``standby.visible_to``, as a query)."""
+    return (
+        select(warning_cells.c.warning_id)
+        .join(GridCell, GridCell.id == warning_cells.c.cell_id)
+        .join(Community, Community.id == GridCell.community_id)
+        .where(Community.subdistrict_id == subdistrict_id)
+    )
 
 
 def _referenced(actor: Actor, alert: CapAlert) -> EarlyWarning:
@@ -275,11 +380,11 @@ def _referenced(actor: Actor, alert: CapAlert) -> EarlyWarning:
     raise InvalidInput([FieldError("references", "warning.unknown_reference", {"references": refs[:300]})])
 
 
-def _area_of(actor: Actor, areas: tuple[CapArea, ...]) -> tuple[BaseGeometry | None, list[GridCell]]:
-    """The alert's area and the county's cells in it: its shapes, else the places its descriptions name."""
+def _area_of(actor: Actor, areas: tuple[CapArea, ...]) -> Reach:
+    """The alert's area and the county's cells in it: its shapes, else the places its descriptions name. An area
+    with none of the reader's cells is refused, naming what decided: the shapes when there are any, else the
+    descriptions."""
     county_cells = [c for c in places().cells if c.county_id == actor.county_id]
-    if actor.role is Role.DUTY_OFFICER:  # a subdistrict's officer reads a warning in for their subdistrict
-        county_cells = [c for c in county_cells if c.subdistrict_id == actor.subdistrict_id]
     if sum(len(a.polygons) + len(a.circles) for a in areas) > MAX_SHAPES:
         raise InvalidInput([FieldError("area", "warning.too_many_shapes", {"most": MAX_SHAPES})])
     shapes = [shape for area in areas for shape in area_shapes(area)]
@@ -290,11 +395,25 @@ def _area_of(actor: Actor, areas: tuple[CapArea, ...]) -> tuple[BaseGeometry | N
     else:
         county_name = db.session.get(County, actor.county_id).name_zh
         area, found = None, _named(county_cells, [area.description for area in areas], county_name)
-    if not found:
-        raise InvalidInput(
-            [FieldError("area", "warning.outside_county", {"area": "、".join(a.description for a in areas)[:200]})]
-        )
-    return area, _rows(found)
+    own = [c for c in found if actor.role is not Role.DUTY_OFFICER or c.subdistrict_id == actor.subdistrict_id]
+    if not own:
+        where = "subdistrict" if found else "county"
+        if shapes:
+            raise InvalidInput([FieldError("area", f"warning.shapes_outside_{where}", {"shapes": _shapes_text(areas)})])
+        described = "、".join(a.description for a in areas)
+        raise InvalidInput([FieldError("area", f"warning.outside_{where}", {"area": _shortened(described)})])
+    return Reach(area, found, own)
+
+
+def _shapes_text(areas: tuple[CapArea, ...]) -> str:
+    """The polygons and circles as CAP writes them (``lat,lon`` points; a circle's radius in km), one after another."""
+    rings = [" ".join(f"{lat:g},{lon:g}" for lon, lat in ring) for area in areas for ring in area.polygons]
+    circles = [f"{lat:g},{lon:g} {radius:g} km" for area in areas for (lon, lat), radius in area.circles]
+    return _shortened("；".join(rings + circles))
+
+
+def _shortened(text: str, most: int = 200) -> str:
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def _named(cells: list[Cell], descriptions: list[str], county_name: str) -> list[Cell]:
