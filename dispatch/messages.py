@@ -524,6 +524,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "超过本队登记的人数（{most} 人）：可出动人数应为 0 至 {most}",
         "more than the team has registered ({most} people): the people ready must be 0 to {most}",
     ),
+    "standby.unreadable.sms": (
+        "未能识别备勤回复：请回复“备勤 人数”，人数为 0 至 {most} 的整数。",
+        "Standby reply not understood: reply READY and a whole number from 0 to {most}, e.g. READY 3.",
+    ),
+    "standby.over_team.sms": (
+        "可出动人数超过本队登记的人数（{most} 人）：请回复“备勤 人数”，人数为 0 至 {most} 的整数。",
+        "More people than your team has registered ({most}): reply READY and a whole number from 0 to {most}.",
+    ),
     "standby.throttled": (
         "{n} 支队伍 5 分钟内刚收到过备勤询问，本次未再发短信",
         "{n} team(s) were asked less than 5 minutes ago and were not texted again",

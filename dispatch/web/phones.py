@@ -51,6 +51,10 @@ def said(outcome: str) -> str:
         "reply.no_code": _("Not understood: the offer code is missing"),
         "reply.bad_code": _("Not understood: no offer has such a code"),
         "reply.bad_head_count": _("Not understood: the head count must be a number from 1 to %(most)s", most=MAX_HEAD_COUNT),
+        "standby.answered": _("Standby answer recorded"),
+        "standby.none": _("No standby question is open"),
+        "standby.unreadable": _("Not understood: a standby reply is READY and a number of people"),
+        "standby.over_team": _("More people than the team has registered"),
         "": _("Being answered"),
     }
     return words.get(outcome, _("Not done"))
