@@ -2,7 +2,11 @@
 they could send; the answer is their ready head count until the warning ends.
 
 - A reply by SMS is ``备勤 5`` (also ``备勤5人``, ``READY 5``) or a bare number (``5``, ``５人``) when the phone's team
-  has a standby question open; 0 means the team cannot go. Full-width forms read as ASCII (NFKC).
+  has a standby question open; 0 means the team cannot go. Full-width forms read as ASCII (NFKC). A reply that says
+  备勤 but no whole number after it (``备勤 -3``, ``备勤 2.5``, ``备勤 五``), or a bare text that looks like a number
+  and is none (``-3``, ``2.5``, ``五``), is a standby answer that cannot be read: the leader is told the form again.
+- A team cannot say it has more people ready than it could send at all: the most it declared for any skill, or the
+  members it lists if they are more (``most_ready``).
 - Ranking uses the ready count: a team that said 0 is not offered, one that said 5 is offered for up to 5, whatever
   its members would allow otherwise, and its reason says so.
 - Readiness is counted per subdistrict and skill: teams asked, teams answered, people ready, against the people the
@@ -17,8 +21,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 MAX_READY = 1000
-_PREFIXED = re.compile(r"^(?:备勤|备勤人数|可出动|ready|standby)[\s:：,，]*(\d{1,4})\s*(?:人|名|位)?[。.!！]?$", re.IGNORECASE)
-_BARE = re.compile(r"^(\d{1,4})\s*(?:人|名|位)?[。.!！]?$")
+_SAID_STANDBY = r"(?:备勤人数|备勤|可出动|ready|standby)"
+_PREFIXED = re.compile(rf"^{_SAID_STANDBY}[\s:：,，]*(\d{{1,9}})\s*(?:人|名|位)?[。.!！]?$", re.IGNORECASE)
+_BARE = re.compile(r"^(\d{1,9})\s*(?:人|名|位)?[。.!！]?$")
+_STARTS_STANDBY = re.compile(rf"^{_SAID_STANDBY}", re.IGNORECASE)
+_NUMBER_LIKE = re.compile(r"^[-+]?[\d零〇一二两三四五六七八九十百千万.,，、]+\s*(?:人|名|位)?[。.!！]?$")
 
 COLOUR_WORDS = {"blue": ("蓝色", "blue"), "yellow": ("黄色", "yellow"), "orange": ("橙色", "orange"), "red": ("红色", "red")}
 KIND_WORDS = {
@@ -34,14 +41,30 @@ class StandbyReply:
     prefixed: bool  # said 备勤: a standby answer even when no question is open (then it is answered as such)
 
 
-def read_standby_reply(text: str) -> StandbyReply | None:
-    """The ready head count a reply gives, or None when it is no standby answer (an offer's reply, say)."""
+@dataclass(frozen=True)
+class UnreadStandby:
+    """A reply meant as a standby answer whose count cannot be read: it says 备勤 (``prefixed``) with no whole number
+    after it, or it is a bare text that looks like a number and is none (``-3``, ``2.5``, ``五``)."""
+
+    prefixed: bool
+
+
+def read_standby_reply(text: str) -> StandbyReply | UnreadStandby | None:
+    """The ready head count a reply gives (however many: the team's limit is the service's to check), a standby
+    answer that cannot be read, or None when it is no standby answer (an offer's reply, say)."""
     plain = unicodedata.normalize("NFKC", text).strip().strip("\"'“”")
     for pattern, prefixed in ((_PREFIXED, True), (_BARE, False)):
         if (match := pattern.match(plain)) is not None:
-            ready = int(match.group(1))
-            return StandbyReply(ready, prefixed) if ready <= MAX_READY else None
-    return None
+            return StandbyReply(int(match.group(1)), prefixed)
+    if _STARTS_STANDBY.match(plain):
+        return UnreadStandby(prefixed=True)
+    return UnreadStandby(prefixed=False) if _NUMBER_LIKE.match(plain) else None
+
+
+def most_ready(capacities: Iterable[int], members: int) -> int:
+    """The most people a team can say it has ready: the most it declared for any skill, or the members it lists
+    when they are more (a team that declared nothing and lists no one can only say 0)."""
+    return max((*capacities, members))
 
 
 def warning_words(kind: str, colour: str | None, language: str = "zh") -> str:

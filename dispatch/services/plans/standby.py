@@ -15,16 +15,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import aliased, joinedload
 
+from dispatch.domain.assignments import AssignmentState
 from dispatch.domain.incidents import IncidentLevel
 from dispatch.domain.plans.coverage import covers
 from dispatch.domain.plans.standby import (
-    MAX_READY,
     PollFacts,
     Readiness,
     TaskFacts,
+    UnreadStandby,
+    capped,
+    most_ready,
     read_standby_reply,
     readiness,
     standby_question,
@@ -32,10 +35,24 @@ from dispatch.domain.plans.standby import (
 )
 from dispatch.domain.scope import Action, Actor, Forbidden, Resource, Role, require
 from dispatch.extensions import db
-from dispatch.models import Community, EarlyWarning, Organization, OrganizationSkill, OutboxMessage, Plan, Skill, StandbyPoll
+from dispatch.messages import message
+from dispatch.models import (
+    Assignment,
+    Community,
+    EarlyWarning,
+    Member,
+    Organization,
+    OrganizationSkill,
+    OutboxMessage,
+    Plan,
+    Skill,
+    StandbyPoll,
+)
 from dispatch.personal_data.keys import phone_hash
 from dispatch.services import events
+from dispatch.services.dispatch.candidates import ready_to_send
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
+from dispatch.services.notify.delivery import leader_language
 from dispatch.services.plans.library import document_of, latest_version, territory_of
 from dispatch.services.plans.task_needs import task_needs
 from dispatch.services.registry.geography import places
@@ -46,7 +63,7 @@ ASK_AGAIN_AFTER = timedelta(minutes=5)  # a team is texted the question at most 
 
 @dataclass(frozen=True)
 class SmsAnswer:
-    outcome: str  # standby.answered | standby.none (said 备勤 with no question open)
+    outcome: str  # standby.answered | standby.none (said 备勤 with no question open) | standby.unreadable | standby.over_team
     reply: str
 
 
@@ -200,24 +217,51 @@ def answer(actor: Actor, poll_id: int, ready: int, via: str = "phone") -> Standb
     )
     if poll is None:
         raise NotFound()
-    if not 0 <= ready <= MAX_READY:
-        raise InvalidInput([FieldError("ready", "standby.bad_ready", {"most": MAX_READY})])
+    most = most_ready_of(poll.organization_id)
+    if ready < 0:
+        raise InvalidInput([FieldError("ready", "standby.bad_ready", {"most": most})])
+    if ready > most:
+        raise InvalidInput([FieldError("ready", "standby.over_team", {"most": most})])
     return _answered(poll, ready, actor.user_id, via if actor.role is Role.ORG_LEADER else "officer")
 
 
+def most_ready_of(organization_id: int) -> int:
+    """The most people the team can say it has ready: the most it declared for any skill, or the members it lists
+    (those not forgotten) when they are more."""
+    capacities = db.session.scalars(
+        select(OrganizationSkill.capacity).where(OrganizationSkill.organization_id == organization_id)
+    )
+    listed = select(func.count()).where(Member.organization_id == organization_id, Member.forgotten_at.is_(None))
+    return most_ready(list(capacities), db.session.scalar(listed) or 0)
+
+
 def answer_by_sms(sender: str, text: str) -> SmsAnswer | None:
-    """A leader's SMS read as a standby answer, or None when it is none (the offer replies then read it)."""
+    """A leader's SMS read as a standby answer, or None when it is none (the offer replies then read it). A reply
+    that says 备勤 but gives no count that can be read, or one larger than the team could send, gets the form and the
+    team's limit back; so does a bare number-like text (``-3``, ``2.5``) while a question is open and no offer is."""
     reply = read_standby_reply(text)
     if reply is None:
         return None
-    polls = open_polls_of(select(Organization.id).where(Organization.leader_phone_hash == phone_hash(sender)))
+    teams = select(Organization.id).where(Organization.leader_phone_hash == phone_hash(sender))
+    polls = open_polls_of(teams)
     if not polls:
         return SmsAnswer("standby.none", "目前没有需要回复的备勤询问。") if reply.prefixed else None
+    most = min(most_ready_of(team) for team in {poll.organization_id for poll in polls})
+    refused = "standby.unreadable" if isinstance(reply, UnreadStandby) else "standby.over_team" if reply.ready > most else None
+    if refused is not None:
+        if not reply.prefixed and _offer_open(teams):
+            return None  # a bare number-like reply while an offer is open: the offer's to read
+        return SmsAnswer(refused, message(f"{refused}.sms", leader_language(polls[0].organization_id), most=most))
     for poll in polls:  # every warning standing asked the team: one count, the one it just gave
         _answered(poll, reply.ready, None, "sms")
     poll = polls[0]
     words = warning_words(poll.warning.kind, poll.warning.colour)
     return SmsAnswer("standby.answered", f"已收到：{words}备勤可出动 {reply.ready} 人。")
+
+
+def _offer_open(teams) -> bool:
+    query = select(Assignment.id).where(Assignment.organization_id.in_(teams), Assignment.state == AssignmentState.OFFERED)
+    return db.session.scalar(query.limit(1)) is not None
 
 
 def open_polls(actor: Actor) -> list[StandbyPoll]:
@@ -241,15 +285,17 @@ def open_polls_of(organization_ids) -> list[StandbyPoll]:
 
 
 def readiness_of(actor: Actor, warning_id: int) -> tuple[EarlyWarning, list[Readiness], list[StandbyPoll]]:
-    """Per subdistrict and skill: teams asked and answered and people ready, against the covering plans' need."""
+    """Per subdistrict and skill: teams asked and answered and people ready, against the covering plans' need. A team
+    counts no more people ready than it has on duty now (for its best-staffed skill, as the ranking counts them),
+    whatever it said."""
     warning = find_warning(actor, warning_id)
     polls = list(db.session.scalars(select(StandbyPoll).where(StandbyPoll.warning_id == warning.id).order_by(StandbyPoll.id)))
-    organizations = {
-        o.id: o for o in db.session.scalars(select(Organization).where(Organization.id.in_([p.organization_id for p in polls])))
-    }
+    asked = [p.organization_id for p in polls]
+    organizations = {o.id: o for o in db.session.scalars(select(Organization).where(Organization.id.in_(asked)))}
+    on_duty = _on_duty(asked)
     indexed = places().cells
     poll_facts = [
-        PollFacts(o.community.subdistrict_id, tuple(s.skill.code for s in o.skills), p.ready)
+        PollFacts(o.community.subdistrict_id, tuple(s.skill.code for s in o.skills), _ready_now(p.ready, on_duty.get(o.id, 0)))
         for p in polls
         if (o := organizations.get(p.organization_id)) is not None
     ]
@@ -262,6 +308,20 @@ def readiness_of(actor: Actor, warning_id: int) -> tuple[EarlyWarning, list[Read
             if where is not None:
                 task_facts.append(TaskFacts(where, tuple(task.need.skills), task.need.head_count))
     return warning, readiness(poll_facts, task_facts), polls
+
+
+def _on_duty(organization_ids: list[int]) -> dict[int, int]:
+    """The people each team could send now for its best-staffed skill (dispatch/services/dispatch/candidates.py)."""
+    if not organization_ids:
+        return {}
+    now = datetime.now(UTC)
+    ids = select(Organization.id).where(Organization.id.in_(organization_ids))
+    rows = db.session.execute(ready_to_send(ids), {"now": now, "today": now.date()}).mappings()
+    return {row["org_id"]: int(row["people"] or 0) for row in rows}
+
+
+def _ready_now(said: int | None, on_duty: int) -> int | None:
+    return None if said is None else capped(on_duty, said)
 
 
 class WarningNotYours(Forbidden):

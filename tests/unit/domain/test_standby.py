@@ -9,8 +9,10 @@ from dispatch.domain.plans.standby import (
     Readiness,
     StandbyReply,
     TaskFacts,
+    UnreadStandby,
     capped,
     left_of_answer,
+    most_ready,
     read_standby_reply,
     readiness,
     standby_question,
@@ -29,9 +31,32 @@ def test_a_standby_answer_is_a_number_with_or_without_its_word(text, reply):
     assert read_standby_reply(text) == reply
 
 
-@pytest.mark.parametrize("text", ["1 A7KM 5", "拒绝 A7KM 太远", "备勤", "备勤 五", "5 6", "备勤 -1", "99999", ""])
+@pytest.mark.parametrize("text", ["1 A7KM 5", "拒绝 A7KM 太远", "2 A7KM", "5 6", "好的", ""])
 def test_an_offers_reply_or_anything_else_is_no_standby_answer(text):
     assert read_standby_reply(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "reply"),
+    [
+        ("备勤", UnreadStandby(True)), ("备勤 五", UnreadStandby(True)), ("备勤 -1", UnreadStandby(True)),
+        ("备勤 2.5", UnreadStandby(True)), ("ready?", UnreadStandby(True)), ("-3", UnreadStandby(False)),
+        ("2.5", UnreadStandby(False)), ("五", UnreadStandby(False)), ("－３人", UnreadStandby(False)),
+    ],
+)  # fmt: skip
+def test_a_standby_answer_without_a_whole_number_is_one_that_cannot_be_read(text, reply):
+    assert read_standby_reply(text) == reply
+
+
+def test_a_count_too_large_is_read_as_said_for_the_team_to_refuse():
+    assert read_standby_reply("备勤 99999") == StandbyReply(99999, True)
+    assert read_standby_reply("1000") == StandbyReply(1000, False)
+
+
+def test_a_team_may_say_ready_the_most_it_declared_for_a_skill_or_its_members_if_more():
+    assert most_ready([10, 5], 1) == 10
+    assert most_ready([10, 5], 22) == 22
+    assert most_ready([], 0) == 0
 
 
 def test_a_team_is_offered_no_more_than_it_said_it_has_ready():
