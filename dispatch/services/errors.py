@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,9 +52,18 @@ def invalid(field_name: str, code: str, **params: Any) -> InvalidInput:
 def field_errors(error: ValidationError, row: int | None = None) -> list[FieldError]:
     """Pydantic's errors as FieldErrors: the field path, the error type as code, its context as params."""
     return [
-        FieldError(".".join(str(part) for part in item["loc"]) or "body", item["type"], _params(item), row)
+        FieldError(".".join(str(part) for part in item["loc"] if not _union_member(part)) or "body", item["type"],
+                   _params(item), row)
         for item in error.errors(include_url=False)
-    ]
+    ]  # fmt: skip
+
+
+# The name pydantic gives a member of a union in an error's path ("tasks.1.constrained-str"): no field of ours.
+_UNION_MEMBER = re.compile(r"(constrained|function|lax-or-strict|json-or-python|nullable)-.*")
+
+
+def _union_member(part: Any) -> bool:
+    return isinstance(part, str) and _UNION_MEMBER.fullmatch(part) is not None
 
 
 def _params(item: Any) -> dict[str, Any]:

@@ -179,6 +179,16 @@ def test_an_unknown_task_is_refused_and_nothing_is_posted(world, browser):
     assert needs_of(incident) == []
 
 
+def test_a_task_that_is_neither_a_name_nor_a_number_is_refused_by_its_place_in_the_list(world, browser):
+    duty = browser(world.duty)
+    plan = keep(duty, plan_text(world))
+    incident = open_incident(duty, world)
+    response = duty.post(f"/api/incidents/{incident['id']}/plans/{plan['id']}/start", {"tasks": ["装填沙袋", 1.5]})
+    assert response.status_code == 422
+    assert {e["field"] for e in response.get_json()["error"]["errors"]} == {"tasks.1"}  # not tasks.1.constrained-str
+    assert needs_of(incident) == []
+
+
 def test_a_plan_that_does_not_cover_the_incident_is_not_started(world, browser):
     duty = browser(world.duty)
     plan = keep(duty, plan_text(world, min_level="I"))
