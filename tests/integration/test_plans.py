@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
-from dispatch.models import Assignment, IncidentPlan, Need, Plan, PlanVersion
+from dispatch.models import Assignment, Event, IncidentPlan, Need, Plan, PlanVersion
 from dispatch.services.plans import starting
 from tests.factories import make_user
 from tests.integration.dispatch_helpers import all_at_once
@@ -136,6 +136,8 @@ def test_starting_again_posts_nothing_twice(world, browser):
     third = duty.post(f"/api/incidents/{incident['id']}/plans/{plan['id']}/start", {}).get_json()
     assert (third["posted"], sorted(third["already_posted"])) == ([], ["装填沙袋", "转移群众"])
     assert len(needs_of(incident)) == 2
+    started = db.session.scalars(select(Event.data).where(Event.kind == "plan.started").order_by(Event.id)).all()
+    assert [d["tasks"] for d in started] == [["装填沙袋"], ["转移群众"]]  # the start that posted nothing is no event
 
 
 def test_a_start_of_the_new_version_racing_a_start_of_the_old_one_posts_no_task_twice(app, world, browser, monkeypatch):

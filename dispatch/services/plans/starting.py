@@ -120,10 +120,11 @@ def _post(actor: Actor, incident_id: int, plan: Plan, version: PlanVersion, task
         )
         for t in fresh
     ]  # fmt: skip
-    events.record(
-        "plan.started", incident=incident, actor_id=actor.user_id, plan_id=plan.id, version=version.version,
-        title=plan.title, tasks=[t.task.name for t in fresh],
-    )  # fmt: skip
+    if fresh:  # a start that found every task posted already is no moment of the incident's course
+        events.record(
+            "plan.started", incident=incident, actor_id=actor.user_id, plan_id=plan.id, version=version.version,
+            title=plan.title, tasks=[t.task.name for t in fresh],
+        )  # fmt: skip
     events.commit()
     already = [t.task.name for t in task_needs_ if t.task.name in done]
     return Started(plan, version.version, posted, already)
