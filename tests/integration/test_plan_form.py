@@ -257,3 +257,12 @@ def test_the_api_refuses_an_edit_made_from_an_older_version(world, browser):
     stale = duty.send("PUT", f"/api/plans/{plan_id}", {"text": plan_text(world, title="乙"), "based_on": 1})
     assert stale.status_code == 409 and stale.get_json()["error"]["errors"][0]["code"] == "plan.newer_version"
     assert latest(plan_id)[1].title == "甲"
+
+
+def test_saving_a_plan_unchanged_makes_no_new_version(world, browser):
+    duty = browser(world.duty)
+    text = plan_text(world)
+    plan_id = keep(duty, text)["id"]
+    again = duty.send("PUT", f"/api/plans/{plan_id}", {"text": text})
+    assert again.status_code == 200 and again.get_json()["version"] == 1
+    assert latest(plan_id)[0].version == 1

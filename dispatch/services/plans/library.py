@@ -95,6 +95,9 @@ def save_plan(
         if based_on is not None and plan.version != based_on:
             db.session.rollback()
             raise Conflict([FieldError("plan", "plan.newer_version", {"version": plan.version, "based_on": based_on})])
+        if latest_version(plan).text == text:  # saved again unchanged: no new version to tell apart from the last
+            db.session.rollback()
+            return plan
     plan.title, plan.category, plan.min_level = document.title, document.category, document.min_level
     plan.auto_start, plan.version, plan.updated_at = document.auto_start, plan.version + 1, datetime.now(UTC)
     db.session.flush()
