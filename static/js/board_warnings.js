@@ -8,7 +8,7 @@ window.warningPanel = function (box, T, say, skillName) {
   let shown = "";
 
   async function show() {
-    const warnings = (await api("GET", "/api/warnings")).items.filter((w) => w.in_force);
+    const warnings = (await api("GET", "/api/warnings?in_force=true&per_page=200")).items;
     const standby = await Promise.all(warnings.map((w) => api("GET", `/api/warnings/${w.id}/standby`)));
     const key = JSON.stringify(standby);
     if (key === shown) return;
@@ -27,9 +27,10 @@ window.warningPanel = function (box, T, say, skillName) {
       el("h3", {}, w.headline),
       el("p", { class: "hint" }, fill(T.warning_until, { time: new Date(w.expires_at).toLocaleString() }), " · ",
         fill(T.warning_teams, { answered: found.polls.length - silent, asked: found.polls.length })),
-      rows.length ? el("table", { class: "readiness" },
+      // on a phone the table scrolls inside its box (long skill names in English), the page keeps its width
+      rows.length ? el("div", { class: "table-scroll" }, el("table", { class: "readiness" },
         el("thead", {}, el("tr", {}, ...[T.r_where, T.r_skill, T.r_answered, T.r_ready].map((h) => el("th", { scope: "col" }, h)))),
-        el("tbody", {}, ...rows)) : el("p", { class: "hint" }, T.warning_no_plan),
+        el("tbody", {}, ...rows))) : el("p", { class: "hint" }, T.warning_no_plan),
       el("div", { class: "row-actions" },
         silent ? el("button", { type: "button", onclick: () => act(`/api/warnings/${w.id}/ask-again`, T.asked_again) }, fill(T.ask_again, { n: silent })) : "",
         el("button", { type: "button", onclick: () => { if (confirm(T.confirm_lift)) act(`/api/warnings/${w.id}/lift`, T.lifted); } }, T.lift)));
@@ -67,13 +68,28 @@ window.warningPanel = function (box, T, say, skillName) {
     show().catch((error) => say(error.message, true));
   });
 
+  /* The file's text in the encoding its XML declaration names: feeds from the national system are often GBK or
+     GB18030, which file.text() would read as UTF-8 and garble. TextDecoder knows them; an encoding it does not know
+     is read as UTF-8 and the server names the problem. */
+  async function asDeclared(file) {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const head = new TextDecoder("latin1").decode(bytes.subarray(0, 200));
+    const declared = /^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head);
+    try {
+      return new TextDecoder(declared ? declared[1] : "utf-8").decode(bytes);
+    } catch (error) {
+      return new TextDecoder("utf-8").decode(bytes);
+    }
+  }
+
   box.querySelector("#cap-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const file = event.target.cap.files[0];
     if (!file) { say(T.cap_choose, true); return; }
     try {
-      const read = await api("POST", "/api/warnings/cap", { cap: await file.text() });
-      say(fill(T.cap_read[read.outcome] || read.outcome, { headline: read.warning.headline, n: read.warning.cells.length }));
+      const read = await api("POST", "/api/warnings/cap", { cap: await asDeclared(file) });
+      const done = fill(T.cap_read[read.outcome] || read.outcome, { headline: read.warning.headline, n: read.warning.cells.length });
+      say(read.notice ? `${done} ${read.notice}` : done); // a subdistrict's reading: the subdistricts it left out
       event.target.reset();
     } catch (error) {
       say(error.message, true);
