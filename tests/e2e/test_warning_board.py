@@ -9,6 +9,7 @@ import time
 
 import pytest
 from playwright.sync_api import expect
+from shapely import union_all
 
 from tests.e2e.test_browser_pages import BOARD, PHONE, Watched, leader_task
 from tests.e2e.test_warning_to_response import a_typhoon_over
@@ -61,4 +62,21 @@ def test_the_readiness_table_fits_a_phone_screen(live_server, chromium, locale):
     scroller = card.locator(".table-scroll")  # the table scrolls inside its box, its last column in reach
     scroller.evaluate("box => { box.scrollLeft = box.scrollWidth; }")
     expect(card.locator("table.readiness thead th").last).to_be_in_viewport()
+    assert officer.errors == []
+
+
+def test_an_officer_reading_a_county_wide_file_is_told_on_the_board_what_was_left_out(live_server, chromium, tmp_path):
+    url = live_server.url
+    duty, _task = leader_task(live_server)
+    around = [(0, union_all([shape for _id, shape in cell_polygons(duty, url)]).buffer(0.5))]  # the county and more
+    cap = tmp_path / "typhoon-county.xml"
+    cap.write_bytes(a_typhoon_over(around, f"e2e-wide-{time.time_ns()}"))
+    officer = Watched(chromium.new_context(**BOARD))
+    board = officer.log_in(url, "demo-duty", "/board")
+    board.set_input_files("#cap-file", str(cap))
+    board.locator("#cap-form button[type=submit]").click()
+    said = board.locator("#message")
+    expect(said).to_contain_text("已导入预警", timeout=10_000)
+    expect(said).to_contain_text("预警范围超出本街道的部分（")
+    expect(said).to_contain_text("）未读入，请区县管理员导入")
     assert officer.errors == []
