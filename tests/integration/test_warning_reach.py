@@ -146,3 +146,15 @@ def test_a_polygon_outside_is_named_by_its_points_not_by_its_description(world, 
         assert message.startswith(f"预警的多边形或圆形（{points}") and message.endswith(f"）不在{where}内")
         assert "杭州市西湖区" not in message
     assert counts() == (0, 0, 0)
+
+
+def test_another_subdistricts_officer_reading_it_adds_their_part_and_leaves_lifting_to_the_county(world, browser):
+    name_places(world)
+    duty, a2_officer = browser(world.duty), browser(make_user(Role.DUTY_OFFICER, subdistrict_id=world.sub_a2.id))
+    first = read_in(duty, typhoon()).get_json()["warning"]
+    added = read_in(a2_officer, typhoon())
+    assert added.get_json()["outcome"] == "widened" and added.get_json()["left_out"] == []
+    assert cell_ids(added) == {world.cell_a1.id, world.cell_a1b.id, world.cell_a2.id}
+    refused = duty.post(f"/api/warnings/{first['id']}/lift")  # over two subdistricts now: the county's to lift
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "warning.not_yours"
+    assert browser(world.admin).post(f"/api/warnings/{first['id']}/lift").status_code == 200

@@ -11,8 +11,8 @@ from dispatch.domain.risks import RiskStatus
 ROOT = Path(__file__).resolve().parents[2]
 NOT_OF_AN_INCIDENT = {
     "certificates.reminded", "login.code_sent", "training.attended", "complaint.filed", "plan.saved", "plan.withdrawn",
-    "warning.issued", "warning.updated", "warning.cancelled", "warning.lifted", "warning.ended", "standby.asked",
-    "standby.asked_again", "standby.answered",
+    "warning.issued", "warning.updated", "warning.widened", "warning.cancelled", "warning.lifted", "warning.ended",
+    "standby.asked", "standby.asked_again", "standby.answered",
 }  # fmt: skip
 
 
