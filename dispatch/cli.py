@@ -264,14 +264,14 @@ def import_warning_command(path: Path, username: str, lang: str) -> None:
     from dispatch.domain.scope import Forbidden
     from dispatch.extensions import db
     from dispatch.models import Subdistrict, User
-    from dispatch.services.plans import warnings
+    from dispatch.services.plans import cap_warnings
 
     readable_file(path, lang)
     user = db.session.scalar(select(User).where(User.username == username, User.active.is_(True)))
     if user is None:
         raise click.UsageError(f"no active user {username}")
     try:
-        found = warnings.import_cap(user.actor(), path.read_bytes())
+        found = cap_warnings.import_cap(user.actor(), path.read_bytes())
     except Forbidden as exc:
         raise click.UsageError(message("forbidden", lang)) from exc
     except InvalidInput as error:

@@ -34,7 +34,7 @@ from dispatch.schemas.warnings import (
     WarningOut,
     WarningQuery,
 )
-from dispatch.services.plans import standby, warnings
+from dispatch.services.plans import cap_warnings, standby, warnings
 
 bp = Blueprint("api_warnings", __name__, url_prefix="/api")
 bp.before_request(check_json_body)
@@ -113,7 +113,7 @@ def import_cap(json: CapIn):
     an alert without an area or one outside the county changes nothing; the same alert read twice changes nothing,
     unless read from a wider scope: a subdistrict's officer reads in their subdistrict's part alone (``left_out``
     names the rest), and the county's administrators reading it again widen the warning to the county's part."""
-    found = warnings.import_cap(current_actor(), as_declared(json.cap), ask_all_with_skills=json.ask_all_with_skills)
+    found = cap_warnings.import_cap(current_actor(), as_declared(json.cap), ask_all_with_skills=json.ask_all_with_skills)
     lang = language()
     left_out = [
         Ref(id=s.id, code=s.code, name=s.label(lang))
