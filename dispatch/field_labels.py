@@ -23,6 +23,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "base": ("驻地", "the base"),
     "base_lat": ("驻地纬度", "the base's latitude"),
     "base_lon": ("驻地经度", "the base's longitude"),
+    "based_on": ("修改所依据的版本", "the version the change was made from"),
     "broadcast_k": ("同时派单数", "the number of offers at once"),
     "capacity": ("可派人数", "the people available"),
     "category": ("类别", "the category"),
