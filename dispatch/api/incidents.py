@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from spectree import Response
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from dispatch.auth import current_actor
 from dispatch.extensions import db
 from dispatch.i18n import language
 from dispatch.models import Event, Organization
-from dispatch.schemas.common import ErrorOut, Page, Ref
+from dispatch.schemas.common import ErrorOut, KeyedHeaders, Page, Ref, idempotency_key_header
 from dispatch.schemas.dispatching import (
     CandidateOut,
     EventOut,
@@ -41,15 +41,8 @@ ERRORS = {"HTTP_401": ErrorOut, "HTTP_403": ErrorOut, "HTTP_404": ErrorOut, "HTT
 TAGS = ["incidents"]
 
 
-class NeedHeaders(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-    idempotency_key: str | None = Field(
-        None,
-        alias="Idempotency-Key",
-        max_length=100,
-        pattern=r"^[ -~]+$",  # printable ASCII, as any client's keys (UUIDs, random tokens) are
-        description="the same key posts one need, however often it is sent",
-    )
+class NeedHeaders(KeyedHeaders):
+    idempotency_key: str | None = idempotency_key_header("posts one need")
 
 
 class Timeline(BaseModel):

@@ -7,7 +7,6 @@ import re
 from datetime import UTC, datetime
 
 from flask import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
 from sqlalchemy import select
 
@@ -19,7 +18,7 @@ from dispatch.extensions import db
 from dispatch.i18n import language
 from dispatch.messages import message
 from dispatch.models import EarlyWarning, Organization, StandbyPoll, Subdistrict
-from dispatch.schemas.common import ErrorOut, Page, Ref
+from dispatch.schemas.common import ErrorOut, KeyedHeaders, Page, Ref, idempotency_key_header
 from dispatch.schemas.warnings import (
     AskedOut,
     CapIn,
@@ -43,15 +42,8 @@ ERRORS = {"HTTP_401": ErrorOut, "HTTP_403": ErrorOut, "HTTP_404": ErrorOut, "HTT
 TAGS = ["warnings"]
 
 
-class KeyHeaders(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-    idempotency_key: str | None = Field(
-        None,
-        alias="Idempotency-Key",
-        max_length=100,
-        pattern=r"^[ -~]+$",  # printable ASCII, as any client's keys (UUIDs, random tokens) are
-        description="the same key enters one warning, however often it is sent",
-    )
+class KeyHeaders(KeyedHeaders):
+    idempotency_key: str | None = idempotency_key_header("enters one warning")
 
 
 DECLARED = re.compile(r"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")

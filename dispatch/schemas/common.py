@@ -94,6 +94,23 @@ RowId = Annotated[int, Field(ge=1, le=ROW_ID_MAX)]
 Cursor = Annotated[int, Field(ge=0, le=ROW_ID_MAX)]
 
 
+class KeyedHeaders(BaseModel):
+    """The headers of a request an ``Idempotency-Key`` makes safe to send again (a double click, a retry)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+def idempotency_key_header(does: str) -> Any:
+    """The ``Idempotency-Key`` header's field: the same key ``does`` (``"posts one need"``) once, however often sent."""
+    return Field(
+        None,
+        alias="Idempotency-Key",
+        max_length=100,
+        pattern=r"^[ -~]+$",  # printable ASCII, as any client's keys (UUIDs, random tokens) are
+        description=f"the same key {does}, however often it is sent",
+    )
+
+
 class Strict(BaseModel):
     """Input models refuse unknown fields, trim text, and refuse text no database can store."""
 
