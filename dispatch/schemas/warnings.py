@@ -45,8 +45,8 @@ class WarningQuery(PageQuery):
     in_force: bool | None = Field(None, description="true: only those in force now; false: only those ended")
 
 
-class WarningBrief(BaseModel):
-    """A warning in a list: what the board shows of it (its description and cells: GET /api/warnings/{id})."""
+class WarningFacts(BaseModel):
+    """What every answer about a warning says of it."""
 
     id: int
     kind: WarningKind
@@ -60,23 +60,16 @@ class WarningBrief(BaseModel):
     expires_at: datetime
     lifted_at: datetime | None
     in_force: bool
+
+
+class WarningBrief(WarningFacts):
+    """A warning in a list: what the board shows of it (its description and cells: GET /api/warnings/{id})."""
+
     cell_count: int = Field(description="grid cells it covers")
 
 
-class WarningOut(BaseModel):
-    id: int
-    kind: WarningKind
-    colour: WarningColour | None
-    category: IncidentCategory
-    level: IncidentLevel | None
-    headline: str
+class WarningOut(WarningFacts):
     description: str
-    source: str = Field(description="officer, or cap (read from a CAP file)")
-    sender_name: str
-    effective_at: datetime
-    expires_at: datetime
-    lifted_at: datetime | None
-    in_force: bool
     cells: list[Ref]
 
 
