@@ -42,20 +42,17 @@ def prepare_process() -> None:
     Each phone's websocket holds two file descriptors (simple-websocket keeps a copy under gevent), so the soft limit
     is raised to the hard one. The app's own objects (modules, mappers, compiled templates) live as long as the
     process: frozen, the full garbage collections, which pause every request and socket, no longer walk them
-    (about 350 → 210 ms with 2,000 sockets; tests/bench/README.md). The youngest generation is collected after
-    ``YOUNG_COLLECTION_AFTER`` allocations, not Python's 700: a post of a need allocates thousands of objects that
-    die with it, and collecting every 700 walked them about once a post for nothing (962 collections and 0.57 s of
-    CPU over a thousand posts, against 63 and 0.20 s; tests/bench/bench_post_need_work.py).
+    (about 350 → 210 ms with 2,000 sockets; tests/bench/README.md). Python's thresholds stay: collecting the youngest
+    generation every 10,000 allocations instead of 700 saved a post about 0.36 ms, but made the full collections so
+    rare that 5,000 phones reconnecting met one walking all of them (a 0.9 s pause, against 0.16 s).
     """
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard == resource.RLIM_INFINITY or hard > soft:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY else max(soft, 65_536), hard))
     gc.collect()
     gc.freeze()
-    gc.set_threshold(YOUNG_COLLECTION_AFTER, *gc.get_threshold()[1:])
 
 
-YOUNG_COLLECTION_AFTER = 10_000
 THAW_EVERY_S = 900.0  # once a quarter of an hour everything is walked once, so frozen garbage is freed
 
 

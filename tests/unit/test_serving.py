@@ -11,10 +11,8 @@ import pytest
 
 from dispatch.serving import (
     THAW_EVERY_S,
-    YOUNG_COLLECTION_AFTER,
     NoDelayHandler,
     keep_collections_short,
-    prepare_process,
     server_options,
 )
 
@@ -52,16 +50,6 @@ def collections_kept_short():
     yield sleeps, sleep
     gc.callbacks[:] = callbacks
     gc.unfreeze()
-
-
-def test_the_web_process_collects_its_youngest_objects_less_often_and_the_older_as_python_does():
-    threshold = gc.get_threshold()
-    try:
-        prepare_process()
-        assert gc.get_threshold() == (YOUNG_COLLECTION_AFTER, *threshold[1:]) and threshold[0] < YOUNG_COLLECTION_AFTER
-    finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
 
 
 def test_a_full_collection_freezes_what_survived_it(collections_kept_short):
