@@ -11,7 +11,6 @@ box for (radius_km, a time window) ride along in a hidden box, kept as they were
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -19,6 +18,7 @@ from typing import Any
 
 from dispatch.domain.drill_scenario import as_yaml_reads
 from dispatch.domain.incidents import IncidentCategory, IncidentLevel
+from dispatch.domain.numbers import finite_number
 from dispatch.domain.plans.document import MAX_DESIGNATED, MAX_TASKS, PlanDocument, PlanTask
 from dispatch.domain.yaml_documents import dump
 
@@ -150,11 +150,8 @@ class PlanForm:
 
 def _coordinate(text: str) -> float | str:
     """A typed longitude or latitude as a number (120.15, 1e-5); anything else stays the text, which is refused."""
-    try:
-        value = float(text)
-    except ValueError:
-        return text
-    return value if math.isfinite(value) else text
+    value = finite_number(text)
+    return text if value is None else value
 
 
 def _read_box(row: TaskRow, name: str, position: str | None, form, key: str) -> None:

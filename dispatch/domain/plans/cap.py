@@ -27,6 +27,7 @@ import defusedxml.ElementTree
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from dispatch.domain.numbers import finite_number
 from dispatch.domain.yaml_documents import visible_text
 from geo.distance import EARTH_MEAN_RADIUS_M
 
@@ -331,18 +332,10 @@ class _Reader:
         return centre, radius
 
 
-def _number(text: str) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
 def _point(pair: str) -> Point | None:
     """(lon, lat) from CAP's ``lat,lon``; None when it is not two numbers."""
     parts = pair.split(",")
-    numbers = [_number(part) for part in parts] if len(parts) == 2 else [None]
+    numbers = [finite_number(part) for part in parts] if len(parts) == 2 else [None]
     if None in numbers:
         return None
     lat, lon = numbers
@@ -375,4 +368,4 @@ def _circle_parts(text: str) -> tuple[Point | None, float | None]:
     if len(parts) != 2:
         return None, None
     centre = _point(parts[0])
-    return (centre if centre is not None and _on_earth(centre) else None), _number(parts[1])
+    return (centre if centre is not None and _on_earth(centre) else None), finite_number(parts[1])
