@@ -176,8 +176,9 @@ def ask_again(actor: Actor, warning_id: int) -> AskedAgain:
         .returning(StandbyPoll.id, StandbyPoll.organization_id)
         .execution_options(synchronize_session=False)
     ).all()
-    for poll_id, organization_id in sorted(claimed, key=lambda row: row[1]):
-        _send_question(warning, db.session.get(Organization, organization_id), poll_id, actor.user_id, "standby.asked_again")
+    teams = {o.id: o for o in db.session.scalars(select(Organization).where(Organization.id.in_([t for _, t in claimed])))}
+    for poll_id, organization_id in sorted(claimed, key=lambda row: row[1]):  # the teams read in one statement
+        _send_question(warning, teams[organization_id], poll_id, actor.user_id, "standby.asked_again")
     events.commit()
     return AskedAgain(len(claimed), len(silent) - len(claimed))
 
