@@ -1,10 +1,11 @@
 """``BatchedRedisManager``: python-socketio's Redis message queue, where the emits made inside ``batch()`` reach
-Redis in one round trip (a pipeline, in order) instead of one each.
+Redis as one message instead of one each.
 
 Posting a need nudges a handful of rooms at once (its subdistrict's, then each organization offered the work), and
-under gevent every round trip to Redis is a trip through the event loop: measured as a share of the web process's
-CPU per post (tests/bench/README.md, issue 18). Clients connected to this process get each emit at once, as before;
-the other processes get the batch when it ends, microseconds later, in the same order.
+under gevent every round trip to Redis is a trip through the event loop; every web process also reads and decodes
+every message any of them publishes. Both were measured as shares of the web process's CPU per post
+(tests/bench/README.md, issue 18). Clients connected to this process get each emit at once, as before; the other
+processes get the batch when it ends, microseconds later, as one message holding the emits in order.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import socketio
 
 # The emits waiting for the end of the current batch: one list per thread or greenlet, None outside a batch.
 _BATCH: ContextVar[list[dict[str, Any]] | None] = ContextVar("socket_queue_batch", default=None)
+BATCHED = "batch"  # the key of a message holding several emits, each as the library publishes one
 ATTEMPTS = 2  # as the library's own publish: reconnect once, then give up (clients resync from the event log)
 
 
@@ -44,15 +46,18 @@ class BatchedRedisManager(socketio.RedisManager):
         else:
             held.append(data)
 
+    def _handle_emit(self, message: dict[str, Any]) -> None:
+        """An emit, or a batch of them from another process, emitted here in order."""
+        for emit in message.get(BATCHED, (message,)):
+            super()._handle_emit(emit)
+
     def _publish_together(self, messages: list[dict[str, Any]]) -> None:
+        together = messages[0] if len(messages) == 1 else {"method": "emit", "host_id": self.host_id, BATCHED: messages}
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 if not self.connected:
                     self._redis_connect()
-                pipeline = self.redis.pipeline(transaction=False)
-                for message in messages:
-                    pipeline.publish(self.channel, self.json.dumps(message))
-                pipeline.execute()
+                self.redis.publish(self.channel, self.json.dumps(together))
                 return
             except Exception as exc:  # Redis down or restarting: the record is in the database either way
                 self.connected = False

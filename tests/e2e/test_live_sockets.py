@@ -11,6 +11,7 @@ import requests
 import socketio as socketio_client
 
 from dispatch.demo.seed import DEMO_PASSWORD
+from notifications.socket_queue import BatchedRedisManager
 
 
 def test_health_names_the_column(live_server):
@@ -65,6 +66,26 @@ def test_an_event_emitted_by_a_worker_reaches_the_right_room_only(live_server):
     assert arrived.wait(10)
     client.disconnect()
     assert heard == [{"id": "yours"}]
+
+
+def test_a_batch_of_emits_from_another_web_process_reaches_the_right_rooms_in_order(live_server):
+    if "REDIS_URL" not in live_server.env:
+        pytest.skip("the embedded column has no message queue")
+    duty = live_server.login("demo-duty", DEMO_PASSWORD)
+    me = duty.get(f"{live_server.url}/api/me", timeout=5).json()
+    client, heard, _ = connect(live_server, duty)
+    # Another web process posting a need: its emits travel as one message, which this server splits.
+    other = BatchedRedisManager(live_server.env["REDIS_URL"], channel="dispatch-socketio", write_only=True)
+    with other.batch():
+        other.emit("need.changed", {"id": "first"}, room=f"subdistrict:{me['subdistrict_id']}")
+        other.emit("need.changed", {"id": "not for you"}, room=f"subdistrict:{me['subdistrict_id'] + 1}")
+        other.emit("need.changed", {"id": "second"}, room=f"subdistrict:{me['subdistrict_id']}")
+    until = time.monotonic() + 10
+    while len(heard) < 2 and time.monotonic() < until:
+        time.sleep(0.05)
+    time.sleep(0.2)  # long enough for a stray third one to arrive
+    client.disconnect()
+    assert heard == [{"id": "first"}, {"id": "second"}]
 
 
 def test_a_phone_that_drops_and_reconnects_at_random_misses_no_event_and_handles_none_twice(live_server):
