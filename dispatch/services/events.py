@@ -29,7 +29,7 @@ from dispatch.models import Assignment, Event, EventCounter, Need, OutboxMessage
 from dispatch.services.duty_groups.notices import keep_notices
 from dispatch.services.duty_groups.notices import notices_for as duty_group_notices
 from dispatch.services.notify.drains import nudge
-from dispatch.services.rows import values_with_defaults
+from dispatch.services.rows import sealed_row
 from dispatch.telemetry.metrics import count_events
 from dispatch.telemetry.requests import request_id
 
@@ -199,7 +199,7 @@ def _rows_json(model, objects: list, counted: str, offsets) -> str:
     """The objects' rows as JSON for ``jsonb_to_recordset``, with Python-side defaults applied and personal data sealed
     (JSON passes by the column types)."""
     rows = [
-        {"offset_": offset, **values_with_defaults(obj, _numbered(counted), sealed=True)}
+        {"offset_": offset, **sealed_row(obj, _numbered(counted))}
         for obj, offset in zip(objects, offsets, strict=True)
     ]
     return json.dumps(rows, default=_json_default, ensure_ascii=False)

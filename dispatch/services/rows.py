@@ -19,19 +19,30 @@ from dispatch.extensions import db
 from dispatch.models.types import EncryptedText
 
 
-def values_with_defaults(obj: Any, leave_out: frozenset[str] = frozenset(), sealed: bool = False) -> dict[str, Any]:
+def values_with_defaults(obj: Any, leave_out: frozenset[str] = frozenset()) -> dict[str, Any]:
     """A new object's column values by column name, but those in ``leave_out``. Where it has none and the column a
-    Python-side default, that default; every value is set on the object as loaded (the row will hold just these).
-    ``sealed``: personal data as its column stores it (for a statement that bypasses the column types, such as JSON
-    for ``jsonb_to_recordset``)."""
+    Python-side default, that default; every value is set on the object as loaded (the row will hold just these)."""
     state, values = obj.__dict__, {}  # a new object's unset columns are None: no need to ask the ORM
-    for key, name, default, seal in _columns(type(obj), leave_out):
+    for key, name, default, _seal in _columns(type(obj), leave_out):
         value = state.get(key)
         if value is None and default is not None:
             value = default.arg(None) if default.is_callable else default.arg
         if value is None or key not in state:  # as the row will hold it, not a change to write: read later, an
             set_committed_value(obj, key, value)  # unset column costs no query
-        values[name] = seal(value, None) if sealed and seal is not None else value
+        values[name] = value
+    return values
+
+
+def sealed_row(obj: Any, leave_out: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """A new object's row for a statement that bypasses the column types (JSON for ``jsonb_to_recordset``), for an
+    object that never joins the session: Python-side defaults applied, and kept on the object as plain values (no
+    bookkeeping: nothing of it is ever flushed); personal data as its column stores it."""
+    state, values = obj.__dict__, {}
+    for key, name, default, seal in _columns(type(obj), leave_out):
+        value = state.get(key)
+        if value is None and default is not None:
+            value = state[key] = default.arg(None) if default.is_callable else default.arg
+        values[name] = value if seal is None else seal(value, None)
     return values
 
 
