@@ -28,6 +28,7 @@ from dispatch.extensions import db
 from dispatch.models import Assignment, Event, EventCounter, Need, OutboxMessage
 from dispatch.services.duty_groups.notices import keep_notices
 from dispatch.services.duty_groups.notices import notices_for as duty_group_notices
+from dispatch.services.noted_events import NotedEvent, NotedMessage
 from dispatch.services.notify.drains import nudge
 from dispatch.services.rows import sealed_row
 from dispatch.telemetry.metrics import count_events
@@ -57,7 +58,7 @@ def record(
     cell_id: int | None = None,
     county_id: int | None = None,
     **data: Any,
-) -> Event:
+) -> NotedEvent:
     """Note an event about an incident, need or assignment (whichever is most specific); written by ``commit``.
 
     An event about none of them (a risk report, a warning) names its subdistrict and cell itself, for the rooms that
@@ -65,7 +66,7 @@ def record(
     """
     need = need or (assignment.need if assignment else None)
     incident = incident or (need.incident if need else None)
-    event = Event(
+    event = NotedEvent(
         kind=kind,
         incident_id=incident.id if incident else None,
         need_id=need.id if need else None,
@@ -80,12 +81,12 @@ def record(
     return event
 
 
-def send(message: OutboxMessage, event: Event) -> None:
+def send(message: NotedMessage, event: NotedEvent) -> None:
     """Queue an outbox message caused by ``event``; it is written with the event, in the same transaction."""
     _pending_outbox().append((message, event))
 
 
-def _rooms(event: Event, incident, cell_id: int | None, county_id: int | None) -> tuple[str, ...]:
+def _rooms(event: NotedEvent, incident, cell_id: int | None, county_id: int | None) -> tuple[str, ...]:
     rooms = [f"subdistrict:{event.subdistrict_id}"] if event.subdistrict_id else []
     if incident is not None or county_id is not None:
         rooms.append(f"county:{incident.subdistrict.county_id if incident is not None else county_id}")
@@ -96,11 +97,11 @@ def _rooms(event: Event, incident, cell_id: int | None, county_id: int | None) -
     return tuple(rooms)
 
 
-def _pending_events() -> list[tuple[Event, tuple[str, ...]]]:
+def _pending_events() -> list[tuple[NotedEvent, tuple[str, ...]]]:
     return db.session.info.setdefault("dispatch.events", [])
 
 
-def _pending_outbox() -> list[tuple[OutboxMessage, Event]]:
+def _pending_outbox() -> list[tuple[NotedMessage, NotedEvent]]:
     return db.session.info.setdefault("dispatch.outbox", [])
 
 
@@ -136,7 +137,7 @@ def _write_pending(session: Session) -> None:
     session.info["dispatch.outbox_due"] = any(message.due_at is None or message.due_at <= now for message, _ in outbox)
 
 
-def _log_through_the_orm(session: Session, events: list[Event], outbox: list[tuple[OutboxMessage, Event]]) -> int:
+def _log_through_the_orm(session: Session, events: list[NotedEvent], outbox: list[tuple[NotedMessage, NotedEvent]]) -> int:
     """SQLite: one writer at a time anyway; take the ids, then insert as usual. Returns the first id."""
     last = session.execute(
         update(EventCounter)
@@ -147,15 +148,15 @@ def _log_through_the_orm(session: Session, events: list[Event], outbox: list[tup
     first = last - len(events) + 1
     for offset, event in enumerate(events):
         event.id = first + offset
-    session.add_all(events)
+    session.add_all([event.as_row() for event in events])
     for message, event in outbox:
         message.event_id = event.id
-        session.add(message)
+        session.add(message.as_row())
     session.flush()
     return first
 
 
-def _log_in_one_statement(session: Session, events: list[Event], outbox: list[tuple[OutboxMessage, Event]]) -> int:
+def _log_in_one_statement(session: Session, events: list[NotedEvent], outbox: list[tuple[NotedMessage, NotedEvent]]) -> int:
     """PostgreSQL: take the ids and insert the events and outbox messages in one statement, so the counter row is
     locked for that one round trip and the commit's, not for one per table (under gevent every round trip lets
     other requests run, and a writer holding the lock would wait for them). Returns the first id."""
@@ -199,8 +200,7 @@ def _rows_json(model, objects: list, counted: str, offsets) -> str:
     """The objects' rows as JSON for ``jsonb_to_recordset``, with Python-side defaults applied and personal data sealed
     (JSON passes by the column types)."""
     rows = [
-        {"offset_": offset, **sealed_row(obj, _numbered(counted))}
-        for obj, offset in zip(objects, offsets, strict=True)
+        {"offset_": offset, **sealed_row(model, obj, _numbered(counted))} for obj, offset in zip(objects, offsets, strict=True)
     ]
     return json.dumps(rows, default=_json_default, ensure_ascii=False)
 
@@ -237,7 +237,7 @@ def _forget(session: Session) -> None:
         session.info.pop(key, None)
 
 
-def nudge_of(event: Event) -> dict[str, Any]:
+def nudge_of(event: Event | NotedEvent) -> dict[str, Any]:
     """What a live client is told of an event: enough to know what changed and to fetch it."""
     return {
         "id": event.id, "kind": event.kind, "incident_id": event.incident_id, "need_id": event.need_id,
@@ -245,7 +245,7 @@ def nudge_of(event: Event) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _nudge(event: Event, rooms: tuple[str, ...]) -> Published:
+def _nudge(event: NotedEvent, rooms: tuple[str, ...]) -> Published:
     return Published(event.id, event.kind, rooms, nudge_of(event))
 
 

@@ -71,4 +71,4 @@ def test_the_circle_finder_finds_a_circle():
 def test_services_are_grouped_not_flat():
     """What every capability uses stays at the top; the rest lives in its capability's package."""
     top = sorted(path.stem for path in SERVICES.glob("*.py") if path.stem != "__init__")
-    assert top == ["errors", "events", "liveness", "paging", "rows", "scoping"]
+    assert top == ["errors", "events", "liveness", "noted_events", "paging", "rows", "scoping"]

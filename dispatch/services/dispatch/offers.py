@@ -21,9 +21,10 @@ from dispatch.domain.incidents import DispatchPolicy, NeedStatus
 from dispatch.domain.matching import RankedCandidate, rank_candidates
 from dispatch.domain.plans.designated import designated_first, then_ranked
 from dispatch.extensions import db
-from dispatch.models import Assignment, Need, NeedDesignation, Organization, OutboxMessage
+from dispatch.models import Assignment, Need, NeedDesignation, Organization
 from dispatch.services import events
 from dispatch.services.dispatch.candidates import candidates
+from dispatch.services.noted_events import NotedMessage
 
 CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY3479"  # no 0/O, 1/I/L, 2/Z, 5/S, 6/G, 8/B: easy to read aloud and type on a keypad
 CODE_LENGTH = 4
@@ -137,7 +138,7 @@ def _notify(assignment: Assignment, organization: Organization, event) -> None:
     for step in planned_steps(failover, assignment.offered_at, assignment.deadline):
         if step.channel not in reachable:
             continue
-        message = OutboxMessage(
+        message = NotedMessage(
             channel=step.channel,
             organization_id=organization.id,
             assignment_id=assignment.id,

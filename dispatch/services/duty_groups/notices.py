@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from dispatch.domain.duty_groups import Facts, is_notice, notice_text
 from dispatch.models import Assignment, DutyGroup, Event, GroupNotice, Incident, Need, Organization, Subdistrict
+from dispatch.services.noted_events import NotedEvent
 
 
-def notices_for(session: Session, events: list[Event]) -> list[tuple[GroupNotice, Event]]:
+def notices_for(session: Session, events: list[NotedEvent]) -> list[tuple[GroupNotice, NotedEvent]]:
     """The notices these events owe, not yet added (their events have no ids yet)."""
     telling = [event for event in events if is_notice(event.kind) and event.subdistrict_id]
     if not telling:
@@ -28,7 +29,7 @@ def notices_for(session: Session, events: list[Event]) -> list[tuple[GroupNotice
     return notices
 
 
-def keep_notices(session: Session, notices: list[tuple[GroupNotice, Event]]) -> None:
+def keep_notices(session: Session, notices: list[tuple[GroupNotice, NotedEvent]]) -> None:
     """Name each notice's event, now that it has its id, and add it to the committing transaction."""
     for notice, event in notices:
         notice.event_id, notice.key = event.id, f"event:{event.id}"
@@ -50,7 +51,7 @@ def _covering(session: Session, subdistrict_ids: set[int]) -> dict[int, list[int
     return covering
 
 
-def facts_of(session: Session, event: Event) -> Facts:
+def facts_of(session: Session, event: Event | NotedEvent) -> Facts:
     """What the event's notice says, from the records it names (already in the session, mostly)."""
     incident = session.get(Incident, event.incident_id) if event.incident_id else None
     need = session.get(Need, event.need_id) if event.need_id else None

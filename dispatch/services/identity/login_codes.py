@@ -19,10 +19,11 @@ from sqlalchemy import select, update
 from dispatch.domain.phone import to_e164
 from dispatch.domain.scope import Role
 from dispatch.extensions import db
-from dispatch.models import LoginCode, OutboxMessage, User
+from dispatch.models import LoginCode, User
 from dispatch.personal_data.keys import phone_hash
 from dispatch.services import events
 from dispatch.services.errors import FieldError, InvalidInput
+from dispatch.services.noted_events import NotedMessage
 from notifications import templates
 
 CODE_TTL = timedelta(minutes=10)
@@ -44,7 +45,7 @@ def request_code(phone_text: str) -> None:
     minutes = int(CODE_TTL.total_seconds() // 60)
     text = templates.login_code(code, minutes, user.language)
     params = {"text": text, "kind": "login_code", "code": code, "minutes": minutes}  # a template channel fills these
-    message = OutboxMessage(
+    message = NotedMessage(
         channel="sms", organization_id=user.organization_id, recipient=user.phone, template="login_code", params=params
     )
     event = events.record("login.code_sent", organization_id=user.organization_id, actor_id=user.id)

@@ -43,7 +43,6 @@ from dispatch.models import (
     Member,
     Organization,
     OrganizationSkill,
-    OutboxMessage,
     Plan,
     Skill,
     StandbyPoll,
@@ -52,6 +51,7 @@ from dispatch.personal_data.keys import phone_hash
 from dispatch.services import events
 from dispatch.services.dispatch.candidates import ready_to_send
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
+from dispatch.services.noted_events import NotedMessage
 from dispatch.services.notify.delivery import leader_language
 from dispatch.services.plans.library import document_of, latest_version, territory_of
 from dispatch.services.plans.task_needs import task_needs
@@ -378,7 +378,7 @@ def _send_question(
         return
     words = warning_words(warning.kind, warning.colour)
     params = {"text": standby_question(warning.kind, warning.colour), "kind": "standby_poll", "warning": words}
-    message = OutboxMessage(
+    message = NotedMessage(
         channel="sms", organization_id=organization.id, recipient=organization.leader_phone, template="standby", params=params
     )
     events.send(message, event)

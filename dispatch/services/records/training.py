@@ -20,7 +20,6 @@ from dispatch.models import (
     Event,
     Member,
     Organization,
-    OutboxMessage,
     Subdistrict,
     TrainingAttendance,
     TrainingSession,
@@ -28,6 +27,7 @@ from dispatch.models import (
 from dispatch.schemas.training import TrainingIn, TrainingQuery
 from dispatch.services import events
 from dispatch.services.errors import FieldError, InvalidInput, NotFound, invalid
+from dispatch.services.noted_events import NotedMessage
 from dispatch.services.notify.delivery import leader_language
 from dispatch.services.paging import page_of
 from dispatch.services.registry.organizations import get_organization
@@ -183,7 +183,7 @@ def _remind(organization: Organization, days: int, actor_id: int | None) -> tupl
         "skill": soon[0].skill.label("zh"),
         "date": first_date,
     }
-    message = OutboxMessage(
+    message = NotedMessage(
         channel="sms", organization_id=organization.id, recipient=organization.leader_phone, template="certificates_expiring",
         params=params,
     )  # fmt: skip
