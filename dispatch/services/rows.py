@@ -33,12 +33,13 @@ def values_with_defaults(obj: Any, leave_out: frozenset[str] = frozenset()) -> d
     return values
 
 
-def sealed_row(obj: Any, leave_out: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """A new object's row for a statement that bypasses the column types (JSON for ``jsonb_to_recordset``), for an
-    object that never joins the session: Python-side defaults applied, and kept on the object as plain values (no
-    bookkeeping: nothing of it is ever flushed); personal data as its column stores it."""
+def sealed_row(model: type, obj: Any, leave_out: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """A new row of ``model`` for a statement that bypasses the column types (JSON for ``jsonb_to_recordset``), from an
+    object that never joins the session (a new mapped object, or plain values under the columns' attribute names):
+    Python-side defaults applied, and kept on the object as plain values (no bookkeeping: nothing of it is ever
+    flushed); personal data as its column stores it."""
     state, values = obj.__dict__, {}
-    for key, name, default, seal in _columns(type(obj), leave_out):
+    for key, name, default, seal in _columns(model, leave_out):
         value = state.get(key)
         if value is None and default is not None:
             value = state[key] = default.arg(None) if default.is_callable else default.arg
@@ -59,10 +60,15 @@ def _columns(model: type, leave_out: frozenset[str]) -> tuple[tuple[str, str, An
 def insert_as_loaded(obj: Any) -> None:
     """Insert the new object's row (its id from the database) and put it in the session as though just loaded."""
     model = type(obj)
-    primary_key = inspect(model).primary_key[0]
-    values = values_with_defaults(obj, frozenset({primary_key.name}))
+    values = values_with_defaults(obj, frozenset({inspect(model).primary_key[0].name}))
     inserted = db.session.connection().execute(_insert_returning_id(model), values)  # a plain row: past the session
-    setattr(obj, primary_key.key, inserted.scalar_one())
+    attach_inserted(obj, inserted.scalar_one())
+
+
+def attach_inserted(obj: Any, new_id: int) -> None:
+    """Put a new object whose row was just inserted (by a statement of the caller's, from ``values_with_defaults``)
+    in the session as though just loaded, with its id."""
+    setattr(obj, inspect(type(obj)).primary_key[0].key, new_id)
     make_transient_to_detached(obj)
     db.session.add(obj)
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import cache
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Integer, Select, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -27,13 +30,13 @@ from dispatch.services.dispatch.locate import geocode
 from dispatch.services.errors import Conflict, FieldError, InvalidInput, NotFound
 from dispatch.services.registry.geography import places
 from dispatch.services.registry.skills import skill_cache
-from dispatch.services.rows import attached_as_loaded, insert_as_loaded
+from dispatch.services.rows import attach_inserted, attached_as_loaded, insert_as_loaded, values_with_defaults
 from dispatch.services.scoping import need_clause
 from geo.coords import to_wgs84
 from geo.geojson import check_point
 
 PLACE_NAME_MAX = 200  # the column's length
-# Posting a need runs these: built once, run with parameters.
+# Posting a need runs these (on the embedded database; on PostgreSQL ``_need_skills_and_key``): built once.
 NEED_SKILL, KEY = insert(need_skills), insert(IdempotencyKey)
 STAGE_OF = {NeedKind.RESPONSE: IncidentStatus.ACTIVE, NeedKind.RECOVERY: IncidentStatus.RECOVERY}  # when each kind is posted
 
@@ -146,16 +149,48 @@ def would_ask(
 def _new_need(actor: Actor, incident: Incident, data: NeedIn, kind: NeedKind, key: str | None, digest: str | None) -> Need:
     """The need written with its skills and its idempotency key; a key seen before fails it with IntegrityError."""
     need = _checked_need(actor, incident, data, kind)
-    _write_need(need)
-    if key:
-        db.session.connection().execute(KEY, {"user_id": actor.user_id, "key": key, "need_id": need.id, "request_digest": digest})
+    _write_need(need, {"user_id": actor.user_id, "key": key, "request_digest": digest} if key else None)
     return need
 
 
-def _write_need(need: Need) -> None:
-    insert_as_loaded(need)
+def _write_need(need: Need, key: dict[str, object] | None = None) -> None:
+    """Insert the need, its skills and its Idempotency-Key (``key``: the key's columns but the need's id), and put the
+    need in the session as though just loaded. PostgreSQL: in one statement; the embedded database: one each."""
     connection = db.session.connection()  # plain rows: past the session's per-statement work
-    connection.execute(NEED_SKILL, [{"need_id": need.id, "skill_id": skill.id} for skill in need.skills])
+    skill_ids = [skill.id for skill in need.skills]
+    if connection.dialect.name == "postgresql":
+        values = values_with_defaults(need, frozenset({"id"}))
+        params = {**{f"need_{name}": value for name, value in values.items()}, "skill_ids": skill_ids}
+        if key is not None:
+            params.update({f"key_{name}": value for name, value in key.items()}, key_created_at=datetime.now(UTC))
+        attach_inserted(need, connection.execute(_need_skills_and_key(key is not None), params).scalar_one())
+        return
+    insert_as_loaded(need)
+    connection.execute(NEED_SKILL, [{"need_id": need.id, "skill_id": skill_id} for skill_id in skill_ids])
+    if key is not None:
+        connection.execute(KEY, {**key, "need_id": need.id})
+
+
+@cache
+def _need_skills_and_key(with_key: bool) -> Select:
+    """PostgreSQL: a need's row, its skills' and its key's in one statement, returning the need's id; built once."""
+    needs = Need.__table__
+    need = (
+        insert(needs)
+        .values({c.name: bindparam(f"need_{c.name}", type_=c.type) for c in needs.columns if c.name != "id"})
+        .returning(needs.c.id)
+        .cte("new_need")
+    )
+    skill_ids = func.unnest(bindparam("skill_ids", type_=postgresql.ARRAY(Integer)))
+    skills = insert(need_skills).from_select(["need_id", "skill_id"], select(need.c.id, skill_ids)).cte("new_skills")
+    statement = select(need.c.id).add_cte(skills)
+    if not with_key:
+        return statement
+    keys, names = IdempotencyKey.__table__, ("user_id", "key", "request_digest", "created_at")
+    key = insert(keys).from_select(
+        [*names, "need_id"], select(*(bindparam(f"key_{name}", type_=keys.c[name].type) for name in names), need.c.id)
+    )
+    return statement.add_cte(key.cte("new_key"))
 
 
 def _checked_need(actor: Actor, incident: Incident, data: NeedIn, kind: NeedKind = NeedKind.RESPONSE) -> Need:
