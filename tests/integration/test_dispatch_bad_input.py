@@ -177,6 +177,16 @@ def test_an_incident_cannot_go_back(world, browser, language):
     assert snapshot() == before
 
 
+def test_an_idempotency_key_sent_again_naming_a_skill_twice_is_the_same_request(world, browser):
+    duty = browser(world.duty)
+    incident = open_incident(duty)
+    body = need_body(world.cell_a1, head_count=5)
+    first = post_need(duty, incident["id"], body, key="click-1")
+    assert first.status_code == 201
+    again = post_need(duty, incident["id"], {**body, "skills": body["skills"] * 2}, key="click-1")
+    assert again.status_code == 200 and again.get_json()["id"] == first.get_json()["id"]
+
+
 @pytest.mark.parametrize("language", ["zh", "en"])
 @pytest.mark.parametrize("change", ["another body", "another incident"])
 def test_an_idempotency_key_sent_again_with_another_request_is_refused_and_changes_nothing(world, browser, change, language):

@@ -104,8 +104,10 @@ def _announce_and_offer(need: Need, actor: Actor, also: Callable[[Need], None] |
 
 
 def request_digest(incident_id: int, kind: NeedKind, data: NeedIn) -> str:
-    """What a post asked for, as a digest kept with its Idempotency-Key: the incident, the kind and the body."""
-    asked = {"incident": incident_id, "kind": kind.value, "need": data.model_dump(mode="json")}
+    """What a post asked for, as a digest kept with its Idempotency-Key: the incident, the kind and the body, as the
+    need it makes reads it (a skill named twice is asked once)."""
+    need = data.model_dump(mode="json")
+    asked = {"incident": incident_id, "kind": kind.value, "need": {**need, "skills": list(dict.fromkeys(need["skills"]))}}
     return hashlib.sha256(json.dumps(asked, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
