@@ -53,33 +53,34 @@ def test_a_logged_in_phone_connects_over_a_real_websocket(live_server):
     client.disconnect()
 
 
-def test_an_event_emitted_by_a_worker_reaches_the_right_room_only(live_server):
+def duty_officer_listening(live_server) -> tuple[socketio_client.Client, list, threading.Event, int]:
+    """Production only: the demo duty officer's socket, what it hears, and the officer's subdistrict."""
     if "REDIS_URL" not in live_server.env:
         pytest.skip("the embedded column has no message queue; in-process emits are in tests/integration/test_sockets.py")
     duty = live_server.login("demo-duty", DEMO_PASSWORD)
     me = duty.get(f"{live_server.url}/api/me", timeout=5).json()
-    client, heard, arrived = connect(live_server, duty)
+    return (*connect(live_server, duty), me["subdistrict_id"])
+
+
+def test_an_event_emitted_by_a_worker_reaches_the_right_room_only(live_server):
+    client, heard, arrived, subdistrict_id = duty_officer_listening(live_server)
     # A worker process emits through the Redis message queue, on the channel the app is configured with.
     emitter = flask_socketio.SocketIO(message_queue=live_server.env["REDIS_URL"], channel="dispatch-socketio")
-    emitter.emit("need.changed", {"id": "not for you"}, to=f"subdistrict:{me['subdistrict_id'] + 1}")
-    emitter.emit("need.changed", {"id": "yours"}, to=f"subdistrict:{me['subdistrict_id']}")
+    emitter.emit("need.changed", {"id": "not for you"}, to=f"subdistrict:{subdistrict_id + 1}")
+    emitter.emit("need.changed", {"id": "yours"}, to=f"subdistrict:{subdistrict_id}")
     assert arrived.wait(10)
     client.disconnect()
     assert heard == [{"id": "yours"}]
 
 
 def test_a_batch_of_emits_from_another_web_process_reaches_the_right_rooms_in_order(live_server):
-    if "REDIS_URL" not in live_server.env:
-        pytest.skip("the embedded column has no message queue")
-    duty = live_server.login("demo-duty", DEMO_PASSWORD)
-    me = duty.get(f"{live_server.url}/api/me", timeout=5).json()
-    client, heard, _ = connect(live_server, duty)
+    client, heard, _, subdistrict_id = duty_officer_listening(live_server)
     # Another web process posting a need: its emits travel as one message, which this server splits.
     other = BatchedRedisManager(live_server.env["REDIS_URL"], channel="dispatch-socketio", write_only=True)
     with other.batch():
-        other.emit("need.changed", {"id": "first"}, room=f"subdistrict:{me['subdistrict_id']}")
-        other.emit("need.changed", {"id": "not for you"}, room=f"subdistrict:{me['subdistrict_id'] + 1}")
-        other.emit("need.changed", {"id": "second"}, room=f"subdistrict:{me['subdistrict_id']}")
+        other.emit("need.changed", {"id": "first"}, room=f"subdistrict:{subdistrict_id}")
+        other.emit("need.changed", {"id": "not for you"}, room=f"subdistrict:{subdistrict_id + 1}")
+        other.emit("need.changed", {"id": "second"}, room=f"subdistrict:{subdistrict_id}")
     until = time.monotonic() + 10
     while len(heard) < 2 and time.monotonic() < until:
         time.sleep(0.05)
