@@ -11,7 +11,7 @@ rows are written from these values without the session. The embedded database wr
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -34,7 +34,7 @@ class NotedEvent:
 
     def as_row(self) -> Event:
         """The mapped object of this event's row (the embedded database writes it through the session)."""
-        return Event(**{name: value for name, value in asdict(self).items() if value is not None})
+        return _mapped(Event, self)
 
 
 @dataclass(eq=False)
@@ -52,4 +52,10 @@ class NotedMessage:
     event_id: int | None = None  # its event's, at the commit
 
     def as_row(self) -> OutboxMessage:
-        return OutboxMessage(**{name: value for name, value in asdict(self).items() if value is not None})
+        return _mapped(OutboxMessage, self)
+
+
+def _mapped(model: type, noted: NotedEvent | NotedMessage) -> Any:
+    """The mapped object of a noted row: its values, and the column defaults for those it has none of."""
+    values = ((f.name, getattr(noted, f.name)) for f in fields(noted))
+    return model(**{name: value for name, value in values if value is not None})

@@ -26,7 +26,7 @@ def values_with_defaults(obj: Any, leave_out: frozenset[str] = frozenset()) -> d
     for key, name, default, _seal in _columns(type(obj), leave_out):
         value = state.get(key)
         if value is None and default is not None:
-            value = default.arg(None) if default.is_callable else default.arg
+            value = _default_of(default)
         if value is None or key not in state:  # as the row will hold it, not a change to write: read later, an
             set_committed_value(obj, key, value)  # unset column costs no query
         values[name] = value
@@ -42,9 +42,14 @@ def sealed_row(model: type, obj: Any, leave_out: frozenset[str] = frozenset()) -
     for key, name, default, seal in _columns(model, leave_out):
         value = state.get(key)
         if value is None and default is not None:
-            value = state[key] = default.arg(None) if default.is_callable else default.arg
+            value = state[key] = _default_of(default)
         values[name] = value if seal is None else seal(value, None)
     return values
+
+
+def _default_of(default: Any) -> Any:
+    """A column's Python-side default, worked out for a new row (called when it is a function)."""
+    return default.arg(None) if default.is_callable else default.arg
 
 
 @cache
