@@ -23,7 +23,7 @@ from dispatch.services.duty_groups.registry import OverBudget, send_test
 from dispatch.services.duty_groups.summaries import summarize_hour
 from dispatch.services.notify import delivery
 from tests.factories import make_incident, make_need, make_user
-from tests.integration.dispatch_helpers import all_at_once, event_kinds, leader_of, open_offers, posted_need
+from tests.integration.dispatch_helpers import all_at_once, event_kinds, inline_jobs_done, leader_of, open_offers, posted_need
 from tests.integration.duty_group_helpers import (
     PUBLIC,
     actor_of,
@@ -182,8 +182,7 @@ def test_the_sweeper_pass_composes_what_the_groups_are_owed(world, robots, app):
     sweep_once()
     [row] = group_rows(group)
     assert (row.channel, row.template, row.params["notices"]) == ("group", "notice", 1)
-    if hasattr(jobs := app.extensions["dispatch.jobs"], "join"):  # the embedded column's drain may have it already
-        jobs.join()
+    inline_jobs_done(app)  # the embedded column's drain may have it already
     deliver_everything()
     assert len(dingtalk.received) == 1
 

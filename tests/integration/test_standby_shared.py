@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 
 from dispatch.extensions import db
 from dispatch.models import Event, StandbyPoll
+from tests.integration.dispatch_helpers import inline_jobs_done
 from tests.integration.test_plans import keep, plan_text
 from tests.integration.test_sockets import connect, received
 from tests.integration.test_standby import asked_minutes_ago, polls, questions, warn
@@ -50,8 +51,7 @@ def test_the_phone_hears_the_new_question_though_no_sms_goes(app, world, browser
     duty = browser(world.duty)
     keep(duty, plan_text(world, min_level="IV", designated=[world.org_a1.name]))
     warn(duty, world)
-    if hasattr(jobs := app.extensions["dispatch.jobs"], "join"):
-        jobs.join()  # SQLite's inline jobs: the first question's SMS (and its sms.sent) is out before the phone listens
+    inline_jobs_done(app)  # the first question's SMS (and its sms.sent) is out before the phone listens
     phone = connect(app, browser(world.leader))
     phone.get_received()
     warn(duty, world, headline="暴雨橙色预警（更新范围）")

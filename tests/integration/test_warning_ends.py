@@ -12,7 +12,7 @@ from dispatch.extensions import db
 from dispatch.jobs.sweeper import sweep_once
 from dispatch.models import EarlyWarning, Event, StandbyPoll
 from dispatch.services.plans.warnings import end_expired
-from tests.integration.dispatch_helpers import all_at_once
+from tests.integration.dispatch_helpers import all_at_once, inline_jobs_done
 from tests.integration.test_plans import keep, plan_text
 from tests.integration.test_sockets import connect, received
 from tests.integration.test_standby import warn
@@ -38,8 +38,7 @@ def test_a_warning_past_its_validity_ends_once_in_the_log_and_on_the_boards(app,
     duty = browser(world.duty)
     keep(duty, plan_text(world, min_level="IV", designated=[world.org_a1.name]))
     warning = warn(duty, world)
-    if hasattr(jobs := app.extensions["dispatch.jobs"], "join"):
-        jobs.join()  # SQLite's inline jobs: the standby SMS (and its sms.sent) is out before the boards listen
+    inline_jobs_done(app)  # the standby SMS (and its sms.sent) is out before the boards listen
     expire(warning["id"])
     officer_socket, admin_socket = connect(app, duty), connect(app, browser(world.admin))
     officer_socket.get_received(), admin_socket.get_received()
